@@ -1,0 +1,87 @@
+import type { Language } from "../db/repository";
+import { type AvatarGender, type AvatarType, isAvatarGender, isAvatarType } from "../domain/avatar";
+
+/** Every inline button's payload, typed. Encoded as short `prefix:arg:arg` strings well under Telegram's 64 bytes. */
+export type Action =
+  | { kind: "menu" }
+  | { kind: "create" }
+  | { kind: "help" }
+  | { kind: "language" }
+  | { kind: "setLanguage"; language: Language }
+  | { kind: "avatars"; page: number }
+  | { kind: "card"; avatarId: string }
+  | { kind: "upload"; avatarId: string }
+  | { kind: "delete"; avatarId: string }
+  | { kind: "deleteConfirm"; avatarId: string }
+  | { kind: "wizardType"; avatarId: string; type: AvatarType }
+  | { kind: "wizardGender"; avatarId: string; gender: AvatarGender }
+  | { kind: "wizardCancel"; avatarId: string }
+  | { kind: "wizardCancelConfirm"; avatarId: string }
+  | { kind: "wizardResume"; avatarId: string };
+
+type Kind = Action["kind"];
+type Args<K extends Kind> = Omit<Extract<Action, { kind: K }>, "kind">;
+
+const PREFIX: Record<Kind, string> = {
+  menu: "m",
+  create: "new",
+  help: "h",
+  language: "lang",
+  setLanguage: "setlang",
+  avatars: "al",
+  card: "ac",
+  upload: "au",
+  delete: "ad",
+  deleteConfirm: "adok",
+  wizardType: "wt",
+  wizardGender: "wg",
+  wizardCancel: "wc",
+  wizardCancelConfirm: "wcok",
+  wizardResume: "wr",
+};
+const KIND_BY_PREFIX = new Map(Object.entries(PREFIX).map(([kind, prefix]) => [prefix, kind as Kind]));
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function encodeAction(action: Action): string {
+  const parts = [PREFIX[action.kind]];
+  if ("avatarId" in action) parts.push(action.avatarId);
+  if ("type" in action) parts.push(action.type);
+  if ("gender" in action) parts.push(action.gender);
+  if ("language" in action) parts.push(action.language);
+  if ("page" in action) parts.push(String(action.page));
+  return parts.join(":");
+}
+
+/** Builds the payload for one action kind: `cb("card", { avatarId })`. */
+export function cb<K extends Kind>(kind: K, ...args: keyof Args<K> extends never ? [] : [Args<K>]): string {
+  return encodeAction({ kind, ...(args[0] ?? {}) } as Action);
+}
+
+/** Parses a payload; anything unknown or malformed (old bot versions, forged data) is null. */
+export function decodeAction(data: string): Action | null {
+  const [prefix, ...args] = data.split(":");
+  const kind = prefix === undefined ? undefined : KIND_BY_PREFIX.get(prefix);
+  if (!kind) return null;
+  const [first, second] = args;
+  const avatarId = first !== undefined && UUID.test(first) ? first : undefined;
+  switch (kind) {
+    case "menu":
+    case "create":
+    case "help":
+    case "language":
+      return args.length === 0 ? { kind } : null;
+    case "setLanguage":
+      return args.length === 1 && (first === "ru" || first === "en") ? { kind, language: first } : null;
+    case "avatars": {
+      const page = Number(first);
+      return args.length === 1 && Number.isInteger(page) && page >= 0 && page < 10_000 ? { kind, page } : null;
+    }
+    case "wizardType":
+      return avatarId && second !== undefined && isAvatarType(second) ? { kind, avatarId, type: second } : null;
+    case "wizardGender":
+      return avatarId && second !== undefined && isAvatarGender(second) ? { kind, avatarId, gender: second } : null;
+    default:
+      return avatarId && args.length === 1 ? { kind, avatarId } : null;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Context } from "grammy";
+import type { Settings } from "../config/settings";
+import type { Language, Repository } from "../db/repository";
+import type { UserRow } from "../db/schema";
+import type { AvatarService } from "../services/avatar-service";
+import type { Action } from "./callback-data";
+import type { Messages } from "./locales";
+import type { SessionStore } from "./session";
+
+/** What every handler needs, built once per update by createBot's caller. */
+export interface BotDeps {
+  settings: Settings;
+  repo: Repository;
+  avatars: AvatarService;
+  session: SessionStore;
+}
+
+export type BotContext = Context & {
+  deps: BotDeps;
+  user: UserRow;
+  lang: Language;
+  t: Messages;
+  /** The parsed callback payload, or null for non-callback updates and unknown payloads. */
+  action: Action | null;
+};

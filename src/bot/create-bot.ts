@@ -1,0 +1,68 @@
+import { Bot, type BotConfig, BotError } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import { DomainError } from "../domain/errors";
+import { errorFields, log } from "../log";
+import { decodeAction } from "./callback-data";
+import type { BotContext, BotDeps } from "./context";
+import { createAvatarFeature } from "./features/create-avatar";
+import { fallbackFeature } from "./features/fallback";
+import { menuFeature } from "./features/menu";
+import { myAvatarsFeature } from "./features/my-avatars";
+import { languageFromCode, messagesFor } from "./locales";
+import { answer } from "./render";
+
+/** Builds the bot for one update: the deps go on ctx, the features are installed in order, the catch-all last. */
+export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext> {
+  const config: BotConfig<BotContext> = {
+    botInfo,
+    client: { apiRoot: deps.settings.telegramApiRoot },
+  };
+  const bot = new Bot<BotContext>(deps.settings.telegramBotToken, config);
+
+  bot.use(async (ctx, next) => {
+    const from = ctx.from;
+    if (!from || from.is_bot || ctx.chat?.type !== "private") return;
+    const now = new Date();
+    ctx.deps = deps;
+    ctx.user = await deps.repo.upsertUser(
+      {
+        telegramId: from.id,
+        firstName: from.first_name,
+        lastName: from.last_name ?? null,
+        username: from.username ?? null,
+        languageCode: languageFromCode(from.language_code),
+      },
+      now,
+    );
+    ctx.lang = ctx.user.languageCode;
+    ctx.t = messagesFor(ctx.lang);
+    ctx.action = ctx.callbackQuery?.data ? decodeAction(ctx.callbackQuery.data) : null;
+    await next();
+  });
+
+  bot.errorBoundary(handleBotError, menuFeature, createAvatarFeature, myAvatarsFeature, fallbackFeature);
+  return bot;
+}
+
+/** The bot's one error funnel: domain errors become a message in the user's language, the rest is logged. */
+async function handleBotError(error: BotError<BotContext>): Promise<void> {
+  const ctx = error.ctx;
+  const cause = error.error;
+  const t = ctx.t;
+  if (cause instanceof DomainError) {
+    const text =
+      cause.code === "avatar_not_found"
+        ? t.errors.notFound
+        : cause.code === "avatar_busy"
+          ? t.errors.busyTraining
+          : t.errors.stale;
+    if (ctx.callbackQuery) await answer(ctx, text, true);
+    else await ctx.reply(text);
+    return;
+  }
+  log("error", "bot_update_failed", { updateId: ctx.update.update_id, userId: ctx.user?.id, ...errorFields(cause) });
+  if (ctx.callbackQuery) await answer(ctx, t.errors.generic, true);
+  else await ctx.reply(t.errors.generic);
+}
+
+export { BotError };

@@ -1,0 +1,33 @@
+import { InlineKeyboard } from "grammy";
+import type { AvatarRow } from "../../db/schema";
+import { cb } from "../callback-data";
+import type { Messages } from "../locales";
+
+export function avatarListKeyboard(t: Messages, avatars: AvatarRow[], page: number, pages: number): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const avatar of avatars) {
+    const label = `${avatar.name ?? t.avatars.untitled} · ${t.status[avatar.status]}`;
+    keyboard.text(label, cb("card", { avatarId: avatar.id })).row();
+  }
+  if (pages > 1) {
+    if (page > 0) keyboard.text(t.avatars.prev, cb("avatars", { page: page - 1 }));
+    if (page < pages - 1) keyboard.text(t.avatars.next, cb("avatars", { page: page + 1 }));
+    keyboard.row();
+  }
+  return keyboard.text(t.menu.create, cb("create")).text(t.menu.back, cb("menu"));
+}
+
+export function avatarCardKeyboard(t: Messages, avatar: AvatarRow): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  const avatarId = avatar.id;
+  if (avatar.status === "DRAFT") keyboard.text(t.avatars.continueSetup, cb("wizardResume", { avatarId })).row();
+  if (avatar.status === "PHOTOS_UPLOADING") keyboard.text(t.avatars.continueUpload, cb("upload", { avatarId })).row();
+  if (avatar.status !== "TRAINING") keyboard.text(t.avatars.delete, cb("delete", { avatarId })).row();
+  return keyboard.text(t.avatars.backToList, cb("avatars", { page: 0 }));
+}
+
+export function deleteConfirmKeyboard(t: Messages, avatarId: string): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t.avatars.yesDelete, cb("deleteConfirm", { avatarId }))
+    .text(t.avatars.noKeep, cb("card", { avatarId }));
+}

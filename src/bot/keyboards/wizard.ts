@@ -1,0 +1,26 @@
+import { InlineKeyboard } from "grammy";
+import { AVATAR_GENDERS, AVATAR_TYPES } from "../../domain/avatar";
+import { cb } from "../callback-data";
+import type { Messages } from "../locales";
+
+export function typeKeyboard(t: Messages, avatarId: string): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const type of AVATAR_TYPES) keyboard.text(t.avatarType[type], cb("wizardType", { avatarId, type })).row();
+  return keyboard.text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
+}
+
+export function genderKeyboard(t: Messages, avatarId: string): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const gender of AVATAR_GENDERS) keyboard.text(t.gender[gender], cb("wizardGender", { avatarId, gender }));
+  return keyboard.row().text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
+}
+
+export function nameKeyboard(t: Messages, avatarId: string): InlineKeyboard {
+  return new InlineKeyboard().text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
+}
+
+export function cancelConfirmKeyboard(t: Messages, avatarId: string): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t.wizard.yesCancel, cb("wizardCancelConfirm", { avatarId }))
+    .text(t.wizard.noContinue, cb("wizardResume", { avatarId }));
+}

@@ -1,0 +1,97 @@
+import type { AvatarGender, AvatarStatus, AvatarType } from "../../domain/avatar";
+
+/** English texts. Every string is HTML; values that users typed arrive here already escaped. */
+export const en = {
+  menu: {
+    greeting: (name: string) =>
+      `Hi, ${name}! 👋\n\nI turn your photos into a personal AI avatar. Send me 5–50 photos of yourself, I train a model on them, and then I can draw you in any style.\n\nWhat would you like to do?`,
+    title: "Main menu. What would you like to do?",
+    myAvatars: "🖼 My avatars",
+    create: "➕ Create avatar",
+    help: "❓ Help",
+    language: "🌐 Language",
+    back: "⬅️ Menu",
+  },
+  help: {
+    text: (min: number, max: number) =>
+      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${min}–${max} photos</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> a personal model (it takes a few minutes).\n4. <b>Generate</b> new pictures from presets or your own words.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/cancel: stop what you are doing`,
+  },
+  language: {
+    choose: "Choose your language:",
+    changed: "Language set to English.",
+  },
+  wizard: {
+    chooseType: "<b>Step 1 of 3: avatar type</b>\n\nWhat should the avatar capture?",
+    typeHelp:
+      "👤 <b>Character</b>: you as a person, your face and look.\n🎨 <b>Style</b>: a visual style to repeat in new pictures.\n🛠 <b>Custom</b>: anything else, trained with neutral settings.",
+    chooseGender: "<b>Step 2 of 3: gender</b>\n\nThis helps the model describe the person correctly.",
+    askName: `<b>Step 3 of 3: name</b>\n\nSend a name for the avatar, 1 to 40 characters.`,
+    cancel: "✖️ Cancel",
+    confirmCancel: "Cancel creating this avatar? What you have chosen so far will be discarded.",
+    yesCancel: "Yes, cancel",
+    noContinue: "No, continue",
+    cancelled: "Avatar creation cancelled.",
+    resumed: "You have an avatar in progress; let's finish it.",
+    nameInvalid: {
+      empty: "The name is empty. Send 1 to 40 characters.",
+      too_long: "That name is longer than 40 characters. Send a shorter one.",
+      control_characters: "The name contains invisible or control characters. Send plain text, 1 to 40 characters.",
+    },
+    photosIntro: (name: string, min: number, max: number, maxMb: number, minPx: number) =>
+      `✅ Avatar <b>${name}</b> created.\n\nNow send <b>${min} to ${max} photos</b> of yourself:\n• sharp and well lit, one face per photo;\n• different angles, expressions and backgrounds;\n• as ordinary photos, or as files to keep the originals (JPEG, PNG or WEBP, up to ${maxMb} MB, at least ${minPx} px on the shorter side).\n\nYou can send several at once as an album.`,
+  },
+  avatarType: {
+    CHARACTER: "👤 Character",
+    STYLE: "🎨 Style",
+    CUSTOM: "🛠 Custom",
+  } satisfies Record<AvatarType, string>,
+  gender: {
+    MALE: "👨 Male",
+    FEMALE: "👩 Female",
+    OTHER: "🧑 Other",
+  } satisfies Record<AvatarGender, string>,
+  status: {
+    DRAFT: "📝 Draft",
+    PHOTOS_UPLOADING: "📤 Collecting photos",
+    READY_FOR_TRAINING: "✅ Ready for training",
+    TRAINING: "⏳ Training",
+    COMPLETED: "🌟 Ready",
+    ERROR: "⚠️ Error",
+    CANCELLED: "🚫 Cancelled",
+  } satisfies Record<AvatarStatus, string>,
+  avatars: {
+    title: (total: number, page: number, pages: number) =>
+      `<b>Your avatars</b> (${total})${pages > 1 ? `, page ${page} of ${pages}` : ""}`,
+    empty: "You have no avatars yet. Create your first one!",
+    untitled: "Untitled",
+    photos: (count: number, max: number) => `photos: ${count}/${max}`,
+    training: (progress: number) => `training: ${progress}%`,
+    created: (date: string) => `created ${date}`,
+    card: (name: string, status: string, type: string, photos: string, created: string) =>
+      `<b>${name}</b>\n${status}\nType: ${type}\n${photos}\n${created}`,
+    prev: "◀️",
+    next: "▶️",
+    backToList: "⬅️ My avatars",
+    continueSetup: "📝 Continue setup",
+    continueUpload: "📤 Continue uploading",
+    delete: "🗑 Delete",
+    confirmDelete: (name: string) =>
+      `Delete <b>${name}</b>? Its photos and everything made from them will be removed. This cannot be undone.`,
+    yesDelete: "Yes, delete",
+    noKeep: "No, keep it",
+    deleted: "Avatar deleted.",
+    uploadResumed: (name: string, count: number, min: number, max: number) =>
+      `Send photos for <b>${name}</b>: ${count} of ${max} so far, at least ${min} are needed.`,
+  },
+  errors: {
+    notFound: "This avatar no longer exists. Open “My avatars” for the current list.",
+    stale: "This button is out of date. Use the latest message, or /start.",
+    busyTraining: "This avatar is training right now. Wait for training to finish, then try again.",
+    generic: "Something went wrong on our side. Please try again in a minute; if it keeps happening, send /start.",
+    unknownInput: "I didn't understand that. Use the buttons below, or /help.",
+    nothingToCancel: "There is nothing to cancel. Here is the menu.",
+    uploadStopped: "Photo upload paused. Your avatar is saved; continue any time from “My avatars”.",
+  },
+};
+
+export type Messages = typeof en;

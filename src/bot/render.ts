@@ -1,0 +1,40 @@
+import { GrammyError, type InlineKeyboard } from "grammy";
+import type { BotContext } from "./context";
+
+/** Shows a screen: edits the message the button sits on, or sends a new one when there is none or it is too old. */
+export async function show(ctx: BotContext, text: string, keyboard?: InlineKeyboard): Promise<number | undefined> {
+  const options = { parse_mode: "HTML" as const, ...(keyboard ? { reply_markup: keyboard } : {}) };
+  const message = ctx.callbackQuery?.message;
+  if (message) {
+    try {
+      await ctx.editMessageText(text, options);
+      return message.message_id;
+    } catch (error) {
+      if (isNotModified(error)) return message.message_id;
+      if (!isUneditable(error)) throw error;
+    }
+  }
+  const sent = await ctx.reply(text, options);
+  return sent.message_id;
+}
+
+export async function answer(ctx: BotContext, text?: string, alert = false): Promise<void> {
+  if (!ctx.callbackQuery) return;
+  try {
+    await ctx.answerCallbackQuery(text ? { text, show_alert: alert } : undefined);
+  } catch (error) {
+    // A query older than Telegram's answer window cannot be answered; the screen itself still updates.
+    if (!(error instanceof GrammyError && error.description.includes("query is too old"))) throw error;
+  }
+}
+
+function isNotModified(error: unknown): boolean {
+  return error instanceof GrammyError && error.description.includes("message is not modified");
+}
+
+function isUneditable(error: unknown): boolean {
+  return (
+    error instanceof GrammyError &&
+    (error.description.includes("message to edit not found") || error.description.includes("message can't be edited"))
+  );
+}

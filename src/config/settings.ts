@@ -1,0 +1,183 @@
+import { FAL_PRIORITIES, type FalPriority } from "../domain/avatar";
+
+/** Everything the Worker reads from its environment, parsed and checked once at the edge. */
+export interface Settings {
+  telegramBotToken: string;
+  telegramWebhookSecret: string;
+  telegramApiRoot: string;
+  publicUrl: string;
+  falKey: string | undefined;
+  falBaseUrl: string | undefined;
+  adminUserIds: ReadonlySet<number>;
+  avatar: AvatarSettings;
+}
+
+/** The spec's AvatarSettings; each one can be overridden by a var of the same name. */
+export interface AvatarSettings {
+  MAX_PHOTO_SIZE: number;
+  MAX_PHOTOS_PER_AVATAR: number;
+  MIN_PHOTOS_FOR_TRAINING: number;
+  ALLOWED_PHOTO_FORMATS: readonly string[];
+  MIN_PHOTO_RESOLUTION: number;
+  MAX_PHOTO_RESOLUTION: number;
+  DEFAULT_ITERATIONS: number;
+  DEFAULT_PRIORITY: FalPriority;
+  DEFAULT_LORA_RANK: number;
+  AVATAR_BUCKET: string;
+  TRAINING_DATA_TTL: number;
+  FAL_API_TIMEOUT: number;
+  TRAINING_CHECK_INTERVAL: number;
+}
+
+export const AVATAR_SETTING_DEFAULTS: AvatarSettings = {
+  MAX_PHOTO_SIZE: 10 * 1024 * 1024,
+  MAX_PHOTOS_PER_AVATAR: 50,
+  MIN_PHOTOS_FOR_TRAINING: 5,
+  ALLOWED_PHOTO_FORMATS: ["JPEG", "PNG", "WEBP"],
+  MIN_PHOTO_RESOLUTION: 512,
+  MAX_PHOTO_RESOLUTION: 4096,
+  DEFAULT_ITERATIONS: 500,
+  DEFAULT_PRIORITY: "quality",
+  DEFAULT_LORA_RANK: 32,
+  AVATAR_BUCKET: "avatars",
+  TRAINING_DATA_TTL: 7 * 24 * 3600,
+  FAL_API_TIMEOUT: 300,
+  TRAINING_CHECK_INTERVAL: 30,
+};
+
+const KNOWN_FORMATS = ["JPEG", "PNG", "WEBP"];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type RawEnv = Record<string, unknown>;
+
+const cache = new WeakMap<object, Settings>();
+
+/** Parses the environment once per env object; throws ConfigError listing every problem found. */
+export function loadSettings(env: object): Settings {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const settings = parseSettings(env as RawEnv);
+  cache.set(env, settings);
+  return settings;
+}
+
+export function parseSettings(env: RawEnv): Settings {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") {
+      problems.push(`${name} must be a string`);
+      return undefined;
+    }
+    const trimmed = value.trim();
+    return trimmed === "" ? undefined : trimmed;
+  };
+  const required = (name: string): string => {
+    const value = str(name);
+    if (value === undefined) problems.push(`${name} is not set`);
+    return value ?? "";
+  };
+  const origin = (name: string, fallback?: string): string | undefined => {
+    const value = str(name) ?? fallback;
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("protocol");
+      return value.replace(/\/+$/, "");
+    } catch {
+      problems.push(`${name} must be an http(s) URL, got "${value}"`);
+      return undefined;
+    }
+  };
+  const int = (name: keyof AvatarSettings, min: number, max: number): number => {
+    const fallback = AVATAR_SETTING_DEFAULTS[name] as number;
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const token = required("TELEGRAM_BOT_TOKEN");
+  if (token && !/^\d+:[\w-]+$/.test(token)) problems.push("TELEGRAM_BOT_TOKEN does not look like a BotFather token");
+  const webhookSecret = required("TELEGRAM_WEBHOOK_SECRET");
+  if (webhookSecret && !/^[A-Za-z0-9_-]{1,256}$/.test(webhookSecret)) {
+    problems.push("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -");
+  }
+
+  const adminUserIds = new Set<number>();
+  for (const part of (str("ADMIN_USER_IDS") ?? "").split(",")) {
+    const id = part.trim();
+    if (id === "") continue;
+    if (!/^\d+$/.test(id)) problems.push(`ADMIN_USER_IDS has "${id}", which is not a Telegram user id`);
+    else adminUserIds.add(Number(id));
+  }
+
+  const formats = (str("ALLOWED_PHOTO_FORMATS") ?? AVATAR_SETTING_DEFAULTS.ALLOWED_PHOTO_FORMATS.join(","))
+    .split(",")
+    .map((f) => f.trim().toUpperCase())
+    .filter(Boolean);
+  const unknownFormats = formats.filter((f) => !KNOWN_FORMATS.includes(f));
+  if (formats.length === 0 || unknownFormats.length > 0) {
+    problems.push(`ALLOWED_PHOTO_FORMATS must list some of ${KNOWN_FORMATS.join(", ")}`);
+  }
+  const priority = (str("DEFAULT_PRIORITY") ?? AVATAR_SETTING_DEFAULTS.DEFAULT_PRIORITY).toLowerCase();
+  if (!(FAL_PRIORITIES as readonly string[]).includes(priority)) {
+    problems.push(`DEFAULT_PRIORITY must be one of ${FAL_PRIORITIES.join(", ")}`);
+  }
+
+  const avatar: AvatarSettings = {
+    MAX_PHOTO_SIZE: int("MAX_PHOTO_SIZE", 1024, 20 * 1000 * 1000),
+    MAX_PHOTOS_PER_AVATAR: int("MAX_PHOTOS_PER_AVATAR", 1, 500),
+    MIN_PHOTOS_FOR_TRAINING: int("MIN_PHOTOS_FOR_TRAINING", 1, 500),
+    ALLOWED_PHOTO_FORMATS: formats,
+    MIN_PHOTO_RESOLUTION: int("MIN_PHOTO_RESOLUTION", 64, 4096),
+    MAX_PHOTO_RESOLUTION: int("MAX_PHOTO_RESOLUTION", 256, 16384),
+    DEFAULT_ITERATIONS: int("DEFAULT_ITERATIONS", 1, 10000),
+    DEFAULT_PRIORITY: priority as FalPriority,
+    DEFAULT_LORA_RANK: int("DEFAULT_LORA_RANK", 1, 128),
+    AVATAR_BUCKET: str("AVATAR_BUCKET") ?? AVATAR_SETTING_DEFAULTS.AVATAR_BUCKET,
+    TRAINING_DATA_TTL: int("TRAINING_DATA_TTL", 60, 365 * 24 * 3600),
+    FAL_API_TIMEOUT: int("FAL_API_TIMEOUT", 1, 3600),
+    TRAINING_CHECK_INTERVAL: int("TRAINING_CHECK_INTERVAL", 5, 3600),
+  };
+  if (avatar.MIN_PHOTOS_FOR_TRAINING > avatar.MAX_PHOTOS_PER_AVATAR) {
+    problems.push("MIN_PHOTOS_FOR_TRAINING must not exceed MAX_PHOTOS_PER_AVATAR");
+  }
+  if (avatar.MIN_PHOTO_RESOLUTION > avatar.MAX_PHOTO_RESOLUTION) {
+    problems.push("MIN_PHOTO_RESOLUTION must not exceed MAX_PHOTO_RESOLUTION");
+  }
+
+  for (const [binding, method] of [
+    ["DB", "prepare"],
+    ["BUCKET", "put"],
+    ["CHAT_SESSION", "idFromName"],
+  ] as const) {
+    const value = env[binding] as Record<string, unknown> | undefined;
+    if (typeof value?.[method] !== "function") problems.push(`binding ${binding} is missing`);
+  }
+
+  const settings: Settings = {
+    telegramBotToken: token,
+    telegramWebhookSecret: webhookSecret,
+    telegramApiRoot: origin("TELEGRAM_API_ROOT", "https://api.telegram.org") ?? "",
+    publicUrl: origin("PUBLIC_URL") ?? "",
+    falKey: str("FAL_KEY"),
+    falBaseUrl: origin("FAL_BASE_URL"),
+    adminUserIds,
+    avatar,
+  };
+  if (!settings.publicUrl && !problems.some((p) => p.startsWith("PUBLIC_URL"))) problems.push("PUBLIC_URL is not set");
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}

@@ -1,0 +1,151 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  AVATAR_GENDERS,
+  AVATAR_STATUSES,
+  AVATAR_TYPES,
+  FAL_PRIORITIES,
+  GENERATION_STATUSES,
+  PHOTO_VALIDATION_STATUSES,
+} from "../domain/avatar";
+
+const inList = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
+
+const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
+const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  telegramId: integer("telegram_id").notNull().unique(),
+  languageCode: text("language_code", { enum: ["ru", "en"] }).notNull(),
+  firstName: text("first_name"),
+  lastName: text("last_name"),
+  username: text("username"),
+  createdAt: createdAt(),
+  lastSeenAt: timestamp("last_seen_at").notNull(),
+});
+
+export const avatars = sqliteTable(
+  "avatars",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name"),
+    gender: text("gender", { enum: AVATAR_GENDERS }),
+    avatarType: text("avatar_type", { enum: AVATAR_TYPES }),
+    status: text("status", { enum: AVATAR_STATUSES }).notNull().default("DRAFT"),
+    finetuneId: text("finetune_id"),
+    trainingProgress: integer("training_progress").notNull().default(0),
+    trainingStartedAt: timestamp("training_started_at"),
+    trainingCompletedAt: timestamp("training_completed_at"),
+    falMode: text("fal_mode", { enum: ["character", "style", "custom"] }),
+    falIterations: integer("fal_iterations").notNull(),
+    falPriority: text("fal_priority", { enum: FAL_PRIORITIES }).notNull(),
+    triggerWord: text("trigger_word").notNull().unique(),
+    loraRank: integer("lora_rank").notNull(),
+    avatarData: text("avatar_data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    trainingConfig: text("training_config", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    photosCount: integer("photos_count").notNull().default(0),
+    generationsCount: integer("generations_count").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    index("avatars_user_created_idx").on(t.userId, t.createdAt),
+    index("avatars_status_idx").on(t.status),
+    check("avatars_status_check", inList("status", AVATAR_STATUSES)),
+    check("avatars_gender_check", sql`gender IS NULL OR ${inList("gender", AVATAR_GENDERS)}`),
+    check("avatars_type_check", sql`avatar_type IS NULL OR ${inList("avatar_type", AVATAR_TYPES)}`),
+    check("avatars_priority_check", inList("fal_priority", FAL_PRIORITIES)),
+    check("avatars_progress_check", sql`training_progress BETWEEN 0 AND 100`),
+    check("avatars_counts_check", sql`photos_count >= 0 AND generations_count >= 0`),
+  ],
+);
+
+export const avatarPhotos = sqliteTable(
+  "avatar_photos",
+  {
+    id: text("id").primaryKey(),
+    avatarId: text("avatar_id")
+      .notNull()
+      .references(() => avatars.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The object key of the original in whichever store is configured (R2 or S3); the spec's name. */
+    minioKey: text("minio_key").notNull(),
+    fileHash: text("file_hash").notNull(),
+    uploadOrder: integer("upload_order").notNull(),
+    validationStatus: text("validation_status", { enum: PHOTO_VALIDATION_STATUSES }).notNull().default("PENDING"),
+    fileSize: integer("file_size").notNull(),
+    width: integer("width"),
+    height: integer("height"),
+    format: text("format").notNull(),
+    hasFace: integer("has_face", { mode: "boolean" }),
+    qualityScore: real("quality_score"),
+    validationError: text("validation_error"),
+    photoMetadata: text("photo_metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("avatar_photos_avatar_order_idx").on(t.avatarId, t.uploadOrder),
+    uniqueIndex("avatar_photos_avatar_hash_idx").on(t.avatarId, t.fileHash),
+    index("avatar_photos_user_hash_idx").on(t.userId, t.fileHash),
+    check("avatar_photos_status_check", inList("validation_status", PHOTO_VALIDATION_STATUSES)),
+    check("avatar_photos_quality_check", sql`quality_score IS NULL OR quality_score BETWEEN 0 AND 1`),
+  ],
+);
+
+export const generations = sqliteTable(
+  "generations",
+  {
+    id: text("id").primaryKey(),
+    avatarId: text("avatar_id")
+      .notNull()
+      .references(() => avatars.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    prompt: text("prompt").notNull(),
+    preset: text("preset"),
+    options: text("options", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    seed: integer("seed"),
+    falRequestId: text("fal_request_id").unique(),
+    status: text("status", { enum: GENERATION_STATUSES }).notNull().default("QUEUED"),
+    error: text("error"),
+    resultKeys: text("result_keys", { mode: "json" }).$type<string[]>().notNull().default([]),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at"),
+    completedAt: timestamp("completed_at"),
+  },
+  (t) => [
+    index("generations_avatar_created_idx").on(t.avatarId, t.createdAt),
+    index("generations_user_status_idx").on(t.userId, t.status),
+    check("generations_status_check", inList("status", GENERATION_STATUSES)),
+  ],
+);
+
+/** Telegram re-delivers updates after timeouts; each update_id is processed once. */
+export const processedUpdates = sqliteTable(
+  "processed_updates",
+  {
+    updateId: integer("update_id").primaryKey(),
+    processedAt: timestamp("processed_at").notNull(),
+  },
+  (t) => [index("processed_updates_at_idx").on(t.processedAt)],
+);
+
+/** Small key/value facts the Worker caches across isolates, such as the bot's getMe answer. */
+export const botCache = sqliteTable("bot_cache", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).$type<unknown>().notNull(),
+  updatedAt: timestamp("updated_at").notNull(),
+});
+
+export type UserRow = typeof users.$inferSelect;
+export type AvatarRow = typeof avatars.$inferSelect;
+export type AvatarPhotoRow = typeof avatarPhotos.$inferSelect;
+export type GenerationRow = typeof generations.$inferSelect;

@@ -1,0 +1,38 @@
+import { AVATAR_STATUSES, type AvatarStatus } from "./avatar";
+import { IllegalTransitionError } from "./errors";
+
+/**
+ * The spec's lifecycle diagram as data:
+ *
+ *   DRAFT → PHOTOS_UPLOADING → READY_FOR_TRAINING → TRAINING → COMPLETED
+ *     ↓            ↓                   ↓                ↓
+ *   ERROR ←────────┴───────────────────┴────────────────┘
+ *     ↓
+ *   CANCELLED
+ *
+ * The left column (DRAFT ↓ ERROR ↓ CANCELLED) is read as the abandon path, so
+ * DRAFT may also go straight to CANCELLED (the wizard's cancel button).
+ */
+export const AVATAR_TRANSITIONS: Readonly<Record<AvatarStatus, readonly AvatarStatus[]>> = {
+  DRAFT: ["PHOTOS_UPLOADING", "ERROR", "CANCELLED"],
+  PHOTOS_UPLOADING: ["READY_FOR_TRAINING", "ERROR"],
+  READY_FOR_TRAINING: ["TRAINING", "ERROR"],
+  TRAINING: ["COMPLETED", "ERROR"],
+  COMPLETED: [],
+  ERROR: ["CANCELLED"],
+  CANCELLED: [],
+};
+
+export function canTransition(from: AvatarStatus, to: AvatarStatus): boolean {
+  return AVATAR_TRANSITIONS[from].includes(to);
+}
+
+/** Returns `to` when the move is allowed; throws IllegalTransitionError otherwise. */
+export function applyTransition(from: AvatarStatus, to: AvatarStatus): AvatarStatus {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+  return to;
+}
+
+export function allTransitionPairs(): Array<[AvatarStatus, AvatarStatus]> {
+  return AVATAR_STATUSES.flatMap((from) => AVATAR_STATUSES.map((to): [AvatarStatus, AvatarStatus] => [from, to]));
+}

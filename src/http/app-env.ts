@@ -1,0 +1,3 @@
+import type { Settings } from "../config/settings";
+
+export type AppEnv = { Bindings: Env; Variables: { settings: Settings } };

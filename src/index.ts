@@ -1,0 +1,13 @@
+import { createApp } from "./http/app";
+import { runScheduled } from "./scheduled";
+
+export { ChatSession } from "./durable-objects/chat-session";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(runScheduled(controller, env));
+  },
+} satisfies ExportedHandler<Env>;

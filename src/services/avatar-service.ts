@@ -1,0 +1,112 @@
+import type { AvatarSettings } from "../config/settings";
+import type { AvatarPatch, Page, Repository } from "../db/repository";
+import type { AvatarRow } from "../db/schema";
+import { type AvatarGender, type AvatarStatus, type AvatarType, falModeFor } from "../domain/avatar";
+import { applyTransition } from "../domain/avatar-lifecycle";
+import { parseAvatarName } from "../domain/avatar-name";
+import { DomainError } from "../domain/errors";
+import { log } from "../log";
+import { avatarPrefix } from "../storage/keys";
+import { deletePrefix, type ObjectStorage } from "../storage/object-storage";
+
+export const AVATARS_PAGE_SIZE = 5;
+
+const TRIGGER_ALPHABET = "bcdfghjkmnpqrstvwxz";
+
+/** A rare token the LoRA learns the person by; unique per avatar (the column is unique too). */
+export function generateTriggerWord(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(7));
+  return `ohx${Array.from(bytes, (b) => TRIGGER_ALPHABET[b % TRIGGER_ALPHABET.length]).join("")}`;
+}
+
+/** The spec's AvatarService: creation wizard, lifecycle moves, lists and deletion. */
+export class AvatarService {
+  constructor(
+    private readonly repo: Repository,
+    private readonly storage: ObjectStorage,
+    private readonly settings: AvatarSettings,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async startCreation(userId: string): Promise<AvatarRow> {
+    const avatar = await this.repo.insertAvatar(
+      {
+        id: crypto.randomUUID(),
+        userId,
+        triggerWord: generateTriggerWord(),
+        falIterations: this.settings.DEFAULT_ITERATIONS,
+        falPriority: this.settings.DEFAULT_PRIORITY,
+        loraRank: this.settings.DEFAULT_LORA_RANK,
+      },
+      this.now(),
+    );
+    log("info", "avatar_created", { userId, avatarId: avatar.id });
+    return avatar;
+  }
+
+  /** The avatar when it exists and belongs to the user; a foreign id is reported exactly like a missing one. */
+  async getOwned(avatarId: string, userId: string): Promise<AvatarRow> {
+    const avatar = await this.repo.findAvatar(avatarId);
+    if (!avatar || avatar.userId !== userId) throw new DomainError("avatar_not_found", `Avatar ${avatarId} not found`);
+    return avatar;
+  }
+
+  async setType(avatarId: string, userId: string, type: AvatarType): Promise<AvatarRow> {
+    return this.patchDraft(avatarId, userId, { avatarType: type, falMode: falModeFor(type) });
+  }
+
+  async setGender(avatarId: string, userId: string, gender: AvatarGender): Promise<AvatarRow> {
+    return this.patchDraft(avatarId, userId, { gender });
+  }
+
+  /** Names the avatar and opens it for photos (DRAFT → PHOTOS_UPLOADING). */
+  async finalizeCreation(avatarId: string, userId: string, rawName: string): Promise<AvatarRow> {
+    const parsed = parseAvatarName(rawName);
+    if (!parsed.ok) throw new DomainError("invalid_name", parsed.reason);
+    const avatar = await this.getOwned(avatarId, userId);
+    if (!avatar.avatarType || !avatar.gender) throw new DomainError("stale_action", "type and gender come first");
+    return this.transition(avatar, "PHOTOS_UPLOADING", { name: parsed.name });
+  }
+
+  /** The wizard's cancel: DRAFT → CANCELLED. */
+  async cancelCreation(avatarId: string, userId: string): Promise<AvatarRow> {
+    const avatar = await this.getOwned(avatarId, userId);
+    return this.transition(avatar, "CANCELLED");
+  }
+
+  /** Moves the avatar through the lifecycle table, guarded against a concurrent change of status. */
+  async transition(avatar: AvatarRow, to: AvatarStatus, patch: Omit<AvatarPatch, "status"> = {}): Promise<AvatarRow> {
+    applyTransition(avatar.status, to);
+    const changed = await this.repo.updateAvatarIf(avatar.id, avatar.status, { ...patch, status: to }, this.now());
+    if (!changed) throw new DomainError("stale_action", `Avatar ${avatar.id} changed meanwhile`);
+    log("info", "avatar_status_changed", { avatarId: avatar.id, userId: avatar.userId, from: avatar.status, to });
+    return { ...avatar, ...patch, status: to };
+  }
+
+  async listForUser(userId: string, page: number): Promise<Page<AvatarRow> & { page: number; pages: number }> {
+    const first = await this.repo.listAvatars(userId, Math.max(0, page) * AVATARS_PAGE_SIZE, AVATARS_PAGE_SIZE);
+    const pages = Math.max(1, Math.ceil(first.total / AVATARS_PAGE_SIZE));
+    if (page < pages) return { ...first, page: Math.max(0, page), pages };
+    // The list shrank since the button was drawn: show its last page instead.
+    const last = pages - 1;
+    const again = await this.repo.listAvatars(userId, last * AVATARS_PAGE_SIZE, AVATARS_PAGE_SIZE);
+    return { ...again, page: last, pages };
+  }
+
+  /** Removes the avatar's stored files, then its rows; a failure part-way leaves it deletable again. */
+  async deleteAvatar(avatarId: string, userId: string): Promise<void> {
+    const avatar = await this.getOwned(avatarId, userId);
+    if (avatar.status === "TRAINING") throw new DomainError("avatar_busy", "training in progress");
+    const removedObjects = await deletePrefix(this.storage, avatarPrefix(userId, avatarId));
+    await this.repo.deleteAvatar(avatarId);
+    log("info", "avatar_deleted", { avatarId, userId, removedObjects });
+  }
+
+  private async patchDraft(avatarId: string, userId: string, patch: AvatarPatch): Promise<AvatarRow> {
+    const avatar = await this.getOwned(avatarId, userId);
+    if (avatar.status !== "DRAFT") throw new DomainError("stale_action", `Avatar ${avatarId} is ${avatar.status}`);
+    const changed = await this.repo.updateAvatarIf(avatarId, "DRAFT", patch, this.now());
+    if (!changed) throw new DomainError("stale_action", `Avatar ${avatarId} changed meanwhile`);
+    return { ...avatar, ...patch };
+  }
+}

@@ -1,0 +1,13 @@
+import { D1Repository } from "./db/d1/d1-repository";
+import type { Repository } from "./db/repository";
+import type { ObjectStorage } from "./storage/object-storage";
+import { R2Storage } from "./storage/r2-storage";
+
+/** Per-request adapters from the bindings; the one place that picks an implementation. */
+export function createRepository(env: Env): Repository {
+  return new D1Repository(env.DB);
+}
+
+export function createStorage(env: Env): ObjectStorage {
+  return new R2Storage(env.BUCKET);
+}
