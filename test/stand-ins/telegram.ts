@@ -1,0 +1,349 @@
+/**
+ * A stand-in for the Telegram Bot API that answers as Telegram does: the same envelopes,
+ * status codes and error descriptions. Every call is checked against the Bot API spec
+ * and recorded. Platform-neutral (Request in, Response out), so it serves workerd tests
+ * through a fetch interceptor and can run behind any HTTP server.
+ */
+import { BotApiViolation, checkCall, parseHtml } from "./bot-api-spec";
+
+export interface RecordedCall {
+  method: string;
+  params: Record<string, unknown>;
+  ok: boolean;
+  description?: string;
+}
+
+export interface StoredMessage {
+  message_id: number;
+  chat_id: number;
+  text?: string;
+  reply_markup?: unknown;
+  date: number;
+  from_bot: boolean;
+}
+
+export interface StandInUser {
+  id: number;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+interface InjectedFailure {
+  method: string;
+  status: number;
+  description: string;
+  parameters?: Record<string, unknown>;
+}
+
+export const STAND_IN_BOT = {
+  id: 7000000001,
+  is_bot: true as const,
+  first_name: "Avatar Studio",
+  username: "avatar_studio_test_bot",
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+};
+
+export class TelegramStandIn {
+  readonly calls: RecordedCall[] = [];
+  readonly messages = new Map<string, StoredMessage>();
+  readonly #openQueries = new Set<string>();
+  readonly #failures: InjectedFailure[] = [];
+  readonly #users = new Map<number, StandInUser>();
+  #nextMessageId = 1;
+  #nextUpdateId = 100_000;
+  #nextQueryId = 1;
+  #clock = 1_780_000_000;
+
+  constructor(
+    readonly token: string,
+    readonly apiRoot = "https://api.telegram.org",
+  ) {}
+
+  /** True for requests this stand-in serves. */
+  serves(url: string): boolean {
+    return url.startsWith(`${this.apiRoot}/bot`) || url.startsWith(`${this.apiRoot}/file/bot`);
+  }
+
+  /** The next call to `method` fails with this Telegram error. */
+  failNext(method: string, status: number, description: string, parameters?: Record<string, unknown>): void {
+    this.#failures.push({ method, status, description, ...(parameters ? { parameters } : {}) });
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Messages in a chat, oldest first, as the user sees them now (edits applied). */
+  chat(chatId: number): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.chat_id === chatId).sort((a, b) => a.message_id - b.message_id);
+  }
+
+  lastBotMessage(chatId: number): StoredMessage {
+    const message = this.chat(chatId)
+      .filter((m) => m.from_bot)
+      .at(-1);
+    if (!message) throw new Error(`the bot has sent nothing to chat ${chatId}`);
+    return message;
+  }
+
+  // ---- Updates, as Telegram would deliver them to the webhook ----
+
+  nextUpdateId(): number {
+    this.#nextUpdateId += 1;
+    return this.#nextUpdateId;
+  }
+
+  textUpdate(user: StandInUser, text: string): Record<string, unknown> {
+    this.#users.set(user.id, user);
+    const message = this.#store({ chat_id: user.id, text, from_bot: false });
+    const entities = text.startsWith("/")
+      ? [{ type: "bot_command", offset: 0, length: text.split(/\s/)[0]?.length ?? text.length }]
+      : undefined;
+    return {
+      update_id: this.nextUpdateId(),
+      message: {
+        message_id: message.message_id,
+        from: { ...user, is_bot: false },
+        chat: privateChat(user),
+        date: message.date,
+        text,
+        ...(entities ? { entities } : {}),
+      },
+    };
+  }
+
+  /** A tap on an inline button of a message the bot sent; the query stays answerable once. */
+  callbackUpdate(user: StandInUser, messageId: number, data: string): Record<string, unknown> {
+    this.#users.set(user.id, user);
+    const message = this.messages.get(key(user.id, messageId));
+    if (!message) throw new Error(`no message ${messageId} in chat ${user.id}`);
+    const id = `${user.id}${String(this.#nextQueryId++).padStart(6, "0")}`;
+    this.#openQueries.add(id);
+    return {
+      update_id: this.nextUpdateId(),
+      callback_query: {
+        id,
+        from: { ...user, is_bot: false },
+        chat_instance: `ci${user.id}`,
+        data,
+        message: this.#toMessage(message),
+      },
+    };
+  }
+
+  /** Finds the button with this label on a message; throws when there is none. */
+  buttonData(message: StoredMessage, label: string | RegExp): string {
+    const rows = (message.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> })
+      ?.inline_keyboard;
+    for (const row of rows ?? []) {
+      for (const button of row) {
+        const matches = typeof label === "string" ? button.text === label : label.test(button.text);
+        if (matches && button.callback_data) return button.callback_data;
+      }
+    }
+    throw new Error(`no button "${label}" on message ${message.message_id}: ${JSON.stringify(rows)}`);
+  }
+
+  // ---- The HTTP side ----
+
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+    if (!match) return envelope(404, { ok: false, error_code: 404, description: "Not Found" });
+    const [, token, method = ""] = match;
+    if (token !== this.token) return envelope(401, { ok: false, error_code: 401, description: "Unauthorized" });
+    const params = await readParams(request, url);
+    try {
+      const failure = this.#takeFailure(method);
+      if (failure) throw failure;
+      checkCall(method, params);
+      const result = this.#perform(method, params);
+      this.calls.push({ method, params, ok: true });
+      return envelope(200, { ok: true, result });
+    } catch (error) {
+      if (error instanceof InjectedError) {
+        this.calls.push({ method, params, ok: false, description: error.description });
+        return envelope(error.status, {
+          ok: false,
+          error_code: error.status,
+          description: error.description,
+          ...(error.parameters ? { parameters: error.parameters } : {}),
+        });
+      }
+      if (!(error instanceof BotApiViolation)) throw error;
+      this.calls.push({ method, params, ok: false, description: error.description });
+      return envelope(error.errorCode, { ok: false, error_code: error.errorCode, description: error.description });
+    }
+  }
+
+  #takeFailure(method: string): InjectedError | undefined {
+    const index = this.#failures.findIndex((f) => f.method === method);
+    if (index < 0) return undefined;
+    const [failure] = this.#failures.splice(index, 1);
+    return failure ? new InjectedError(failure.status, failure.description, failure.parameters) : undefined;
+  }
+
+  #perform(method: string, params: Record<string, unknown>): unknown {
+    switch (method) {
+      case "getMe":
+        return STAND_IN_BOT;
+      case "sendMessage": {
+        const chatId = this.#chatId(params);
+        const text = visibleText(params);
+        const message = this.#store({ chat_id: chatId, text, reply_markup: params.reply_markup, from_bot: true });
+        return this.#toMessage(message);
+      }
+      case "editMessageText": {
+        const message = this.#existing(params);
+        const text = visibleText(params);
+        if (message.text === text && same(message.reply_markup, params.reply_markup)) {
+          throw new BotApiViolation(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+          );
+        }
+        message.text = text;
+        message.reply_markup = params.reply_markup;
+        return this.#toMessage(message);
+      }
+      case "editMessageReplyMarkup": {
+        const message = this.#existing(params);
+        if (same(message.reply_markup, params.reply_markup)) {
+          throw new BotApiViolation(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+          );
+        }
+        message.reply_markup = params.reply_markup;
+        return this.#toMessage(message);
+      }
+      case "deleteMessage": {
+        const message = this.#existing(params, "Bad Request: message to delete not found");
+        this.messages.delete(key(message.chat_id, message.message_id));
+        return true;
+      }
+      case "answerCallbackQuery": {
+        const id = String(params.callback_query_id);
+        if (!this.#openQueries.delete(id)) {
+          throw new BotApiViolation(
+            400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+          );
+        }
+        return true;
+      }
+      case "sendChatAction":
+      case "setMyCommands":
+      case "setWebhook":
+      case "deleteWebhook":
+        return true;
+      default:
+        throw new Error(`the Telegram stand-in does not implement ${method} yet`);
+    }
+  }
+
+  #chatId(params: Record<string, unknown>): number {
+    const chatId = Number(params.chat_id);
+    if (!this.#users.has(chatId)) throw new BotApiViolation(400, "Bad Request: chat not found");
+    return chatId;
+  }
+
+  #existing(params: Record<string, unknown>, notFound = "Bad Request: message to edit not found"): StoredMessage {
+    const message = this.messages.get(key(this.#chatId(params), Number(params.message_id)));
+    if (!message) throw new BotApiViolation(400, notFound);
+    if (!message.from_bot && notFound.includes("edit")) {
+      throw new BotApiViolation(400, "Bad Request: message can't be edited");
+    }
+    return message;
+  }
+
+  #store(message: Omit<StoredMessage, "message_id" | "date">): StoredMessage {
+    this.#clock += 1;
+    const stored: StoredMessage = { ...message, message_id: this.#nextMessageId++, date: this.#clock };
+    this.messages.set(key(stored.chat_id, stored.message_id), stored);
+    return stored;
+  }
+
+  #toMessage(message: StoredMessage): Record<string, unknown> {
+    const user = this.#users.get(message.chat_id);
+    return {
+      message_id: message.message_id,
+      from: message.from_bot ? STAND_IN_BOT : { ...user, is_bot: false },
+      chat: user ? privateChat(user) : { id: message.chat_id, type: "private" },
+      date: message.date,
+      ...(message.text !== undefined ? { text: message.text } : {}),
+      ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}),
+    };
+  }
+}
+
+class InjectedError extends Error {
+  constructor(
+    readonly status: number,
+    readonly description: string,
+    readonly parameters?: Record<string, unknown>,
+  ) {
+    super(description);
+  }
+}
+
+function key(chatId: number, messageId: number): string {
+  return `${chatId}:${messageId}`;
+}
+
+function privateChat(user: StandInUser): Record<string, unknown> {
+  return {
+    id: user.id,
+    type: "private",
+    first_name: user.first_name,
+    ...(user.username ? { username: user.username } : {}),
+  };
+}
+
+function visibleText(params: Record<string, unknown>): string {
+  const text = String(params.text ?? "");
+  return params.parse_mode === "HTML" ? parseHtml(text) : text;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+function envelope(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+async function readParams(request: Request, url: URL): Promise<Record<string, unknown>> {
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  if (request.method !== "POST") return params;
+  const type = request.headers.get("content-type") ?? "";
+  if (type.includes("application/json")) {
+    const text = await request.text();
+    return text ? { ...params, ...(JSON.parse(text) as Record<string, unknown>) } : params;
+  }
+  if (type.includes("multipart/form-data") || type.includes("application/x-www-form-urlencoded")) {
+    const form = await request.formData();
+    for (const [name, value] of form) params[name] = typeof value === "string" ? coerce(value) : value;
+  }
+  return params;
+}
+
+/** Form fields arrive as strings; Telegram reads numbers, booleans and JSON objects out of them. */
+function coerce(value: string): unknown {
+  if (/^-?\d+$/.test(value)) return Number(value);
+  if (value === "true" || value === "false") return value === "true";
+  if (value.startsWith("{") || value.startsWith("[")) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}

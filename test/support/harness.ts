@@ -1,0 +1,58 @@
+import { env, exports } from "cloudflare:workers";
+import { vi } from "vitest";
+import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
+
+export const BOT_TOKEN = env.TELEGRAM_BOT_TOKEN;
+export const WEBHOOK_SECRET = env.TELEGRAM_WEBHOOK_SECRET;
+
+export const ANNA: StandInUser = { id: 1001, first_name: "Anna", language_code: "en" };
+export const IVAN: StandInUser = { id: 2002, first_name: "Иван", language_code: "ru" };
+
+/** Routes the Worker's outbound fetches to the stand-ins; anything else is a test failure. */
+export function installStandIns(): { telegram: TelegramStandIn } {
+  const telegram = new TelegramStandIn(BOT_TOKEN);
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    if (telegram.serves(request.url)) return telegram.handle(request);
+    throw new Error(`unexpected outbound request to ${request.url}`);
+  });
+  return { telegram };
+}
+
+/** Posts an update to the webhook exactly as Telegram does. */
+export async function deliver(update: unknown, secret: string | null = WEBHOOK_SECRET): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (secret !== null) headers["X-Telegram-Bot-Api-Secret-Token"] = secret;
+  return exports.default.fetch(
+    new Request("https://bot.example/telegram/webhook", { method: "POST", headers, body: JSON.stringify(update) }),
+  );
+}
+
+/** Delivers and insists on Telegram's 200. */
+export async function send(update: unknown): Promise<void> {
+  const response = await deliver(update);
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+}
+
+/** The user types a message. */
+export async function say(telegram: TelegramStandIn, user: StandInUser, text: string): Promise<void> {
+  await send(telegram.textUpdate(user, text));
+}
+
+/** The user taps the button with this label on the bot's latest message (or on `messageId`). */
+export async function tap(
+  telegram: TelegramStandIn,
+  user: StandInUser,
+  label: string | RegExp,
+  messageId?: number,
+): Promise<void> {
+  const message =
+    messageId === undefined ? telegram.lastBotMessage(user.id) : telegram.messages.get(`${user.id}:${messageId}`);
+  if (!message) throw new Error(`no message ${messageId}`);
+  await send(telegram.callbackUpdate(user, message.message_id, telegram.buttonData(message, label)));
+}
+
+/** The text of the last answerCallbackQuery, if it said anything. */
+export function lastAnswer(telegram: TelegramStandIn): string | undefined {
+  return telegram.callsTo("answerCallbackQuery").at(-1)?.params.text as string | undefined;
+}
