@@ -49,6 +49,9 @@ export const STAND_IN_BOT = {
   has_main_web_app: false,
 };
 
+// Shared by every stand-in in the isolate: Telegram's update ids only grow, and D1 outlives one test.
+let lastUpdateId = 100_000;
+
 export class TelegramStandIn {
   readonly calls: RecordedCall[] = [];
   readonly messages = new Map<string, StoredMessage>();
@@ -56,7 +59,6 @@ export class TelegramStandIn {
   readonly #failures: InjectedFailure[] = [];
   readonly #users = new Map<number, StandInUser>();
   #nextMessageId = 1;
-  #nextUpdateId = 100_000;
   #nextQueryId = 1;
   #clock = 1_780_000_000;
 
@@ -95,8 +97,8 @@ export class TelegramStandIn {
   // ---- Updates, as Telegram would deliver them to the webhook ----
 
   nextUpdateId(): number {
-    this.#nextUpdateId += 1;
-    return this.#nextUpdateId;
+    lastUpdateId += 1;
+    return lastUpdateId;
   }
 
   textUpdate(user: StandInUser, text: string): Record<string, unknown> {

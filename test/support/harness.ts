@@ -5,8 +5,13 @@ import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
 export const BOT_TOKEN = env.TELEGRAM_BOT_TOKEN;
 export const WEBHOOK_SECRET = env.TELEGRAM_WEBHOOK_SECRET;
 
-export const ANNA: StandInUser = { id: 1001, first_name: "Anna", language_code: "en" };
-export const IVAN: StandInUser = { id: 2002, first_name: "Иван", language_code: "ru" };
+let lastUserId = 1000;
+
+/** A Telegram user no earlier test in this file has seen (D1 and Durable Objects persist per file). */
+export function newUser(language: "en" | "ru" = "en", firstName = language === "ru" ? "Иван" : "Anna"): StandInUser {
+  lastUserId += 1;
+  return { id: lastUserId, first_name: firstName, language_code: language };
+}
 
 /** Routes the Worker's outbound fetches to the stand-ins; anything else is a test failure. */
 export function installStandIns(): { telegram: TelegramStandIn } {
