@@ -119,7 +119,8 @@ function checkOne(value: unknown, type: string, path: string, depth: number): st
     if (problem && checkValue(inner, field.types, `${path}.${field.name}`, depth + 1)) return problem;
     if (type === "InlineKeyboardButton" && field.name === "callback_data") {
       const bytes = new TextEncoder().encode(String(inner)).length;
-      if (bytes < 1 || bytes > 64) return "BUTTON_DATA_INVALID";
+      // Decisive whichever member of a union is being tried: Telegram refuses the whole call.
+      if (bytes < 1 || bytes > 64) throw new BotApiViolation(400, "Bad Request: BUTTON_DATA_INVALID");
     }
   }
   return null;

@@ -55,6 +55,7 @@ let lastUpdateId = 100_000;
 export class TelegramStandIn {
   readonly calls: RecordedCall[] = [];
   readonly messages = new Map<string, StoredMessage>();
+  webhook: Record<string, unknown> = { url: "", has_custom_certificate: false, pending_update_count: 0 };
   readonly #openQueries = new Set<string>();
   readonly #failures: InjectedFailure[] = [];
   readonly #users = new Map<number, StandInUser>();
@@ -240,10 +241,22 @@ export class TelegramStandIn {
         }
         return true;
       }
+      case "setWebhook":
+        this.webhook = {
+          url: String(params.url),
+          has_custom_certificate: false,
+          pending_update_count: 0,
+          ...(params.allowed_updates ? { allowed_updates: params.allowed_updates } : {}),
+          ...(params.max_connections ? { max_connections: params.max_connections } : {}),
+        };
+        return true;
+      case "deleteWebhook":
+        this.webhook = { url: "", has_custom_certificate: false, pending_update_count: 0 };
+        return true;
+      case "getWebhookInfo":
+        return this.webhook;
       case "sendChatAction":
       case "setMyCommands":
-      case "setWebhook":
-      case "deleteWebhook":
         return true;
       default:
         throw new Error(`the Telegram stand-in does not implement ${method} yet`);

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { TelegramStandIn } from "./stand-ins/telegram";
+
+const TOKEN = "1:abc";
+const standIn = () => {
+  const telegram = new TelegramStandIn(TOKEN);
+  telegram.textUpdate({ id: 5, first_name: "U" }, "hi");
+  return telegram;
+};
+const call = async (telegram: TelegramStandIn, method: string, params: unknown, token = TOKEN) => {
+  const response = await telegram.handle(
+    new Request(`https://api.telegram.org/bot${token}/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(params),
+    }),
+  );
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+describe("the Telegram stand-in refuses what Telegram refuses", () => {
+  it("an unknown method: 404 Not Found", async () => {
+    expect(await call(standIn(), "sendMesage", { chat_id: 5, text: "x" })).toEqual({
+      status: 404,
+      body: { ok: false, error_code: 404, description: "Not Found" },
+    });
+  });
+
+  it("a wrong token: 401 Unauthorized", async () => {
+    expect((await call(standIn(), "getMe", {}, "2:zzz")).body).toEqual({
+      ok: false,
+      error_code: 401,
+      description: "Unauthorized",
+    });
+  });
+
+  it("a missing required parameter", async () => {
+    const { status, body } = await call(standIn(), "sendMessage", { chat_id: 5 });
+    expect(status).toBe(400);
+    expect(body.description).toBe("Bad Request: message text is empty");
+  });
+
+  it("a parameter of the wrong type", async () => {
+    const { body } = await call(standIn(), "sendMessage", { chat_id: 5, text: "x", disable_notification: "yes" });
+    expect(body.description).toContain("disable_notification must be a Boolean");
+  });
+
+  it("callback_data over 64 bytes", async () => {
+    const keyboard = { inline_keyboard: [[{ text: "b", callback_data: "я".repeat(33) }]] };
+    const { body } = await call(standIn(), "sendMessage", { chat_id: 5, text: "x", reply_markup: keyboard });
+    expect(body.description).toBe("Bad Request: BUTTON_DATA_INVALID");
+  });
+
+  it("a button with a field InlineKeyboardButton does not have", async () => {
+    const keyboard = { inline_keyboard: [[{ text: "b", data: "x" }]] };
+    const { body } = await call(standIn(), "sendMessage", { chat_id: 5, text: "x", reply_markup: keyboard });
+    expect(body.ok).toBe(false);
+  });
+
+  it("text over 4096 characters after entity parsing, but not markup that parses shorter", async () => {
+    const long = await call(standIn(), "sendMessage", { chat_id: 5, text: "x".repeat(4097) });
+    expect(long.body.description).toBe("Bad Request: message is too long");
+    const fits = await call(standIn(), "sendMessage", {
+      chat_id: 5,
+      parse_mode: "HTML",
+      text: `<b>${"x".repeat(4096)}</b>`,
+    });
+    expect(fits.body.ok).toBe(true);
+  });
+
+  it("unescaped HTML", async () => {
+    const { body } = await call(standIn(), "sendMessage", { chat_id: 5, parse_mode: "HTML", text: "a < b" });
+    expect(String(body.description)).toMatch(/^Bad Request: can't parse entities: /);
+  });
+
+  it("an edit that changes nothing", async () => {
+    const telegram = standIn();
+    const sent = await call(telegram, "sendMessage", { chat_id: 5, text: "same" });
+    const id = (sent.body.result as { message_id: number }).message_id;
+    const { body } = await call(telegram, "editMessageText", { chat_id: 5, message_id: id, text: "same" });
+    expect(String(body.description)).toMatch(/^Bad Request: message is not modified/);
+  });
+
+  it("a callback query answered twice", async () => {
+    const telegram = standIn();
+    const sent = await call(telegram, "sendMessage", { chat_id: 5, text: "m" });
+    const id = (sent.body.result as { message_id: number }).message_id;
+    const update = telegram.callbackUpdate({ id: 5, first_name: "U" }, id, "x") as { callback_query: { id: string } };
+    expect((await call(telegram, "answerCallbackQuery", { callback_query_id: update.callback_query.id })).body.ok).toBe(
+      true,
+    );
+    const again = await call(telegram, "answerCallbackQuery", { callback_query_id: update.callback_query.id });
+    expect(again.body.description).toContain("query is too old");
+  });
+});
