@@ -41,7 +41,7 @@ export async function jpeg(
 ): Promise<Uint8Array> {
   await init();
   const progressive = options.progressive ?? false;
-  const buffer = await encodeJpeg(image as ImageData, {
+  const buffer = await encodeJpeg(image as Parameters<typeof encodePng>[0], {
     quality: options.quality ?? 85,
     progressive,
     baseline: !progressive,
@@ -51,10 +51,10 @@ export async function jpeg(
 
 export async function png(image: Raster): Promise<Uint8Array> {
   await init();
-  return new Uint8Array(await encodePng(image as ImageData));
+  return new Uint8Array(await encodePng(image as Parameters<typeof encodePng>[0]));
 }
 
 export async function webp(image: Raster, lossless = false): Promise<Uint8Array> {
   await init();
-  return new Uint8Array(await encodeWebp(image as ImageData, { quality: 80, lossless: lossless ? 1 : 0 }));
+  return new Uint8Array(await encodeWebp(image as Parameters<typeof encodePng>[0], { quality: 80, lossless: lossless ? 1 : 0 }));
 }
