@@ -1,0 +1,205 @@
+import { Unzlib } from "fflate";
+import type { Raster } from "./codecs";
+
+/**
+ * A PNG decoder that never holds the full image: IDAT is inflated as a stream (fflate), each
+ * scanline is unfiltered against the previous one and added into box-filter bins of the output
+ * size. Handles every colour type, bit depths 1–16, palettes and Adam7 interlacing; transparent
+ * pixels are composited over white.
+ */
+export class PngError extends Error {}
+
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 8;
+  let width = 0;
+  let height = 0;
+  let depth = 8;
+  let colorType = 0;
+  let interlaced = false;
+  let palette: Uint8Array | undefined;
+  let transparency: Uint8Array | undefined;
+  const idat: Uint8Array[] = [];
+  let ended = false;
+  while (pos + 8 <= bytes.length) {
+    const length = view.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    const data = bytes.subarray(pos + 8, pos + 8 + length);
+    if (pos + 12 + length > bytes.length) throw new PngError("truncated PNG");
+    if (type === "IHDR") {
+      width = view.getUint32(pos + 8);
+      height = view.getUint32(pos + 12);
+      depth = data[8] ?? 8;
+      colorType = data[9] ?? 0;
+      interlaced = data[12] === 1;
+    } else if (type === "PLTE") palette = data;
+    else if (type === "tRNS") transparency = data;
+    else if (type === "IDAT") idat.push(data);
+    else if (type === "IEND") {
+      ended = true;
+      break;
+    }
+    pos += 12 + length;
+  }
+  const channels = CHANNELS[colorType];
+  if (!width || !height || !channels || ![1, 2, 4, 8, 16].includes(depth)) throw new PngError("unsupported PNG header");
+  if (colorType === 3 && !palette) throw new PngError("palette missing");
+  if (!ended || idat.length === 0) throw new PngError("truncated PNG");
+
+  const factor = Math.max(1, Math.ceil(Math.max(width, height) / maxLongSide));
+  const outW = Math.ceil(width / factor);
+  const outH = Math.ceil(height / factor);
+  const sums = new Float32Array(outW * outH * 4);
+  const bitsPerPixel = channels * depth;
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  const maxValue = (1 << depth) - 1;
+
+  const passes = interlaced
+    ? ADAM7.map(([x0, y0, dx, dy]) => ({
+        x0,
+        y0,
+        dx,
+        dy,
+        w: Math.ceil((width - x0) / dx),
+        h: Math.ceil((height - y0) / dy),
+      })).filter((p) => p.w > 0 && p.h > 0)
+    : [{ x0: 0, y0: 0, dx: 1, dy: 1, w: width, h: height }];
+
+  let passIndex = 0;
+  let row = 0;
+  let rowBytes = Math.ceil(((passes[0]?.w ?? 0) * bitsPerPixel) / 8);
+  let current = new Uint8Array(rowBytes + 1);
+  let previous = new Uint8Array(rowBytes + 1);
+  let filled = 0;
+
+  const sampleAt = (line: Uint8Array, i: number, channel: number): number => {
+    if (depth === 8) return line[1 + i * channels + channel] ?? 0;
+    if (depth === 16)
+      return ((line[1 + (i * channels + channel) * 2] ?? 0) << 8) | (line[2 + (i * channels + channel) * 2] ?? 0);
+    const bit = (i * channels + channel) * depth;
+    return ((line[1 + (bit >> 3)] ?? 0) >> (8 - depth - (bit & 7))) & maxValue;
+  };
+  const to8 = (value: number) => (depth === 16 ? value / 257 : colorType === 3 ? value : (value * 255) / maxValue);
+
+  const emitRow = () => {
+    const pass = passes[passIndex];
+    if (!pass) return;
+    unfilter(current, previous, bpp);
+    const y = pass.y0 + row * pass.dy;
+    const oy = Math.floor(y / factor);
+    for (let i = 0; i < pass.w; i++) {
+      const x = pass.x0 + i * pass.dx;
+      let r: number;
+      let g: number;
+      let b: number;
+      let a = 255;
+      if (colorType === 3) {
+        const index = sampleAt(current, i, 0);
+        r = palette?.[index * 3] ?? 0;
+        g = palette?.[index * 3 + 1] ?? 0;
+        b = palette?.[index * 3 + 2] ?? 0;
+        a = transparency?.[index] ?? 255;
+      } else if (channels <= 2) {
+        r = g = b = to8(sampleAt(current, i, 0));
+        if (channels === 2) a = to8(sampleAt(current, i, 1));
+      } else {
+        r = to8(sampleAt(current, i, 0));
+        g = to8(sampleAt(current, i, 1));
+        b = to8(sampleAt(current, i, 2));
+        if (channels === 4) a = to8(sampleAt(current, i, 3));
+      }
+      const alpha = a / 255;
+      const o = (oy * outW + Math.floor(x / factor)) * 4;
+      sums[o] = (sums[o] ?? 0) + r * alpha + 255 * (1 - alpha);
+      sums[o + 1] = (sums[o + 1] ?? 0) + g * alpha + 255 * (1 - alpha);
+      sums[o + 2] = (sums[o + 2] ?? 0) + b * alpha + 255 * (1 - alpha);
+      sums[o + 3] = (sums[o + 3] ?? 0) + 1;
+    }
+    [previous, current] = [current, previous];
+    row += 1;
+    if (row === pass.h) {
+      passIndex += 1;
+      row = 0;
+      rowBytes = Math.ceil(((passes[passIndex]?.w ?? 0) * bitsPerPixel) / 8);
+      current = new Uint8Array(rowBytes + 1);
+      previous = new Uint8Array(rowBytes + 1);
+    }
+  };
+
+  const inflate = new Unzlib((chunk) => {
+    let offset = 0;
+    while (offset < chunk.length && passIndex < passes.length) {
+      const take = Math.min(rowBytes + 1 - filled, chunk.length - offset);
+      current.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === rowBytes + 1) {
+        filled = 0;
+        emitRow();
+      }
+    }
+  });
+  try {
+    idat.forEach((chunk, i) => {
+      inflate.push(chunk, i === idat.length - 1);
+    });
+  } catch (error) {
+    throw new PngError(`corrupt image data: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (passIndex < passes.length) throw new PngError("truncated PNG: the image data ends early");
+
+  const data = new Uint8ClampedArray(outW * outH * 4);
+  for (let i = 0; i < outW * outH; i++) {
+    const count = sums[i * 4 + 3] || 1;
+    data[i * 4] = (sums[i * 4] ?? 0) / count;
+    data[i * 4 + 1] = (sums[i * 4 + 1] ?? 0) / count;
+    data[i * 4 + 2] = (sums[i * 4 + 2] ?? 0) / count;
+    data[i * 4 + 3] = 255;
+  }
+  return { data, width: outW, height: outH };
+}
+
+function unfilter(line: Uint8Array, prior: Uint8Array, bpp: number): void {
+  const filter = line[0];
+  for (let i = 1; i < line.length; i++) {
+    const left = i > bpp ? (line[i - bpp] ?? 0) : 0;
+    const up = prior[i] ?? 0;
+    const upLeft = i > bpp ? (prior[i - bpp] ?? 0) : 0;
+    const x = line[i] ?? 0;
+    switch (filter) {
+      case 1:
+        line[i] = x + left;
+        break;
+      case 2:
+        line[i] = x + up;
+        break;
+      case 3:
+        line[i] = x + ((left + up) >> 1);
+        break;
+      case 4: {
+        const p = left + up - upLeft;
+        const pa = Math.abs(p - left);
+        const pb = Math.abs(p - up);
+        const pc = Math.abs(p - upLeft);
+        line[i] = x + (pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft);
+        break;
+      }
+      case 0:
+        break;
+      default:
+        throw new PngError(`unknown filter ${filter}`);
+    }
+  }
+}
