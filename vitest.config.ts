@@ -11,6 +11,8 @@ export default defineConfig({
           TELEGRAM_BOT_TOKEN: "7000000001:test-token-for-the-stand-in",
           TELEGRAM_WEBHOOK_SECRET: "test-webhook-secret",
           PUBLIC_URL: "https://bot.example",
+          // Batches are drained by the tests themselves (runDurableObjectAlarm), never by the clock.
+          PHOTO_BATCH_WINDOW_MS: "600000",
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
         },
       },

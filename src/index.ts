@@ -1,6 +1,7 @@
 import { createApp } from "./http/app";
 import { runScheduled } from "./scheduled";
 
+export { AvatarWorkspace } from "./durable-objects/avatar-workspace";
 export { ChatSession } from "./durable-objects/chat-session";
 
 const app = createApp();

@@ -18,6 +18,10 @@ const actions: Action[] = [
   { kind: "wizardCancel", avatarId: id },
   { kind: "wizardCancelConfirm", avatarId: id },
   { kind: "wizardResume", avatarId: id },
+  { kind: "photosDone", avatarId: id },
+  { kind: "photos", avatarId: id, page: 49 },
+  { kind: "photoDelete", photoId: id, page: 3 },
+  { kind: "photoDeleteConfirm", photoId: id, page: 0 },
 ];
 
 describe("callback data", () => {

@@ -60,7 +60,8 @@ describe("My avatars", () => {
     await tap(telegram, user, /^Card/);
     expect(lastText()).toContain("Card\n📤 Collecting photos\nType: 👤 Character\nphotos: 0/50");
     await tap(telegram, user, "📤 Continue uploading");
-    expect(lastText()).toContain("Send photos for Card: 0 of 50 so far");
+    expect(lastText()).toContain("📸 Card: 0 of 50 photos");
+    expect(lastText()).toContain("Send 5 more to reach the minimum of 5.");
   });
 
   it("shows a cancelled draft and lets the user delete it", async () => {

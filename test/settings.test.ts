@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { AVATAR_SETTING_DEFAULTS, ConfigError, parseSettings } from "../src/config/settings";
 
-const bindings = { DB: { prepare() {} }, BUCKET: { put() {} }, CHAT_SESSION: { idFromName() {} } };
+const bindings = {
+  DB: { prepare() {} },
+  BUCKET: { put() {} },
+  CHAT_SESSION: { idFromName() {} },
+  AVATAR_WORKSPACE: { idFromName() {} },
+};
 const base = {
   ...bindings,
   TELEGRAM_BOT_TOKEN: "123:abc",

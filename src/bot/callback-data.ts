@@ -17,7 +17,11 @@ export type Action =
   | { kind: "wizardGender"; avatarId: string; gender: AvatarGender }
   | { kind: "wizardCancel"; avatarId: string }
   | { kind: "wizardCancelConfirm"; avatarId: string }
-  | { kind: "wizardResume"; avatarId: string };
+  | { kind: "wizardResume"; avatarId: string }
+  | { kind: "photosDone"; avatarId: string }
+  | { kind: "photos"; avatarId: string; page: number }
+  | { kind: "photoDelete"; photoId: string; page: number }
+  | { kind: "photoDeleteConfirm"; photoId: string; page: number };
 
 type Kind = Action["kind"];
 type Args<K extends Kind> = Omit<Extract<Action, { kind: K }>, "kind">;
@@ -38,6 +42,10 @@ const PREFIX: Record<Kind, string> = {
   wizardCancel: "wc",
   wizardCancelConfirm: "wcok",
   wizardResume: "wr",
+  photosDone: "pd",
+  photos: "pv",
+  photoDelete: "px",
+  photoDeleteConfirm: "pxok",
 };
 const KIND_BY_PREFIX = new Map(Object.entries(PREFIX).map(([kind, prefix]) => [prefix, kind as Kind]));
 
@@ -46,6 +54,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function encodeAction(action: Action): string {
   const parts = [PREFIX[action.kind]];
   if ("avatarId" in action) parts.push(action.avatarId);
+  if ("photoId" in action) parts.push(action.photoId);
   if ("type" in action) parts.push(action.type);
   if ("gender" in action) parts.push(action.gender);
   if ("language" in action) parts.push(action.language);
@@ -79,6 +88,13 @@ export function decodeAction(data: string): Action | null {
     }
     case "wizardType":
       return avatarId && second !== undefined && isAvatarType(second) ? { kind, avatarId, type: second } : null;
+    case "photos":
+    case "photoDelete":
+    case "photoDeleteConfirm": {
+      const page = Number(second);
+      if (!avatarId || args.length !== 2 || !Number.isInteger(page) || page < 0 || page >= 10_000) return null;
+      return kind === "photos" ? { kind, avatarId, page } : { kind, photoId: avatarId, page };
+    }
     case "wizardGender":
       return avatarId && second !== undefined && isAvatarGender(second) ? { kind, avatarId, gender: second } : null;
     default:

@@ -2,6 +2,7 @@ import type { Context } from "grammy";
 import type { Settings } from "../config/settings";
 import type { Language, Repository } from "../db/repository";
 import type { UserRow } from "../db/schema";
+import type { AvatarWorkspace } from "../durable-objects/avatar-workspace";
 import type { AvatarService } from "../services/avatar-service";
 import type { Action } from "./callback-data";
 import type { Messages } from "./locales";
@@ -13,6 +14,8 @@ export interface BotDeps {
   repo: Repository;
   avatars: AvatarService;
   session: SessionStore;
+  /** The avatar's Durable Object, which owns its photos. */
+  workspace: (avatarId: string) => DurableObjectStub<AvatarWorkspace>;
 }
 
 export type BotContext = Context & {

@@ -1,4 +1,4 @@
-import { Bot, type BotConfig, BotError } from "grammy";
+import { Bot, type BotConfig, type BotError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { DomainError } from "../domain/errors";
 import { errorFields, log } from "../log";
@@ -8,6 +8,7 @@ import { createAvatarFeature } from "./features/create-avatar";
 import { fallbackFeature } from "./features/fallback";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
+import { photoUploadFeature } from "./features/photo-upload";
 import { languageFromCode, messagesFor } from "./locales";
 import { answer } from "./render";
 
@@ -40,7 +41,14 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     await next();
   });
 
-  bot.errorBoundary(handleBotError, menuFeature, createAvatarFeature, myAvatarsFeature, fallbackFeature);
+  bot.errorBoundary(
+    handleBotError,
+    menuFeature,
+    createAvatarFeature,
+    myAvatarsFeature,
+    photoUploadFeature,
+    fallbackFeature,
+  );
   return bot;
 }
 
@@ -64,5 +72,3 @@ async function handleBotError(error: BotError<BotContext>): Promise<void> {
   if (ctx.callbackQuery) await answer(ctx, t.errors.generic, true);
   else await ctx.reply(t.errors.generic);
 }
-
-export { BotError };

@@ -9,6 +9,8 @@ export interface Settings {
   falKey: string | undefined;
   falBaseUrl: string | undefined;
   adminUserIds: ReadonlySet<number>;
+  /** Photos arriving within this many milliseconds of each other are processed as one batch. */
+  photoBatchWindowMs: number;
   avatar: AvatarSettings;
 }
 
@@ -162,9 +164,16 @@ export function parseSettings(env: RawEnv): Settings {
     ["DB", "prepare"],
     ["BUCKET", "put"],
     ["CHAT_SESSION", "idFromName"],
+    ["AVATAR_WORKSPACE", "idFromName"],
   ] as const) {
     const value = env[binding] as Record<string, unknown> | undefined;
     if (typeof value?.[method] !== "function") problems.push(`binding ${binding} is missing`);
+  }
+
+  const batchRaw = str("PHOTO_BATCH_WINDOW_MS");
+  const photoBatchWindowMs = batchRaw === undefined ? 1500 : Number(batchRaw);
+  if (!Number.isInteger(photoBatchWindowMs) || photoBatchWindowMs < 0 || photoBatchWindowMs > 600_000) {
+    problems.push(`PHOTO_BATCH_WINDOW_MS must be a whole number from 0 to 600000, got "${batchRaw}"`);
   }
 
   const settings: Settings = {
@@ -175,6 +184,7 @@ export function parseSettings(env: RawEnv): Settings {
     falKey: str("FAL_KEY"),
     falBaseUrl: origin("FAL_BASE_URL"),
     adminUserIds,
+    photoBatchWindowMs,
     avatar,
   };
   if (!settings.publicUrl && !problems.some((p) => p.startsWith("PUBLIC_URL"))) problems.push("PUBLIC_URL is not set");

@@ -1,5 +1,5 @@
 import type { AvatarGender, AvatarStatus, AvatarType, FalPriority } from "../domain/avatar";
-import type { AvatarRow, UserRow } from "./schema";
+import type { AvatarPhotoRow, AvatarRow, UserRow } from "./schema";
 
 export type Language = "ru" | "en";
 
@@ -29,6 +29,28 @@ export interface AvatarPatch {
   falMode?: "character" | "style" | "custom";
 }
 
+export interface NewPhoto {
+  id: string;
+  avatarId: string;
+  userId: string;
+  minioKey: string;
+  fileHash: string;
+  validationStatus: "PENDING" | "VALID";
+  fileSize: number;
+  width: number;
+  height: number;
+  format: string;
+  hasFace: boolean | null;
+  qualityScore: number | null;
+  photoMetadata: Record<string, unknown>;
+}
+
+export type InsertPhotoResult =
+  | { kind: "inserted"; uploadOrder: number; photosCount: number }
+  | { kind: "full" }
+  | { kind: "duplicate" }
+  | { kind: "not_uploading" };
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -45,6 +67,26 @@ export interface Repository {
   /** Applies the patch only while the avatar is still in `expected` status; false when it was not. */
   updateAvatarIf(avatarId: string, expected: AvatarStatus, patch: AvatarPatch, now: Date): Promise<boolean>;
   deleteAvatar(avatarId: string): Promise<boolean>;
+
+  /**
+   * Adds a photo at the next dense upload_order and recounts photos_count, atomically, only while
+   * the avatar is collecting photos and holds fewer than `maxPhotos`.
+   */
+  insertPhoto(photo: NewPhoto, maxPhotos: number, now: Date): Promise<InsertPhotoResult>;
+  findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhotoRow | null>;
+  /** Another of the user's avatars that already holds a photo with this hash. */
+  findOtherAvatarWithHash(
+    userId: string,
+    avatarId: string,
+    fileHash: string,
+  ): Promise<{ id: string; name: string | null } | null>;
+  countPhotos(avatarId: string): Promise<number>;
+  listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<AvatarPhotoRow>>;
+  findPhoto(photoId: string): Promise<AvatarPhotoRow | null>;
+  /** Removes the photo, closes the gap in upload_order and recounts; null when it was already gone. */
+  deletePhoto(photoId: string, now: Date): Promise<AvatarPhotoRow | null>;
+  /** The highest number used in the avatar's object keys so far (keys are never reused). */
+  maxPhotoSequence(avatarId: string): Promise<number>;
 
   /** True when this update_id has been handled before. */
   isUpdateProcessed(updateId: number): Promise<boolean>;

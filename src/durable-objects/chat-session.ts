@@ -49,8 +49,14 @@ export class ChatSession extends DurableObject<Env> {
       log("info", "telegram_update_duplicate", { updateId: update.update_id });
       return;
     }
-    const avatars = new AvatarService(repo, createStorage(this.env), settings.avatar);
-    const bot = createBot({ settings, repo, avatars, session: this.#session }, await getBotInfo(settings, repo));
+    const workspace = (avatarId: string) => this.env.AVATAR_WORKSPACE.getByName(avatarId);
+    const avatars = new AvatarService(repo, createStorage(this.env), settings.avatar, undefined, (avatarId) =>
+      workspace(avatarId).discard(),
+    );
+    const bot = createBot(
+      { settings, repo, avatars, session: this.#session, workspace },
+      await getBotInfo(settings, repo),
+    );
     await bot.handleUpdate(update);
     await repo.markUpdateProcessed(update.update_id, new Date());
   }

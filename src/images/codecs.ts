@@ -38,7 +38,7 @@ let encoderReady: Promise<unknown> | undefined;
 export async function decodeWithJsquash(bytes: ArrayBuffer, format: "JPEG" | "PNG" | "WEBP"): Promise<Raster> {
   if (format === "JPEG") {
     await initJpegDecode(JPEG_DEC);
-    return (await decodeJpeg(bytes, { preserveOrientation: false })) as Raster;
+    return (await decodeJpeg(bytes, { preserveOrientation: true })) as Raster;
   }
   if (format === "WEBP") {
     await initWebpDecode(WEBP_DEC);

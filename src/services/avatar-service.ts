@@ -26,6 +26,8 @@ export class AvatarService {
     private readonly storage: ObjectStorage,
     private readonly settings: AvatarSettings,
     private readonly now: () => Date = () => new Date(),
+    /** Stops the avatar's queued photo work before its files and rows go. */
+    private readonly discardQueue: (avatarId: string) => Promise<void> = async () => undefined,
   ) {}
 
   async startCreation(userId: string): Promise<AvatarRow> {
@@ -97,9 +99,17 @@ export class AvatarService {
   async deleteAvatar(avatarId: string, userId: string): Promise<void> {
     const avatar = await this.getOwned(avatarId, userId);
     if (avatar.status === "TRAINING") throw new DomainError("avatar_busy", "training in progress");
+    await this.discardQueue(avatarId);
     const removedObjects = await deletePrefix(this.storage, avatarPrefix(userId, avatarId));
     await this.repo.deleteAvatar(avatarId);
     log("info", "avatar_deleted", { avatarId, userId, removedObjects });
+  }
+
+  /** A stored object of the avatar (thumbnails for the photo viewer); a missing one reads as a missing avatar. */
+  async readObject(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> }> {
+    const object = await this.storage.get(key);
+    if (!object) throw new DomainError("avatar_not_found", `object ${key} is missing`);
+    return object;
   }
 
   private async patchDraft(avatarId: string, userId: string, patch: AvatarPatch): Promise<AvatarRow> {

@@ -6,3 +6,14 @@ export function avatarPrefix(userId: string, avatarId: string): string {
 export function userPrefix(userId: string): string {
   return `avatars/user_${userId}/`;
 }
+
+/** The three objects of one photo; `sequence` numbers keys and is never reused within an avatar. */
+export function photoKeys(userId: string, avatarId: string, sequence: number, extension: string) {
+  const n = String(sequence).padStart(3, "0");
+  const base = `${avatarPrefix(userId, avatarId)}photos/`;
+  return {
+    original: `${base}original/photo_${n}.${extension}`,
+    thumbnail: `${base}thumbnails/thumb_${n}.jpg`,
+    processed: `${base}processed/crop_${n}.jpg`,
+  };
+}

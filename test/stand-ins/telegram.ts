@@ -13,10 +13,20 @@ export interface RecordedCall {
   description?: string;
 }
 
+export interface StoredFile {
+  file_id: string;
+  file_unique_id: string;
+  file_size: number;
+  file_path: string;
+  bytes: Uint8Array;
+}
+
 export interface StoredMessage {
   message_id: number;
   chat_id: number;
   text?: string;
+  caption?: string;
+  photo?: Array<{ file_id: string; file_unique_id: string; width: number; height: number; file_size: number }>;
   reply_markup?: unknown;
   date: number;
   from_bot: boolean;
@@ -56,6 +66,8 @@ export class TelegramStandIn {
   readonly calls: RecordedCall[] = [];
   readonly messages = new Map<string, StoredMessage>();
   webhook: Record<string, unknown> = { url: "", has_custom_certificate: false, pending_update_count: 0 };
+  readonly files = new Map<string, StoredFile>();
+  #nextFile = 1;
   readonly #openQueries = new Set<string>();
   readonly #failures: InjectedFailure[] = [];
   readonly #users = new Map<number, StandInUser>();
@@ -121,6 +133,80 @@ export class TelegramStandIn {
     };
   }
 
+  /** Keeps bytes as Telegram keeps an uploaded file; `declaredSize` lets a test claim another size. */
+  registerFile(bytes: Uint8Array, declaredSize = bytes.length): StoredFile {
+    const n = this.#nextFile++;
+    const file: StoredFile = {
+      file_id: `AgACAgIAAxkBAAI${n}${"x".repeat(20)}`,
+      file_unique_id: `AQAD${n}`,
+      file_size: declaredSize,
+      file_path: `photos/file_${n}.bin`,
+      bytes,
+    };
+    this.files.set(file.file_id, file);
+    return file;
+  }
+
+  /** A compressed photo: `sizes` are Telegram's pre-scaled variants, smallest first. */
+  photoUpdate(
+    user: StandInUser,
+    sizes: Array<{ bytes: Uint8Array; width: number; height: number; declaredSize?: number }>,
+    mediaGroupId?: string,
+  ): Record<string, unknown> {
+    this.#users.set(user.id, user);
+    const photo = sizes.map((size) => {
+      const file = this.registerFile(size.bytes, size.declaredSize);
+      return {
+        file_id: file.file_id,
+        file_unique_id: file.file_unique_id,
+        width: size.width,
+        height: size.height,
+        file_size: file.file_size,
+      };
+    });
+    const message = this.#store({ chat_id: user.id, photo, from_bot: false });
+    return {
+      update_id: this.nextUpdateId(),
+      message: {
+        message_id: message.message_id,
+        from: { ...user, is_bot: false },
+        chat: privateChat(user),
+        date: message.date,
+        photo,
+        ...(mediaGroupId ? { media_group_id: mediaGroupId } : {}),
+      },
+    };
+  }
+
+  /** An image (or any file) sent as a document, as the user picked it. */
+  documentUpdate(
+    user: StandInUser,
+    bytes: Uint8Array,
+    fileName: string,
+    options: { mimeType?: string; declaredSize?: number; mediaGroupId?: string } = {},
+  ): Record<string, unknown> {
+    this.#users.set(user.id, user);
+    const file = this.registerFile(bytes, options.declaredSize);
+    const message = this.#store({ chat_id: user.id, from_bot: false });
+    return {
+      update_id: this.nextUpdateId(),
+      message: {
+        message_id: message.message_id,
+        from: { ...user, is_bot: false },
+        chat: privateChat(user),
+        date: message.date,
+        document: {
+          file_id: file.file_id,
+          file_unique_id: file.file_unique_id,
+          file_name: fileName,
+          mime_type: options.mimeType ?? "image/jpeg",
+          file_size: file.file_size,
+        },
+        ...(options.mediaGroupId ? { media_group_id: options.mediaGroupId } : {}),
+      },
+    };
+  }
+
   /** A tap on an inline button of a message the bot sent; the query stays answerable once. */
   callbackUpdate(user: StandInUser, messageId: number, data: string): Record<string, unknown> {
     this.#users.set(user.id, user);
@@ -157,6 +243,14 @@ export class TelegramStandIn {
 
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (download) {
+      if (download[1] !== this.token) return envelope(401, { ok: false, error_code: 401, description: "Unauthorized" });
+      const file = [...this.files.values()].find((f) => f.file_path === download[2]);
+      this.calls.push({ method: "download", params: { file_path: download[2] }, ok: Boolean(file) });
+      if (!file) return envelope(404, { ok: false, error_code: 404, description: "Not Found" });
+      return new Response(file.bytes, { headers: { "content-length": String(file.bytes.length) } });
+    }
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!match) return envelope(404, { ok: false, error_code: 404, description: "Not Found" });
     const [, token, method = ""] = match;
@@ -241,6 +335,41 @@ export class TelegramStandIn {
         }
         return true;
       }
+      case "getFile": {
+        const file = this.files.get(String(params.file_id));
+        if (!file) throw new BotApiViolation(400, "Bad Request: invalid file_id");
+        if (file.file_size > 20 * 1000 * 1000) throw new BotApiViolation(400, "Bad Request: file is too big");
+        return {
+          file_id: file.file_id,
+          file_unique_id: file.file_unique_id,
+          file_size: file.file_size,
+          file_path: file.file_path,
+        };
+      }
+      case "sendPhoto": {
+        const chatId = this.#chatId(params);
+        const message = this.#store({
+          chat_id: chatId,
+          photo: this.#photoFrom(params.photo),
+          ...(params.caption !== undefined ? { caption: String(params.caption) } : {}),
+          reply_markup: params.reply_markup,
+          from_bot: true,
+        });
+        return this.#toMessage(message);
+      }
+      case "editMessageMedia": {
+        const message = this.#existing(params);
+        const media = params.media as { type: string; media: string; caption?: string };
+        if (!message.photo) throw new BotApiViolation(400, "Bad Request: there is no media in the message to edit");
+        const attached = media.media.startsWith("attach://")
+          ? params[media.media.slice("attach://".length)]
+          : media.media;
+        if (attached === undefined) throw new BotApiViolation(400, "Bad Request: wrong HTTP URL specified");
+        message.photo = this.#photoFrom(attached);
+        message.caption = media.caption;
+        message.reply_markup = params.reply_markup;
+        return this.#toMessage(message);
+      }
       case "setWebhook":
         this.webhook = {
           url: String(params.url),
@@ -261,6 +390,29 @@ export class TelegramStandIn {
       default:
         throw new Error(`the Telegram stand-in does not implement ${method} yet`);
     }
+  }
+
+  /** A photo the bot sends: an uploaded file becomes a new file, a file_id must be one Telegram knows. */
+  #photoFrom(value: unknown): StoredMessage["photo"] {
+    if (typeof value === "string") {
+      const file = this.files.get(value);
+      if (!file) throw new BotApiViolation(400, "Bad Request: wrong file identifier/HTTP URL specified");
+      return [
+        {
+          file_id: file.file_id,
+          file_unique_id: file.file_unique_id,
+          width: 256,
+          height: 256,
+          file_size: file.file_size,
+        },
+      ];
+    }
+    if (!(value instanceof Blob) || value.size === 0)
+      throw new BotApiViolation(400, "Bad Request: file must be non-empty");
+    const file = this.registerFile(new Uint8Array(value.size));
+    return [
+      { file_id: file.file_id, file_unique_id: file.file_unique_id, width: 256, height: 256, file_size: value.size },
+    ];
   }
 
   #chatId(params: Record<string, unknown>): number {
@@ -293,6 +445,8 @@ export class TelegramStandIn {
       chat: user ? privateChat(user) : { id: message.chat_id, type: "private" },
       date: message.date,
       ...(message.text !== undefined ? { text: message.text } : {}),
+      ...(message.caption !== undefined ? { caption: message.caption } : {}),
+      ...(message.photo ? { photo: message.photo } : {}),
       ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}),
     };
   }

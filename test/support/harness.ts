@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
@@ -60,4 +61,12 @@ export async function tap(
 /** The text of the last answerCallbackQuery, if it said anything. */
 export function lastAnswer(telegram: TelegramStandIn): string | undefined {
   return telegram.callsTo("answerCallbackQuery").at(-1)?.params.text as string | undefined;
+}
+
+/** Lets the avatar's workspace work through everything queued, as its alarm would. */
+export async function drain(avatarId: string): Promise<void> {
+  const workspace = env.AVATAR_WORKSPACE.getByName(avatarId);
+  for (let i = 0; i < 5 && (await runDurableObjectAlarm(workspace)); i++) {
+    if ((await workspace.pendingCount()) === 0) break;
+  }
 }

@@ -21,22 +21,6 @@ onAction(myAvatarsFeature, "card", async (ctx, { avatarId }) => {
   await show(ctx, cardText(ctx, avatar), avatarCardKeyboard(ctx.t, avatar));
 });
 
-onAction(myAvatarsFeature, "upload", async (ctx, { avatarId }) => {
-  const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
-  if (avatar.status !== "PHOTOS_UPLOADING") {
-    await answer(ctx, ctx.t.errors.stale);
-    return;
-  }
-  await ctx.deps.session.set({ state: "uploading_photos", avatarId });
-  await answer(ctx);
-  const { MIN_PHOTOS_FOR_TRAINING, MAX_PHOTOS_PER_AVATAR } = ctx.deps.settings.avatar;
-  const name = escapeHtml(avatar.name ?? ctx.t.avatars.untitled);
-  await show(
-    ctx,
-    ctx.t.avatars.uploadResumed(name, avatar.photosCount, MIN_PHOTOS_FOR_TRAINING, MAX_PHOTOS_PER_AVATAR),
-  );
-});
-
 onAction(myAvatarsFeature, "delete", async (ctx, { avatarId }) => {
   const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
   if (avatar.status === "TRAINING") {

@@ -1,15 +1,24 @@
 import { and, count, desc, eq, lt, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { AvatarStatus } from "../../domain/avatar";
-import type { AvatarPatch, Language, NewAvatar, Page, Repository, TelegramProfile } from "../repository";
+import type {
+  AvatarPatch,
+  InsertPhotoResult,
+  Language,
+  NewAvatar,
+  NewPhoto,
+  Page,
+  Repository,
+  TelegramProfile,
+} from "../repository";
 import * as schema from "../schema";
-import { avatars, botCache, processedUpdates, users } from "../schema";
+import { avatarPhotos, avatars, botCache, processedUpdates, users } from "../schema";
 
 /** Repository over D1 through drizzle. D1 has no interactive transactions, so multi-step writes use batch(). */
 export class D1Repository implements Repository {
   readonly db: DrizzleD1Database<typeof schema>;
 
-  constructor(d1: D1Database) {
+  constructor(private readonly d1: D1Database) {
     this.db = drizzle(d1, { schema });
   }
 
@@ -79,6 +88,143 @@ export class D1Repository implements Repository {
   async deleteAvatar(avatarId: string): Promise<boolean> {
     const result = await this.db.delete(avatars).where(eq(avatars.id, avatarId)).returning({ id: avatars.id });
     return result.length === 1;
+  }
+
+  async insertPhoto(photo: NewPhoto, maxPhotos: number, now: Date): Promise<InsertPhotoResult> {
+    const avatar = await this.d1
+      .prepare(
+        "SELECT status, (SELECT COUNT(*) FROM avatar_photos WHERE avatar_id = ?1) AS n FROM avatars WHERE id = ?1",
+      )
+      .bind(photo.avatarId)
+      .first<{ status: string; n: number }>();
+    if (avatar?.status !== "PHOTOS_UPLOADING") return { kind: "not_uploading" };
+    if (avatar.n >= maxPhotos) return { kind: "full" };
+    try {
+      const [inserted] = await this.d1.batch([
+        this.d1
+          .prepare(
+            `INSERT INTO avatar_photos (id, avatar_id, user_id, minio_key, file_hash, upload_order, validation_status,
+               file_size, width, height, format, has_face, quality_score, photo_metadata, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(upload_order), 0) + 1 FROM avatar_photos WHERE avatar_id = ?2),
+               ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+             WHERE (SELECT status FROM avatars WHERE id = ?2) = 'PHOTOS_UPLOADING'
+               AND (SELECT COUNT(*) FROM avatar_photos WHERE avatar_id = ?2) < ?15`,
+          )
+          .bind(
+            photo.id,
+            photo.avatarId,
+            photo.userId,
+            photo.minioKey,
+            photo.fileHash,
+            photo.validationStatus,
+            photo.fileSize,
+            photo.width,
+            photo.height,
+            photo.format,
+            photo.hasFace === null ? null : photo.hasFace ? 1 : 0,
+            photo.qualityScore,
+            JSON.stringify(photo.photoMetadata),
+            now.getTime(),
+            maxPhotos,
+          ),
+        this.recountStatement(photo.avatarId, now),
+      ]);
+      if ((inserted?.meta.changes ?? 0) === 0) return { kind: "full" };
+    } catch (error) {
+      if (String(error).includes("UNIQUE constraint failed: avatar_photos.avatar_id, avatar_photos.file_hash")) {
+        return { kind: "duplicate" };
+      }
+      throw error;
+    }
+    const row = await this.d1
+      .prepare(
+        "SELECT p.upload_order AS o, a.photos_count AS c FROM avatar_photos p JOIN avatars a ON a.id = p.avatar_id WHERE p.id = ?",
+      )
+      .bind(photo.id)
+      .first<{ o: number; c: number }>();
+    return { kind: "inserted", uploadOrder: row?.o ?? 0, photosCount: row?.c ?? 0 };
+  }
+
+  async findPhotoByHash(avatarId: string, fileHash: string): Promise<schema.AvatarPhotoRow | null> {
+    const row = await this.db.query.avatarPhotos.findFirst({
+      where: and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash)),
+    });
+    return row ?? null;
+  }
+
+  async findOtherAvatarWithHash(
+    userId: string,
+    avatarId: string,
+    fileHash: string,
+  ): Promise<{ id: string; name: string | null } | null> {
+    const row = await this.d1
+      .prepare(
+        `SELECT a.id, a.name FROM avatar_photos p JOIN avatars a ON a.id = p.avatar_id
+         WHERE p.user_id = ? AND p.file_hash = ? AND p.avatar_id != ? LIMIT 1`,
+      )
+      .bind(userId, fileHash, avatarId)
+      .first<{ id: string; name: string | null }>();
+    return row ?? null;
+  }
+
+  async countPhotos(avatarId: string): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(avatarPhotos).where(eq(avatarPhotos.avatarId, avatarId));
+    return row?.n ?? 0;
+  }
+
+  async listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<schema.AvatarPhotoRow>> {
+    const [items, totals] = await this.db.batch([
+      this.db
+        .select()
+        .from(avatarPhotos)
+        .where(eq(avatarPhotos.avatarId, avatarId))
+        .orderBy(avatarPhotos.uploadOrder)
+        .limit(limit)
+        .offset(offset),
+      this.db.select({ total: count() }).from(avatarPhotos).where(eq(avatarPhotos.avatarId, avatarId)),
+    ]);
+    return { items, total: totals[0]?.total ?? 0 };
+  }
+
+  async findPhoto(photoId: string): Promise<schema.AvatarPhotoRow | null> {
+    return (await this.db.query.avatarPhotos.findFirst({ where: eq(avatarPhotos.id, photoId) })) ?? null;
+  }
+
+  async deletePhoto(photoId: string, now: Date): Promise<schema.AvatarPhotoRow | null> {
+    const photo = await this.findPhoto(photoId);
+    if (!photo) return null;
+    // Two steps through negative numbers keep (avatar_id, upload_order) unique at every row update.
+    const [deleted] = await this.d1.batch([
+      this.d1.prepare("DELETE FROM avatar_photos WHERE id = ?").bind(photoId),
+      this.d1
+        .prepare("UPDATE avatar_photos SET upload_order = -(upload_order - 1) WHERE avatar_id = ? AND upload_order > ?")
+        .bind(photo.avatarId, photo.uploadOrder),
+      this.d1
+        .prepare("UPDATE avatar_photos SET upload_order = -upload_order WHERE avatar_id = ? AND upload_order < 0")
+        .bind(photo.avatarId),
+      this.recountStatement(photo.avatarId, now),
+    ]);
+    return (deleted?.meta.changes ?? 0) > 0 ? photo : null;
+  }
+
+  async maxPhotoSequence(avatarId: string): Promise<number> {
+    const row = await this.d1
+      .prepare(
+        "SELECT MAX(CAST(json_extract(photo_metadata, '$.seq') AS INTEGER)) AS seq FROM avatar_photos WHERE avatar_id = ?",
+      )
+      .bind(avatarId)
+      .first<{ seq: number | null }>();
+    return row?.seq ?? 0;
+  }
+
+  private recountStatement(avatarId: string, now: Date): D1PreparedStatement {
+    return this.d1
+      .prepare(
+        `UPDATE avatars SET updated_at = ?2,
+           photos_count = (SELECT COUNT(*) FROM avatar_photos WHERE avatar_id = ?1 AND validation_status = 'VALID')
+         WHERE id = ?1`,
+      )
+      .bind(avatarId, now.getTime());
   }
 
   async isUpdateProcessed(updateId: number): Promise<boolean> {

@@ -1,0 +1,233 @@
+import { DurableObject } from "cloudflare:workers";
+import { Api, GrammyError } from "grammy";
+import { messagesFor } from "../bot/locales";
+import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-progress";
+import { loadSettings, type Settings } from "../config/settings";
+import type { Language } from "../db/repository";
+import { createFaceDetector } from "../fal/face-detector";
+import { errorFields, log } from "../log";
+import { AvatarService } from "../services/avatar-service";
+import { type PhotoJob, PhotoService } from "../services/photo-service";
+import { downloadTelegramFile } from "../telegram/files";
+import { createRepository, createStorage } from "../wiring";
+
+const JOB_PREFIX = "job:";
+/** A batch never waits longer than this for stragglers. */
+const MAX_BATCH_WAIT_MS = 5000;
+/** During a long batch, the progress message is refreshed at most this often. */
+const PROGRESS_REFRESH_MS = 10_000;
+
+interface BatchState {
+  lines: BatchLine[];
+  open: boolean;
+  startedAt: number;
+  nextIndex: number;
+}
+
+interface ProgressState {
+  chatId: number;
+  messageId?: number;
+  language: Language;
+}
+
+export type FinishResult =
+  | { kind: "ready"; count: number; name: string }
+  | { kind: "need_more"; missing: number }
+  | { kind: "busy" }
+  | { kind: "stale" };
+
+/**
+ * One per avatar. Queues the photos a user sends, in durable storage, and works through them
+ * one at a time from its alarm, off the webhook's path; it owns every change to the avatar's
+ * photos (adding, deleting, finishing), so the 50-photo cap and dense upload_order hold.
+ */
+export class AvatarWorkspace extends DurableObject<Env> {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  /** Queues a photo and schedules the batch; returns at once. */
+  async enqueue(job: PhotoJob, language: Language): Promise<void> {
+    await this.#exclusive(async () => {
+      const batch = await this.#batch();
+      if (!batch.open) Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
+      const progress = (await this.ctx.storage.get<ProgressState>("progress")) ?? { chatId: job.chatId, language };
+      await this.ctx.storage.put({
+        [`${JOB_PREFIX}${String(job.receivedAt).padStart(15, "0")}:${job.id}`]: job,
+        batch,
+        progress: { ...progress, chatId: job.chatId, language },
+      });
+      const window = loadSettings(this.env).photoBatchWindowMs;
+      await this.ctx.storage.setAlarm(
+        Math.min(Date.now() + window, batch.startedAt + Math.max(window, MAX_BATCH_WAIT_MS)),
+      );
+    });
+  }
+
+  /** Works through the queue; runs again by itself if interrupted, and skips what it already did. */
+  override async alarm(): Promise<void> {
+    const settings = loadSettings(this.env);
+    let lastRefresh = Date.now();
+    for (;;) {
+      const jobs = await this.ctx.storage.list<PhotoJob>({ prefix: JOB_PREFIX, limit: 1 });
+      const entry = jobs.entries().next();
+      if (entry.done) break;
+      const [key, job] = entry.value;
+      await this.#exclusive(async () => {
+        const outcome = await this.#photoService(settings).process(job);
+        const batch = await this.#batch();
+        batch.lines.push({
+          label: { index: batch.nextIndex, ...(job.fileName ? { fileName: job.fileName } : {}) },
+          outcome,
+        });
+        batch.nextIndex += 1;
+        await this.ctx.storage.put("batch", batch);
+        await this.ctx.storage.delete(key);
+      });
+      if (Date.now() - lastRefresh > PROGRESS_REFRESH_MS) {
+        await this.#showProgress(settings);
+        lastRefresh = Date.now();
+      }
+    }
+    await this.#exclusive(async () => {
+      const batch = await this.#batch();
+      if (batch.open) await this.#showProgress(settings);
+      await this.ctx.storage.put("batch", { ...batch, open: false });
+    });
+    await this.#retryCleanup();
+  }
+
+  /** The Done button: READY_FOR_TRAINING once enough valid photos are in and nothing is still queued. */
+  async finish(userId: string): Promise<FinishResult> {
+    return this.#exclusive(async () => {
+      const settings = loadSettings(this.env);
+      const pending = await this.ctx.storage.list({ prefix: JOB_PREFIX, limit: 1 });
+      if (pending.size > 0) return { kind: "busy" };
+      const repo = createRepository(this.env);
+      const avatar = await new AvatarService(repo, createStorage(this.env), settings.avatar).getOwned(
+        this.#avatarId(),
+        userId,
+      );
+      if (avatar.status !== "PHOTOS_UPLOADING") return { kind: "stale" };
+      if (avatar.photosCount < settings.avatar.MIN_PHOTOS_FOR_TRAINING) {
+        return { kind: "need_more", missing: settings.avatar.MIN_PHOTOS_FOR_TRAINING - avatar.photosCount };
+      }
+      await new AvatarService(repo, createStorage(this.env), settings.avatar).transition(avatar, "READY_FOR_TRAINING");
+      await this.ctx.storage.delete("progress");
+      return { kind: "ready", count: avatar.photosCount, name: avatar.name ?? "" };
+    });
+  }
+
+  /** Deletes one photo: its row first (closing the gap in upload_order), then its objects. */
+  async deletePhoto(photoId: string): Promise<boolean> {
+    return this.#exclusive(async () => {
+      const repo = createRepository(this.env);
+      const photo = await repo.deletePhoto(photoId, new Date());
+      if (!photo) return false;
+      const meta = photo.photoMetadata as { thumbnailKey?: string; processedKey?: string };
+      const keys = [photo.minioKey, meta.thumbnailKey, meta.processedKey].filter((k): k is string => Boolean(k));
+      try {
+        await createStorage(this.env).delete(keys);
+      } catch (error) {
+        log("error", "photo_cleanup_failed", { photoId, keys, ...errorFields(error) });
+        await this.#scheduleCleanup(keys);
+      }
+      log("info", "photo_deleted", { avatarId: photo.avatarId, photoId });
+      return true;
+    });
+  }
+
+  /** Drops queued photos before the avatar is deleted; waits for the one in progress. */
+  async discard(): Promise<void> {
+    await this.#exclusive(async () => {
+      const jobs = await this.ctx.storage.list({ prefix: JOB_PREFIX });
+      await this.ctx.storage.delete([...jobs.keys(), "batch", "progress", "seq"]);
+      await this.ctx.storage.deleteAlarm();
+    });
+  }
+
+  /** How many photos wait in the queue (for tests and the progress line). */
+  async pendingCount(): Promise<number> {
+    return (await this.ctx.storage.list({ prefix: JOB_PREFIX })).size;
+  }
+
+  #photoService(settings: Settings): PhotoService {
+    const repo = createRepository(this.env);
+    return new PhotoService({
+      repo,
+      storage: createStorage(this.env),
+      settings: settings.avatar,
+      download: (fileId, maxBytes) => downloadTelegramFile(settings, fileId, maxBytes),
+      detectFaces: createFaceDetector(settings),
+      nextSequence: async () => {
+        const current = (await this.ctx.storage.get<number>("seq")) ?? (await repo.maxPhotoSequence(this.#avatarId()));
+        await this.ctx.storage.put("seq", current + 1);
+        return current + 1;
+      },
+      scheduleCleanup: (keys) => this.#scheduleCleanup(keys),
+    });
+  }
+
+  async #showProgress(settings: Settings): Promise<void> {
+    const progress = await this.ctx.storage.get<ProgressState>("progress");
+    if (!progress) return;
+    const avatar = await createRepository(this.env).findAvatar(this.#avatarId());
+    if (!avatar) return;
+    const batch = await this.#batch();
+    const t = messagesFor(progress.language);
+    const { text, keyboard } = renderUploadProgress(t, settings.avatar, {
+      avatarId: avatar.id,
+      avatarName: avatar.name ?? t.avatars.untitled,
+      count: avatar.photosCount,
+      pending: await this.pendingCount(),
+      lines: batch.lines,
+    });
+    const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
+    const options = { parse_mode: "HTML" as const, reply_markup: keyboard };
+    if (progress.messageId !== undefined) {
+      try {
+        await api.editMessageText(progress.chatId, progress.messageId, text, options);
+        return;
+      } catch (error) {
+        if (error instanceof GrammyError && error.description.includes("message is not modified")) return;
+        if (!(error instanceof GrammyError && error.error_code === 400)) throw error;
+      }
+    }
+    const sent = await api.sendMessage(progress.chatId, text, options);
+    await this.ctx.storage.put("progress", { ...progress, messageId: sent.message_id });
+  }
+
+  async #scheduleCleanup(keys: string[]): Promise<void> {
+    const pending = (await this.ctx.storage.get<string[]>("cleanup")) ?? [];
+    await this.ctx.storage.put("cleanup", [...new Set([...pending, ...keys])]);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
+  }
+
+  async #retryCleanup(): Promise<void> {
+    const keys = (await this.ctx.storage.get<string[]>("cleanup")) ?? [];
+    if (keys.length === 0) return;
+    try {
+      await createStorage(this.env).delete(keys);
+      await this.ctx.storage.delete("cleanup");
+      log("info", "photo_cleanup_retried", { avatarId: this.#avatarId(), keys: keys.length });
+    } catch (error) {
+      log("warn", "photo_cleanup_failed", { avatarId: this.#avatarId(), ...errorFields(error) });
+      await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    }
+  }
+
+  async #batch(): Promise<BatchState> {
+    return (await this.ctx.storage.get<BatchState>("batch")) ?? { lines: [], open: false, startedAt: 0, nextIndex: 1 };
+  }
+
+  #avatarId(): string {
+    const name = this.ctx.id.name;
+    if (!name) throw new Error("AvatarWorkspace must be addressed by avatar id");
+    return name;
+  }
+
+  /** Runs one change at a time; queued calls wait for the one in progress. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(work);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,180 @@
+import { imageSize } from "image-size";
+import { decodeWithJsquash, encodeJpegRaster, type Raster, resizeRaster } from "./codecs";
+import { decodeJpegScaled, JpegError } from "./jpeg-scaled";
+import { decodePngScaled, PngError } from "./png-streaming";
+import { qualityScore } from "./quality";
+
+export type PhotoFormat = "JPEG" | "PNG" | "WEBP";
+
+/**
+ * Above this many pixels jSquash's full decode would not fit a 128 MB isolate beside everything
+ * else (see `npm run bench`): JPEG and PNG then go through the scaled decoders.
+ */
+export const DIRECT_DECODE_MAX_PIXELS = 4_200_000;
+/** libwebp holds RGBA plus YUV in WASM, and the JS copy doubles it: about 10 bytes a pixel. */
+export const WEBP_MAX_PIXELS = 8_400_000;
+
+export const THUMBNAIL_SIDE = 256;
+export const PROCESSED_SIDE = 1024;
+
+export interface Header {
+  width: number;
+  height: number;
+  orientation: number;
+}
+
+export class ImageRefusal extends Error {
+  constructor(
+    readonly reason: "unreadable" | "too_complex",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Dimensions and EXIF orientation from the header alone; nothing is decoded. */
+export function readHeader(bytes: Uint8Array): Header | null {
+  try {
+    const size = imageSize(bytes);
+    if (!size.width || !size.height) return null;
+    return { width: size.width, height: size.height, orientation: size.orientation ?? 1 };
+  } catch {
+    return null;
+  }
+}
+
+export interface FaceBox {
+  /** Normalised 0–1 coordinates of the processed image. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PreparedPhoto {
+  thumbnail: ArrayBuffer;
+  processed: ArrayBuffer;
+  processedWidth: number;
+  processedHeight: number;
+  quality: ReturnType<typeof qualityScore>;
+  decoder: "jsquash" | "jpeg-scaled" | "png-streaming";
+}
+
+/** Decodes within the memory budget and applies the EXIF orientation: the picture as the user sees it. */
+export async function decodeUpright(
+  bytes: Uint8Array,
+  format: PhotoFormat,
+  header: Header,
+): Promise<{ raster: Raster; decoder: PreparedPhoto["decoder"] }> {
+  const pixels = header.width * header.height;
+  try {
+    let raster: Raster;
+    let decoder: PreparedPhoto["decoder"] = "jsquash";
+    if (pixels <= DIRECT_DECODE_MAX_PIXELS) {
+      raster = await decodeWithJsquash(bytes.slice().buffer, format);
+    } else if (format === "JPEG") {
+      raster = decodeJpegScaled(bytes, PROCESSED_SIDE).raster;
+      decoder = "jpeg-scaled";
+    } else if (format === "PNG") {
+      raster = decodePngScaled(bytes, PROCESSED_SIDE);
+      decoder = "png-streaming";
+    } else if (pixels <= WEBP_MAX_PIXELS) {
+      raster = await decodeWithJsquash(bytes.slice().buffer, format);
+    } else {
+      throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
+    }
+    return { raster: orient(raster, header.orientation), decoder };
+  } catch (error) {
+    if (error instanceof ImageRefusal) throw error;
+    if (error instanceof JpegError || error instanceof PngError || error instanceof Error) {
+      throw new ImageRefusal("unreadable", error.message);
+    }
+    throw new ImageRefusal("unreadable", String(error));
+  }
+}
+
+/** The 256 px thumbnail, the ≤1024 px training crop (face-centred when a face is known), and a quality score. */
+export async function preparePhoto(
+  upright: Raster,
+  decoder: PreparedPhoto["decoder"],
+  face: FaceBox | null,
+): Promise<PreparedPhoto> {
+  const thumbSize = fitWithin(upright.width, upright.height, THUMBNAIL_SIDE);
+  const thumbRaster = await resizeRaster(upright, thumbSize.width, thumbSize.height);
+  const cropped = face ? cropAround(upright, face) : upright;
+  const processedSize = fitWithin(cropped.width, cropped.height, PROCESSED_SIDE);
+  const processedRaster = await resizeRaster(cropped, processedSize.width, processedSize.height);
+  return {
+    thumbnail: await encodeJpegRaster(thumbRaster, 80),
+    processed: await encodeJpegRaster(processedRaster, 90),
+    processedWidth: processedRaster.width,
+    processedHeight: processedRaster.height,
+    quality: qualityScore(thumbRaster),
+    decoder,
+  };
+}
+
+export function fitWithin(width: number, height: number, longSide: number): { width: number; height: number } {
+  const scale = Math.min(1, longSide / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** A square around the face, three face-heights wide, kept inside the picture. */
+function cropAround(image: Raster, face: FaceBox): Raster {
+  const side = Math.round(
+    Math.min(Math.min(image.width, image.height), Math.max(face.width * image.width, face.height * image.height) * 3),
+  );
+  const cx = (face.x + face.width / 2) * image.width;
+  const cy = (face.y + face.height / 2) * image.height;
+  const x0 = Math.round(Math.min(Math.max(0, cx - side / 2), image.width - side));
+  const y0 = Math.round(Math.min(Math.max(0, cy - side / 2), image.height - side));
+  const data = new Uint8ClampedArray(side * side * 4);
+  for (let y = 0; y < side; y++) {
+    data.set(
+      image.data.subarray(((y0 + y) * image.width + x0) * 4, ((y0 + y) * image.width + x0 + side) * 4),
+      y * side * 4,
+    );
+  }
+  return { data, width: side, height: side };
+}
+
+/** EXIF orientations 2–8 as pixel moves; 1 (and anything unknown) leaves the picture as it is. */
+export function orient(image: Raster, orientation: number): Raster {
+  if (orientation < 2 || orientation > 8) return image;
+  const { width: w, height: h, data } = image;
+  const swap = orientation >= 5;
+  const outW = swap ? h : w;
+  const outH = swap ? w : h;
+  const out = new Uint8ClampedArray(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let nx: number;
+      let ny: number;
+      switch (orientation) {
+        case 2:
+          [nx, ny] = [w - 1 - x, y];
+          break;
+        case 3:
+          [nx, ny] = [w - 1 - x, h - 1 - y];
+          break;
+        case 4:
+          [nx, ny] = [x, h - 1 - y];
+          break;
+        case 5:
+          [nx, ny] = [y, x];
+          break;
+        case 6:
+          [nx, ny] = [h - 1 - y, x];
+          break;
+        case 7:
+          [nx, ny] = [h - 1 - y, w - 1 - x];
+          break;
+        default:
+          [nx, ny] = [y, w - 1 - x];
+          break;
+      }
+      out.set(data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (ny * outW + nx) * 4);
+    }
+  }
+  return { data: out, width: outW, height: outH };
+}

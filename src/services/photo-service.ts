@@ -1,0 +1,245 @@
+import type { AvatarSettings } from "../config/settings";
+import type { Repository } from "../db/repository";
+import type { FaceBox, Header, PhotoFormat } from "../images/prepare";
+import { decodeUpright, ImageRefusal, preparePhoto, readHeader } from "../images/prepare";
+import { FILE_EXTENSIONS, sniffFormat } from "../images/sniff";
+import { errorFields, log } from "../log";
+import { photoKeys } from "../storage/keys";
+import type { ObjectStorage } from "../storage/object-storage";
+import { FileDownloadError, TELEGRAM_DOWNLOAD_LIMIT } from "../telegram/files";
+
+/** One photo or image file a user sent, waiting in the avatar's workspace. */
+export interface PhotoJob {
+  id: string;
+  avatarId: string;
+  userId: string;
+  chatId: number;
+  messageId: number;
+  kind: "photo" | "document";
+  fileId: string;
+  fileUniqueId: string;
+  fileSize?: number;
+  fileName?: string;
+  /** For compressed photos: Telegram's pre-scaled variant closest above 1024 px, decoded instead of the original. */
+  preview?: { fileId: string; width: number; height: number };
+  receivedAt: number;
+}
+
+export type RefusalReason =
+  | "too_big"
+  | "wrong_format"
+  | "too_small"
+  | "too_large"
+  | "unreadable"
+  | "too_complex"
+  | "no_face"
+  | "many_faces"
+  | "duplicate"
+  | "full"
+  | "not_uploading"
+  | "failed";
+
+export type PhotoOutcome =
+  | { kind: "accepted"; uploadOrder: number; photosCount: number; alsoIn: string | null; faceChecked: boolean }
+  | { kind: "refused"; reason: RefusalReason; format?: string; width?: number; height?: number };
+
+export type FaceCheck = { kind: "faces"; boxes: FaceBox[] } | { kind: "skipped" } | { kind: "failed"; error: string };
+
+export interface PhotoServiceDeps {
+  repo: Repository;
+  storage: ObjectStorage;
+  settings: AvatarSettings;
+  download: (fileId: string, maxBytes: number) => Promise<Uint8Array>;
+  detectFaces: (jpeg: ArrayBuffer) => Promise<FaceCheck>;
+  nextSequence: () => Promise<number>;
+  /** Called with keys that could not be deleted right away, to be retried later. */
+  scheduleCleanup: (keys: string[]) => Promise<void>;
+  now?: () => Date;
+}
+
+/** The spec's PhotoService: validate cheapest first, deduplicate, store, record. */
+export class PhotoService {
+  constructor(private readonly deps: PhotoServiceDeps) {}
+
+  async process(job: PhotoJob): Promise<PhotoOutcome> {
+    const started = Date.now();
+    const outcome = await this.#process(job);
+    const fields = { avatarId: job.avatarId, jobId: job.id, ms: Date.now() - started };
+    if (outcome.kind === "refused") log("info", "photo_refused", { ...fields, reason: outcome.reason });
+    else log("info", "photo_accepted", { ...fields, uploadOrder: outcome.uploadOrder });
+    return outcome;
+  }
+
+  async #process(job: PhotoJob): Promise<PhotoOutcome> {
+    const { settings, repo } = this.deps;
+    const limit = Math.min(settings.MAX_PHOTO_SIZE, TELEGRAM_DOWNLOAD_LIMIT);
+    if (job.fileSize !== undefined && job.fileSize > limit) return refused("too_big");
+    if ((await repo.countPhotos(job.avatarId)) >= settings.MAX_PHOTOS_PER_AVATAR) return refused("full");
+
+    let original: Uint8Array;
+    try {
+      original = await this.deps.download(job.fileId, limit);
+    } catch (error) {
+      if (error instanceof FileDownloadError && error.reason === "too_big") return refused("too_big");
+      log("warn", "photo_download_failed", { avatarId: job.avatarId, jobId: job.id, ...errorFields(error) });
+      return refused("failed");
+    }
+    if (original.length === 0) return refused("unreadable");
+
+    const sniffed = sniffFormat(original);
+    if (sniffed === "UNKNOWN") return refused("unreadable");
+    if (!(settings.ALLOWED_PHOTO_FORMATS as readonly string[]).includes(sniffed))
+      return { kind: "refused", reason: "wrong_format", format: sniffed };
+    const format = sniffed as PhotoFormat;
+
+    const header = readHeader(original);
+    if (!header) return refused("unreadable");
+    const shortSide = Math.min(header.width, header.height);
+    const longSide = Math.max(header.width, header.height);
+    if (shortSide < settings.MIN_PHOTO_RESOLUTION)
+      return { kind: "refused", reason: "too_small", width: header.width, height: header.height };
+    if (longSide > settings.MAX_PHOTO_RESOLUTION)
+      return { kind: "refused", reason: "too_large", width: header.width, height: header.height };
+
+    const fileHash = await sha256Hex(original);
+    if (await repo.findPhotoByHash(job.avatarId, fileHash)) return refused("duplicate");
+
+    let decoded: Awaited<ReturnType<typeof decodeUpright>>;
+    try {
+      decoded = await this.#decode(job, original, format, header);
+    } catch (error) {
+      if (error instanceof ImageRefusal) return refused(error.reason);
+      throw error;
+    }
+
+    // Faces are looked for on the upright, resized picture; boxes come back normalised.
+    const probe = await preparePhoto(decoded.raster, decoded.decoder, null);
+    const faces = await this.deps.detectFaces(probe.processed);
+    if (faces.kind === "faces" && faces.boxes.length === 0) return refused("no_face");
+    if (faces.kind === "faces" && faces.boxes.length > 1) return refused("many_faces");
+    const face = faces.kind === "faces" ? (faces.boxes[0] ?? null) : null;
+    if (faces.kind === "skipped")
+      log("info", "face_check_skipped", { avatarId: job.avatarId, jobId: job.id, why: "no FAL_KEY" });
+    if (faces.kind === "failed")
+      log("warn", "face_check_failed", { avatarId: job.avatarId, jobId: job.id, error: faces.error });
+    const prepared = face ? await preparePhoto(decoded.raster, decoded.decoder, face) : probe;
+
+    const sequence = await this.deps.nextSequence();
+    const keys = photoKeys(job.userId, job.avatarId, sequence, FILE_EXTENSIONS[format]);
+    const stored = await this.#storeAll([
+      [keys.original, original, mimeOf(format)],
+      [keys.thumbnail, prepared.thumbnail, "image/jpeg"],
+      [keys.processed, prepared.processed, "image/jpeg"],
+    ]);
+    if (!stored) return refused("failed");
+
+    const alsoIn = await repo.findOtherAvatarWithHash(job.userId, job.avatarId, fileHash);
+    let result: Awaited<ReturnType<Repository["insertPhoto"]>>;
+    try {
+      result = await repo.insertPhoto(
+        {
+          id: crypto.randomUUID(),
+          avatarId: job.avatarId,
+          userId: job.userId,
+          minioKey: keys.original,
+          fileHash,
+          // A photo whose face check could not run (fal down) waits as PENDING and is checked again.
+          validationStatus: faces.kind === "failed" ? "PENDING" : "VALID",
+          fileSize: original.length,
+          width: header.width,
+          height: header.height,
+          format: FILE_EXTENSIONS[format],
+          hasFace: faces.kind === "faces" ? true : null,
+          qualityScore: prepared.quality.score,
+          photoMetadata: {
+            seq: sequence,
+            thumbnailKey: keys.thumbnail,
+            processedKey: keys.processed,
+            source: job.kind,
+            telegramFileUniqueId: job.fileUniqueId,
+            orientation: header.orientation,
+            decoder: prepared.decoder,
+            faceBox: face,
+            quality: prepared.quality,
+            ...(job.fileName ? { fileName: job.fileName } : {}),
+          },
+        },
+        this.deps.settings.MAX_PHOTOS_PER_AVATAR,
+        this.#now(),
+      );
+    } catch (error) {
+      log("error", "photo_row_failed", { avatarId: job.avatarId, jobId: job.id, ...errorFields(error) });
+      await this.#removeQuietly([keys.original, keys.thumbnail, keys.processed]);
+      return refused("failed");
+    }
+    if (result.kind !== "inserted") {
+      await this.#removeQuietly([keys.original, keys.thumbnail, keys.processed]);
+      return refused(result.kind);
+    }
+    return {
+      kind: "accepted",
+      uploadOrder: result.uploadOrder,
+      photosCount: result.photosCount,
+      alsoIn: alsoIn ? (alsoIn.name ?? "") : null,
+      faceChecked: faces.kind === "faces",
+    };
+  }
+
+  async #decode(job: PhotoJob, original: Uint8Array, format: PhotoFormat, header: Header) {
+    if (job.preview && job.preview.fileId !== job.fileId) {
+      // Telegram already made a smaller JPEG of this photo: decoding it costs a fraction of the original.
+      try {
+        const preview = await this.deps.download(job.preview.fileId, TELEGRAM_DOWNLOAD_LIMIT);
+        const previewHeader = readHeader(preview);
+        if (previewHeader && sniffFormat(preview) === "JPEG")
+          return await decodeUpright(preview, "JPEG", previewHeader);
+      } catch (error) {
+        log("warn", "photo_preview_unusable", { jobId: job.id, ...errorFields(error) });
+      }
+    }
+    return decodeUpright(original, format, header);
+  }
+
+  /** Puts every object or none: on a failure the ones already stored are removed again. */
+  async #storeAll(objects: Array<[string, ArrayBuffer | Uint8Array, string]>): Promise<boolean> {
+    const done: string[] = [];
+    try {
+      for (const [key, body, type] of objects) {
+        await this.deps.storage.put(key, body, type);
+        done.push(key);
+      }
+      return true;
+    } catch (error) {
+      log("error", "photo_store_failed", { keys: objects.map(([k]) => k), ...errorFields(error) });
+      await this.#removeQuietly(done);
+      return false;
+    }
+  }
+
+  async #removeQuietly(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.deps.storage.delete(keys);
+    } catch (error) {
+      log("error", "photo_cleanup_failed", { keys, ...errorFields(error) });
+      await this.deps.scheduleCleanup(keys);
+    }
+  }
+
+  #now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}
+
+function refused(reason: RefusalReason): PhotoOutcome {
+  return { kind: "refused", reason };
+}
+
+function mimeOf(format: PhotoFormat): string {
+  return format === "JPEG" ? "image/jpeg" : format === "PNG" ? "image/png" : "image/webp";
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

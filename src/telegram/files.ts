@@ -1,0 +1,47 @@
+import { Api, GrammyError } from "grammy";
+import type { Settings } from "../config/settings";
+
+/** Bots may download files of at most 20 MB; Telegram refuses getFile above that. */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1000 * 1000;
+
+export class FileDownloadError extends Error {
+  constructor(
+    readonly reason: "too_big" | "gone" | "unavailable",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Downloads a file the user sent: getFile, then `${apiRoot}/file/bot<token>/<file_path>`. */
+export async function downloadTelegramFile(settings: Settings, fileId: string, maxBytes: number): Promise<Uint8Array> {
+  const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
+  let filePath: string | undefined;
+  try {
+    const file = await api.getFile(fileId);
+    if (file.file_size !== undefined && file.file_size > maxBytes) {
+      throw new FileDownloadError("too_big", `file is ${file.file_size} bytes`);
+    }
+    filePath = file.file_path;
+  } catch (error) {
+    if (error instanceof FileDownloadError) throw error;
+    if (error instanceof GrammyError && error.description.includes("file is too big")) {
+      throw new FileDownloadError("too_big", error.description);
+    }
+    if (error instanceof GrammyError && error.error_code === 400)
+      throw new FileDownloadError("gone", error.description);
+    throw new FileDownloadError("unavailable", error instanceof Error ? error.message : String(error));
+  }
+  if (!filePath) throw new FileDownloadError("gone", "getFile returned no file_path");
+  const response = await fetch(`${settings.telegramApiRoot}/file/bot${settings.telegramBotToken}/${filePath}`);
+  if (response.status === 404) throw new FileDownloadError("gone", "file not found");
+  if (!response.ok) throw new FileDownloadError("unavailable", `download answered ${response.status}`);
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new FileDownloadError("too_big", `download is ${declared} bytes`);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > maxBytes) throw new FileDownloadError("too_big", `download is ${bytes.length} bytes`);
+  return bytes;
+}

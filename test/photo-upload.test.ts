@@ -1,0 +1,230 @@
+import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { jpeg, picture, png, webp } from "./corpus/images";
+import type { TelegramStandIn } from "./stand-ins/telegram";
+import { avatarsOf, userIdOf } from "./support/db";
+import { deliver, drain, installStandIns, lastAnswer, newUser, send, tap } from "./support/harness";
+import { avatarCollectingPhotos } from "./support/journeys";
+
+let telegram: TelegramStandIn;
+let user = newUser();
+let sample: Uint8Array[] = [];
+
+beforeAll(async () => {
+  sample = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((seed) => jpeg(picture(640, 600, seed))));
+});
+
+beforeEach(() => {
+  ({ telegram } = installStandIns());
+  user = newUser();
+});
+
+const progressText = () => telegram.lastBotMessage(user.id).text ?? "";
+
+async function photosOf(avatarId: string) {
+  const { results } = await env.DB.prepare("SELECT * FROM avatar_photos WHERE avatar_id = ? ORDER BY upload_order")
+    .bind(avatarId)
+    .all<Record<string, unknown>>();
+  return results;
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  return (await env.BUCKET.list({ prefix })).objects.map((o) => o.key).sort();
+}
+
+async function sendPhoto(bytes: Uint8Array, mediaGroupId?: string): Promise<void> {
+  await send(telegram.photoUpdate(user, [{ bytes, width: 640, height: 600 }], mediaGroupId));
+}
+
+describe("uploading photos", () => {
+  it("stores an album of five as one batch, with one progress message, and Done makes the avatar ready", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    const sentBefore = telegram.callsTo("sendMessage").length;
+    for (const bytes of sample.slice(0, 5)) await sendPhoto(bytes, "album-1");
+    // The webhook only queued them.
+    expect(await env.AVATAR_WORKSPACE.getByName(avatarId).pendingCount()).toBe(5);
+    expect(telegram.callsTo("getFile")).toHaveLength(0);
+
+    await drain(avatarId);
+    expect(telegram.callsTo("sendMessage").length).toBe(sentBefore + 1);
+    expect(progressText()).toContain("Me: 5 of 50 photos");
+    expect(progressText()).toContain("▰");
+    expect(progressText()).toContain("Enough for training");
+
+    const rows = await photosOf(avatarId);
+    expect(rows.map((r) => r.upload_order)).toEqual([1, 2, 3, 4, 5]);
+    expect(rows.every((r) => r.validation_status === "VALID" && r.has_face === null && r.format === "jpg")).toBe(true);
+    for (const row of rows) expect(Number(row.quality_score)).toBeGreaterThan(0);
+    const userId = await userIdOf(user.id);
+    const prefix = `avatars/user_${userId}/avatar_${avatarId}/photos/`;
+    expect(await objectsUnder(prefix)).toEqual(
+      [1, 2, 3, 4, 5]
+        .flatMap((n) => {
+          const nnn = String(n).padStart(3, "0");
+          return [
+            `${prefix}original/photo_${nnn}.jpg`,
+            `${prefix}processed/crop_${nnn}.jpg`,
+            `${prefix}thumbnails/thumb_${nnn}.jpg`,
+          ];
+        })
+        .sort(),
+    );
+    const original = await env.BUCKET.get(`${prefix}original/photo_001.jpg`);
+    expect(new Uint8Array(await (original as R2ObjectBody).arrayBuffer())).toEqual(sample[0]);
+    expect((await avatarsOf(user.id))[0]?.photos_count).toBe(5);
+
+    await tap(telegram, user, "✅ Done");
+    expect((await avatarsOf(user.id))[0]?.status).toBe("READY_FOR_TRAINING");
+    expect(progressText()).toContain("Me is ready for training with 5 photos");
+  });
+
+  it("says how many more are needed, and Done below the minimum says so and changes nothing", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await sendPhoto(sample[0] as Uint8Array);
+    await sendPhoto(sample[1] as Uint8Array);
+    await drain(avatarId);
+    expect(progressText()).toContain("2 of 50");
+    expect(progressText()).toContain("Send 3 more to reach the minimum of 5.");
+    await tap(telegram, user, "Done (3 more needed)");
+    expect(lastAnswer(telegram)).toBe("Add 3 more photo(s) first: at least 5 are needed.");
+    expect((await avatarsOf(user.id))[0]?.status).toBe("PHOTOS_UPLOADING");
+  });
+
+  it("refuses a duplicate within the avatar, and the same photo twice at once stores one", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await sendPhoto(sample[0] as Uint8Array, "a");
+    await sendPhoto(sample[0] as Uint8Array, "a");
+    await drain(avatarId);
+    expect(await photosOf(avatarId)).toHaveLength(1);
+    expect(progressText()).toContain("Photo 2: already uploaded to this avatar. Send a different photo.");
+  });
+
+  it("accepts a photo already in another of the user's avatars, with a gentle note", async () => {
+    const first = await avatarCollectingPhotos(telegram, user, "First");
+    await sendPhoto(sample[0] as Uint8Array);
+    await drain(first);
+    const second = await avatarCollectingPhotos(telegram, user, "Second");
+    await sendPhoto(sample[0] as Uint8Array);
+    await drain(second);
+    expect(await photosOf(second)).toHaveLength(1);
+    expect(progressText()).toContain("Photo 1 is also in your avatar “First”; added here too.");
+  });
+
+  it("keeps exactly 50 when 60 arrive at once, with a dense upload order", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    const small = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => jpeg(picture(520, 512, 100 + i), { quality: 60 })),
+    );
+    await Promise.all(
+      small.map((bytes, i) =>
+        send(telegram.photoUpdate(user, [{ bytes, width: 520, height: 512 }], `g${Math.floor(i / 10)}`)),
+      ),
+    );
+    await drain(avatarId);
+    const rows = await photosOf(avatarId);
+    expect(rows).toHaveLength(50);
+    expect(rows.map((r) => r.upload_order)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect((await avatarsOf(user.id))[0]?.photos_count).toBe(50);
+    expect(progressText()).toContain("50 of 50");
+    expect(progressText().match(/the avatar already has 50 photos/g)).toHaveLength(10);
+    const userId = await userIdOf(user.id);
+    expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toHaveLength(150);
+  }, 60_000);
+
+  it("asks to use My avatars when a photo arrives outside an upload", async () => {
+    await send(telegram.textUpdate(user, "/start"));
+    await sendPhoto(sample[0] as Uint8Array);
+    expect(progressText()).toContain("To add photos, open “My avatars”");
+  });
+});
+
+describe("photos sent as files", () => {
+  it.each([
+    ["PNG", async () => png(picture(700, 600)), "portrait.png", "png"],
+    ["lossy WEBP", async () => webp(picture(700, 600)), "portrait.webp", "webp"],
+    ["lossless WEBP", async () => webp(picture(600, 600), true), "portrait.webp", "webp"],
+    ["progressive JPEG", async () => jpeg(picture(900, 700), { progressive: true }), "p.jpg", "jpg"],
+  ])("accepts a %s by its bytes, whatever its name says", async (_kind, make, name, format) => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await send(telegram.documentUpdate(user, await make(), name, { mimeType: "application/octet-stream" }));
+    await drain(avatarId);
+    const [row] = await photosOf(avatarId);
+    expect(row?.format).toBe(format);
+    expect(progressText()).toContain("1 of 50");
+  });
+});
+
+describe("what goes wrong", () => {
+  it("refuses a file over 10 MB without downloading it, and one over 20 MB without asking for it", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await send(telegram.documentUpdate(user, new Uint8Array(10), "huge.jpg", { declaredSize: 11 * 1024 * 1024 }));
+    await send(telegram.documentUpdate(user, new Uint8Array(10), "giant.jpg", { declaredSize: 25 * 1000 * 1000 }));
+    await drain(avatarId);
+    expect(telegram.callsTo("getFile")).toHaveLength(0);
+    expect(progressText()).toContain("huge.jpg: larger than 10 MB");
+    expect(progressText()).toContain("giant.jpg: larger than 10 MB");
+    expect(await photosOf(avatarId)).toEqual([]);
+  });
+
+  it("reports a storage failure in the middle of a batch, keeps the rest and leaves nothing behind", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    for (const bytes of sample.slice(0, 3)) await sendPhoto(bytes);
+    const bucket = Object.getPrototypeOf(env.BUCKET) as R2Bucket;
+    const realPut = bucket.put;
+    let puts = 0;
+    bucket.put = function (this: R2Bucket, ...args: Parameters<R2Bucket["put"]>) {
+      puts += 1;
+      // The second photo's thumbnail: its original is already stored and must be taken back.
+      if (puts === 5) return Promise.reject(new Error("R2 is unavailable"));
+      return realPut.apply(this, args);
+    } as R2Bucket["put"];
+    try {
+      await drain(avatarId);
+    } finally {
+      bucket.put = realPut;
+    }
+    const rows = await photosOf(avatarId);
+    expect(rows.map((r) => r.upload_order)).toEqual([1, 2]);
+    expect(progressText()).toContain("Photo 2: we could not save it. Please send this photo again.");
+    const userId = await userIdOf(user.id);
+    expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toHaveLength(6);
+  });
+
+  it("removes the stored objects when the database refuses the row", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await sendPhoto(sample[0] as Uint8Array);
+    const db = Object.getPrototypeOf(env.DB) as D1Database;
+    const realBatch = db.batch;
+    db.batch = function (this: D1Database, statements: D1PreparedStatement[]) {
+      if (statements.length === 2) return Promise.reject(new Error("D1_ERROR: database is locked"));
+      return realBatch.call(this, statements);
+    } as D1Database["batch"];
+    try {
+      await drain(avatarId);
+    } finally {
+      db.batch = realBatch;
+    }
+    expect(await photosOf(avatarId)).toEqual([]);
+    expect(progressText()).toContain("we could not save it. Please send this photo again.");
+    const userId = await userIdOf(user.id);
+    expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toEqual([]);
+    // Sending it again works.
+    await sendPhoto(sample[0] as Uint8Array);
+    await drain(avatarId);
+    expect(await photosOf(avatarId)).toHaveLength(1);
+  });
+
+  it("answers the webhook while photos wait, and the queue survives a restart of the object", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    const response = await deliver(
+      telegram.photoUpdate(user, [{ bytes: sample[0] as Uint8Array, width: 640, height: 600 }]),
+    );
+    expect(response.status).toBe(200);
+    const workspace = env.AVATAR_WORKSPACE.getByName(avatarId);
+    expect(await workspace.pendingCount()).toBe(1);
+    await evictDurableObject(workspace);
+    await drain(avatarId);
+    expect(await photosOf(avatarId)).toHaveLength(1);
+  });
+});
