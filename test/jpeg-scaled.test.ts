@@ -54,6 +54,6 @@ describe("the scaled JPEG decoder", () => {
 
   it("refuses a truncated file", async () => {
     const bytes = await jpeg(picture(800, 600));
-    expect(() => decodeJpegScaled(bytes.subarray(0, bytes.length / 2), 1024)).toThrow(/truncated/);
+    expect(() => decodeJpegScaled(bytes.subarray(0, bytes.length / 2), 1024)).toThrow(/truncated|corrupt/);
   });
 });

@@ -14,6 +14,9 @@ const ZIGZAG = [
   55, 62, 63,
 ];
 
+/** The largest DC coefficient an 8-bit encoder writes (8 × 128), with room for rounding. */
+const DC_LIMIT = 1040;
+
 interface Huffman {
   lookup: Map<number, number>; // (length << 16 | code) → symbol
   maxLength: number;
@@ -32,6 +35,7 @@ interface Component {
 
 export interface ScaledJpeg {
   raster: Raster;
+  progressive: boolean;
   /** Output pixels per 8 source pixels: 8 is full size. */
   scale: number;
 }
@@ -184,7 +188,11 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
     pos += length;
   }
   if (components.length === 0) throw new JpegError("no image frame");
-  return { raster: toRgba(components, width, height, N, hMax, vMax, adobeTransform, progressive), scale: N };
+  return {
+    raster: toRgba(components, width, height, N, hMax, vMax, adobeTransform, progressive),
+    scale: N,
+    progressive,
+  };
 }
 
 function chooseScale(longSide: number, minLongSide: number): number {
@@ -212,6 +220,8 @@ class BitReader {
   #byte = 0;
   #bits = 0;
   #hitMarker = false;
+  /** Set when a scan asked for bits past its data: the file is truncated or its entropy data corrupt. */
+  starved = false;
   constructor(
     private readonly bytes: Uint8Array,
     private pos: number,
@@ -219,13 +229,17 @@ class BitReader {
 
   bit(): number {
     if (this.#bits === 0) {
-      if (this.#hitMarker || this.pos >= this.bytes.length) return 0;
+      if (this.#hitMarker || this.pos >= this.bytes.length) {
+        this.starved = true;
+        return 0;
+      }
       let value = this.bytes[this.pos] ?? 0;
       if (value === 0xff) {
         const next = this.bytes[this.pos + 1] ?? 0;
         if (next === 0) this.pos += 1;
         else {
           this.#hitMarker = true;
+          this.starved = true;
           return 0;
         }
       }
@@ -377,6 +391,8 @@ function decodeBaselineScan(
     const t = reader.decode(ctx.dcTables[c.dc]);
     comp.pred += reader.receiveExtend(t);
     coefficients[0] = comp.pred * (q[0] ?? 1);
+    // An 8-bit encoder cannot write a DC outside ±1024: past that the entropy data is corrupt.
+    if (Math.abs(coefficients[0]) > DC_LIMIT) throw new JpegError("corrupt image data");
     for (let k = 1; k < 64; ) {
       const rs = reader.decode(ctx.acTables[c.ac]);
       const r = rs >> 4;
@@ -421,6 +437,7 @@ function decodeDcScan(reader: BitReader, scan: ScanComponent[], ah: number, al: 
     if (ah === 0) {
       comp.pred += reader.receiveExtend(reader.decode(ctx.dcTables[c.dc]));
       comp.plane[index] = (comp.pred << al) * q;
+      if (Math.abs(comp.plane[index] ?? 0) > DC_LIMIT) throw new JpegError("corrupt image data");
     } else if (reader.bit()) {
       comp.plane[index] = (comp.plane[index] ?? 0) + (1 << al) * q;
     }

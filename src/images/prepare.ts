@@ -70,11 +70,23 @@ export async function decodeUpright(
   try {
     let raster: Raster;
     let decoder: PreparedPhoto["decoder"] = "jsquash";
-    if (pixels <= DIRECT_DECODE_MAX_PIXELS) {
-      raster = await decodeWithJsquash(bytes.slice().buffer, format);
-    } else if (format === "JPEG") {
-      raster = decodeJpegScaled(bytes, PROCESSED_SIDE).raster;
+    if (format === "JPEG") {
+      // Our decoder reads every Huffman code, so it also proves the entropy data sound (libjpeg would
+      // quietly paint over corrupt data); it is small in memory at any size and reads CMYK.
+      const scaled = decodeJpegScaled(bytes, PROCESSED_SIDE);
+      raster = scaled.raster;
       decoder = "jpeg-scaled";
+      if (scaled.progressive && pixels <= DIRECT_DECODE_MAX_PIXELS) {
+        // For progressive files ours reads DC scans only; jSquash gives full detail where it fits.
+        try {
+          raster = await decodeWithJsquash(bytes.slice().buffer, format);
+          decoder = "jsquash";
+        } catch {
+          // CMYK and other layouts libjpeg cannot turn into RGBA keep the DC picture.
+        }
+      }
+    } else if (pixels <= DIRECT_DECODE_MAX_PIXELS) {
+      raster = await decodeWithJsquash(bytes.slice().buffer, format);
     } else if (format === "PNG") {
       raster = decodePngScaled(bytes, PROCESSED_SIDE);
       decoder = "png-streaming";
@@ -86,10 +98,7 @@ export async function decodeUpright(
     return { raster: orient(raster, header.orientation), decoder };
   } catch (error) {
     if (error instanceof ImageRefusal) throw error;
-    if (error instanceof JpegError || error instanceof PngError || error instanceof Error) {
-      throw new ImageRefusal("unreadable", error.message);
-    }
-    throw new ImageRefusal("unreadable", String(error));
+    throw new ImageRefusal("unreadable", error instanceof Error ? error.message : String(error));
   }
 }
 

@@ -149,3 +149,147 @@ function crc32(bytes: Uint8Array): number {
   }
   return (crc ^ -1) >>> 0;
 }
+
+/** Inserts an EXIF APP1 segment carrying `orientation` right after SOI. */
+export function withExifOrientation(jpegBytes: Uint8Array, orientation: number): Uint8Array {
+  const tiff = [
+    0x4d,
+    0x4d,
+    0x00,
+    0x2a,
+    0,
+    0,
+    0,
+    8,
+    0,
+    1,
+    0x01,
+    0x12,
+    0,
+    3,
+    0,
+    0,
+    0,
+    1,
+    0,
+    orientation,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ];
+  const payload = [...new TextEncoder().encode("Exif\0\0"), ...tiff];
+  const length = payload.length + 2;
+  const app1 = new Uint8Array([0xff, 0xe1, length >> 8, length & 255, ...payload]);
+  return concat([jpegBytes.subarray(0, 2), app1, jpegBytes.subarray(2)]);
+}
+
+export async function grayscaleJpeg(image: Raster): Promise<Uint8Array> {
+  await init();
+  return new Uint8Array(
+    await encodeJpeg(image as Parameters<typeof encodeJpeg>[0], {
+      quality: 85,
+      color_space: 1,
+      baseline: true,
+      progressive: false,
+    }),
+  );
+}
+
+/**
+ * A baseline CMYK JPEG as Adobe writes it (APP14, inverted values), which the codec library
+ * cannot produce: every 8×8 block is flat, so each is one DC coefficient and an end-of-block.
+ */
+export function cmykJpeg(width: number, height: number, cmyk: [number, number, number, number]): Uint8Array {
+  const bits: number[] = [];
+  const put = (value: number, length: number) => {
+    for (let i = length - 1; i >= 0; i--) bits.push((value >> i) & 1);
+  };
+  // Standard luminance DC table (ITU T.81 K.3) and an AC table holding only end-of-block.
+  const dcCounts = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+  const dcCodes: Array<[number, number]> = [];
+  let code = 0;
+  let symbol = 0;
+  for (let length = 1; length <= 16; length++) {
+    for (let i = 0; i < (dcCounts[length - 1] ?? 0); i++) dcCodes[symbol++] = [code++, length];
+    code <<= 1;
+  }
+  const blocksW = Math.ceil(width / 8);
+  const blocksH = Math.ceil(height / 8);
+  const levels = cmyk.map((v) => (255 - v - 128) * 8);
+  const preds = [0, 0, 0, 0];
+  for (let b = 0; b < blocksW * blocksH; b++) {
+    for (let c = 0; c < 4; c++) {
+      const diff = (levels[c] ?? 0) - (preds[c] ?? 0);
+      preds[c] = levels[c] ?? 0;
+      const size = diff === 0 ? 0 : Math.floor(Math.log2(Math.abs(diff))) + 1;
+      const [dcCode, dcLength] = dcCodes[size] ?? [0, 0];
+      put(dcCode, dcLength);
+      if (size > 0) put(diff > 0 ? diff : diff + (1 << size) - 1, size);
+      put(0, 1); // EOB
+    }
+  }
+  while (bits.length % 8) bits.push(1);
+  const scan: number[] = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const byte = bits.slice(i, i + 8).reduce((a, bit) => (a << 1) | bit, 0);
+    scan.push(byte);
+    if (byte === 0xff) scan.push(0);
+  }
+  const segment = (marker: number, body: number[]) => [
+    0xff,
+    marker,
+    (body.length + 2) >> 8,
+    (body.length + 2) & 255,
+    ...body,
+  ];
+  return new Uint8Array([
+    0xff,
+    0xd8,
+    ...segment(0xee, [...new TextEncoder().encode("Adobe"), 0, 100, 0, 0, 0, 0, 0]),
+    ...segment(0xdb, [0, ...new Array(64).fill(1)]),
+    ...segment(0xc0, [
+      8,
+      height >> 8,
+      height & 255,
+      width >> 8,
+      width & 255,
+      4,
+      1,
+      0x11,
+      0,
+      2,
+      0x11,
+      0,
+      3,
+      0x11,
+      0,
+      4,
+      0x11,
+      0,
+    ]),
+    ...segment(0xc4, [0x00, ...dcCounts, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+    ...segment(0xc4, [0x10, 1, ...new Array(15).fill(0), 0]),
+    ...segment(0xda, [4, 1, 0, 2, 0, 3, 0, 4, 0, 0, 63, 0]),
+    ...scan,
+    0xff,
+    0xd9,
+  ]);
+}
+
+/** A PNG whose header claims `width`×`height` but carries almost no data. */
+export function pngHeaderOnly(width: number, height: number): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return concat([
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlibSync(new Uint8Array(16))),
+    chunk("IEND", new Uint8Array()),
+  ]);
+}
