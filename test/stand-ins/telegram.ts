@@ -259,8 +259,16 @@ export class TelegramStandIn {
     try {
       const failure = this.#takeFailure(method);
       if (failure) throw failure;
+      // Multipart uploads carry files in extra fields that parameters name as "attach://<field>".
+      const attachments = new Map<string, unknown>();
+      for (const [, name] of JSON.stringify(params).matchAll(/"attach:\/\/([^"]+)"/g)) {
+        if (name !== undefined && name in params) {
+          attachments.set(name, params[name]);
+          delete params[name];
+        }
+      }
       checkCall(method, params);
-      const result = this.#perform(method, params);
+      const result = this.#perform(method, params, attachments);
       this.calls.push({ method, params, ok: true });
       return envelope(200, { ok: true, result });
     } catch (error) {
@@ -286,7 +294,7 @@ export class TelegramStandIn {
     return failure ? new InjectedError(failure.status, failure.description, failure.parameters) : undefined;
   }
 
-  #perform(method: string, params: Record<string, unknown>): unknown {
+  #perform(method: string, params: Record<string, unknown>, attachments: Map<string, unknown>): unknown {
     switch (method) {
       case "getMe":
         return STAND_IN_BOT;
@@ -350,7 +358,7 @@ export class TelegramStandIn {
         const chatId = this.#chatId(params);
         const message = this.#store({
           chat_id: chatId,
-          photo: this.#photoFrom(params.photo),
+          photo: this.#photoFrom(params.photo, attachments),
           ...(params.caption !== undefined ? { caption: String(params.caption) } : {}),
           reply_markup: params.reply_markup,
           from_bot: true,
@@ -361,11 +369,7 @@ export class TelegramStandIn {
         const message = this.#existing(params);
         const media = params.media as { type: string; media: string; caption?: string };
         if (!message.photo) throw new BotApiViolation(400, "Bad Request: there is no media in the message to edit");
-        const attached = media.media.startsWith("attach://")
-          ? params[media.media.slice("attach://".length)]
-          : media.media;
-        if (attached === undefined) throw new BotApiViolation(400, "Bad Request: wrong HTTP URL specified");
-        message.photo = this.#photoFrom(attached);
+        message.photo = this.#photoFrom(media.media, attachments);
         message.caption = media.caption;
         message.reply_markup = params.reply_markup;
         return this.#toMessage(message);
@@ -393,7 +397,22 @@ export class TelegramStandIn {
   }
 
   /** A photo the bot sends: an uploaded file becomes a new file, a file_id must be one Telegram knows. */
-  #photoFrom(value: unknown): StoredMessage["photo"] {
+  #photoFrom(given: unknown, attachments: Map<string, unknown>): StoredMessage["photo"] {
+    const isAttachment = typeof given === "string" && given.startsWith("attach://");
+    const value = isAttachment ? attachments.get(given.slice("attach://".length)) : given;
+    if (value === undefined) throw new BotApiViolation(400, "Bad Request: wrong HTTP URL specified");
+    if (isAttachment && typeof value === "string") {
+      const file = this.registerFile(new TextEncoder().encode(value));
+      return [
+        {
+          file_id: file.file_id,
+          file_unique_id: file.file_unique_id,
+          width: 256,
+          height: 256,
+          file_size: value.length,
+        },
+      ];
+    }
     if (typeof value === "string") {
       const file = this.files.get(value);
       if (!file) throw new BotApiViolation(400, "Bad Request: wrong file identifier/HTTP URL specified");

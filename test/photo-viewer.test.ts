@@ -1,0 +1,141 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { jpeg, picture } from "./corpus/images";
+import type { TelegramStandIn } from "./stand-ins/telegram";
+import { avatarsOf, userIdOf } from "./support/db";
+import { drain, installStandIns, lastAnswer, newUser, say, send, tap } from "./support/harness";
+import { avatarCollectingPhotos } from "./support/journeys";
+
+let telegram: TelegramStandIn;
+let user = newUser();
+let sample: Uint8Array[] = [];
+
+beforeAll(async () => {
+  sample = await Promise.all([1, 2, 3].map((seed) => jpeg(picture(600, 560, seed))));
+});
+
+beforeEach(() => {
+  ({ telegram } = installStandIns());
+  user = newUser();
+});
+
+async function withThreePhotos(): Promise<string> {
+  const avatarId = await avatarCollectingPhotos(telegram, user);
+  for (const bytes of sample) await send(telegram.photoUpdate(user, [{ bytes, width: 600, height: 560 }], "album"));
+  await drain(avatarId);
+  return avatarId;
+}
+
+const caption = () => telegram.lastBotMessage(user.id).caption ?? "";
+
+describe("the photo viewer", () => {
+  it("pages through thumbnails, one photo at a time", async () => {
+    await withThreePhotos();
+    await tap(telegram, user, "🖼 View photos");
+    expect(telegram.callsTo("sendPhoto")).toHaveLength(1);
+    expect(caption()).toContain("Photo 1 of 3");
+    expect(caption()).toContain("Face: not checked");
+    await tap(telegram, user, "▶️");
+    expect(caption()).toContain("Photo 2 of 3");
+    expect(telegram.callsTo("editMessageMedia")).toHaveLength(1);
+    await tap(telegram, user, "▶️");
+    expect(caption()).toContain("Photo 3 of 3");
+    await tap(telegram, user, "◀️");
+    expect(caption()).toContain("Photo 2 of 3");
+  });
+
+  it("deletes a photo after confirmation, renumbers the rest and removes its files", async () => {
+    const avatarId = await withThreePhotos();
+    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "▶️");
+    await tap(telegram, user, "🗑 Delete photo");
+    expect(lastAnswer(telegram)).toBe("Delete this photo?");
+    await tap(telegram, user, "Yes, delete");
+    expect(lastAnswer(telegram)).toBe("Photo deleted.");
+    expect(caption()).toContain("Photo 2 of 2");
+
+    const { results } = await env.DB.prepare(
+      "SELECT upload_order, minio_key FROM avatar_photos WHERE avatar_id = ? ORDER BY upload_order",
+    )
+      .bind(avatarId)
+      .all<{ upload_order: number; minio_key: string }>();
+    expect(results.map((r) => r.upload_order)).toEqual([1, 2]);
+    expect(results.map((r) => r.minio_key.split("/").at(-1))).toEqual(["photo_001.jpg", "photo_003.jpg"]);
+    expect((await avatarsOf(user.id))[0]?.photos_count).toBe(2);
+    const userId = await userIdOf(user.id);
+    const keys = (await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/` })).objects.map(
+      (o) => o.key,
+    );
+    expect(keys.filter((k) => k.includes("_002."))).toEqual([]);
+    expect(keys).toHaveLength(6);
+
+    // The next photo gets a fresh number, never a deleted one's.
+    await send(telegram.photoUpdate(user, [{ bytes: await jpeg(picture(600, 560, 9)), width: 600, height: 560 }]));
+    await drain(avatarId);
+    const after = (await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/photos/original/` }))
+      .objects;
+    expect(after.map((o) => o.key.split("/").at(-1))).toEqual(["photo_001.jpg", "photo_003.jpg", "photo_004.jpg"]);
+  });
+
+  it("keeps the photo when the user says no", async () => {
+    const avatarId = await withThreePhotos();
+    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🗑 Delete photo");
+    await tap(telegram, user, "No, keep");
+    expect(caption()).toContain("Photo 1 of 3");
+    const { results } = await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?").bind(avatarId).all();
+    expect(results).toHaveLength(3);
+  });
+
+  it("refuses another user's photo like a missing one", async () => {
+    const avatarId = await withThreePhotos();
+    const { results } = await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?")
+      .bind(avatarId)
+      .all<{ id: string }>();
+    const stranger = newUser();
+    await say(telegram, stranger, "/start");
+    const menu = telegram.lastBotMessage(stranger.id);
+    await send(telegram.callbackUpdate(stranger, menu.message_id, `pxok:${results[0]?.id}:0`));
+    expect(lastAnswer(telegram)).toContain("This avatar no longer exists");
+    expect(
+      (await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?").bind(avatarId).all()).results,
+    ).toHaveLength(3);
+  });
+
+  it("deleting the avatar removes its photos' rows and files", async () => {
+    const avatarId = await withThreePhotos();
+    await say(telegram, user, "/start");
+    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, /^Me/);
+    await tap(telegram, user, "🗑 Delete");
+    await tap(telegram, user, "Yes, delete");
+    expect(
+      (await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?").bind(avatarId).all()).results,
+    ).toEqual([]);
+    const userId = await userIdOf(user.id);
+    expect((await env.BUCKET.list({ prefix: `avatars/user_${userId}/` })).objects).toEqual([]);
+  });
+});
+
+describe("compressed photos", () => {
+  it("decodes Telegram's pre-scaled variant and stores the largest as the original", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    const large = await jpeg(picture(2560, 1920), { quality: 60 });
+    const medium = await jpeg(picture(1280, 960), { quality: 70 });
+    const small = await jpeg(picture(320, 240));
+    await send(
+      telegram.photoUpdate(user, [
+        { bytes: small, width: 320, height: 240 },
+        { bytes: medium, width: 1280, height: 960 },
+        { bytes: large, width: 2560, height: 1920 },
+      ]),
+    );
+    await drain(avatarId);
+    const { results } = await env.DB.prepare("SELECT * FROM avatar_photos WHERE avatar_id = ?")
+      .bind(avatarId)
+      .all<Record<string, unknown>>();
+    expect(results[0]).toMatchObject({ width: 2560, height: 1920, file_size: large.length });
+    const downloads = telegram.callsTo("getFile").map((c) => c.params.file_id);
+    expect(downloads).toHaveLength(2);
+  });
+});
