@@ -27,7 +27,7 @@ beforeEach(() => {
 });
 
 const ascii = (text: string) => new TextEncoder().encode(text);
-const face = (x: number, y: number) => [200 + (x % 40), 160, 140];
+const face = (x: number, y: number) => [200 + (x % 40), 160 + (y % 20), 140];
 
 async function upload(bytes: Uint8Array, fileName: string) {
   const avatarId = await avatarCollectingPhotos(telegram, user);

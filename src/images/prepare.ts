@@ -1,7 +1,7 @@
 import { imageSize } from "image-size";
 import { decodeWithJsquash, encodeJpegRaster, type Raster, resizeRaster } from "./codecs";
-import { decodeJpegScaled, JpegError } from "./jpeg-scaled";
-import { decodePngScaled, PngError } from "./png-streaming";
+import { decodeJpegScaled } from "./jpeg-scaled";
+import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 
 export type PhotoFormat = "JPEG" | "PNG" | "WEBP";
