@@ -29,7 +29,8 @@ interface Component {
   tq: number;
   blocksW: number;
   blocksH: number;
-  plane: Float32Array; // blocksW*N × blocksH*N output samples
+  /** blocksW*N × blocksH*N samples: pixels for baseline, raw DC coefficients for progressive. */
+  plane: Uint8ClampedArray | Int16Array;
   pred: number;
 }
 
@@ -122,7 +123,14 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
         components = raw.map((c) => {
           const blocksW = mcusX * c.h;
           const blocksH = mcusY * c.v;
-          return { ...c, blocksW, blocksH, plane: new Float32Array(blocksW * N * blocksH * N), pred: 0 };
+          const size = blocksW * N * blocksH * N;
+          return {
+            ...c,
+            blocksW,
+            blocksH,
+            plane: progressive ? new Int16Array(size) : new Uint8ClampedArray(size),
+            pred: 0,
+          };
         });
         break;
       }
@@ -195,8 +203,9 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
   };
 }
 
-function chooseScale(longSide: number, minLongSide: number): number {
-  for (const n of [1, 2, 4]) if ((longSide * n) / 8 >= minLongSide) return n;
+/** The smallest scale that still gives at least three quarters of the wanted long side. */
+function chooseScale(longSide: number, wantedLongSide: number): number {
+  for (const n of [1, 2, 4]) if ((longSide * n) / 8 >= wantedLongSide * 0.75) return n;
   return 8;
 }
 
@@ -418,7 +427,7 @@ function decodeBaselineScan(
           const cy = cos[y * N + v] ?? 0;
           for (let u = 0; u < N; u++) sum += (cos[x * N + u] ?? 0) * cy * (coefficients[v * 8 + u] ?? 0);
         }
-        comp.plane[(by * N + y) * stride + bx * N + x] = sum + 128;
+        comp.plane[(by * N + y) * stride + bx * N + x] = Math.round(sum + 128);
       }
     }
   });

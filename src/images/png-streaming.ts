@@ -19,6 +19,8 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
+const INFLATE_SLICE = 4096;
+
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster {
@@ -152,8 +154,12 @@ export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster 
     }
   });
   try {
+    // Small slices keep each inflated piece small: fflate emits everything a push decodes at once.
     idat.forEach((chunk, i) => {
-      inflate.push(chunk, i === idat.length - 1);
+      for (let at = 0; at < chunk.length; at += INFLATE_SLICE) {
+        const end = Math.min(at + INFLATE_SLICE, chunk.length);
+        inflate.push(chunk.subarray(at, end), i === idat.length - 1 && end === chunk.length);
+      }
     });
   } catch (error) {
     throw new PngError(`corrupt image data: ${error instanceof Error ? error.message : String(error)}`);

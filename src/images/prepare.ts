@@ -7,12 +7,15 @@ import { qualityScore } from "./quality";
 export type PhotoFormat = "JPEG" | "PNG" | "WEBP";
 
 /**
- * Above this many pixels jSquash's full decode would not fit a 128 MB isolate beside everything
- * else (see `npm run bench`): JPEG and PNG then go through the scaled decoders.
+ * Pixel budgets for jSquash's full-size decoders, set from `npm run bench` so that the whole
+ * photo step stays inside a 128 MB isolate. Above them, JPEG and PNG use the scaled decoders;
+ * a WEBP is refused (libwebp in jSquash has no scaled decode).
  */
-export const DIRECT_DECODE_MAX_PIXELS = 4_200_000;
-/** libwebp holds RGBA plus YUV in WASM, and the JS copy doubles it: about 10 bytes a pixel. */
-export const WEBP_MAX_PIXELS = 8_400_000;
+export const PNG_DIRECT_MAX_PIXELS = 1_300_000;
+export const PROGRESSIVE_JPEG_DIRECT_MAX_PIXELS = 3_200_000;
+export const WEBP_MAX_PIXELS = 3_200_000;
+/** Decoded pictures are box-filtered down to this long side before anything else touches them. */
+export const WORKING_SIDE = 1280;
 
 export const THUMBNAIL_SIDE = 256;
 export const PROCESSED_SIDE = 1024;
@@ -76,30 +79,59 @@ export async function decodeUpright(
       const scaled = decodeJpegScaled(bytes, PROCESSED_SIDE);
       raster = scaled.raster;
       decoder = "jpeg-scaled";
-      if (scaled.progressive && pixels <= DIRECT_DECODE_MAX_PIXELS) {
+      if (scaled.progressive && pixels <= PROGRESSIVE_JPEG_DIRECT_MAX_PIXELS) {
         // For progressive files ours reads DC scans only; jSquash gives full detail where it fits.
         try {
-          raster = await decodeWithJsquash(bytes.slice().buffer, format);
+          raster = boxDownscale(await decodeWithJsquash(bytes.slice().buffer, format), WORKING_SIDE);
           decoder = "jsquash";
         } catch {
           // CMYK and other layouts libjpeg cannot turn into RGBA keep the DC picture.
         }
       }
-    } else if (pixels <= DIRECT_DECODE_MAX_PIXELS) {
-      raster = await decodeWithJsquash(bytes.slice().buffer, format);
-    } else if (format === "PNG") {
-      raster = decodePngScaled(bytes, PROCESSED_SIDE);
+    } else if (format === "PNG" && pixels > PNG_DIRECT_MAX_PIXELS) {
+      raster = decodePngScaled(bytes, WORKING_SIDE);
       decoder = "png-streaming";
-    } else if (pixels <= WEBP_MAX_PIXELS) {
-      raster = await decodeWithJsquash(bytes.slice().buffer, format);
-    } else {
+    } else if (format === "WEBP" && pixels > WEBP_MAX_PIXELS) {
       throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
+    } else {
+      raster = await decodeWithJsquash(bytes.slice().buffer, format);
     }
-    return { raster: orient(raster, header.orientation), decoder };
+    return { raster: orient(boxDownscale(raster, WORKING_SIDE), header.orientation), decoder };
   } catch (error) {
     if (error instanceof ImageRefusal) throw error;
     throw new ImageRefusal("unreadable", error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Averages whole blocks of pixels so the long side is at most `maxSide`; returns small images as they are. */
+export function boxDownscale(image: Raster, maxSide: number): Raster {
+  const factor = Math.ceil(Math.max(image.width, image.height) / maxSide);
+  if (factor <= 1) return image;
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const data = new Uint8ClampedArray(width * height * 4);
+  const area = factor * factor;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        let i = ((y * factor + dy) * image.width + x * factor) * 4;
+        for (let dx = 0; dx < factor; dx++, i += 4) {
+          r += image.data[i] ?? 0;
+          g += image.data[i + 1] ?? 0;
+          b += image.data[i + 2] ?? 0;
+        }
+      }
+      const o = (y * width + x) * 4;
+      data[o] = r / area;
+      data[o + 1] = g / area;
+      data[o + 2] = b / area;
+      data[o + 3] = 255;
+    }
+  }
+  return { data, width, height };
 }
 
 /** The 256 px thumbnail, the ≤1024 px training crop (face-centred when a face is known), and a quality score. */

@@ -1,0 +1,17 @@
+// Writes the benchmark's input pictures (a detailed synthetic portrait) in every format and size.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { jpeg, picture, png, webp } from "../test/corpus/images";
+
+const [, , dir, label, width, height] = process.argv;
+mkdirSync(dir as string, { recursive: true });
+const image = picture(Number(width), Number(height), 7);
+// Photographic detail, so encoders work as hard as on a real photo.
+for (let i = 0; i < image.data.length; i += 4) {
+  const noise = ((i * 2654435761) >>> 24) % 23;
+  image.data[i] = (image.data[i] ?? 0) + noise;
+  image.data[i + 1] = (image.data[i + 1] ?? 0) + noise;
+}
+writeFileSync(`${dir}/${label}.jpg`, await jpeg(image, { quality: 88 }));
+writeFileSync(`${dir}/${label}.progressive.jpg`, await jpeg(image, { quality: 88, progressive: true }));
+writeFileSync(`${dir}/${label}.png`, await png(image));
+writeFileSync(`${dir}/${label}.webp`, await webp(image));
