@@ -85,6 +85,10 @@ export interface Repository {
   findPhoto(photoId: string): Promise<AvatarPhotoRow | null>;
   /** Removes the photo, closes the gap in upload_order and recounts; null when it was already gone. */
   deletePhoto(photoId: string, now: Date): Promise<AvatarPhotoRow | null>;
+  /** Photos kept while their face check could not run (fal unavailable), oldest first. */
+  listPendingPhotos(avatarId: string, limit: number): Promise<AvatarPhotoRow[]>;
+  /** Records a late face check: the photo becomes VALID and photos_count is recounted. */
+  markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date): Promise<void>;
   /** The highest number used in the avatar's object keys so far (keys are never reused). */
   maxPhotoSequence(avatarId: string): Promise<number>;
 

@@ -16,6 +16,8 @@ const JOB_PREFIX = "job:";
 const MAX_BATCH_WAIT_MS = 5000;
 /** During a long batch, the progress message is refreshed at most this often. */
 const PROGRESS_REFRESH_MS = 10_000;
+/** Photos whose face check could not run are checked again after this long. */
+const RECHECK_DELAY_MS = 5 * 60_000;
 
 interface BatchState {
   lines: BatchLine[];
@@ -88,9 +90,11 @@ export class AvatarWorkspace extends DurableObject<Env> {
       }
     }
     await this.#exclusive(async () => {
+      const stillPending = await this.#recheckFaces(settings);
       const batch = await this.#batch();
       if (batch.open) await this.#showProgress(settings);
       await this.ctx.storage.put("batch", { ...batch, open: false });
+      if (stillPending) await this.ctx.storage.setAlarm(Date.now() + RECHECK_DELAY_MS);
     });
     await this.#retryCleanup();
   }
@@ -118,21 +122,42 @@ export class AvatarWorkspace extends DurableObject<Env> {
 
   /** Deletes one photo: its row first (closing the gap in upload_order), then its objects. */
   async deletePhoto(photoId: string): Promise<boolean> {
-    return this.#exclusive(async () => {
-      const repo = createRepository(this.env);
-      const photo = await repo.deletePhoto(photoId, new Date());
-      if (!photo) return false;
-      const meta = photo.photoMetadata as { thumbnailKey?: string; processedKey?: string };
-      const keys = [photo.minioKey, meta.thumbnailKey, meta.processedKey].filter((k): k is string => Boolean(k));
-      try {
-        await createStorage(this.env).delete(keys);
-      } catch (error) {
-        log("error", "photo_cleanup_failed", { photoId, keys, ...errorFields(error) });
-        await this.#scheduleCleanup(keys);
-      }
-      log("info", "photo_deleted", { avatarId: photo.avatarId, photoId });
-      return true;
+    return this.#exclusive(() => this.#deletePhoto(photoId));
+  }
+
+  async #deletePhoto(photoId: string): Promise<boolean> {
+    const photo = await createRepository(this.env).deletePhoto(photoId, new Date());
+    if (!photo) return false;
+    const meta = photo.photoMetadata as { thumbnailKey?: string; processedKey?: string };
+    const keys = [photo.minioKey, meta.thumbnailKey, meta.processedKey].filter((k): k is string => Boolean(k));
+    try {
+      await createStorage(this.env).delete(keys);
+    } catch (error) {
+      log("error", "photo_cleanup_failed", { photoId, keys, ...errorFields(error) });
+      await this.#scheduleCleanup(keys);
+    }
+    log("info", "photo_deleted", { avatarId: photo.avatarId, photoId });
+    return true;
+  }
+
+  /** Checks faces again on photos kept while fal was failing; true when some still wait. */
+  async #recheckFaces(settings: Settings): Promise<boolean> {
+    const repo = createRepository(this.env);
+    const avatarId = this.#avatarId();
+    if ((await repo.listPendingPhotos(avatarId, 1)).length === 0) return false;
+    const outcomes = await this.#photoService(settings).recheckPending(avatarId, async (id) => {
+      await this.#deletePhoto(id);
     });
+    if (outcomes.length > 0) {
+      const batch = await this.#batch();
+      if (!batch.open) Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
+      for (const outcome of outcomes) {
+        const index = outcome.uploadOrder ?? batch.nextIndex++;
+        batch.lines.push({ label: { index }, outcome });
+      }
+      await this.ctx.storage.put("batch", batch);
+    }
+    return (await repo.listPendingPhotos(avatarId, 1)).length > 0;
   }
 
   /** Drops queued photos before the avatar is deleted; waits for the one in progress. */
@@ -178,6 +203,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
       avatarName: avatar.name ?? t.avatars.untitled,
       count: avatar.photosCount,
       pending: await this.pendingCount(),
+      awaitingFaceCheck: (await createRepository(this.env).listPendingPhotos(avatar.id, 100)).length,
       lines: batch.lines,
     });
     const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });

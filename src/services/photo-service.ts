@@ -41,7 +41,7 @@ export type RefusalReason =
 
 export type PhotoOutcome =
   | { kind: "accepted"; uploadOrder: number; photosCount: number; alsoIn: string | null; faceChecked: boolean }
-  | { kind: "refused"; reason: RefusalReason; format?: string; width?: number; height?: number };
+  | { kind: "refused"; reason: RefusalReason; format?: string; width?: number; height?: number; uploadOrder?: number };
 
 export type FaceCheck = { kind: "faces"; boxes: FaceBox[] } | { kind: "skipped" } | { kind: "failed"; error: string };
 
@@ -183,6 +183,40 @@ export class PhotoService {
       alsoIn: alsoIn ? (alsoIn.name ?? "") : null,
       faceChecked: faces.kind === "faces",
     };
+  }
+
+  /**
+   * Runs the face check again for photos kept as PENDING. Returns what became of each: accepted,
+   * refused (and deleted: no face, several faces) or still waiting (fal still failing).
+   */
+  async recheckPending(avatarId: string, deletePhoto: (photoId: string) => Promise<void>): Promise<PhotoOutcome[]> {
+    const outcomes: PhotoOutcome[] = [];
+    for (const photo of await this.deps.repo.listPendingPhotos(avatarId, 10)) {
+      const processedKey = (photo.photoMetadata as { processedKey?: string }).processedKey;
+      const object = processedKey ? await this.deps.storage.get(processedKey) : null;
+      if (!object) continue;
+      const faces = await this.deps.detectFaces(await object.arrayBuffer());
+      if (faces.kind === "failed" || faces.kind === "skipped") continue;
+      if (faces.boxes.length !== 1) {
+        await deletePhoto(photo.id);
+        outcomes.push({
+          kind: "refused",
+          reason: faces.boxes.length === 0 ? "no_face" : "many_faces",
+          uploadOrder: photo.uploadOrder,
+        });
+        continue;
+      }
+      await this.deps.repo.markPhotoValid(photo.id, { faceBox: faces.boxes[0] }, this.#now());
+      log("info", "photo_face_rechecked", { avatarId, photoId: photo.id });
+      outcomes.push({
+        kind: "accepted",
+        uploadOrder: photo.uploadOrder,
+        photosCount: 0,
+        alsoIn: null,
+        faceChecked: true,
+      });
+    }
+    return outcomes;
   }
 
   async #decode(job: PhotoJob, original: Uint8Array, format: PhotoFormat, header: Header) {

@@ -89,6 +89,7 @@ export const en = {
     refusedTitle: "Not accepted:",
     notesTitle: "Good to know:",
     processing: (n: number) => `⏳ Checking ${n} more…`,
+    awaitingFaceCheck: (n: number) => `⏳ ${n} photo(s) wait for the face check; I will check again in a few minutes.`,
     photoLabel: (n: number) => `Photo ${n}`,
     refusal: {
       too_big: (max: number) => `larger than ${max} MB. Send a smaller file, or send it as a photo instead of a file.`,

@@ -90,6 +90,7 @@ export const ru: Messages = {
     refusedTitle: "Не приняты:",
     notesTitle: "Обратите внимание:",
     processing: (n: number) => `⏳ Проверяю ещё ${n}…`,
+    awaitingFaceCheck: (n: number) => `⏳ ${n} фото ждут проверки лица; проверю снова через несколько минут.`,
     photoLabel: (n: number) => `Фото ${n}`,
     refusal: {
       too_big: (max: number) => `больше ${max} МБ. Пришлите файл поменьше или отправьте его как фото, а не файлом.`,

@@ -14,6 +14,8 @@ export interface UploadProgress {
   avatarName: string;
   count: number;
   pending: number;
+  /** Photos kept while fal could not check faces; they count once checked. */
+  awaitingFaceCheck?: number;
   lines: BatchLine[];
 }
 
@@ -40,6 +42,7 @@ export function renderUploadProgress(
         : t.photos.needMore(min - progress.count, min),
   ];
   if (progress.pending > 0) parts.push(t.photos.processing(progress.pending));
+  if (progress.awaitingFaceCheck) parts.push(t.photos.awaitingFaceCheck(progress.awaitingFaceCheck));
 
   const label = (line: BatchLine) => escapeHtml(line.label.fileName ?? t.photos.photoLabel(line.label.index));
   const refusals = progress.lines.filter((l) => l.outcome.kind === "refused");

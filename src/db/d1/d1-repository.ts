@@ -207,6 +207,26 @@ export class D1Repository implements Repository {
     return (deleted?.meta.changes ?? 0) > 0 ? photo : null;
   }
 
+  async listPendingPhotos(avatarId: string, limit: number): Promise<schema.AvatarPhotoRow[]> {
+    return this.db
+      .select()
+      .from(avatarPhotos)
+      .where(and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.validationStatus, "PENDING")))
+      .orderBy(avatarPhotos.uploadOrder)
+      .limit(limit);
+  }
+
+  async markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date): Promise<void> {
+    const photo = await this.findPhoto(photoId);
+    if (!photo) return;
+    await this.d1.batch([
+      this.d1
+        .prepare("UPDATE avatar_photos SET validation_status = 'VALID', has_face = 1, photo_metadata = ? WHERE id = ?")
+        .bind(JSON.stringify({ ...photo.photoMetadata, ...metadata }), photoId),
+      this.recountStatement(photo.avatarId, now),
+    ]);
+  }
+
   async maxPhotoSequence(avatarId: string): Promise<number> {
     const row = await this.d1
       .prepare(
