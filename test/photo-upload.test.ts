@@ -139,6 +139,37 @@ describe("uploading photos", () => {
   });
 });
 
+describe("the webhook under load", () => {
+  it("only queues: ten large files in flight cost the webhook no download and no decode", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    const large = await jpeg(picture(4096, 3072), { quality: 70 });
+    for (let i = 0; i < 10; i++) {
+      const response = await deliver(telegram.documentUpdate(user, large, `IMG_${i}.jpg`, { mediaGroupId: "big" }));
+      expect(response.status).toBe(200);
+    }
+    expect(telegram.callsTo("getFile")).toHaveLength(0);
+    expect(await env.AVATAR_WORKSPACE.getByName(avatarId).pendingCount()).toBe(10);
+    await drain(avatarId);
+    // The same picture ten times: stored once, nine refusals in one progress message.
+    expect(await photosOf(avatarId)).toHaveLength(1);
+    expect(progressText().match(/already uploaded/g)).toHaveLength(9);
+  }, 60_000);
+
+  it("edits the same progress message for the next batch", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await sendPhoto(sample[0] as Uint8Array);
+    await drain(avatarId);
+    const progress = telegram.lastBotMessage(user.id);
+    await sendPhoto(sample[1] as Uint8Array);
+    await drain(avatarId);
+    expect(telegram.lastBotMessage(user.id).message_id).toBe(progress.message_id);
+    expect(telegram.lastBotMessage(user.id).text).toContain("2 of 50");
+    expect(telegram.callsTo("editMessageText").filter((c) => c.params.message_id === progress.message_id)).toHaveLength(
+      1,
+    );
+  });
+});
+
 describe("photos sent as files", () => {
   it.each([
     ["PNG", async () => png(picture(700, 600)), "portrait.png", "png"],
