@@ -11,6 +11,9 @@ export default defineConfig({
           TELEGRAM_BOT_TOKEN: "7000000001:test-token-for-the-stand-in",
           TELEGRAM_WEBHOOK_SECRET: "test-webhook-secret",
           PUBLIC_URL: "https://bot.example",
+          // fal is played by test/stand-ins/fal.ts at this origin.
+          FAL_KEY: "stand-in-key-id:stand-in-key-secret",
+          FAL_BASE_URL: "http://fal.stand-in",
           // Batches are drained by the tests themselves (runDurableObjectAlarm), never by the clock.
           PHOTO_BATCH_WINDOW_MS: "600000",
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),

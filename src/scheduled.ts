@@ -1,17 +1,71 @@
 import { loadSettings } from "./config/settings";
+import type { Repository } from "./db/repository";
 import { errorFields, log } from "./log";
-import { createRepository } from "./wiring";
+import type { ObjectStorage } from "./storage/object-storage";
+import { createRepository, createStorage } from "./wiring";
 
 /** Telegram stops re-delivering an update after a day; keep its id a while longer, then forget it. */
 const PROCESSED_UPDATE_RETENTION_MS = 3 * 24 * 3600 * 1000;
+/**
+ * Trainings nudged per run. Each nudge is one Durable Object call (a subrequest); fal is polled by
+ * each avatar's own alarm, with its own budget. 250 a minute keeps a run far inside the 1000
+ * subrequests of a paid plan and still reaches 2,000 lapsed trainings within 8 minutes.
+ */
+export const TRAININGS_PER_RUN = 250;
+/** Training archives deleted per run; each costs one delete and one update. */
+export const ARCHIVES_PER_RUN = 100;
+
+export interface CronDeps {
+  repo: Repository;
+  storage: ObjectStorage;
+  /** Wakes an avatar's workspace so it polls fal for its training. */
+  followTraining: (avatarId: string) => Promise<void>;
+}
 
 /** The Cron Trigger's work; each job is bounded and safe to run again. */
-export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
+export async function runScheduled(
+  controller: ScheduledController,
+  env: Env,
+  deps?: CronDeps,
+): Promise<Record<string, number>> {
   try {
-    loadSettings(env);
-    const repo = createRepository(env);
-    const pruned = await repo.pruneProcessedUpdates(new Date(controller.scheduledTime - PROCESSED_UPDATE_RETENTION_MS));
-    log("info", "cron_finished", { cron: controller.cron, prunedUpdates: pruned });
+    const settings = loadSettings(env);
+    const { repo, storage, followTraining } = deps ?? {
+      repo: createRepository(env),
+      storage: createStorage(env),
+      followTraining: (avatarId: string) => env.AVATAR_WORKSPACE.getByName(avatarId).followTraining(),
+    };
+    const now = controller.scheduledTime;
+    const prunedUpdates = await repo.pruneProcessedUpdates(new Date(now - PROCESSED_UPDATE_RETENTION_MS));
+
+    // Trainings not heard from within the check interval: their workspace's alarm may have lapsed.
+    const lapsed = await repo.listTrainingsToCheck(
+      new Date(now - settings.avatar.TRAINING_CHECK_INTERVAL * 1000),
+      TRAININGS_PER_RUN,
+    );
+    const nudges = await Promise.allSettled(lapsed.map((t) => followTraining(t.id)));
+
+    // Training archives past TRAINING_DATA_TTL.
+    const stale = await repo.listStaleTrainingData(
+      new Date(now - settings.avatar.TRAINING_DATA_TTL * 1000),
+      ARCHIVES_PER_RUN,
+    );
+    let archivesDeleted = 0;
+    for (const avatar of stale) {
+      const { trainingData, ...rest } = avatar.avatarData as { trainingData?: { key?: string } };
+      if (trainingData?.key) await storage.delete(trainingData.key);
+      await repo.setAvatarData(avatar.id, rest, new Date(now));
+      archivesDeleted += 1;
+    }
+
+    const summary = {
+      prunedUpdates,
+      trainingsNudged: nudges.filter((n) => n.status === "fulfilled").length,
+      nudgesFailed: nudges.filter((n) => n.status === "rejected").length,
+      archivesDeleted,
+    };
+    log("info", "cron_finished", { cron: controller.cron, ...summary });
+    return summary;
   } catch (error) {
     log("error", "cron_failed", { cron: controller.cron, ...errorFields(error) });
     throw error;

@@ -15,6 +15,9 @@ const ALLOWED = new Set([
   "TRAINING>ERROR",
   "ERROR>CANCELLED",
   "DRAFT>CANCELLED",
+  // Added for training: cancelling a running training, and "Try again" after a failure.
+  "TRAINING>CANCELLED",
+  "ERROR>READY_FOR_TRAINING",
 ]);
 
 describe("avatar lifecycle", () => {

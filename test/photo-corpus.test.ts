@@ -78,7 +78,8 @@ describe("files that are accepted", () => {
     const thumb = objects.find((k) => k.includes("/thumbnails/")) as string;
     const read = async (key: string) =>
       new Uint8Array(await ((await env.BUCKET.get(key)) as R2ObjectBody).arrayBuffer());
-    expect(imageSize(await read(crop))).toMatchObject({ width: 600, height: 800 });
+    // Upright the picture is 600×800; the face crop is a square inside it.
+    expect(imageSize(await read(crop))).toMatchObject({ width: 600, height: 600 });
     expect(imageSize(await read(thumb))).toMatchObject({ width: 192, height: 256 });
     expect(await read(objects.find((k) => k.includes("/original/")) as string)).toEqual(original);
   });

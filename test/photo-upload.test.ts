@@ -54,7 +54,7 @@ describe("uploading photos", () => {
 
     const rows = await photosOf(avatarId);
     expect(rows.map((r) => r.upload_order)).toEqual([1, 2, 3, 4, 5]);
-    expect(rows.every((r) => r.validation_status === "VALID" && r.has_face === null && r.format === "jpg")).toBe(true);
+    expect(rows.every((r) => r.validation_status === "VALID" && r.has_face === 1 && r.format === "jpg")).toBe(true);
     for (const row of rows) expect(Number(row.quality_score)).toBeGreaterThan(0);
     const userId = await userIdOf(user.id);
     const prefix = `avatars/user_${userId}/avatar_${avatarId}/photos/`;

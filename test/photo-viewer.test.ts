@@ -34,7 +34,7 @@ describe("the photo viewer", () => {
     await tap(telegram, user, "🖼 View photos");
     expect(telegram.callsTo("sendPhoto")).toHaveLength(1);
     expect(caption()).toContain("Photo 1 of 3");
-    expect(caption()).toContain("Face: not checked");
+    expect(caption()).toContain("Face: found");
     await tap(telegram, user, "▶️");
     expect(caption()).toContain("Photo 2 of 3");
     expect(telegram.callsTo("editMessageMedia")).toHaveLength(1);

@@ -1,5 +1,12 @@
 import type { Language } from "../db/repository";
-import { type AvatarGender, type AvatarType, isAvatarGender, isAvatarType } from "../domain/avatar";
+import {
+  type AvatarGender,
+  type AvatarType,
+  FAL_PRIORITIES,
+  type FalPriority,
+  isAvatarGender,
+  isAvatarType,
+} from "../domain/avatar";
 
 /** Every inline button's payload, typed. Encoded as short `prefix:arg:arg` strings well under Telegram's 64 bytes. */
 export type Action =
@@ -19,6 +26,14 @@ export type Action =
   | { kind: "wizardCancelConfirm"; avatarId: string }
   | { kind: "wizardResume"; avatarId: string }
   | { kind: "photosDone"; avatarId: string }
+  | { kind: "train"; avatarId: string }
+  | { kind: "trainPriority"; avatarId: string; priority: FalPriority }
+  | { kind: "trainSteps"; avatarId: string }
+  | { kind: "trainStart"; avatarId: string }
+  | { kind: "trainCancel"; avatarId: string }
+  | { kind: "trainCancelConfirm"; avatarId: string }
+  | { kind: "trainRetry"; avatarId: string }
+  | { kind: "generate"; avatarId: string }
   | { kind: "photos"; avatarId: string; page: number }
   | { kind: "photoDelete"; photoId: string; page: number }
   | { kind: "photoDeleteConfirm"; photoId: string; page: number };
@@ -43,6 +58,14 @@ const PREFIX: Record<Kind, string> = {
   wizardCancelConfirm: "wcok",
   wizardResume: "wr",
   photosDone: "pd",
+  train: "t",
+  trainPriority: "tp",
+  trainSteps: "ts",
+  trainStart: "tgo",
+  trainCancel: "tx",
+  trainCancelConfirm: "txok",
+  trainRetry: "tr",
+  generate: "g",
   photos: "pv",
   photoDelete: "px",
   photoDeleteConfirm: "pxok",
@@ -58,6 +81,7 @@ export function encodeAction(action: Action): string {
   if ("type" in action) parts.push(action.type);
   if ("gender" in action) parts.push(action.gender);
   if ("language" in action) parts.push(action.language);
+  if ("priority" in action) parts.push(action.priority);
   if ("page" in action) parts.push(String(action.page));
   return parts.join(":");
 }
@@ -95,6 +119,10 @@ export function decodeAction(data: string): Action | null {
       if (!avatarId || args.length !== 2 || !Number.isInteger(page) || page < 0 || page >= 10_000) return null;
       return kind === "photos" ? { kind, avatarId, page } : { kind, photoId: avatarId, page };
     }
+    case "trainPriority":
+      return avatarId && args.length === 2 && (FAL_PRIORITIES as readonly string[]).includes(second ?? "")
+        ? { kind, avatarId, priority: second as FalPriority }
+        : null;
     case "wizardGender":
       return avatarId && second !== undefined && isAvatarGender(second) ? { kind, avatarId, gender: second } : null;
     default:

@@ -9,6 +9,7 @@ import { fallbackFeature } from "./features/fallback";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
 import { photoUploadFeature } from "./features/photo-upload";
+import { trainingFeature } from "./features/training";
 import { languageFromCode, messagesFor } from "./locales";
 import { answer } from "./render";
 
@@ -47,6 +48,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     createAvatarFeature,
     myAvatarsFeature,
     photoUploadFeature,
+    trainingFeature,
     fallbackFeature,
   );
   return bot;

@@ -11,6 +11,8 @@ export interface Settings {
   adminUserIds: ReadonlySet<number>;
   /** Photos arriving within this many milliseconds of each other are processed as one batch. */
   photoBatchWindowMs: number;
+  /** A training running longer than this is given up on and marked ERROR. */
+  trainingTimeoutSeconds: number;
   avatar: AvatarSettings;
 }
 
@@ -176,6 +178,12 @@ export function parseSettings(env: RawEnv): Settings {
     problems.push(`PHOTO_BATCH_WINDOW_MS must be a whole number from 0 to 600000, got "${batchRaw}"`);
   }
 
+  const timeoutRaw = str("TRAINING_TIMEOUT");
+  const trainingTimeoutSeconds = timeoutRaw === undefined ? 3 * 3600 : Number(timeoutRaw);
+  if (!Number.isInteger(trainingTimeoutSeconds) || trainingTimeoutSeconds < 60) {
+    problems.push(`TRAINING_TIMEOUT must be a whole number of seconds, at least 60, got "${timeoutRaw}"`);
+  }
+
   const settings: Settings = {
     telegramBotToken: token,
     telegramWebhookSecret: webhookSecret,
@@ -185,6 +193,7 @@ export function parseSettings(env: RawEnv): Settings {
     falBaseUrl: origin("FAL_BASE_URL"),
     adminUserIds,
     photoBatchWindowMs,
+    trainingTimeoutSeconds,
     avatar,
   };
   if (!settings.publicUrl && !problems.some((p) => p.startsWith("PUBLIC_URL"))) problems.push("PUBLIC_URL is not set");

@@ -27,6 +27,19 @@ export interface AvatarPatch {
   gender?: AvatarGender;
   avatarType?: AvatarType;
   falMode?: "character" | "style" | "custom";
+  falPriority?: FalPriority;
+  falIterations?: number;
+  loraRank?: number;
+  falRequestId?: string | null;
+  falEndpoint?: string | null;
+  finetuneId?: string | null;
+  trainingProgress?: number;
+  trainingStartedAt?: Date | null;
+  trainingCompletedAt?: Date | null;
+  trainingError?: string | null;
+  lastStatusCheckAt?: Date | null;
+  trainingConfig?: Record<string, unknown>;
+  avatarData?: Record<string, unknown>;
 }
 
 export interface NewPhoto {
@@ -67,6 +80,13 @@ export interface Repository {
   /** Applies the patch only while the avatar is still in `expected` status; false when it was not. */
   updateAvatarIf(avatarId: string, expected: AvatarStatus, patch: AvatarPatch, now: Date): Promise<boolean>;
   deleteAvatar(avatarId: string): Promise<boolean>;
+  findAvatarByFalRequest(requestId: string): Promise<AvatarRow | null>;
+  /** Replaces avatar_data whatever the status (bookkeeping such as the training archive's key). */
+  setAvatarData(avatarId: string, data: Record<string, unknown>, now: Date): Promise<void>;
+  /** Trainings not checked since `before`, least recently checked first. */
+  listTrainingsToCheck(before: Date, limit: number): Promise<Array<{ id: string; trainingStartedAt: Date | null }>>;
+  /** Avatars whose training archive was written before `before`. */
+  listStaleTrainingData(before: Date, limit: number): Promise<AvatarRow[]>;
 
   /**
    * Adds a photo at the next dense upload_order and recounts photos_count, atomically, only while

@@ -37,7 +37,13 @@ export const avatars = sqliteTable(
     gender: text("gender", { enum: AVATAR_GENDERS }),
     avatarType: text("avatar_type", { enum: AVATAR_TYPES }),
     status: text("status", { enum: AVATAR_STATUSES }).notNull().default("DRAFT"),
+    /** What a generation needs from fal: the trained LoRA file's URL. */
     finetuneId: text("finetune_id"),
+    /** fal's queue request id of the current or last training; never the LoRA itself. */
+    falRequestId: text("fal_request_id"),
+    falEndpoint: text("fal_endpoint"),
+    trainingError: text("training_error"),
+    lastStatusCheckAt: timestamp("last_status_check_at"),
     trainingProgress: integer("training_progress").notNull().default(0),
     trainingStartedAt: timestamp("training_started_at"),
     trainingCompletedAt: timestamp("training_completed_at"),
@@ -56,6 +62,8 @@ export const avatars = sqliteTable(
   (t) => [
     index("avatars_user_created_idx").on(t.userId, t.createdAt),
     index("avatars_status_idx").on(t.status),
+    uniqueIndex("avatars_fal_request_idx").on(t.falRequestId),
+    index("avatars_training_check_idx").on(t.status, t.lastStatusCheckAt),
     check("avatars_status_check", inList("status", AVATAR_STATUSES)),
     check("avatars_gender_check", sql`gender IS NULL OR ${inList("gender", AVATAR_GENDERS)}`),
     check("avatars_type_check", sql`avatar_type IS NULL OR ${inList("avatar_type", AVATAR_TYPES)}`),

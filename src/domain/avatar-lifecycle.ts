@@ -11,15 +11,17 @@ import { IllegalTransitionError } from "./errors";
  *   CANCELLED
  *
  * The left column (DRAFT ↓ ERROR ↓ CANCELLED) is read as the abandon path, so
- * DRAFT may also go straight to CANCELLED (the wizard's cancel button).
+ * DRAFT may also go straight to CANCELLED (the wizard's cancel button). Two moves the
+ * training workflow needs are added: TRAINING → CANCELLED (the user cancels a running
+ * training) and ERROR → READY_FOR_TRAINING ("Try again", keeping the photos).
  */
 export const AVATAR_TRANSITIONS: Readonly<Record<AvatarStatus, readonly AvatarStatus[]>> = {
   DRAFT: ["PHOTOS_UPLOADING", "ERROR", "CANCELLED"],
   PHOTOS_UPLOADING: ["READY_FOR_TRAINING", "ERROR"],
   READY_FOR_TRAINING: ["TRAINING", "ERROR"],
-  TRAINING: ["COMPLETED", "ERROR"],
+  TRAINING: ["COMPLETED", "ERROR", "CANCELLED"],
   COMPLETED: [],
-  ERROR: ["CANCELLED"],
+  ERROR: ["CANCELLED", "READY_FOR_TRAINING"],
   CANCELLED: [],
 };
 

@@ -1,13 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
-import { Api, GrammyError } from "grammy";
-import { messagesFor } from "../bot/locales";
+import { Api, GrammyError, InlineKeyboard } from "grammy";
+import { cb } from "../bot/callback-data";
+import { escapeHtml, messagesFor } from "../bot/locales";
+import { renderTrainingOutcome, renderTrainingProgress } from "../bot/screens/training";
 import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-progress";
 import { loadSettings, type Settings } from "../config/settings";
 import type { Language } from "../db/repository";
+import type { AvatarRow } from "../db/schema";
 import { createFaceDetector } from "../fal/face-detector";
+import { FalTrainer, type TrainingResult } from "../fal/trainer";
+import { trainingDataLink } from "../http/routes/training-data";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { type PhotoJob, PhotoService } from "../services/photo-service";
+import { TrainingService } from "../services/training-service";
 import { downloadTelegramFile } from "../telegram/files";
 import { createRepository, createStorage } from "../wiring";
 
@@ -24,6 +30,13 @@ interface BatchState {
   open: boolean;
   startedAt: number;
   nextIndex: number;
+}
+
+interface TrainingState {
+  chatId: number;
+  messageId?: number;
+  language: Language;
+  phase: "starting" | "running" | "idle";
 }
 
 interface ProgressState {
@@ -64,9 +77,20 @@ export class AvatarWorkspace extends DurableObject<Env> {
     });
   }
 
-  /** Works through the queue; runs again by itself if interrupted, and skips what it already did. */
+  /** Runs whatever is due (photos, face rechecks, clean-ups, training); runs again by itself if interrupted. */
   override async alarm(): Promise<void> {
     const settings = loadSettings(this.env);
+    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
+    const now = Date.now();
+    const due = (kind: string) => (wakes[kind] ?? Number.POSITIVE_INFINITY) <= now;
+    await this.ctx.storage.put("wakes", Object.fromEntries(Object.entries(wakes).filter(([, at]) => at > now)));
+    if (due("photos") || due("recheck") || (await this.pendingCount()) > 0) await this.#drainPhotos(settings);
+    if (due("cleanup")) await this.#retryCleanup();
+    if (due("training")) await this.#advanceTraining(settings);
+    await this.#armAlarm();
+  }
+
+  async #drainPhotos(settings: Settings): Promise<void> {
     let lastRefresh = Date.now();
     for (;;) {
       const jobs = await this.ctx.storage.list<PhotoJob>({ prefix: JOB_PREFIX, limit: 1 });
@@ -94,9 +118,27 @@ export class AvatarWorkspace extends DurableObject<Env> {
       const batch = await this.#batch();
       if (batch.open) await this.#showProgress(settings);
       await this.ctx.storage.put("batch", { ...batch, open: false });
-      if (stillPending) await this.ctx.storage.setAlarm(Date.now() + RECHECK_DELAY_MS);
+      if (stillPending) await this.#wake("recheck", Date.now() + RECHECK_DELAY_MS);
     });
-    await this.#retryCleanup();
+  }
+
+  /**
+   * Registers a reason to wake at `at` and points the alarm at the earliest one. `replace` moves
+   * an existing wake of that kind (the batch window slides); otherwise the earlier time wins.
+   */
+  async #wake(kind: string, at: number, replace = false): Promise<void> {
+    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
+    const current = wakes[kind];
+    wakes[kind] = replace || current === undefined ? at : Math.min(current, at);
+    await this.ctx.storage.put("wakes", wakes);
+    await this.#armAlarm();
+  }
+
+  async #armAlarm(): Promise<void> {
+    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
+    const next = Math.min(...Object.values(wakes));
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+    else await this.ctx.storage.deleteAlarm();
   }
 
   /** The Done button: READY_FOR_TRAINING once enough valid photos are in and nothing is still queued. */
@@ -117,6 +159,169 @@ export class AvatarWorkspace extends DurableObject<Env> {
       await new AvatarService(repo, createStorage(this.env), settings.avatar).transition(avatar, "READY_FOR_TRAINING");
       await this.ctx.storage.delete("progress");
       return { kind: "ready", count: avatar.photosCount, name: avatar.name ?? "" };
+    });
+  }
+
+  /**
+   * Starts training off the webhook's path: the bot has already shown `messageId` ("preparing…");
+   * the alarm builds the archive, submits it to fal and keeps that message up to date.
+   */
+  async startTraining(
+    userId: string,
+    chatId: number,
+    messageId: number,
+    language: Language,
+  ): Promise<"accepted" | "stale" | "busy"> {
+    return this.#exclusive(async () => {
+      const settings = loadSettings(this.env);
+      const avatar = await this.#avatars(settings).getOwned(this.#avatarId(), userId);
+      if (avatar.status !== "READY_FOR_TRAINING") return "stale";
+      const current = await this.ctx.storage.get<TrainingState>("training");
+      if (current?.phase === "starting") return "busy";
+      await this.ctx.storage.put("training", {
+        chatId,
+        messageId,
+        language,
+        phase: "starting",
+      } satisfies TrainingState);
+      await this.#wake("training", Date.now());
+      return "accepted";
+    });
+  }
+
+  /** fal's webhook for this avatar's training, already verified; applied once. */
+  async trainingResult(requestId: string, result: TrainingResult): Promise<void> {
+    await this.#exclusive(async () => {
+      const settings = loadSettings(this.env);
+      const avatar = await createRepository(this.env).findAvatar(this.#avatarId());
+      if (!avatar) return;
+      const outcome = await this.#training(settings).finish(avatar, requestId, result);
+      if (outcome.kind === "finished") await this.#showTrainingOutcome(settings, outcome.avatar);
+    });
+  }
+
+  /** The user's cancel; a job fal already finished is completed instead. */
+  async cancelTraining(userId: string): Promise<"cancelled" | "finished" | "stale"> {
+    return this.#exclusive(async () => {
+      const settings = loadSettings(this.env);
+      const avatar = await this.#avatars(settings).getOwned(this.#avatarId(), userId);
+      const outcome = await this.#training(settings).cancel(avatar);
+      if (outcome.kind !== "finished") return "stale";
+      await this.#showTrainingOutcome(settings, outcome.avatar);
+      return outcome.avatar.status === "CANCELLED" ? "cancelled" : "finished";
+    });
+  }
+
+  /** Cron's nudge: makes sure a training this object owns is being followed. */
+  async followTraining(): Promise<void> {
+    await this.#exclusive(async () => {
+      const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
+      if (wakes.training === undefined) await this.#wake("training", Date.now());
+    });
+  }
+
+  async #advanceTraining(settings: Settings): Promise<void> {
+    await this.#exclusive(async () => {
+      const avatar = await createRepository(this.env).findAvatar(this.#avatarId());
+      const state = await this.ctx.storage.get<TrainingState>("training");
+      if (!avatar) return;
+      const service = this.#training(settings);
+      if (avatar.status === "READY_FOR_TRAINING" && state?.phase === "starting") {
+        const outcome = await service.start(avatar);
+        await this.ctx.storage.put("training", { ...state, phase: outcome.kind === "started" ? "running" : "idle" });
+        const t = messagesFor(state.language);
+        if (outcome.kind === "started") {
+          await this.#editTrainingMessage(settings, renderTrainingProgress(t, outcome.avatar, null, new Date()));
+          await this.#wake("training", Date.now() + settings.avatar.TRAINING_CHECK_INTERVAL * 1000);
+        } else if (outcome.kind === "submit_failed") {
+          const keyboard = new InlineKeyboard().text(t.training.start, cb("trainStart", { avatarId: avatar.id }));
+          await this.#editTrainingMessage(settings, {
+            text: t.training.submitFailed(escapeHtml(outcome.reason)),
+            keyboard,
+          });
+        } else if (outcome.kind === "not_enough_photos") {
+          await this.#editTrainingMessage(settings, {
+            text: t.training.notEnough(outcome.missing),
+            keyboard: new InlineKeyboard(),
+          });
+        }
+        return;
+      }
+      if (avatar.status !== "TRAINING") return;
+      const startedAt = avatar.trainingStartedAt?.getTime() ?? Date.now();
+      if (Date.now() - startedAt > settings.trainingTimeoutSeconds * 1000) {
+        if (avatar.falEndpoint && avatar.falRequestId) {
+          await new FalTrainer(settings).cancel(avatar.falEndpoint, avatar.falRequestId).catch(() => undefined);
+        }
+        const outcome = await service.finish(avatar, avatar.falRequestId ?? "", { kind: "failed", reason: "stuck" });
+        if (outcome.kind === "finished") await this.#showTrainingOutcome(settings, outcome.avatar);
+        return;
+      }
+      const outcome = await service.check(avatar);
+      if (outcome.kind === "finished") {
+        await this.#showTrainingOutcome(settings, outcome.avatar);
+        return;
+      }
+      if (outcome.kind === "waiting" && state) {
+        await this.#editTrainingMessage(
+          settings,
+          renderTrainingProgress(messagesFor(state.language), outcome.avatar, outcome.status, new Date()),
+        );
+      }
+      await this.#wake("training", Date.now() + settings.avatar.TRAINING_CHECK_INTERVAL * 1000);
+    });
+  }
+
+  async #showTrainingOutcome(settings: Settings, avatar: AvatarRow): Promise<void> {
+    const state = await this.ctx.storage.get<TrainingState>("training");
+    await this.ctx.storage.put("training", { ...(state ?? { chatId: 0, language: "en" }), phase: "idle" });
+    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
+    delete wakes.training;
+    await this.ctx.storage.put("wakes", wakes);
+    if (!state) return;
+    await this.#editTrainingMessage(settings, renderTrainingOutcome(messagesFor(state.language), avatar), true);
+  }
+
+  /** Edits the training message in place; `fresh` sends the final word as a new message so it notifies. */
+  async #editTrainingMessage(
+    settings: Settings,
+    screen: { text: string; keyboard: InlineKeyboard },
+    fresh = false,
+  ): Promise<void> {
+    const state = await this.ctx.storage.get<TrainingState>("training");
+    if (!state?.chatId) return;
+    const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
+    const options = { parse_mode: "HTML" as const, reply_markup: screen.keyboard };
+    if (state.messageId !== undefined && !fresh) {
+      try {
+        await api.editMessageText(state.chatId, state.messageId, screen.text, options);
+        return;
+      } catch (error) {
+        if (error instanceof GrammyError && error.description.includes("message is not modified")) return;
+        if (!(error instanceof GrammyError && error.error_code === 400)) throw error;
+      }
+    }
+    if (fresh && state.messageId !== undefined) {
+      // The progress message gives way to the outcome, which arrives as a new message.
+      await api.deleteMessage(state.chatId, state.messageId).catch(() => undefined);
+    }
+    const sent = await api.sendMessage(state.chatId, screen.text, options);
+    await this.ctx.storage.put("training", { ...state, messageId: sent.message_id });
+  }
+
+  #avatars(settings: Settings): AvatarService {
+    return new AvatarService(createRepository(this.env), createStorage(this.env), settings.avatar);
+  }
+
+  #training(settings: Settings): TrainingService {
+    const storage = createStorage(this.env);
+    return new TrainingService({
+      repo: createRepository(this.env),
+      storage,
+      avatars: this.#avatars(settings),
+      settings,
+      trainer: new FalTrainer(settings),
+      linkTo: (key, ttl) => trainingDataLink(settings, storage, key, ttl),
     });
   }
 
@@ -164,7 +369,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
   async discard(): Promise<void> {
     await this.#exclusive(async () => {
       const jobs = await this.ctx.storage.list({ prefix: JOB_PREFIX });
-      await this.ctx.storage.delete([...jobs.keys(), "batch", "progress", "seq"]);
+      await this.ctx.storage.delete([...jobs.keys(), "batch", "progress", "seq", "wakes", "training"]);
       await this.ctx.storage.deleteAlarm();
     });
   }
@@ -224,7 +429,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
   async #scheduleCleanup(keys: string[]): Promise<void> {
     const pending = (await this.ctx.storage.get<string[]>("cleanup")) ?? [];
     await this.ctx.storage.put("cleanup", [...new Set([...pending, ...keys])]);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    await this.#wake("cleanup", Date.now() + 60_000);
   }
 
   async #retryCleanup(): Promise<void> {
@@ -236,7 +441,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
       log("info", "photo_cleanup_retried", { avatarId: this.#avatarId(), keys: keys.length });
     } catch (error) {
       log("warn", "photo_cleanup_failed", { avatarId: this.#avatarId(), ...errorFields(error) });
-      await this.ctx.storage.setAlarm(Date.now() + 60_000);
+      await this.#wake("cleanup", Date.now() + 60_000);
     }
   }
 

@@ -3,8 +3,10 @@ import { HTTPException } from "hono/http-exception";
 import { ConfigError, loadSettings } from "../config/settings";
 import { errorFields, log } from "../log";
 import type { AppEnv } from "./app-env";
+import { registerFalWebhook } from "./routes/fal-webhook";
 import { registerHealth } from "./routes/health";
 import { registerTelegramWebhook } from "./routes/telegram-webhook";
+import { registerTrainingData } from "./routes/training-data";
 
 /** The Worker's HTTP surface: settings are checked first, then each route, with one error funnel. */
 export function createApp(): Hono<AppEnv> {
@@ -17,6 +19,8 @@ export function createApp(): Hono<AppEnv> {
 
   registerHealth(app);
   registerTelegramWebhook(app);
+  registerFalWebhook(app);
+  registerTrainingData(app);
 
   app.notFound((c) => c.json({ error: "not_found" }, 404));
 

@@ -17,3 +17,8 @@ export function photoKeys(userId: string, avatarId: string, sequence: number, ex
     processed: `${base}processed/crop_${n}.jpg`,
   };
 }
+
+/** The archive of processed crops handed to fal for training. */
+export function trainingZipKey(userId: string, avatarId: string): string {
+  return `${avatarPrefix(userId, avatarId)}training_data/training_set.zip`;
+}

@@ -5,6 +5,8 @@ export interface ObjectStorage {
   head(key: string): Promise<{ size: number; contentType: string | undefined } | null>;
   delete(keys: string | string[]): Promise<void>;
   list(prefix: string, cursor?: string): Promise<{ keys: Array<{ key: string; size: number }>; cursor?: string }>;
+  /** A time-limited GET URL, where the store can make one (S3); R2 through its binding cannot. */
+  presignGet?(key: string, expiresSeconds: number): Promise<string>;
 }
 
 export interface StoredObject {

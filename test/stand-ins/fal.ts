@@ -17,6 +17,33 @@ export interface FalCall {
   status: number;
 }
 
+export interface QueueJob {
+  id: string;
+  app: string;
+  input: Record<string, unknown>;
+  webhookUrl: string | null;
+  state: "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
+  position: number;
+  logs: string[];
+  result: { status: number; body: unknown } | null;
+  cancelRequested: boolean;
+}
+
+export const LORA_OUTPUT = {
+  diffusers_lora_file: {
+    url: "https://v3.fal.media/files/lora/pytorch_lora_weights.safetensors",
+    content_type: "application/octet-stream",
+    file_name: "pytorch_lora_weights.safetensors",
+    file_size: 89_745_224,
+  },
+  config_file: {
+    url: "https://v3.fal.media/files/lora/config.json",
+    content_type: "application/json",
+    file_name: "config.json",
+    file_size: 1342,
+  },
+};
+
 type Programmed = { kind: "faces"; faces: FalFace[] } | { kind: "error"; status: number; body: unknown };
 
 export const ONE_FACE: FalFace[] = [{ x_min: 0.35, y_min: 0.2, x_max: 0.65, y_max: 0.6 }];
@@ -27,10 +54,94 @@ export class FalStandIn {
   /** What detection answers when nothing is programmed: one face, as in an ordinary portrait. */
   defaultFaces: FalFace[] = ONE_FACE;
 
+  readonly jobs = new Map<string, QueueJob>();
+  #submitFailure: { status: number; body: unknown } | "network" | null = null;
+  #keys: CryptoKeyPair | null = null;
+
   constructor(
     readonly key: string,
     readonly origin: string,
   ) {}
+
+  /** The next queue submission fails with this status and body, or with a network error. */
+  failNextSubmit(failure: { status: number; body: unknown } | "network"): void {
+    this.#submitFailure = failure;
+  }
+
+  job(id?: string): QueueJob {
+    const job = id ? this.jobs.get(id) : [...this.jobs.values()].at(-1);
+    if (!job) throw new Error("no such fal job");
+    return job;
+  }
+
+  /** The job starts (or goes on) and logs a step counter, as a trainer does. */
+  progress(id: string, step: number, total: number): void {
+    const job = this.job(id);
+    job.state = "IN_PROGRESS";
+    job.logs.push(`Training step ${step}/${total}`);
+  }
+
+  succeed(id: string, output: unknown = LORA_OUTPUT): void {
+    Object.assign(this.job(id), { state: "COMPLETED", result: { status: 200, body: output } });
+  }
+
+  /** fal has no FAILED status: a failed job is COMPLETED and its result answers with the error. */
+  fail(
+    id: string,
+    status = 422,
+    body: unknown = {
+      detail: [{ loc: ["body", "images_data_url"], msg: "Could not download the archive", type: "value_error" }],
+    },
+  ): void {
+    Object.assign(this.job(id), { state: "COMPLETED", result: { status, body } });
+  }
+
+  /** The JWKS key pair the stand-in signs webhooks with. */
+  async keyPair(): Promise<CryptoKeyPair> {
+    this.#keys ??= (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    return this.#keys;
+  }
+
+  /** fal's webhook delivery for a finished job, signed as fal signs it. */
+  async webhook(
+    id: string,
+    options: { body?: unknown; timestamp?: number; signWith?: CryptoKey; tamper?: boolean } = {},
+  ): Promise<Request> {
+    const job = this.job(id);
+    const ok = job.result && job.result.status < 300;
+    const body = JSON.stringify(
+      options.body ??
+        (ok
+          ? { request_id: id, gateway_request_id: id, status: "OK", payload: job.result?.body }
+          : {
+              request_id: id,
+              gateway_request_id: id,
+              status: "ERROR",
+              error: `Invalid status code: ${job.result?.status}`,
+              payload: job.result?.body,
+            }),
+    );
+    const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+    const digest = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const message = new TextEncoder().encode(`${id}\nuser-1\n${timestamp}\n${digest}`);
+    const signature = new Uint8Array(
+      await crypto.subtle.sign("Ed25519", options.signWith ?? (await this.keyPair()).privateKey, message),
+    );
+    return new Request(job.webhookUrl ?? "https://bot.example/fal/webhook", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-fal-webhook-request-id": id,
+        "x-fal-webhook-user-id": "user-1",
+        "x-fal-webhook-timestamp": timestamp,
+        "x-fal-webhook-signature": Array.from(signature, (b) => b.toString(16).padStart(2, "0")).join(""),
+      },
+      body: options.tamper ? body.replace("OK", "ERROR") : body,
+    });
+  }
 
   serves(url: string): boolean {
     return url.startsWith(this.origin);
@@ -64,6 +175,10 @@ export class FalStandIn {
       if (typeof errorType === "string") headers["x-fal-error-type"] = errorType;
       return new Response(JSON.stringify(payload), { status, headers });
     };
+    if (request.method === "GET" && url.pathname === "/.well-known/jwks.json") {
+      const jwk = (await crypto.subtle.exportKey("jwk", (await this.keyPair()).publicKey)) as JsonWebKey;
+      return respond(200, { keys: [{ kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid: "stand-in", use: "sig" }] });
+    }
     if (request.headers.get("authorization") !== `Key ${this.key}`) {
       return respond(401, { detail: "Invalid authentication credentials" });
     }
@@ -89,6 +204,65 @@ export class FalStandIn {
         },
       });
     }
+    const requestPath = /^\/([^/]+\/[^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(url.pathname);
+    if (requestPath) {
+      const [, app, id, tail] = requestPath;
+      const job = this.jobs.get(id ?? "");
+      if (!job || job.app !== app) return respond(404, { status: "NOT_FOUND", detail: "Request not found" });
+      const urls = this.#urls(job);
+      if (tail === "/status" && request.method === "GET") {
+        const logs =
+          url.searchParams.get("logs") === "1"
+            ? job.logs.map((message) => ({
+                message,
+                level: "INFO",
+                source: "USER",
+                timestamp: new Date().toISOString(),
+              }))
+            : [];
+        if (job.state === "IN_QUEUE")
+          return respond(200, { status: "IN_QUEUE", queue_position: job.position, ...urls });
+        if (job.state === "IN_PROGRESS") return respond(200, { status: "IN_PROGRESS", logs, ...urls });
+        return respond(200, { status: "COMPLETED", logs, metrics: { inference_time: 312.5 }, ...urls });
+      }
+      if (tail === "/cancel" && request.method === "PUT") {
+        if (job.state === "COMPLETED") return respond(400, { status: "ALREADY_COMPLETED" });
+        job.cancelRequested = true;
+        job.state = "COMPLETED";
+        job.result = { status: 400, body: { detail: "Request was cancelled", error_type: "request_cancelled" } };
+        return respond(202, { status: "CANCELLATION_REQUESTED" });
+      }
+      if (!tail && request.method === "GET") {
+        if (job.state !== "COMPLETED" || !job.result) return respond(400, { detail: "Request is still in progress" });
+        return respond(job.result.status, job.result.body);
+      }
+    }
+    if (request.method === "POST" && /^\/[^/]+\/[^/]+/.test(url.pathname)) {
+      const failure = this.#submitFailure;
+      this.#submitFailure = null;
+      if (failure === "network") throw new TypeError("Network connection lost.");
+      if (failure) return respond(failure.status, failure.body);
+      const [, owner, app] = url.pathname.split("/");
+      const id = crypto.randomUUID();
+      const job: QueueJob = {
+        id,
+        app: `${owner}/${app}`,
+        input: (body ?? {}) as Record<string, unknown>,
+        webhookUrl: url.searchParams.get("fal_webhook"),
+        state: "IN_QUEUE",
+        position: 2,
+        logs: [],
+        result: null,
+        cancelRequested: false,
+      };
+      this.jobs.set(id, job);
+      return respond(200, { request_id: id, status: "IN_QUEUE", queue_position: job.position, ...this.#urls(job) });
+    }
     return respond(404, { detail: "Not Found" });
+  }
+
+  #urls(job: QueueJob): Record<string, string> {
+    const base = `https://queue.fal.run/${job.app}/requests/${job.id}`;
+    return { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
   }
 }

@@ -1,6 +1,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
+import { forgetJwks } from "../../src/fal/webhook-signature";
+import { FalStandIn } from "../stand-ins/fal";
 import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
 
 export const BOT_TOKEN = env.TELEGRAM_BOT_TOKEN;
@@ -15,14 +17,18 @@ export function newUser(language: "en" | "ru" = "en", firstName = language === "
 }
 
 /** Routes the Worker's outbound fetches to the stand-ins; anything else is a test failure. */
-export function installStandIns(): { telegram: TelegramStandIn } {
+export function installStandIns(): { telegram: TelegramStandIn; fal: FalStandIn } {
   const telegram = new TelegramStandIn(BOT_TOKEN);
+  const fal = new FalStandIn(env.FAL_KEY, env.FAL_BASE_URL);
+  forgetJwks();
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     if (telegram.serves(request.url)) return telegram.handle(request);
+    if (fal.serves(request.url)) return fal.handle(request);
+    if (request.url.startsWith("https://bot.example/")) return exports.default.fetch(request);
     throw new Error(`unexpected outbound request to ${request.url}`);
   });
-  return { telegram };
+  return { telegram, fal };
 }
 
 /** Posts an update to the webhook exactly as Telegram does. */

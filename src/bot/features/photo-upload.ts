@@ -97,6 +97,8 @@ onAction(photoUploadFeature, "photosDone", async (ctx, { avatarId }) => {
       if ("avatarId" in session && session.avatarId === avatarId) await ctx.deps.session.set(IDLE);
       await answer(ctx);
       const keyboard = new InlineKeyboard()
+        .text(ctx.t.training.train, cb("train", { avatarId }))
+        .row()
         .text(ctx.t.photos.view, cb("photos", { avatarId, page: 0 }))
         .row()
         .text(ctx.t.menu.myAvatars, cb("avatars", { page: 0 }));

@@ -22,6 +22,9 @@ export function avatarCardKeyboard(t: Messages, avatar: AvatarRow): InlineKeyboa
   const avatarId = avatar.id;
   if (avatar.status === "DRAFT") keyboard.text(t.avatars.continueSetup, cb("wizardResume", { avatarId })).row();
   if (avatar.status === "PHOTOS_UPLOADING") keyboard.text(t.avatars.continueUpload, cb("upload", { avatarId })).row();
+  if (avatar.status === "READY_FOR_TRAINING") keyboard.text(t.training.train, cb("train", { avatarId })).row();
+  if (avatar.status === "TRAINING") keyboard.text(t.training.cancel, cb("trainCancel", { avatarId })).row();
+  if (avatar.status === "ERROR") keyboard.text(t.training.tryAgain, cb("trainRetry", { avatarId })).row();
   if (avatar.photosCount > 0) keyboard.text(t.photos.view, cb("photos", { avatarId, page: 0 })).row();
   if (avatar.status !== "TRAINING") keyboard.text(t.avatars.delete, cb("delete", { avatarId })).row();
   return keyboard.text(t.avatars.backToList, cb("avatars", { page: 0 }));

@@ -114,8 +114,7 @@ export const en = {
     notUploading: "To add photos, open “My avatars”, choose an avatar and press “Continue uploading”.",
     needMoreAlert: (missing: number, min: number) => `Add ${missing} more photo(s) first: at least ${min} are needed.`,
     stillChecking: "Still checking your latest photos. Try again in a few seconds.",
-    ready: (name: string, count: number) =>
-      `✅ <b>${name}</b> is ready for training with ${count} photos.\n\nTraining arrives in the next version of the bot; your photos are kept safe until then.`,
+    ready: (name: string, count: number) => `✅ <b>${name}</b> is ready for training with ${count} photos.`,
     viewer: (n: number, total: number, quality: string, face: string) =>
       `Photo ${n} of ${total}\nQuality: ${quality}\nFace: ${face}`,
     faceYes: "found",
@@ -128,6 +127,38 @@ export const en = {
     photoDeleted: "Photo deleted.",
     noPhotos: "This avatar has no photos yet. Send some to get started.",
     back: "⬅️ Back",
+  },
+  training: {
+    title: (name: string) => `🧠 <b>Train ${name}</b>`,
+    explain: (count: number, trigger: string) =>
+      `I will train a personal model on your ${count} photos. It usually takes a few minutes; I will keep you posted here.\n\nTrigger word: <code>${trigger}</code>: it names you in prompts.`,
+    priorityLabel: "Priority:",
+    priority: { speed: "⚡ Speed", balanced: "⚖️ Balanced", quality: "💎 Quality" },
+    iterations: (n: number) => `🔁 Steps: ${n}`,
+    trainer: (endpoint: string) => `Trainer: ${endpoint}`,
+    start: "🚀 Start training",
+    train: "🚀 Train",
+    starting: (name: string) => `⏳ Preparing <b>${name}</b> for training…`,
+    queued: (position: number) => `In fal's queue, position ${position + 1}.`,
+    running: "Training…",
+    elapsed: (minutes: number) => `Elapsed: ${minutes} min.`,
+    remaining: (minutes: number) => `About ${minutes} min left.`,
+    usually: "Training usually takes 5–20 minutes.",
+    cancel: "✖️ Cancel training",
+    confirmCancel: "Cancel this training? The photos stay; you can train again later.",
+    yesCancel: "Yes, cancel",
+    keepTraining: "No, keep training",
+    cancelled: (name: string) => `Training of <b>${name}</b> cancelled. Your photos are kept.`,
+    completed: (name: string, minutes: number) => `🌟 <b>${name}</b> is trained and ready (${minutes} min).`,
+    generate: "🎨 Generate",
+    failed: (name: string, reason: string) =>
+      `⚠️ Training of <b>${name}</b> failed: ${reason}\n\nYour photos are kept. Press “Try again” to train once more.`,
+    tryAgain: "🔁 Try again",
+    submitFailed: (reason: string) =>
+      `⚠️ fal did not accept the training (${reason}). Your avatar is still ready; try again in a few minutes.`,
+    notEnough: (missing: number) => `Add ${missing} more photo(s) before training.`,
+    stuck: "it took far longer than training ever should, so I stopped waiting",
+    noLora: "fal finished without producing a model file",
   },
   errors: {
     notFound: "This avatar no longer exists. Open “My avatars” for the current list.",

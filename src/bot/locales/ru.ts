@@ -115,8 +115,7 @@ export const ru: Messages = {
     notUploading: "Чтобы добавить фото, откройте «Мои аватары», выберите аватар и нажмите «Продолжить загрузку».",
     needMoreAlert: (missing: number, min: number) => `Сначала добавьте ещё ${missing} фото: нужно не меньше ${min}.`,
     stillChecking: "Ещё проверяю последние фото. Попробуйте через несколько секунд.",
-    ready: (name: string, count: number) =>
-      `✅ <b>${name}</b> готов к обучению: ${count} фото.\n\nОбучение появится в следующей версии бота; ваши фото надёжно сохранены.`,
+    ready: (name: string, count: number) => `✅ <b>${name}</b> готов к обучению: ${count} фото.`,
     viewer: (n: number, total: number, quality: string, face: string) =>
       `Фото ${n} из ${total}\nКачество: ${quality}\nЛицо: ${face}`,
     faceYes: "найдено",
@@ -129,6 +128,38 @@ export const ru: Messages = {
     photoDeleted: "Фото удалено.",
     noPhotos: "В этом аватаре пока нет фото. Пришлите несколько, чтобы начать.",
     back: "⬅️ Назад",
+  },
+  training: {
+    title: (name: string) => `🧠 <b>Обучение ${name}</b>`,
+    explain: (count: number, trigger: string) =>
+      `Я обучу персональную модель на ваших ${count} фото. Обычно это занимает несколько минут; я буду сообщать о ходе здесь.\n\nКлючевое слово: <code>${trigger}</code> — им вы обозначаете себя в запросах.`,
+    priorityLabel: "Приоритет:",
+    priority: { speed: "⚡ Скорость", balanced: "⚖️ Баланс", quality: "💎 Качество" },
+    iterations: (n: number) => `🔁 Шагов: ${n}`,
+    trainer: (endpoint: string) => `Тренер: ${endpoint}`,
+    start: "🚀 Начать обучение",
+    train: "🚀 Обучить",
+    starting: (name: string) => `⏳ Готовлю <b>${name}</b> к обучению…`,
+    queued: (position: number) => `В очереди fal, позиция ${position + 1}.`,
+    running: "Обучение…",
+    elapsed: (minutes: number) => `Прошло: ${minutes} мин.`,
+    remaining: (minutes: number) => `Осталось примерно ${minutes} мин.`,
+    usually: "Обычно обучение занимает 5–20 минут.",
+    cancel: "✖️ Отменить обучение",
+    confirmCancel: "Отменить обучение? Фото останутся; обучить можно будет позже.",
+    yesCancel: "Да, отменить",
+    keepTraining: "Нет, продолжить",
+    cancelled: (name: string) => `Обучение <b>${name}</b> отменено. Фото сохранены.`,
+    completed: (name: string, minutes: number) => `🌟 <b>${name}</b> обучен и готов (${minutes} мин).`,
+    generate: "🎨 Создать изображение",
+    failed: (name: string, reason: string) =>
+      `⚠️ Обучение <b>${name}</b> не удалось: ${reason}\n\nФото сохранены. Нажмите «Попробовать снова», чтобы обучить ещё раз.`,
+    tryAgain: "🔁 Попробовать снова",
+    submitFailed: (reason: string) =>
+      `⚠️ fal не принял обучение (${reason}). Аватар по-прежнему готов; попробуйте через несколько минут.`,
+    notEnough: (missing: number) => `Перед обучением добавьте ещё ${missing} фото.`,
+    stuck: "оно шло гораздо дольше, чем должно, и я перестал ждать",
+    noLora: "fal завершил работу, но не выдал файл модели",
   },
   errors: {
     notFound: "Этого аватара больше нет. Откройте «Мои аватары», чтобы увидеть актуальный список.",

@@ -247,6 +247,34 @@ export class D1Repository implements Repository {
       .bind(avatarId, now.getTime());
   }
 
+  async setAvatarData(avatarId: string, data: Record<string, unknown>, now: Date): Promise<void> {
+    await this.db.update(avatars).set({ avatarData: data, updatedAt: now }).where(eq(avatars.id, avatarId));
+  }
+
+  async findAvatarByFalRequest(requestId: string): Promise<schema.AvatarRow | null> {
+    return (await this.db.query.avatars.findFirst({ where: eq(avatars.falRequestId, requestId) })) ?? null;
+  }
+
+  async listTrainingsToCheck(
+    before: Date,
+    limit: number,
+  ): Promise<Array<{ id: string; trainingStartedAt: Date | null }>> {
+    return this.db
+      .select({ id: avatars.id, trainingStartedAt: avatars.trainingStartedAt })
+      .from(avatars)
+      .where(and(eq(avatars.status, "TRAINING"), sql`COALESCE(${avatars.lastStatusCheckAt}, 0) < ${before.getTime()}`))
+      .orderBy(sql`COALESCE(${avatars.lastStatusCheckAt}, 0)`)
+      .limit(limit);
+  }
+
+  async listStaleTrainingData(before: Date, limit: number): Promise<schema.AvatarRow[]> {
+    return this.db
+      .select()
+      .from(avatars)
+      .where(sql`json_extract(${avatars.avatarData}, '$.trainingData.createdAt') < ${before.getTime()}`)
+      .limit(limit);
+  }
+
   async isUpdateProcessed(updateId: number): Promise<boolean> {
     const row = await this.db.query.processedUpdates.findFirst({ where: eq(processedUpdates.updateId, updateId) });
     return row !== undefined;

@@ -1,0 +1,124 @@
+import { Composer, InlineKeyboard } from "grammy";
+import type { AvatarRow } from "../../db/schema";
+import { FAL_PRIORITIES } from "../../domain/avatar";
+import { FAST_TRAINER, PORTRAIT_MIN_IMAGES, PORTRAIT_TRAINER } from "../../fal/trainer";
+import { cb } from "../callback-data";
+import type { BotContext } from "../context";
+import { escapeHtml } from "../locales";
+import { onAction } from "../on-action";
+import { answer, show } from "../render";
+
+/** The training screen (priority, steps, trigger word), starting, cancelling and trying again. */
+export const trainingFeature = new Composer<BotContext>();
+
+const STEP_CHOICES = [300, 500, 1000, 2000];
+
+onAction(trainingFeature, "train", async (ctx, { avatarId }) => {
+  const avatar = await ready(ctx, avatarId);
+  if (!avatar) return;
+  await answer(ctx);
+  await showScreen(ctx, avatar);
+});
+
+onAction(trainingFeature, "trainPriority", async (ctx, { avatarId, priority }) => {
+  const avatar = await ready(ctx, avatarId);
+  if (!avatar) return;
+  await ctx.deps.repo.updateAvatarIf(avatarId, "READY_FOR_TRAINING", { falPriority: priority }, new Date());
+  await answer(ctx);
+  await showScreen(ctx, { ...avatar, falPriority: priority });
+});
+
+onAction(trainingFeature, "trainSteps", async (ctx, { avatarId }) => {
+  const avatar = await ready(ctx, avatarId);
+  if (!avatar) return;
+  const next = STEP_CHOICES[(STEP_CHOICES.indexOf(avatar.falIterations) + 1) % STEP_CHOICES.length] ?? 500;
+  await ctx.deps.repo.updateAvatarIf(avatarId, "READY_FOR_TRAINING", { falIterations: next }, new Date());
+  await answer(ctx);
+  await showScreen(ctx, { ...avatar, falIterations: next });
+});
+
+onAction(trainingFeature, "trainStart", async (ctx, { avatarId }) => {
+  const avatar = await ready(ctx, avatarId);
+  if (!avatar) return;
+  await answer(ctx);
+  const messageId = await show(ctx, ctx.t.training.starting(escapeHtml(avatar.name ?? "")), new InlineKeyboard());
+  const chatId = ctx.chat?.id ?? ctx.from?.id ?? 0;
+  const accepted = await ctx.deps.workspace(avatarId).startTraining(ctx.user.id, chatId, messageId ?? 0, ctx.lang);
+  if (accepted !== "accepted") await answer(ctx, ctx.t.errors.stale);
+});
+
+onAction(trainingFeature, "trainCancel", async (ctx, { avatarId }) => {
+  const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+  if (avatar.status !== "TRAINING") {
+    await answer(ctx, ctx.t.errors.stale);
+    return;
+  }
+  await answer(ctx);
+  await ctx.reply(ctx.t.training.confirmCancel, {
+    reply_markup: new InlineKeyboard()
+      .text(ctx.t.training.yesCancel, cb("trainCancelConfirm", { avatarId }))
+      .text(ctx.t.training.keepTraining, cb("card", { avatarId })),
+  });
+});
+
+onAction(trainingFeature, "trainCancelConfirm", async (ctx, { avatarId }) => {
+  await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+  const result = await ctx.deps.workspace(avatarId).cancelTraining(ctx.user.id);
+  await answer(ctx, result === "stale" ? ctx.t.errors.stale : undefined);
+  if (result !== "stale") await ctx.deleteMessage().catch(() => undefined);
+});
+
+onAction(trainingFeature, "trainRetry", async (ctx, { avatarId }) => {
+  const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+  if (avatar.status !== "ERROR") {
+    await answer(ctx, ctx.t.errors.stale);
+    return;
+  }
+  const again = await ctx.deps.avatars.transition(avatar, "READY_FOR_TRAINING", {
+    trainingError: null,
+    trainingProgress: 0,
+  });
+  await answer(ctx);
+  await showScreen(ctx, again);
+});
+
+/** The avatar, when it is the user's and ready to train; otherwise answers that the button is stale. */
+async function ready(ctx: BotContext, avatarId: string): Promise<AvatarRow | null> {
+  const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+  if (avatar.status === "READY_FOR_TRAINING") return avatar;
+  await answer(ctx, ctx.t.errors.stale);
+  return null;
+}
+
+async function showScreen(ctx: BotContext, avatar: AvatarRow): Promise<void> {
+  const t = ctx.t;
+  const trainer =
+    avatar.falPriority === "quality" && avatar.avatarType === "CHARACTER" && avatar.photosCount >= PORTRAIT_MIN_IMAGES
+      ? PORTRAIT_TRAINER
+      : FAST_TRAINER;
+  const text = [
+    t.training.title(escapeHtml(avatar.name ?? "")),
+    "",
+    t.training.explain(avatar.photosCount, escapeHtml(avatar.triggerWord)),
+    "",
+    `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
+    t.training.iterations(avatar.falIterations),
+    t.training.trainer(trainer),
+  ].join("\n");
+  const keyboard = new InlineKeyboard();
+  for (const priority of FAL_PRIORITIES) {
+    const label = t.training.priority[priority];
+    keyboard.text(
+      priority === avatar.falPriority ? `• ${label} •` : label,
+      cb("trainPriority", { avatarId: avatar.id, priority }),
+    );
+  }
+  keyboard
+    .row()
+    .text(t.training.iterations(avatar.falIterations), cb("trainSteps", { avatarId: avatar.id }))
+    .row()
+    .text(t.training.start, cb("trainStart", { avatarId: avatar.id }))
+    .row()
+    .text(t.avatars.backToList, cb("avatars", { page: 0 }));
+  await show(ctx, text, keyboard);
+}

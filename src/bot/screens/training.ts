@@ -1,0 +1,60 @@
+import { InlineKeyboard } from "grammy";
+import type { AvatarRow } from "../../db/schema";
+import type { TrainingStatus } from "../../fal/trainer";
+import { cb } from "../callback-data";
+import { escapeHtml, type Messages } from "../locales";
+
+const BAR_CELLS = 10;
+
+export function renderTrainingProgress(
+  t: Messages,
+  avatar: AvatarRow,
+  status: TrainingStatus | null,
+  now: Date,
+): { text: string; keyboard: InlineKeyboard } {
+  const progress = avatar.trainingProgress;
+  const filled = Math.round((progress / 100) * BAR_CELLS);
+  const elapsedMs = avatar.trainingStartedAt ? now.getTime() - avatar.trainingStartedAt.getTime() : 0;
+  const lines = [
+    t.training.title(escapeHtml(avatar.name ?? "")),
+    `${"▰".repeat(filled)}${"▱".repeat(BAR_CELLS - filled)} ${progress}%`,
+    status?.kind === "queued" ? t.training.queued(status.position) : t.training.running,
+    t.training.elapsed(Math.floor(elapsedMs / 60_000)),
+    // Only an estimate the numbers support: from the pace so far, once there is a pace.
+    progress > 0 && progress < 100
+      ? t.training.remaining(Math.max(1, Math.round((elapsedMs * (100 - progress)) / progress / 60_000)))
+      : t.training.usually,
+  ];
+  return {
+    text: lines.join("\n"),
+    keyboard: new InlineKeyboard().text(t.training.cancel, cb("trainCancel", { avatarId: avatar.id })),
+  };
+}
+
+export function renderTrainingOutcome(t: Messages, avatar: AvatarRow): { text: string; keyboard: InlineKeyboard } {
+  const name = escapeHtml(avatar.name ?? "");
+  const keyboard = new InlineKeyboard();
+  if (avatar.status === "COMPLETED") {
+    const started = avatar.trainingStartedAt?.getTime() ?? 0;
+    const minutes = Math.max(1, Math.round(((avatar.trainingCompletedAt?.getTime() ?? started) - started) / 60_000));
+    keyboard.text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+    return { text: t.training.completed(name, minutes), keyboard };
+  }
+  if (avatar.status === "ERROR") {
+    keyboard
+      .text(t.training.tryAgain, cb("trainRetry", { avatarId: avatar.id }))
+      .row()
+      .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+    return { text: t.training.failed(name, escapeHtml(plainReason(t, avatar.trainingError))), keyboard };
+  }
+  keyboard.text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+  return { text: t.training.cancelled(name), keyboard };
+}
+
+/** fal's reasons are technical; the known ones get plain words, the rest are shown as they are. */
+function plainReason(t: Messages, reason: string | null): string {
+  if (!reason) return "";
+  if (reason === "stuck") return t.training.stuck;
+  if (reason.includes("without a LoRA file")) return t.training.noLora;
+  return reason;
+}

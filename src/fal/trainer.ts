@@ -1,0 +1,177 @@
+import { ApiError } from "@fal-ai/client";
+import type { Settings } from "../config/settings";
+import type { AvatarType, FalPriority } from "../domain/avatar";
+import { createFal } from "./client";
+
+export const FAST_TRAINER = "fal-ai/flux-lora-fast-training";
+export const PORTRAIT_TRAINER = "fal-ai/flux-lora-portrait-trainer";
+/** fal's portrait trainer needs at least this many images. */
+export const PORTRAIT_MIN_IMAGES = 10;
+
+export interface TrainingPlan {
+  endpoint: typeof FAST_TRAINER | typeof PORTRAIT_TRAINER;
+  input: Record<string, unknown>;
+}
+
+/**
+ * The spec's settings mapped onto fal's trainers (README, "Training on fal"):
+ * - quality + CHARACTER with ≥10 photos → flux-lora-portrait-trainer (subject crop, multi-resolution);
+ * - otherwise flux-lora-fast-training: `is_style` for STYLE, face masks for CHARACTER
+ *   except at speed priority, where mask preprocessing is skipped;
+ * - fal_iterations → `steps` on both; the trigger word → `trigger_word` / `trigger_phrase`;
+ * - lora_rank: neither trainer takes a rank, so it is recorded in training_config only.
+ */
+export function planTraining(
+  avatar: { avatarType: AvatarType; falPriority: FalPriority; falIterations: number; triggerWord: string },
+  photoCount: number,
+  imagesUrl: string,
+): TrainingPlan {
+  if (avatar.falPriority === "quality" && avatar.avatarType === "CHARACTER" && photoCount >= PORTRAIT_MIN_IMAGES) {
+    return {
+      endpoint: PORTRAIT_TRAINER,
+      input: {
+        images_data_url: imagesUrl,
+        trigger_phrase: avatar.triggerWord,
+        steps: avatar.falIterations,
+        multiresolution_training: true,
+        subject_crop: true,
+      },
+    };
+  }
+  return {
+    endpoint: FAST_TRAINER,
+    input: {
+      images_data_url: imagesUrl,
+      trigger_word: avatar.triggerWord,
+      steps: avatar.falIterations,
+      is_style: avatar.avatarType === "STYLE",
+      create_masks: avatar.avatarType === "CHARACTER" && avatar.falPriority !== "speed",
+    },
+  };
+}
+
+export type TrainingStatus =
+  | { kind: "queued"; position: number }
+  | { kind: "running"; progress: number | null; logs: string[] }
+  | { kind: "completed" };
+
+export type TrainingResult =
+  | { kind: "ok"; loraUrl: string; configUrl: string | null }
+  | { kind: "failed"; reason: string };
+
+export class FalUnavailable extends Error {}
+
+/** fal's queue for one trainer endpoint, through @fal-ai/client (honouring FAL_BASE_URL). */
+export class FalTrainer {
+  readonly #fal;
+  readonly #timeoutMs: number;
+
+  constructor(settings: Settings) {
+    this.#fal = createFal(settings);
+    this.#timeoutMs = settings.avatar.FAL_API_TIMEOUT * 1000;
+  }
+
+  async submit(plan: TrainingPlan, webhookUrl: string): Promise<string> {
+    const queued = await this.#call(() =>
+      this.#fal.queue.submit(plan.endpoint, {
+        input: plan.input as never,
+        webhookUrl,
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      }),
+    );
+    return queued.request_id;
+  }
+
+  async status(endpoint: string, requestId: string): Promise<TrainingStatus> {
+    const status = await this.#call(() =>
+      this.#fal.queue.status(endpoint, { requestId, logs: true, abortSignal: AbortSignal.timeout(this.#timeoutMs) }),
+    );
+    if (status.status === "IN_QUEUE") return { kind: "queued", position: status.queue_position };
+    if (status.status === "IN_PROGRESS") {
+      const logs = (status.logs ?? []).map((l) => l.message);
+      return { kind: "running", progress: progressFromLogs(logs), logs };
+    }
+    return { kind: "completed" };
+  }
+
+  /** The finished job's outcome; a job that "completed" without a usable LoRA file is a failure. */
+  async result(endpoint: string, requestId: string): Promise<TrainingResult> {
+    try {
+      const result = await this.#fal.queue.result(endpoint, {
+        requestId,
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      return readTrainingOutput(result.data);
+    } catch (error) {
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+        return { kind: "failed", reason: describeFalError(error.status, error.body) };
+      }
+      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Asks fal to stop; "already completed" is an answer, not an error. */
+  async cancel(endpoint: string, requestId: string): Promise<"cancelled" | "already_completed" | "not_found"> {
+    try {
+      await this.#fal.queue.cancel(endpoint, { requestId, abortSignal: AbortSignal.timeout(this.#timeoutMs) });
+      return "cancelled";
+    } catch (error) {
+      const status = (error as ApiError<unknown>).body as { status?: string } | undefined;
+      if (error instanceof ApiError && status?.status === "ALREADY_COMPLETED") return "already_completed";
+      if (error instanceof ApiError && (error.status === 404 || status?.status === "NOT_FOUND")) return "not_found";
+      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ApiError)
+        throw new FalRequestError(error.status, describeFalError(error.status, error.body));
+      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
+export class FalRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a trainer's output (from the result endpoint or a webhook payload). */
+export function readTrainingOutput(data: unknown): TrainingResult {
+  const output = data as { diffusers_lora_file?: { url?: unknown }; config_file?: { url?: unknown } } | null;
+  const url = output?.diffusers_lora_file?.url;
+  if (typeof url !== "string" || !/^https?:\/\//.test(url)) {
+    return { kind: "failed", reason: "fal finished without a LoRA file" };
+  }
+  const config = output?.config_file?.url;
+  return { kind: "ok", loraUrl: url, configUrl: typeof config === "string" ? config : null };
+}
+
+/** fal's error bodies: `{detail: "…", error_type}` for infrastructure, `{detail: [{msg, loc}]}` for validation. */
+export function describeFalError(status: number, body: unknown): string {
+  const detail = (body as { detail?: unknown } | null)?.detail;
+  if (typeof detail === "string") return `${status}: ${detail}`;
+  if (Array.isArray(detail)) {
+    return `${status}: ${detail.map((d: { msg?: string; loc?: unknown[] }) => `${(d.loc ?? []).join(".")} ${d.msg ?? ""}`.trim()).join("; ")}`;
+  }
+  return `${status}`;
+}
+
+/** The last "step k/N" or "k%" a trainer logged, as 0–100. */
+export function progressFromLogs(lines: string[]): number | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? "";
+    const steps = /(\d+)\s*\/\s*(\d+)/.exec(line);
+    if (steps && Number(steps[2]) > 0) return Math.min(100, Math.round((Number(steps[1]) / Number(steps[2])) * 100));
+    const percent = /(\d{1,3})\s*%/.exec(line);
+    if (percent) return Math.min(100, Number(percent[1]));
+  }
+  return null;
+}

@@ -1,0 +1,210 @@
+import type { Settings } from "../config/settings";
+import type { Repository } from "../db/repository";
+import type { AvatarRow } from "../db/schema";
+import type { AvatarType } from "../domain/avatar";
+import {
+  FalRequestError,
+  type FalTrainer,
+  FalUnavailable,
+  planTraining,
+  type TrainingResult,
+  type TrainingStatus,
+} from "../fal/trainer";
+import { errorFields, log } from "../log";
+import { trainingZipKey } from "../storage/keys";
+import type { ObjectStorage } from "../storage/object-storage";
+import type { AvatarService } from "./avatar-service";
+import { buildTrainingZip } from "./training-data";
+
+/** How long the link to the training archive stays valid for fal (it may wait in fal's queue first). */
+export const TRAINING_DATA_LINK_TTL_SECONDS = 24 * 3600;
+
+export type StartOutcome =
+  | { kind: "started"; avatar: AvatarRow }
+  | { kind: "not_enough_photos"; missing: number }
+  | { kind: "submit_failed"; reason: string }
+  | { kind: "stale" };
+
+export type CheckOutcome =
+  | { kind: "waiting"; status: TrainingStatus; avatar: AvatarRow }
+  | { kind: "finished"; avatar: AvatarRow }
+  | { kind: "unavailable" }
+  | { kind: "not_training" };
+
+export interface TrainingDeps {
+  repo: Repository;
+  storage: ObjectStorage;
+  avatars: AvatarService;
+  settings: Settings;
+  trainer: Pick<FalTrainer, "submit" | "status" | "result" | "cancel">;
+  /** A time-limited URL fal can download the archive from. */
+  linkTo: (key: string, ttlSeconds: number) => Promise<string>;
+  now?: () => Date;
+}
+
+/** The spec's TrainingService: archive the crops, submit to fal, follow the job, finish honestly. */
+export class TrainingService {
+  constructor(private readonly deps: TrainingDeps) {}
+
+  async start(avatar: AvatarRow): Promise<StartOutcome> {
+    const { repo, storage, settings } = this.deps;
+    if (avatar.status !== "READY_FOR_TRAINING" || !avatar.avatarType) return { kind: "stale" };
+    const photos = (await repo.listPhotos(avatar.id, 0, settings.avatar.MAX_PHOTOS_PER_AVATAR)).items.filter(
+      (p) => p.validationStatus === "VALID",
+    );
+    const missing = settings.avatar.MIN_PHOTOS_FOR_TRAINING - photos.length;
+    if (missing > 0) return { kind: "not_enough_photos", missing };
+
+    const key = trainingZipKey(avatar.userId, avatar.id);
+    const zip = await buildTrainingZip(storage, photos);
+    await storage.put(key, zip.bytes, "application/zip");
+    const link = await this.deps.linkTo(key, TRAINING_DATA_LINK_TTL_SECONDS);
+    const plan = planTraining(
+      {
+        avatarType: avatar.avatarType as AvatarType,
+        falPriority: avatar.falPriority,
+        falIterations: avatar.falIterations,
+        triggerWord: avatar.triggerWord,
+      },
+      photos.length,
+      link,
+    );
+
+    let requestId: string;
+    try {
+      requestId = await this.deps.trainer.submit(plan, `${settings.publicUrl}/fal/webhook`);
+    } catch (error) {
+      const reason =
+        error instanceof FalRequestError || error instanceof FalUnavailable ? error.message : String(error);
+      log("error", "training_submit_failed", { avatarId: avatar.id, ...errorFields(error) });
+      return { kind: "submit_failed", reason };
+    }
+
+    const now = this.#now();
+    const { images_data_url: _link, ...input } = plan.input;
+    try {
+      const started = await this.deps.avatars.transition(avatar, "TRAINING", {
+        falRequestId: requestId,
+        falEndpoint: plan.endpoint,
+        finetuneId: null,
+        trainingError: null,
+        trainingProgress: 0,
+        trainingStartedAt: now,
+        trainingCompletedAt: null,
+        lastStatusCheckAt: now,
+        trainingConfig: { endpoint: plan.endpoint, input, loraRank: avatar.loraRank, photos: zip.names.length },
+        avatarData: { ...avatar.avatarData, trainingData: { key, createdAt: now.getTime() } },
+      });
+      log("info", "training_started", {
+        avatarId: avatar.id,
+        userId: avatar.userId,
+        finetuneId: requestId,
+        endpoint: plan.endpoint,
+      });
+      return { kind: "started", avatar: started };
+    } catch (error) {
+      // The avatar changed under us (deleted, cancelled): do not leave a job running at fal.
+      await this.deps.trainer.cancel(plan.endpoint, requestId).catch(() => undefined);
+      log("warn", "training_start_abandoned", { avatarId: avatar.id, requestId, ...errorFields(error) });
+      return { kind: "stale" };
+    }
+  }
+
+  /** Asks fal how the job is doing; finishes the avatar when fal is done. */
+  async check(avatar: AvatarRow): Promise<CheckOutcome> {
+    if (avatar.status !== "TRAINING" || !avatar.falRequestId || !avatar.falEndpoint) return { kind: "not_training" };
+    const now = this.#now();
+    let status: TrainingStatus;
+    try {
+      status = await this.deps.trainer.status(avatar.falEndpoint, avatar.falRequestId);
+    } catch (error) {
+      log("warn", "training_status_unavailable", { avatarId: avatar.id, ...errorFields(error) });
+      await this.deps.repo.updateAvatarIf(avatar.id, "TRAINING", { lastStatusCheckAt: now }, now);
+      if (error instanceof FalRequestError && error.status === 404) {
+        return this.finish(avatar, avatar.falRequestId, {
+          kind: "failed",
+          reason: "fal no longer knows this training",
+        });
+      }
+      return { kind: "unavailable" };
+    }
+    if (status.kind === "completed") {
+      let result: TrainingResult;
+      try {
+        result = await this.deps.trainer.result(avatar.falEndpoint, avatar.falRequestId);
+      } catch (error) {
+        log("warn", "training_result_unavailable", { avatarId: avatar.id, ...errorFields(error) });
+        return { kind: "unavailable" };
+      }
+      return this.finish(avatar, avatar.falRequestId, result);
+    }
+    const progress =
+      status.kind === "running" && status.progress !== null ? Math.min(99, status.progress) : avatar.trainingProgress;
+    await this.deps.repo.updateAvatarIf(
+      avatar.id,
+      "TRAINING",
+      { trainingProgress: progress, lastStatusCheckAt: now },
+      now,
+    );
+    log("debug", "training_progress", { avatarId: avatar.id, progress, status: status.kind });
+    return { kind: "waiting", status, avatar: { ...avatar, trainingProgress: progress, lastStatusCheckAt: now } };
+  }
+
+  /** Applies fal's final word once; a second delivery, or one for another request, changes nothing. */
+  async finish(avatar: AvatarRow, requestId: string, result: TrainingResult): Promise<CheckOutcome> {
+    if (avatar.status !== "TRAINING" || avatar.falRequestId !== requestId) return { kind: "not_training" };
+    const now = this.#now();
+    const duration = avatar.trainingStartedAt
+      ? Math.round((now.getTime() - avatar.trainingStartedAt.getTime()) / 1000)
+      : null;
+    try {
+      if (result.kind === "ok") {
+        const done = await this.deps.avatars.transition(avatar, "COMPLETED", {
+          finetuneId: result.loraUrl,
+          trainingProgress: 100,
+          trainingCompletedAt: now,
+          lastStatusCheckAt: now,
+          trainingConfig: { ...avatar.trainingConfig, configFileUrl: result.configUrl },
+        });
+        log("info", "training_completed", { avatarId: avatar.id, finetuneId: requestId, durationSeconds: duration });
+        return { kind: "finished", avatar: done };
+      }
+      const failed = await this.deps.avatars.transition(avatar, "ERROR", {
+        trainingError: result.reason,
+        trainingCompletedAt: now,
+        lastStatusCheckAt: now,
+      });
+      log("error", "training_failed", {
+        avatarId: avatar.id,
+        finetuneId: requestId,
+        error: result.reason,
+        durationSeconds: duration,
+      });
+      return { kind: "finished", avatar: failed };
+    } catch (error) {
+      log("info", "training_result_ignored", { avatarId: avatar.id, requestId, ...errorFields(error) });
+      return { kind: "not_training" };
+    }
+  }
+
+  /** Cancel: fal is asked to stop; a job fal already finished is completed instead. */
+  async cancel(avatar: AvatarRow): Promise<CheckOutcome> {
+    if (avatar.status !== "TRAINING" || !avatar.falRequestId || !avatar.falEndpoint) return { kind: "not_training" };
+    const answer = await this.deps.trainer.cancel(avatar.falEndpoint, avatar.falRequestId);
+    if (answer === "already_completed") {
+      const result = await this.deps.trainer.result(avatar.falEndpoint, avatar.falRequestId);
+      return this.finish(avatar, avatar.falRequestId, result);
+    }
+    const now = this.#now();
+    const cancelled = await this.deps.avatars.transition(avatar, "CANCELLED", {
+      trainingCompletedAt: now,
+      lastStatusCheckAt: now,
+    });
+    log("info", "training_cancelled", { avatarId: avatar.id, finetuneId: avatar.falRequestId, falAnswer: answer });
+    return { kind: "finished", avatar: cancelled };
+  }
+
+  #now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}
