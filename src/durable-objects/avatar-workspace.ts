@@ -80,10 +80,13 @@ export class AvatarWorkspace extends DurableObject<Env> {
   /** Runs whatever is due (photos, face rechecks, clean-ups, training); runs again by itself if interrupted. */
   override async alarm(): Promise<void> {
     const settings = loadSettings(this.env);
-    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
-    const now = Date.now();
+    // Taken synchronously, so an RPC or a second alarm run cannot interleave with this bookkeeping.
+    const wakes = this.#wakes();
+    // Whatever woke the object, the earliest reason counts as due (an alarm may run a little early).
+    const now = Math.max(Date.now(), Math.min(...Object.values(wakes)));
     const due = (kind: string) => (wakes[kind] ?? Number.POSITIVE_INFINITY) <= now;
-    await this.ctx.storage.put("wakes", Object.fromEntries(Object.entries(wakes).filter(([, at]) => at > now)));
+    this.ctx.storage.kv.put("wakes", Object.fromEntries(Object.entries(wakes).filter(([, at]) => at > now)));
+    log("debug", "workspace_alarm", { avatarId: this.#avatarId(), due: Object.keys(wakes).filter(due) });
     if (due("photos") || due("recheck") || (await this.pendingCount()) > 0) await this.#drainPhotos(settings);
     if (due("cleanup")) await this.#retryCleanup();
     if (due("training")) await this.#advanceTraining(settings);
@@ -127,16 +130,19 @@ export class AvatarWorkspace extends DurableObject<Env> {
    * an existing wake of that kind (the batch window slides); otherwise the earlier time wins.
    */
   async #wake(kind: string, at: number, replace = false): Promise<void> {
-    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
+    const wakes = this.#wakes();
     const current = wakes[kind];
     wakes[kind] = replace || current === undefined ? at : Math.min(current, at);
-    await this.ctx.storage.put("wakes", wakes);
+    this.ctx.storage.kv.put("wakes", wakes);
     await this.#armAlarm();
   }
 
+  #wakes(): Record<string, number> {
+    return { ...(this.ctx.storage.kv.get<Record<string, number>>("wakes") ?? {}) };
+  }
+
   async #armAlarm(): Promise<void> {
-    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
-    const next = Math.min(...Object.values(wakes));
+    const next = Math.min(...Object.values(this.#wakes()));
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
     else await this.ctx.storage.deleteAlarm();
   }
@@ -214,10 +220,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
 
   /** Cron's nudge: makes sure a training this object owns is being followed. */
   async followTraining(): Promise<void> {
-    await this.#exclusive(async () => {
-      const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
-      if (wakes.training === undefined) await this.#wake("training", Date.now());
-    });
+    if (this.#wakes().training === undefined) await this.#wake("training", Date.now());
   }
 
   async #advanceTraining(settings: Settings): Promise<void> {
@@ -231,7 +234,8 @@ export class AvatarWorkspace extends DurableObject<Env> {
         await this.ctx.storage.put("training", { ...state, phase: outcome.kind === "started" ? "running" : "idle" });
         const t = messagesFor(state.language);
         if (outcome.kind === "started") {
-          await this.#editTrainingMessage(settings, renderTrainingProgress(t, outcome.avatar, null, new Date()));
+          const queued = { kind: "queued" as const, position: outcome.queuePosition };
+          await this.#editTrainingMessage(settings, renderTrainingProgress(t, outcome.avatar, queued, new Date()));
           await this.#wake("training", Date.now() + settings.avatar.TRAINING_CHECK_INTERVAL * 1000);
         } else if (outcome.kind === "submit_failed") {
           const keyboard = new InlineKeyboard().text(t.training.start, cb("trainStart", { avatarId: avatar.id }));
@@ -275,9 +279,9 @@ export class AvatarWorkspace extends DurableObject<Env> {
   async #showTrainingOutcome(settings: Settings, avatar: AvatarRow): Promise<void> {
     const state = await this.ctx.storage.get<TrainingState>("training");
     await this.ctx.storage.put("training", { ...(state ?? { chatId: 0, language: "en" }), phase: "idle" });
-    const wakes = (await this.ctx.storage.get<Record<string, number>>("wakes")) ?? {};
+    const wakes = this.#wakes();
     delete wakes.training;
-    await this.ctx.storage.put("wakes", wakes);
+    this.ctx.storage.kv.put("wakes", wakes);
     if (!state) return;
     await this.#editTrainingMessage(settings, renderTrainingOutcome(messagesFor(state.language), avatar), true);
   }

@@ -71,7 +71,7 @@ export class FalTrainer {
     this.#timeoutMs = settings.avatar.FAL_API_TIMEOUT * 1000;
   }
 
-  async submit(plan: TrainingPlan, webhookUrl: string): Promise<string> {
+  async submit(plan: TrainingPlan, webhookUrl: string): Promise<{ requestId: string; queuePosition: number }> {
     const queued = await this.#call(() =>
       this.#fal.queue.submit(plan.endpoint, {
         input: plan.input as never,
@@ -79,7 +79,7 @@ export class FalTrainer {
         abortSignal: AbortSignal.timeout(this.#timeoutMs),
       }),
     );
-    return queued.request_id;
+    return { requestId: queued.request_id, queuePosition: queued.queue_position ?? 0 };
   }
 
   async status(endpoint: string, requestId: string): Promise<TrainingStatus> {

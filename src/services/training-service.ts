@@ -20,7 +20,7 @@ import { buildTrainingZip } from "./training-data";
 export const TRAINING_DATA_LINK_TTL_SECONDS = 24 * 3600;
 
 export type StartOutcome =
-  | { kind: "started"; avatar: AvatarRow }
+  | { kind: "started"; avatar: AvatarRow; queuePosition: number }
   | { kind: "not_enough_photos"; missing: number }
   | { kind: "submit_failed"; reason: string }
   | { kind: "stale" };
@@ -71,8 +71,9 @@ export class TrainingService {
     );
 
     let requestId: string;
+    let queuePosition: number;
     try {
-      requestId = await this.deps.trainer.submit(plan, `${settings.publicUrl}/fal/webhook`);
+      ({ requestId, queuePosition } = await this.deps.trainer.submit(plan, `${settings.publicUrl}/fal/webhook`));
     } catch (error) {
       const reason =
         error instanceof FalRequestError || error instanceof FalUnavailable ? error.message : String(error);
@@ -101,7 +102,7 @@ export class TrainingService {
         finetuneId: requestId,
         endpoint: plan.endpoint,
       });
-      return { kind: "started", avatar: started };
+      return { kind: "started", avatar: started, queuePosition };
     } catch (error) {
       // The avatar changed under us (deleted, cancelled): do not leave a job running at fal.
       await this.deps.trainer.cancel(plan.endpoint, requestId).catch(() => undefined);
