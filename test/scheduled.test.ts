@@ -1,22 +1,136 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { D1Repository } from "../src/db/d1/d1-repository";
 import worker from "../src/index";
+import { runScheduled, TRAININGS_PER_RUN } from "../src/scheduled";
+import { R2Storage } from "../src/storage/r2-storage";
 import { isProcessed } from "./support/db";
 
-it("cron forgets processed update ids older than three days and keeps recent ones", async () => {
-  const now = Date.parse("2026-11-23T12:00:00Z");
-  await env.DB.batch([
-    env.DB.prepare("INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)").bind(
-      1,
-      now - 4 * 86400_000,
-    ),
-    env.DB.prepare("INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)").bind(2, now - 3600_000),
-  ]);
-  const controller = createScheduledController({ scheduledTime: new Date(now), cron: "* * * * *" });
-  const ctx = createExecutionContext();
-  worker.scheduled(controller, env, ctx);
-  await waitOnExecutionContext(ctx);
-  expect(await isProcessed(1)).toBe(false);
-  expect(await isProcessed(2)).toBe(true);
+const repo = new D1Repository(env.DB);
+const storage = new R2Storage(env.BUCKET);
+
+async function seedUser(): Promise<string> {
+  const id = crypto.randomUUID();
+  await env.DB.prepare("INSERT INTO users (id, telegram_id, language_code, last_seen_at) VALUES (?, ?, 'en', 0)")
+    .bind(id, Math.floor(Math.random() * 1e12))
+    .run();
+  return id;
+}
+
+async function seedAvatars(
+  userId: string,
+  count: number,
+  fields: { status: string; lastCheck?: number; avatarData?: unknown },
+) {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 100) {
+    const statements = [];
+    for (let i = start; i < Math.min(count, start + 100); i++) {
+      const id = crypto.randomUUID();
+      ids.push(id);
+      statements.push(
+        env.DB.prepare(
+          `INSERT INTO avatars (id, user_id, name, status, fal_iterations, fal_priority, trigger_word, lora_rank,
+             fal_request_id, fal_endpoint, training_started_at, last_status_check_at, avatar_data, updated_at)
+           VALUES (?, ?, 'A', ?, 500, 'quality', ?, 32, ?, 'fal-ai/flux-lora-fast-training', ?, ?, ?, 0)`,
+        ).bind(
+          id,
+          userId,
+          fields.status,
+          `t${id}`,
+          `req-${id}`,
+          Date.now(),
+          fields.lastCheck ?? null,
+          JSON.stringify(fields.avatarData ?? {}),
+        ),
+      );
+    }
+    await env.DB.batch(statements);
+  }
+  return ids;
+}
+
+describe("the cron trigger", () => {
+  it("forgets processed update ids older than three days and keeps recent ones", async () => {
+    const now = Date.parse("2026-11-23T12:00:00Z");
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)").bind(
+        1,
+        now - 4 * 86400_000,
+      ),
+      env.DB.prepare("INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)").bind(2, now - 3600_000),
+    ]);
+    const controller = createScheduledController({ scheduledTime: new Date(now), cron: "* * * * *" });
+    const ctx = createExecutionContext();
+    worker.scheduled(controller, env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await isProcessed(1)).toBe(false);
+    expect(await isProcessed(2)).toBe(true);
+  });
+
+  it("reaches 2,000 trainings in flight within the subrequest limit, least recently checked first", async () => {
+    const userId = await seedUser();
+    const ids = await seedAvatars(userId, 2000, { status: "TRAINING", lastCheck: 1 });
+    const nudged: string[] = [];
+    const perRun: number[] = [];
+    let now = Date.now();
+    for (let run = 0; run < 10 && nudged.length < 2000; run++) {
+      let calls = 0;
+      const summary = await runScheduled(
+        createScheduledController({ scheduledTime: new Date(now), cron: "* * * * *" }),
+        env,
+        {
+          repo,
+          storage,
+          followTraining: async (avatarId) => {
+            calls += 1;
+            nudged.push(avatarId);
+            // What the woken workspace does: it polls fal and records the check.
+            await env.DB.prepare("UPDATE avatars SET last_status_check_at = ? WHERE id = ?").bind(now, avatarId).run();
+          },
+        },
+      );
+      perRun.push(calls);
+      expect(summary.trainingsNudged).toBe(calls);
+      now += 60_000;
+    }
+    // Each run makes at most 250 Durable Object calls plus a handful of D1 queries: far below 1000.
+    expect(Math.max(...perRun)).toBeLessThanOrEqual(TRAININGS_PER_RUN);
+    expect(perRun).toEqual([250, 250, 250, 250, 250, 250, 250, 250]);
+    expect(new Set(nudged)).toEqual(new Set(ids));
+  }, 120_000);
+
+  it("deletes training archives past TRAINING_DATA_TTL, in bounded runs", async () => {
+    const userId = await seedUser();
+    const old = Date.now() - 8 * 86400_000;
+    const fresh = Date.now() - 86400_000;
+    const [oldId] = await seedAvatars(userId, 1, {
+      status: "COMPLETED",
+      avatarData: { trainingData: { key: "x/old.zip", createdAt: old } },
+    });
+    const [freshId] = await seedAvatars(userId, 1, {
+      status: "COMPLETED",
+      avatarData: { trainingData: { key: "x/fresh.zip", createdAt: fresh } },
+    });
+    await env.BUCKET.put("x/old.zip", "zip");
+    await env.BUCKET.put("x/fresh.zip", "zip");
+    const summary = await runScheduled(
+      createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }),
+      env,
+      {
+        repo,
+        storage,
+        followTraining: async () => undefined,
+      },
+    );
+    expect(summary.archivesDeleted).toBeGreaterThanOrEqual(1);
+    expect(await env.BUCKET.head("x/old.zip")).toBeNull();
+    expect(await env.BUCKET.head("x/fresh.zip")).not.toBeNull();
+    const row = await env.DB.prepare("SELECT avatar_data FROM avatars WHERE id = ?")
+      .bind(oldId)
+      .first<{ avatar_data: string }>();
+    expect(JSON.parse(row?.avatar_data ?? "{}")).toEqual({});
+    void freshId;
+  });
 });
