@@ -5,5 +5,6 @@ import { afterEach, vi } from "vitest";
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  // Spies a test made on console and the like; the fetch router in support/harness.ts stays.
+  vi.clearAllMocks();
 });

@@ -34,6 +34,13 @@ export type Action =
   | { kind: "trainCancelConfirm"; avatarId: string }
   | { kind: "trainRetry"; avatarId: string }
   | { kind: "generate"; avatarId: string }
+  | { kind: "genPreset"; avatarId: string; preset: string }
+  | { kind: "genCustom"; avatarId: string }
+  | { kind: "genAspect"; avatarId: string }
+  | { kind: "genCount"; avatarId: string }
+  | { kind: "genRepeat"; generationId: string }
+  | { kind: "gallery"; avatarId: string; page: number }
+  | { kind: "genDelete"; generationId: string; page: number }
   | { kind: "photos"; avatarId: string; page: number }
   | { kind: "photoDelete"; photoId: string; page: number }
   | { kind: "photoDeleteConfirm"; photoId: string; page: number };
@@ -66,6 +73,13 @@ const PREFIX: Record<Kind, string> = {
   trainCancelConfirm: "txok",
   trainRetry: "tr",
   generate: "g",
+  genPreset: "gp",
+  genCustom: "gc",
+  genAspect: "ga",
+  genCount: "gn",
+  genRepeat: "gr",
+  gallery: "gl",
+  genDelete: "gd",
   photos: "pv",
   photoDelete: "px",
   photoDeleteConfirm: "pxok",
@@ -78,6 +92,8 @@ export function encodeAction(action: Action): string {
   const parts = [PREFIX[action.kind]];
   if ("avatarId" in action) parts.push(action.avatarId);
   if ("photoId" in action) parts.push(action.photoId);
+  if ("generationId" in action) parts.push(action.generationId);
+  if ("preset" in action) parts.push(action.preset);
   if ("type" in action) parts.push(action.type);
   if ("gender" in action) parts.push(action.gender);
   if ("language" in action) parts.push(action.language);
@@ -118,6 +134,18 @@ export function decodeAction(data: string): Action | null {
       const page = Number(second);
       if (!avatarId || args.length !== 2 || !Number.isInteger(page) || page < 0 || page >= 10_000) return null;
       return kind === "photos" ? { kind, avatarId, page } : { kind, photoId: avatarId, page };
+    }
+    case "genPreset":
+      return avatarId && args.length === 2 && /^[a-z]{1,12}$/.test(second ?? "")
+        ? { kind, avatarId, preset: second as string }
+        : null;
+    case "genRepeat":
+      return avatarId && args.length === 1 ? { kind, generationId: avatarId } : null;
+    case "gallery":
+    case "genDelete": {
+      const page = Number(second);
+      if (!avatarId || args.length !== 2 || !Number.isInteger(page) || page < 0 || page >= 10_000) return null;
+      return kind === "gallery" ? { kind, avatarId, page } : { kind, generationId: avatarId, page };
     }
     case "trainPriority":
       return avatarId && args.length === 2 && (FAL_PRIORITIES as readonly string[]).includes(second ?? "")

@@ -6,6 +6,7 @@ import { decodeAction } from "./callback-data";
 import type { BotContext, BotDeps } from "./context";
 import { createAvatarFeature } from "./features/create-avatar";
 import { fallbackFeature } from "./features/fallback";
+import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
 import { photoUploadFeature } from "./features/photo-upload";
@@ -49,6 +50,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     myAvatarsFeature,
     photoUploadFeature,
     trainingFeature,
+    generationFeature,
     fallbackFeature,
   );
   return bot;

@@ -4,7 +4,8 @@ export type WizardStep = "selecting_type" | "selecting_gender" | "waiting_name";
 export type SessionState =
   | { state: "idle" }
   | { state: WizardStep; avatarId: string; messageId?: number }
-  | { state: "uploading_photos"; avatarId: string };
+  | { state: "uploading_photos"; avatarId: string }
+  | { state: "waiting_prompt"; avatarId: string };
 
 export const IDLE: SessionState = { state: "idle" };
 

@@ -13,6 +13,10 @@ export interface Settings {
   photoBatchWindowMs: number;
   /** A training running longer than this is given up on and marked ERROR. */
   trainingTimeoutSeconds: number;
+  /** Generations one user may have running at once. */
+  maxConcurrentGenerations: number;
+  /** A generation not finished after this many seconds is marked failed. */
+  generationTimeoutSeconds: number;
   avatar: AvatarSettings;
 }
 
@@ -184,6 +188,19 @@ export function parseSettings(env: RawEnv): Settings {
     problems.push(`TRAINING_TIMEOUT must be a whole number of seconds, at least 60, got "${timeoutRaw}"`);
   }
 
+  const wholeNumber = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const maxConcurrentGenerations = wholeNumber("MAX_CONCURRENT_GENERATIONS", 2, 1, 20);
+  const generationTimeoutSeconds = wholeNumber("GENERATION_TIMEOUT", 600, 30, 3600);
+
   const settings: Settings = {
     telegramBotToken: token,
     telegramWebhookSecret: webhookSecret,
@@ -194,6 +211,8 @@ export function parseSettings(env: RawEnv): Settings {
     adminUserIds,
     photoBatchWindowMs,
     trainingTimeoutSeconds,
+    maxConcurrentGenerations,
+    generationTimeoutSeconds,
     avatar,
   };
   if (!settings.publicUrl && !problems.some((p) => p.startsWith("PUBLIC_URL"))) problems.push("PUBLIC_URL is not set");

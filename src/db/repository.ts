@@ -1,5 +1,5 @@
 import type { AvatarGender, AvatarStatus, AvatarType, FalPriority } from "../domain/avatar";
-import type { AvatarPhotoRow, AvatarRow, UserRow } from "./schema";
+import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "./schema";
 
 export type Language = "ru" | "en";
 
@@ -64,6 +64,26 @@ export type InsertPhotoResult =
   | { kind: "duplicate" }
   | { kind: "not_uploading" };
 
+export interface NewGeneration {
+  id: string;
+  avatarId: string;
+  userId: string;
+  prompt: string;
+  preset: string | null;
+  options: Record<string, unknown>;
+  seed: number;
+}
+
+export interface GenerationPatch {
+  status?: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  falRequestId?: string | null;
+  error?: string | null;
+  resultKeys?: string[];
+  options?: Record<string, unknown>;
+  startedAt?: Date | null;
+  completedAt?: Date | null;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -111,6 +131,18 @@ export interface Repository {
   markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date): Promise<void>;
   /** The highest number used in the avatar's object keys so far (keys are never reused). */
   maxPhotoSequence(avatarId: string): Promise<number>;
+
+  insertGeneration(generation: NewGeneration, now: Date): Promise<GenerationRow>;
+  updateGeneration(id: string, patch: GenerationPatch): Promise<void>;
+  findGeneration(id: string): Promise<GenerationRow | null>;
+  findGenerationByFalRequest(requestId: string): Promise<GenerationRow | null>;
+  /** QUEUED or RUNNING generations of a user (the concurrency cap). */
+  countActiveGenerations(userId: string): Promise<number>;
+  listActiveGenerations(avatarId: string): Promise<GenerationRow[]>;
+  listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<GenerationRow>>;
+  /** Marks a generation SUCCEEDED and counts it on the avatar, atomically, once. */
+  completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean>;
+  deleteGeneration(id: string): Promise<GenerationRow | null>;
 
   /** True when this update_id has been handled before. */
   isUpdateProcessed(updateId: number): Promise<boolean>;

@@ -1,19 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
-import { Api, GrammyError, InlineKeyboard } from "grammy";
+import { Api, GrammyError, InlineKeyboard, InputFile } from "grammy";
 import { cb } from "../bot/callback-data";
 import { escapeHtml, messagesFor } from "../bot/locales";
 import { renderTrainingOutcome, renderTrainingProgress } from "../bot/screens/training";
 import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-progress";
 import { loadSettings, type Settings } from "../config/settings";
 import type { Language } from "../db/repository";
-import type { AvatarRow } from "../db/schema";
+import type { AvatarRow, GenerationRow } from "../db/schema";
 import { createFaceDetector } from "../fal/face-detector";
+import { type AspectRatio, FalGenerator, type GenerationOutput } from "../fal/generator";
 import { FalTrainer, type TrainingResult } from "../fal/trainer";
 import { trainingDataLink } from "../http/routes/training-data";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { type PhotoJob, PhotoService } from "../services/photo-service";
 import { TrainingService } from "../services/training-service";
+import { generatedKey } from "../storage/keys";
 import { downloadTelegramFile } from "../telegram/files";
 import { createRepository, createStorage } from "../wiring";
 
@@ -22,6 +24,8 @@ const JOB_PREFIX = "job:";
 const MAX_BATCH_WAIT_MS = 5000;
 /** During a long batch, the progress message is refreshed at most this often. */
 const PROGRESS_REFRESH_MS = 10_000;
+/** How often a running generation is polled when no webhook has arrived. */
+const GENERATION_POLL_MS = 5000;
 /** Photos whose face check could not run are checked again after this long. */
 const RECHECK_DELAY_MS = 5 * 60_000;
 
@@ -90,6 +94,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
     if (due("photos") || due("recheck") || (await this.pendingCount()) > 0) await this.#drainPhotos(settings);
     if (due("cleanup")) await this.#retryCleanup();
     if (due("training")) await this.#advanceTraining(settings);
+    if (due("generations")) await this.#advanceGenerations(settings);
     await this.#armAlarm();
   }
 
@@ -215,6 +220,204 @@ export class AvatarWorkspace extends DurableObject<Env> {
       if (outcome.kind !== "finished") return "stale";
       await this.#showTrainingOutcome(settings, outcome.avatar);
       return outcome.avatar.status === "CANCELLED" ? "cancelled" : "finished";
+    });
+  }
+
+  /** Queues a generation for this (trained) avatar; the alarm submits it and follows it. */
+  async generate(
+    userId: string,
+    request: {
+      chatId: number;
+      language: Language;
+      prompt: string;
+      preset: string | null;
+      aspect: AspectRatio;
+      count: number;
+    },
+  ): Promise<{ kind: "queued"; id: string } | { kind: "not_ready" } | { kind: "busy"; max: number }> {
+    return this.#exclusive(async () => {
+      const settings = loadSettings(this.env);
+      const avatar = await this.#avatars(settings).getOwned(this.#avatarId(), userId);
+      if (avatar.status !== "COMPLETED" || !avatar.finetuneId) return { kind: "not_ready" };
+      const repo = createRepository(this.env);
+      if ((await repo.countActiveGenerations(userId)) >= settings.maxConcurrentGenerations) {
+        return { kind: "busy", max: settings.maxConcurrentGenerations };
+      }
+      const generation = await repo.insertGeneration(
+        {
+          id: crypto.randomUUID(),
+          avatarId: avatar.id,
+          userId,
+          prompt: request.prompt,
+          preset: request.preset,
+          options: { aspect: request.aspect, count: request.count, chatId: request.chatId, language: request.language },
+          seed: crypto.getRandomValues(new Uint32Array(1))[0] ?? 1,
+        },
+        new Date(),
+      );
+      log("info", "generation_queued", { avatarId: avatar.id, generationId: generation.id, preset: request.preset });
+      await this.#wake("generations", Date.now());
+      return { kind: "queued", id: generation.id };
+    });
+  }
+
+  /** fal's webhook for one of this avatar's generations, already verified; applied once. */
+  async generationResult(requestId: string, output: GenerationOutput): Promise<void> {
+    await this.#exclusive(async () => {
+      const generation = await createRepository(this.env).findGenerationByFalRequest(requestId);
+      if (generation) await this.#finishGeneration(loadSettings(this.env), generation, output);
+    });
+  }
+
+  async #advanceGenerations(settings: Settings): Promise<void> {
+    await this.#exclusive(async () => {
+      const repo = createRepository(this.env);
+      const avatar = await repo.findAvatar(this.#avatarId());
+      const generator = new FalGenerator(settings);
+      for (const generation of await repo.listActiveGenerations(this.#avatarId())) {
+        const options = generation.options as { chatId: number; aspect: AspectRatio; count: number };
+        const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
+        if (!generation.falRequestId) {
+          if (!avatar?.finetuneId) {
+            await this.#finishGeneration(settings, generation, {
+              kind: "failed",
+              reason: "the avatar has no trained model",
+            });
+            continue;
+          }
+          try {
+            const requestId = await generator.submit(
+              {
+                prompt: generation.prompt,
+                loraUrl: avatar.finetuneId,
+                loraScale: 1,
+                aspect: options.aspect,
+                count: options.count,
+                seed: generation.seed ?? 1,
+              },
+              `${settings.publicUrl}/fal/webhook`,
+            );
+            await repo.updateGeneration(generation.id, {
+              status: "RUNNING",
+              falRequestId: requestId,
+              startedAt: new Date(),
+            });
+            log("info", "generation_submitted", {
+              avatarId: generation.avatarId,
+              generationId: generation.id,
+              requestId,
+            });
+          } catch (error) {
+            await this.#finishGeneration(settings, generation, {
+              kind: "failed",
+              reason: error instanceof Error ? error.message : String(error),
+            });
+            continue;
+          }
+        } else if (
+          Date.now() - (generation.startedAt ?? generation.createdAt).getTime() >
+          settings.generationTimeoutSeconds * 1000
+        ) {
+          await this.#finishGeneration(settings, generation, { kind: "failed", reason: "timeout" });
+          continue;
+        } else {
+          try {
+            const output = await generator.poll(generation.falRequestId);
+            if (output) {
+              await this.#finishGeneration(settings, generation, output);
+              continue;
+            }
+          } catch (error) {
+            log("warn", "generation_status_unavailable", { generationId: generation.id, ...errorFields(error) });
+          }
+        }
+        await api.sendChatAction(options.chatId, "upload_photo").catch(() => undefined);
+      }
+      if ((await repo.listActiveGenerations(this.#avatarId())).length > 0) {
+        await this.#wake("generations", Date.now() + GENERATION_POLL_MS);
+      }
+    });
+  }
+
+  /** Stores what fal made (never what it flagged), sends it as one album, counts it; or says why not. */
+  async #finishGeneration(settings: Settings, generation: GenerationRow, output: GenerationOutput): Promise<void> {
+    if (generation.status !== "QUEUED" && generation.status !== "RUNNING") return;
+    const repo = createRepository(this.env);
+    const options = generation.options as { chatId: number; language: Language };
+    const t = messagesFor(options.language ?? "en");
+    const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
+    const again = new InlineKeyboard()
+      .text(t.generate.moreLikeThis, cb("genRepeat", { generationId: generation.id }))
+      .text(t.generate.anotherStyle, cb("generate", { avatarId: generation.avatarId }))
+      .row()
+      .text(t.generate.back, cb("card", { avatarId: generation.avatarId }));
+    const safe = output.kind === "ok" ? output.images.filter((image) => !image.nsfw) : [];
+    if (output.kind === "failed" || safe.length === 0) {
+      const reason = output.kind === "failed" ? output.reason : "nsfw";
+      await repo.updateGeneration(generation.id, { status: "FAILED", error: reason, completedAt: new Date() });
+      log("warn", "generation_failed", { avatarId: generation.avatarId, generationId: generation.id, error: reason });
+      const text =
+        reason === "nsfw"
+          ? t.generate.nsfw
+          : t.generate.failed(escapeHtml(reason === "timeout" ? t.generate.timedOut : reason));
+      await api.sendMessage(options.chatId, text, { parse_mode: "HTML", reply_markup: again });
+      return;
+    }
+    const storage = createStorage(this.env);
+    const stored: Array<{ key: string; bytes: Uint8Array }> = [];
+    for (const image of safe) {
+      const response = await fetch(image.url);
+      if (!response.ok) throw new Error(`fal image download answered ${response.status}`);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const sequence = ((await this.ctx.storage.get<number>("genSeq")) ?? 0) + 1;
+      await this.ctx.storage.put("genSeq", sequence);
+      const key = generatedKey(generation.userId, generation.avatarId, sequence);
+      await storage.put(key, bytes, "image/jpeg");
+      stored.push({ key, bytes });
+    }
+    const caption = generation.prompt.slice(0, 1000);
+    let fileIds: string[] = [];
+    if (stored.length === 1) {
+      const sent = await api.sendPhoto(options.chatId, new InputFile(stored[0]?.bytes as Uint8Array, "gen.jpg"), {
+        caption,
+        reply_markup: again,
+      });
+      fileIds = [sent.photo?.at(-1)?.file_id ?? ""];
+    } else {
+      const album = await api.sendMediaGroup(
+        options.chatId,
+        stored.map((s, i) => ({
+          type: "photo" as const,
+          media: new InputFile(s.bytes, `gen_${i + 1}.jpg`),
+          ...(i === 0 ? { caption } : {}),
+        })),
+      );
+      fileIds = album.map((m) => ("photo" in m ? (m.photo?.at(-1)?.file_id ?? "") : ""));
+      await api.sendMessage(
+        options.chatId,
+        t.generate.menu(escapeHtml((await repo.findAvatar(generation.avatarId))?.name ?? "")),
+        {
+          parse_mode: "HTML",
+          reply_markup: again,
+        },
+      );
+    }
+    await repo.completeGeneration(
+      generation.id,
+      {
+        resultKeys: stored.map((s) => s.key),
+        options: {
+          ...generation.options,
+          fileIds,
+          flagged: (output.kind === "ok" ? output.images.length : 0) - safe.length,
+        },
+      },
+      new Date(),
+    );
+    log("info", "generation_completed", {
+      avatarId: generation.avatarId,
+      generationId: generation.id,
+      images: stored.length,
     });
   }
 

@@ -112,6 +112,11 @@ export class AvatarService {
     return object;
   }
 
+  /** Removes stored objects of the user's own (generated pictures deleted from the gallery). */
+  async deleteObjects(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.storage.delete(keys);
+  }
+
   private async patchDraft(avatarId: string, userId: string, patch: AvatarPatch): Promise<AvatarRow> {
     const avatar = await this.getOwned(avatarId, userId);
     if (avatar.status !== "DRAFT") throw new DomainError("stale_action", `Avatar ${avatarId} is ${avatar.status}`);

@@ -22,3 +22,8 @@ export function photoKeys(userId: string, avatarId: string, sequence: number, ex
 export function trainingZipKey(userId: string, avatarId: string): string {
   return `${avatarPrefix(userId, avatarId)}training_data/training_set.zip`;
 }
+
+/** One generated picture; `sequence` counts the avatar's stored pictures and is never reused. */
+export function generatedKey(userId: string, avatarId: string, sequence: number): string {
+  return `${avatarPrefix(userId, avatarId)}generated/gen_${String(sequence).padStart(3, "0")}.jpg`;
+}

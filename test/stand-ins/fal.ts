@@ -143,8 +143,11 @@ export class FalStandIn {
     });
   }
 
+  /** Files fal's CDN serves (generated images), by URL. */
+  readonly media = new Map<string, Uint8Array>();
+
   serves(url: string): boolean {
-    return url.startsWith(this.origin);
+    return url.startsWith(this.origin) || url.startsWith("https://v3.fal.media/");
   }
 
   /** The next detections see these faces, in order. */
@@ -164,6 +167,12 @@ export class FalStandIn {
 
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    if (request.url.startsWith("https://v3.fal.media/")) {
+      const bytes = this.media.get(request.url);
+      return bytes
+        ? new Response(bytes, { headers: { "content-type": "image/jpeg" } })
+        : new Response("Not Found", { status: 404 });
+    }
     const body = request.method === "POST" ? await request.json().catch(() => undefined) : undefined;
     const respond = (status: number, payload: unknown) => {
       this.calls.push({ method: request.method, path: url.pathname, body, status });

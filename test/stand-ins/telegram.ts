@@ -365,6 +365,25 @@ export class TelegramStandIn {
         });
         return this.#toMessage(message);
       }
+      case "sendMediaGroup": {
+        const chatId = this.#chatId(params);
+        const media = params.media as Array<{ type: string; media: string; caption?: string }>;
+        if (media.length < 2 || media.length > 10) {
+          throw new BotApiViolation(400, "Bad Request: wrong number of media in the album");
+        }
+        return media.map((item) => {
+          if (item.caption !== undefined && [...item.caption].length > 1024) {
+            throw new BotApiViolation(400, "Bad Request: message caption is too long");
+          }
+          const message = this.#store({
+            chat_id: chatId,
+            photo: this.#photoFrom(item.media, attachments),
+            ...(item.caption !== undefined ? { caption: item.caption } : {}),
+            from_bot: true,
+          });
+          return this.#toMessage(message);
+        });
+      }
       case "editMessageMedia": {
         const message = this.#existing(params);
         const media = params.media as { type: string; media: string; caption?: string };

@@ -16,18 +16,28 @@ export function newUser(language: "en" | "ru" = "en", firstName = language === "
   return { id: lastUserId, first_name: firstName, language_code: language };
 }
 
-/** Routes the Worker's outbound fetches to the stand-ins; anything else is a test failure. */
+type Route = (request: Request) => Promise<Response>;
+let route: Route | null = null;
+
+// Installed once and never restored: a Durable Object alarm that fires after its test has
+// ended must still meet a stand-in, never the network.
+vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+  const request = new Request(input, init);
+  if (!route) throw new Error(`unexpected outbound request to ${request.url}`);
+  return route(request);
+});
+
+/** Routes the Worker's outbound fetches to fresh stand-ins; anything else is a test failure. */
 export function installStandIns(): { telegram: TelegramStandIn; fal: FalStandIn } {
   const telegram = new TelegramStandIn(BOT_TOKEN);
   const fal = new FalStandIn(env.FAL_KEY, env.FAL_BASE_URL);
   forgetJwks();
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
+  route = async (request) => {
     if (telegram.serves(request.url)) return telegram.handle(request);
     if (fal.serves(request.url)) return fal.handle(request);
     if (request.url.startsWith("https://bot.example/")) return exports.default.fetch(request);
     throw new Error(`unexpected outbound request to ${request.url}`);
-  });
+  };
   return { telegram, fal };
 }
 

@@ -25,6 +25,11 @@ menuFeature.command("cancel", async (ctx) => {
     await wizardCancelPrompt(ctx, session.avatarId);
     return;
   }
+  if (session.state === "waiting_prompt") {
+    await ctx.deps.session.set(IDLE);
+    await ctx.reply(ctx.t.menu.title, { reply_markup: mainMenuKeyboard(ctx.t) });
+    return;
+  }
   if (session.state === "uploading_photos") {
     await ctx.deps.session.set(IDLE);
     await ctx.reply(ctx.t.errors.uploadStopped, { reply_markup: mainMenuKeyboard(ctx.t) });

@@ -25,6 +25,10 @@ export function avatarCardKeyboard(t: Messages, avatar: AvatarRow): InlineKeyboa
   if (avatar.status === "READY_FOR_TRAINING") keyboard.text(t.training.train, cb("train", { avatarId })).row();
   if (avatar.status === "TRAINING") keyboard.text(t.training.cancel, cb("trainCancel", { avatarId })).row();
   if (avatar.status === "ERROR") keyboard.text(t.training.tryAgain, cb("trainRetry", { avatarId })).row();
+  if (avatar.status === "COMPLETED") {
+    keyboard.text(t.training.generate, cb("generate", { avatarId })).row();
+    keyboard.text(t.generate.gallery, cb("gallery", { avatarId, page: 0 })).row();
+  }
   if (avatar.photosCount > 0) keyboard.text(t.photos.view, cb("photos", { avatarId, page: 0 })).row();
   if (avatar.status !== "TRAINING") keyboard.text(t.avatars.delete, cb("delete", { avatarId })).row();
   return keyboard.text(t.avatars.backToList, cb("avatars", { page: 0 }));

@@ -37,7 +37,10 @@ export function renderTrainingOutcome(t: Messages, avatar: AvatarRow): { text: s
   if (avatar.status === "COMPLETED") {
     const started = avatar.trainingStartedAt?.getTime() ?? 0;
     const minutes = Math.max(1, Math.round(((avatar.trainingCompletedAt?.getTime() ?? started) - started) / 60_000));
-    keyboard.text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+    keyboard
+      .text(t.training.generate, cb("generate", { avatarId: avatar.id }))
+      .row()
+      .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
     return { text: t.training.completed(name, minutes), keyboard };
   }
   if (avatar.status === "ERROR") {

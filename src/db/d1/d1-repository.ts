@@ -3,16 +3,18 @@ import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { AvatarStatus } from "../../domain/avatar";
 import type {
   AvatarPatch,
+  GenerationPatch,
   InsertPhotoResult,
   Language,
   NewAvatar,
+  NewGeneration,
   NewPhoto,
   Page,
   Repository,
   TelegramProfile,
 } from "../repository";
 import * as schema from "../schema";
-import { avatarPhotos, avatars, botCache, processedUpdates, users } from "../schema";
+import { avatarPhotos, avatars, botCache, generations, processedUpdates, users } from "../schema";
 
 /** Repository over D1 through drizzle. D1 has no interactive transactions, so multi-step writes use batch(). */
 export class D1Repository implements Repository {
@@ -273,6 +275,88 @@ export class D1Repository implements Repository {
       .from(avatars)
       .where(sql`json_extract(${avatars.avatarData}, '$.trainingData.createdAt') < ${before.getTime()}`)
       .limit(limit);
+  }
+
+  async insertGeneration(generation: NewGeneration, now: Date): Promise<schema.GenerationRow> {
+    const [row] = await this.db
+      .insert(generations)
+      .values({ ...generation, status: "QUEUED", createdAt: now })
+      .returning();
+    if (!row) throw new Error("insert returned no generation");
+    return row;
+  }
+
+  async updateGeneration(id: string, patch: GenerationPatch): Promise<void> {
+    await this.db.update(generations).set(patch).where(eq(generations.id, id));
+  }
+
+  async findGeneration(id: string): Promise<schema.GenerationRow | null> {
+    return (await this.db.query.generations.findFirst({ where: eq(generations.id, id) })) ?? null;
+  }
+
+  async findGenerationByFalRequest(requestId: string): Promise<schema.GenerationRow | null> {
+    return (await this.db.query.generations.findFirst({ where: eq(generations.falRequestId, requestId) })) ?? null;
+  }
+
+  async countActiveGenerations(userId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(generations)
+      .where(and(eq(generations.userId, userId), sql`${generations.status} IN ('QUEUED', 'RUNNING')`));
+    return row?.n ?? 0;
+  }
+
+  async listActiveGenerations(avatarId: string): Promise<schema.GenerationRow[]> {
+    return this.db
+      .select()
+      .from(generations)
+      .where(and(eq(generations.avatarId, avatarId), sql`${generations.status} IN ('QUEUED', 'RUNNING')`));
+  }
+
+  async listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<schema.GenerationRow>> {
+    const where = and(eq(generations.avatarId, avatarId), eq(generations.status, "SUCCEEDED"));
+    const [items, totals] = await this.db.batch([
+      this.db
+        .select()
+        .from(generations)
+        .where(where)
+        .orderBy(desc(generations.createdAt), desc(generations.id))
+        .limit(limit)
+        .offset(offset),
+      this.db.select({ total: count() }).from(generations).where(where),
+    ]);
+    return { items, total: totals[0]?.total ?? 0 };
+  }
+
+  async completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean> {
+    const [updated] = await this.d1.batch([
+      this.d1
+        .prepare(
+          "UPDATE generations SET status = 'SUCCEEDED', result_keys = ?, options = ?, completed_at = ? WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
+        )
+        .bind(JSON.stringify(patch.resultKeys ?? []), JSON.stringify(patch.options ?? {}), now.getTime(), id),
+      this.d1
+        .prepare(
+          `UPDATE avatars SET generations_count = (SELECT COUNT(*) FROM generations WHERE avatar_id = avatars.id AND status = 'SUCCEEDED'), updated_at = ?
+           WHERE id = (SELECT avatar_id FROM generations WHERE id = ?)`,
+        )
+        .bind(now.getTime(), id),
+    ]);
+    return (updated?.meta.changes ?? 0) > 0;
+  }
+
+  async deleteGeneration(id: string): Promise<schema.GenerationRow | null> {
+    const row = await this.findGeneration(id);
+    if (!row) return null;
+    await this.d1.batch([
+      this.d1.prepare("DELETE FROM generations WHERE id = ?").bind(id),
+      this.d1
+        .prepare(
+          "UPDATE avatars SET generations_count = (SELECT COUNT(*) FROM generations WHERE avatar_id = ?1 AND status = 'SUCCEEDED') WHERE id = ?1",
+        )
+        .bind(row.avatarId),
+    ]);
+    return row;
   }
 
   async isUpdateProcessed(updateId: number): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { type GenerationOutput, readGenerationOutput } from "../../fal/generator";
 import { readTrainingOutput, type TrainingResult } from "../../fal/trainer";
 import { DEFAULT_JWKS_ORIGIN, verifyFalWebhook } from "../../fal/webhook-signature";
 import { log } from "../../log";
@@ -34,7 +35,17 @@ export function registerFalWebhook(app: Hono<AppEnv>): void {
       return c.json({ error: "invalid_json" }, 400);
     }
     const requestId = delivery.request_id ?? verdict.requestId;
-    const avatar = await createRepository(c.env).findAvatarByFalRequest(requestId);
+    const repo = createRepository(c.env);
+    const generation = await repo.findGenerationByFalRequest(requestId);
+    if (generation) {
+      const output: GenerationOutput =
+        delivery.status === "OK" && !delivery.payload_error
+          ? readGenerationOutput(delivery.payload)
+          : { kind: "failed", reason: delivery.error ?? delivery.payload_error ?? "fal reported an error" };
+      await c.env.AVATAR_WORKSPACE.getByName(generation.avatarId).generationResult(requestId, output);
+      return c.json({ ok: true });
+    }
+    const avatar = await repo.findAvatarByFalRequest(requestId);
     if (!avatar) {
       log("info", "fal_webhook_unknown_request", { requestId });
       return c.json({ ok: true });

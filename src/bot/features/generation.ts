@@ -1,0 +1,232 @@
+import { Composer, InlineKeyboard } from "grammy";
+import type { AvatarRow } from "../../db/schema";
+import { DomainError } from "../../domain/errors";
+import { PROMPT_MAX_LENGTH, presetById, presetsFor, sanitizePrompt, subjectFor } from "../../domain/presets";
+import { ASPECT_RATIOS, type AspectRatio } from "../../fal/generator";
+import { cb } from "../callback-data";
+import type { BotContext } from "../context";
+import { escapeHtml, formatDate } from "../locales";
+import { onAction } from "../on-action";
+import { answer, show } from "../render";
+import { IDLE } from "../session";
+
+/** Generating pictures from a trained avatar: presets, own prompts, options, repeat and the gallery. */
+export const generationFeature = new Composer<BotContext>();
+
+const GALLERY_PAGE_SIZE = 5;
+const MAX_IMAGES = 4;
+
+interface GenOptions {
+  aspect: AspectRatio;
+  count: number;
+}
+
+function optionsOf(avatar: AvatarRow): GenOptions {
+  const stored = (avatar.avatarData as { genOptions?: Partial<GenOptions> }).genOptions ?? {};
+  return {
+    aspect: ASPECT_RATIOS.includes(stored.aspect as AspectRatio) ? (stored.aspect as AspectRatio) : "3:4",
+    count:
+      Number.isInteger(stored.count) && (stored.count ?? 0) >= 1 && (stored.count ?? 0) <= MAX_IMAGES
+        ? (stored.count as number)
+        : 2,
+  };
+}
+
+onAction(generationFeature, "generate", async (ctx, { avatarId }) => {
+  const avatar = await trained(ctx, avatarId);
+  if (!avatar) return;
+  await answer(ctx);
+  await showMenu(ctx, avatar);
+});
+
+onAction(generationFeature, "genAspect", async (ctx, { avatarId }) => {
+  const avatar = await trained(ctx, avatarId);
+  if (!avatar) return;
+  const options = optionsOf(avatar);
+  const aspect = ASPECT_RATIOS[(ASPECT_RATIOS.indexOf(options.aspect) + 1) % ASPECT_RATIOS.length] ?? "1:1";
+  await saveOptions(ctx, avatar, { ...options, aspect });
+});
+
+onAction(generationFeature, "genCount", async (ctx, { avatarId }) => {
+  const avatar = await trained(ctx, avatarId);
+  if (!avatar) return;
+  const options = optionsOf(avatar);
+  await saveOptions(ctx, avatar, { ...options, count: (options.count % MAX_IMAGES) + 1 });
+});
+
+onAction(generationFeature, "genPreset", async (ctx, { avatarId, preset }) => {
+  const avatar = await trained(ctx, avatarId);
+  const chosen = presetById(preset);
+  if (!avatar) return;
+  if (!chosen) {
+    await answer(ctx, ctx.t.errors.stale);
+    return;
+  }
+  await start(ctx, avatar, chosen.prompt(avatar.triggerWord, subjectFor(avatar.gender)), chosen.id, optionsOf(avatar));
+});
+
+onAction(generationFeature, "genCustom", async (ctx, { avatarId }) => {
+  const avatar = await trained(ctx, avatarId);
+  if (!avatar) return;
+  await ctx.deps.session.set({ state: "waiting_prompt", avatarId });
+  await answer(ctx);
+  await ctx.reply(ctx.t.generate.askPrompt(PROMPT_MAX_LENGTH), {
+    reply_markup: new InlineKeyboard().text(ctx.t.generate.back, cb("generate", { avatarId })),
+  });
+});
+
+generationFeature.on("message:text", async (ctx, next) => {
+  const session = await ctx.deps.session.get();
+  if (session.state !== "waiting_prompt" || ctx.message.text.startsWith("/")) return next();
+  const avatar = await ctx.deps.avatars.getOwned(session.avatarId, ctx.user.id);
+  const prompt = sanitizePrompt(ctx.message.text, avatar.triggerWord);
+  if (!prompt.ok) {
+    await ctx.reply(
+      prompt.reason === "empty" ? ctx.t.generate.promptEmpty : ctx.t.generate.promptTooLong(PROMPT_MAX_LENGTH),
+    );
+    return;
+  }
+  await ctx.deps.session.set(IDLE);
+  await start(ctx, avatar, prompt.prompt, null, optionsOf(avatar));
+});
+
+onAction(generationFeature, "genRepeat", async (ctx, { generationId }) => {
+  const generation = await ctx.deps.repo.findGeneration(generationId);
+  if (!generation || generation.userId !== ctx.user.id)
+    throw new DomainError("avatar_not_found", "generation not found");
+  const avatar = await trained(ctx, generation.avatarId);
+  if (!avatar) return;
+  const options = generation.options as Partial<GenOptions>;
+  await start(ctx, avatar, generation.prompt, generation.preset, { ...optionsOf(avatar), ...pick(options) });
+});
+
+onAction(generationFeature, "gallery", async (ctx, { avatarId, page }) => {
+  const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+  await answer(ctx);
+  await showGallery(ctx, avatar, page);
+});
+
+onAction(generationFeature, "genDelete", async (ctx, { generationId, page }) => {
+  const generation = await ctx.deps.repo.findGeneration(generationId);
+  if (!generation || generation.userId !== ctx.user.id)
+    throw new DomainError("avatar_not_found", "generation not found");
+  await ctx.deps.repo.deleteGeneration(generationId);
+  await ctx.deps.avatars.deleteObjects(generation.resultKeys);
+  await answer(ctx, ctx.t.generate.deleted);
+  await showGallery(ctx, await ctx.deps.avatars.getOwned(generation.avatarId, ctx.user.id), page);
+});
+
+function pick(options: Partial<GenOptions>): Partial<GenOptions> {
+  return {
+    ...(options.aspect && ASPECT_RATIOS.includes(options.aspect) ? { aspect: options.aspect } : {}),
+    ...(options.count ? { count: options.count } : {}),
+  };
+}
+
+/** The avatar when it is the user's and trained; otherwise says plainly why not. */
+async function trained(ctx: BotContext, avatarId: string): Promise<AvatarRow | null> {
+  const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+  if (avatar.status === "COMPLETED" && avatar.finetuneId) return avatar;
+  await answer(ctx, ctx.t.generate.notReady, true);
+  if (!ctx.callbackQuery) await ctx.reply(ctx.t.generate.notReady);
+  return null;
+}
+
+async function saveOptions(ctx: BotContext, avatar: AvatarRow, options: GenOptions): Promise<void> {
+  const avatarData = { ...avatar.avatarData, genOptions: options };
+  await ctx.deps.repo.setAvatarData(avatar.id, avatarData, new Date());
+  await answer(ctx);
+  await showMenu(ctx, { ...avatar, avatarData });
+}
+
+async function start(
+  ctx: BotContext,
+  avatar: AvatarRow,
+  prompt: string,
+  preset: string | null,
+  options: GenOptions,
+): Promise<void> {
+  const chatId = ctx.chat?.id ?? ctx.from?.id ?? 0;
+  const result = await ctx.deps.workspace(avatar.id).generate(ctx.user.id, {
+    chatId,
+    language: ctx.lang,
+    prompt,
+    preset,
+    aspect: options.aspect,
+    count: options.count,
+  });
+  if (result.kind === "busy") {
+    await answer(ctx, ctx.t.generate.busy(result.max), true);
+    if (!ctx.callbackQuery) await ctx.reply(ctx.t.generate.busy(result.max));
+    return;
+  }
+  if (result.kind === "not_ready") {
+    await answer(ctx, ctx.t.generate.notReady, true);
+    return;
+  }
+  await answer(ctx);
+  await ctx.replyWithChatAction("upload_photo");
+  await ctx.reply(ctx.t.generate.working);
+}
+
+async function showMenu(ctx: BotContext, avatar: AvatarRow): Promise<void> {
+  const t = ctx.t;
+  const options = optionsOf(avatar);
+  const keyboard = new InlineKeyboard();
+  presetsFor(avatar.avatarType).forEach((preset, i) => {
+    keyboard.text(preset.title[ctx.lang], cb("genPreset", { avatarId: avatar.id, preset: preset.id }));
+    if (i % 2 === 1) keyboard.row();
+  });
+  keyboard
+    .row()
+    .text(t.generate.custom, cb("genCustom", { avatarId: avatar.id }))
+    .row()
+    .text(t.generate.aspect(options.aspect), cb("genAspect", { avatarId: avatar.id }))
+    .text(t.generate.count(options.count), cb("genCount", { avatarId: avatar.id }))
+    .row();
+  const last = (await ctx.deps.repo.listGenerations(avatar.id, 0, 1)).items[0];
+  if (last) keyboard.text(t.generate.repeat, cb("genRepeat", { generationId: last.id }));
+  keyboard
+    .text(t.generate.gallery, cb("gallery", { avatarId: avatar.id, page: 0 }))
+    .row()
+    .text(t.generate.back, cb("card", { avatarId: avatar.id }));
+  const text = `${t.generate.menu(escapeHtml(avatar.name ?? ""))}\n${t.generate.options(options.aspect, options.count)}\n\n${t.generate.presets}`;
+  await show(ctx, text, keyboard);
+}
+
+async function showGallery(ctx: BotContext, avatar: AvatarRow, requested: number): Promise<void> {
+  const t = ctx.t;
+  let page = requested;
+  let list = await ctx.deps.repo.listGenerations(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
+  const pages = Math.max(1, Math.ceil(list.total / GALLERY_PAGE_SIZE));
+  if (page >= pages) {
+    page = pages - 1;
+    list = await ctx.deps.repo.listGenerations(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
+  }
+  const back = new InlineKeyboard().text(t.generate.back, cb("generate", { avatarId: avatar.id }));
+  if (list.total === 0) {
+    await show(ctx, t.generate.galleryEmpty, back);
+    return;
+  }
+  const keyboard = new InlineKeyboard();
+  const lines = list.items.map((generation, i) => {
+    const n = page * GALLERY_PAGE_SIZE + i + 1;
+    keyboard
+      .text(`🔁 ${n}`, cb("genRepeat", { generationId: generation.id }))
+      .text(`🗑 ${n}`, cb("genDelete", { generationId: generation.id, page }))
+      .row();
+    const prompt = generation.prompt.length > 80 ? `${generation.prompt.slice(0, 79)}…` : generation.prompt;
+    return t.generate.galleryItem(n, escapeHtml(prompt), formatDate(generation.createdAt, ctx.lang));
+  });
+  if (pages > 1) {
+    if (page > 0) keyboard.text(t.avatars.prev, cb("gallery", { avatarId: avatar.id, page: page - 1 }));
+    if (page < pages - 1) keyboard.text(t.avatars.next, cb("gallery", { avatarId: avatar.id, page: page + 1 }));
+    keyboard.row();
+  }
+  keyboard.text(t.generate.back, cb("generate", { avatarId: avatar.id }));
+  await show(
+    ctx,
+    `${t.generate.galleryTitle(escapeHtml(avatar.name ?? ""), list.total, page + 1, pages)}\n\n${lines.join("\n")}`,
+    keyboard,
+  );
+}

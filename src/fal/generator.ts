@@ -1,0 +1,94 @@
+import { ApiError } from "@fal-ai/client";
+import type { Settings } from "../config/settings";
+import { createFal } from "./client";
+import { describeFalError, FalRequestError, FalUnavailable } from "./trainer";
+
+export const GENERATION_ENDPOINT = "fal-ai/flux-lora";
+
+export const ASPECT_RATIOS = ["1:1", "3:4", "9:16", "16:9"] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+/** Our aspect ratios as fal's `image_size` presets. */
+export const IMAGE_SIZES: Record<AspectRatio, string> = {
+  "1:1": "square_hd",
+  "3:4": "portrait_4_3",
+  "9:16": "portrait_16_9",
+  "16:9": "landscape_16_9",
+};
+
+export interface GenerationRequest {
+  prompt: string;
+  loraUrl: string;
+  loraScale: number;
+  aspect: AspectRatio;
+  count: number;
+  seed: number;
+}
+
+export type GenerationOutput =
+  | { kind: "ok"; images: Array<{ url: string; nsfw: boolean }>; seed: number | null }
+  | { kind: "failed"; reason: string };
+
+/** fal's text-to-image with the avatar's LoRA, through the queue (honouring FAL_BASE_URL). */
+export class FalGenerator {
+  readonly #fal;
+  readonly #timeoutMs: number;
+
+  constructor(settings: Settings) {
+    this.#fal = createFal(settings);
+    this.#timeoutMs = settings.avatar.FAL_API_TIMEOUT * 1000;
+  }
+
+  async submit(request: GenerationRequest, webhookUrl: string): Promise<string> {
+    try {
+      const queued = await this.#fal.queue.submit(GENERATION_ENDPOINT, {
+        input: {
+          prompt: request.prompt,
+          loras: [{ path: request.loraUrl, scale: request.loraScale }],
+          image_size: IMAGE_SIZES[request.aspect],
+          num_images: request.count,
+          seed: request.seed,
+          enable_safety_checker: true,
+          output_format: "jpeg",
+        } as never,
+        webhookUrl,
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      return queued.request_id;
+    } catch (error) {
+      if (error instanceof ApiError)
+        throw new FalRequestError(error.status, describeFalError(error.status, error.body));
+      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async poll(requestId: string): Promise<GenerationOutput | null> {
+    try {
+      const status = await this.#fal.queue.status(GENERATION_ENDPOINT, {
+        requestId,
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      if (status.status !== "COMPLETED") return null;
+      const result = await this.#fal.queue.result(GENERATION_ENDPOINT, {
+        requestId,
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      return readGenerationOutput(result.data);
+    } catch (error) {
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+        return { kind: "failed", reason: describeFalError(error.status, error.body) };
+      }
+      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
+/** fal-ai/flux-lora's output: `images[]` and `has_nsfw_concepts[]`, index for index. */
+export function readGenerationOutput(data: unknown): GenerationOutput {
+  const output = data as { images?: Array<{ url?: unknown }>; has_nsfw_concepts?: unknown[]; seed?: unknown } | null;
+  const images = (output?.images ?? []).flatMap((image, i) =>
+    typeof image?.url === "string" ? [{ url: image.url, nsfw: output?.has_nsfw_concepts?.[i] === true }] : [],
+  );
+  if (images.length === 0) return { kind: "failed", reason: "fal returned no images" };
+  return { kind: "ok", images, seed: typeof output?.seed === "number" ? output.seed : null };
+}
