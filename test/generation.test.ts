@@ -119,7 +119,8 @@ describe("generating pictures", () => {
     await falDraws(2);
     const album = telegram.callsTo("sendMediaGroup");
     expect(album).toHaveLength(1);
-    expect((album[0]?.params.media as Array<{ caption?: string }>)[0]?.caption).toContain("studio portrait");
+    const media = (album[0]?.params.media ?? []) as Array<{ caption?: string }>;
+    expect(media[0]?.caption).toContain("studio portrait");
 
     await tap(telegram, user, "🎨 Another style");
     await tap(telegram, user, "✍️ My prompt");
