@@ -177,6 +177,21 @@ describe("training", () => {
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(5);
   });
 
+  it("fetches the result from the queue when the webhook says fal could not attach it", async () => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    fal.succeed(id);
+    const body = {
+      request_id: id,
+      gateway_request_id: id,
+      status: "OK",
+      payload: null,
+      payload_error: "Response payload is not JSON serializable",
+    };
+    expect((await deliverWebhook(await fal.webhook(id, { body }))).status).toBe(200);
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "COMPLETED");
+  });
+
   it("finds a failure by polling: COMPLETED whose result is an error", async () => {
     const avatarId = await readyToTrain();
     const id = await startTraining(avatarId);
