@@ -104,8 +104,7 @@ export function parseSettings(env: RawEnv): Settings {
       return undefined;
     }
   };
-  const int = (name: keyof AvatarSettings, min: number, max: number): number => {
-    const fallback = AVATAR_SETTING_DEFAULTS[name] as number;
+  const wholeNumber = (name: string, fallback: number, min: number, max: number): number => {
     const raw = str(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -115,6 +114,8 @@ export function parseSettings(env: RawEnv): Settings {
     }
     return value;
   };
+  const int = (name: keyof AvatarSettings, min: number, max: number): number =>
+    wholeNumber(name, AVATAR_SETTING_DEFAULTS[name] as number, min, max);
 
   const token = required("TELEGRAM_BOT_TOKEN");
   if (token && !/^\d+:[\w-]+$/.test(token)) problems.push("TELEGRAM_BOT_TOKEN does not look like a BotFather token");
@@ -176,28 +177,10 @@ export function parseSettings(env: RawEnv): Settings {
     if (typeof value?.[method] !== "function") problems.push(`binding ${binding} is missing`);
   }
 
-  const batchRaw = str("PHOTO_BATCH_WINDOW_MS");
-  const photoBatchWindowMs = batchRaw === undefined ? 1500 : Number(batchRaw);
-  if (!Number.isInteger(photoBatchWindowMs) || photoBatchWindowMs < 0 || photoBatchWindowMs > 600_000) {
-    problems.push(`PHOTO_BATCH_WINDOW_MS must be a whole number from 0 to 600000, got "${batchRaw}"`);
-  }
+  const photoBatchWindowMs = wholeNumber("PHOTO_BATCH_WINDOW_MS", 1500, 0, 600_000);
 
-  const timeoutRaw = str("TRAINING_TIMEOUT");
-  const trainingTimeoutSeconds = timeoutRaw === undefined ? 3 * 3600 : Number(timeoutRaw);
-  if (!Number.isInteger(trainingTimeoutSeconds) || trainingTimeoutSeconds < 60) {
-    problems.push(`TRAINING_TIMEOUT must be a whole number of seconds, at least 60, got "${timeoutRaw}"`);
-  }
+  const trainingTimeoutSeconds = wholeNumber("TRAINING_TIMEOUT", 3 * 3600, 60, 7 * 24 * 3600);
 
-  const wholeNumber = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = str(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
   const maxConcurrentGenerations = wholeNumber("MAX_CONCURRENT_GENERATIONS", 2, 1, 20);
   const generationTimeoutSeconds = wholeNumber("GENERATION_TIMEOUT", 600, 30, 3600);
 
