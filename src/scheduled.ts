@@ -1,6 +1,8 @@
 import { loadSettings } from "./config/settings";
 import type { Repository } from "./db/repository";
+import type { AvatarRow } from "./db/schema";
 import { errorFields, log } from "./log";
+import { DataLifecycle } from "./services/data-lifecycle";
 import type { ObjectStorage } from "./storage/object-storage";
 import { createRepository, createStorage } from "./wiring";
 
@@ -14,12 +16,16 @@ const PROCESSED_UPDATE_RETENTION_MS = 3 * 24 * 3600 * 1000;
 export const TRAININGS_PER_RUN = 250;
 /** Training archives deleted per run; each costs one delete and one update. */
 export const ARCHIVES_PER_RUN = 100;
+/** Abandoned avatars and expired generations removed per run; a backlog drains over later runs. */
+export const EXPIRED_PER_RUN = 50;
 
 export interface CronDeps {
   repo: Repository;
   storage: ObjectStorage;
   /** Wakes an avatar's workspace so it polls fal for its training. */
   followTraining: (avatarId: string) => Promise<void>;
+  /** Stops an avatar's workspace before the avatar is deleted. */
+  stopAvatar: (avatar: AvatarRow) => Promise<void>;
 }
 
 /** The Cron Trigger's work; each job is bounded and safe to run again. */
@@ -30,11 +36,13 @@ export async function runScheduled(
 ): Promise<Record<string, number>> {
   try {
     const settings = loadSettings(env);
-    const { repo, storage, followTraining } = deps ?? {
+    const { repo, storage, followTraining, stopAvatar } = deps ?? {
       repo: createRepository(env),
       storage: createStorage(env),
       followTraining: (avatarId: string) => env.AVATAR_WORKSPACE.getByName(avatarId).followTraining(),
+      stopAvatar: (avatar: AvatarRow) => env.AVATAR_WORKSPACE.getByName(avatar.id).shutdown(),
     };
+    const lifecycle = new DataLifecycle(repo, storage, stopAvatar);
     const now = controller.scheduledTime;
     const prunedUpdates = await repo.pruneProcessedUpdates(new Date(now - PROCESSED_UPDATE_RETENTION_MS));
 
@@ -58,7 +66,21 @@ export async function runScheduled(
       archivesDeleted += 1;
     }
 
+    const abandonedAvatarsDeleted = await lifecycle.removeAbandonedAvatars(
+      new Date(now - settings.abandonedAvatarTtlSeconds * 1000),
+      EXPIRED_PER_RUN,
+    );
+    const generationsExpired =
+      settings.generationRetentionSeconds === undefined
+        ? 0
+        : await lifecycle.removeExpiredGenerations(
+            new Date(now - settings.generationRetentionSeconds * 1000),
+            EXPIRED_PER_RUN,
+          );
+
     const summary = {
+      abandonedAvatarsDeleted,
+      generationsExpired,
       prunedUpdates,
       trainingsNudged: nudges.filter((n) => n.status === "fulfilled").length,
       nudgesFailed: nudges.filter((n) => n.status === "rejected").length,

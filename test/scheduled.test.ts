@@ -83,6 +83,7 @@ describe("the cron trigger", () => {
         {
           repo,
           storage,
+          stopAvatar: async () => undefined,
           followTraining: async (avatarId) => {
             calls += 1;
             nudged.push(avatarId);
@@ -122,6 +123,7 @@ describe("the cron trigger", () => {
         repo,
         storage,
         followTraining: async () => undefined,
+        stopAvatar: async () => undefined,
       },
     );
     expect(summary.archivesDeleted).toBeGreaterThanOrEqual(1);
@@ -132,5 +134,42 @@ describe("the cron trigger", () => {
       .first<{ avatar_data: string }>();
     expect(JSON.parse(row?.avatar_data ?? "{}")).toEqual({});
     void freshId;
+  });
+
+  it("deletes DRAFT and CANCELLED avatars untouched for ABANDONED_AVATAR_TTL, with their files, 50 a run", async () => {
+    const userId = await seedUser();
+    const stale = Date.now() - 8 * 86400_000;
+    const abandoned = [
+      ...(await seedAvatars(userId, 40, { status: "DRAFT" })),
+      ...(await seedAvatars(userId, 30, { status: "CANCELLED" })),
+    ];
+    const kept = await seedAvatars(userId, 3, { status: "PHOTOS_UPLOADING" });
+    await env.DB.prepare("UPDATE avatars SET updated_at = ? WHERE user_id = ?").bind(stale, userId).run();
+    const [recent] = await seedAvatars(userId, 1, { status: "DRAFT" });
+    await env.DB.prepare("UPDATE avatars SET updated_at = ? WHERE id = ?").bind(Date.now(), recent).run();
+    await env.BUCKET.put(`avatars/user_${userId}/avatar_${abandoned[0]}/photos/original/photo_001.jpg`, "x");
+    await env.BUCKET.put(`avatars/user_${userId}/avatar_${kept[0]}/photos/original/photo_001.jpg`, "x");
+    const stopped: string[] = [];
+    const run = () =>
+      runScheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), env, {
+        repo,
+        storage,
+        followTraining: async () => undefined,
+        stopAvatar: async (avatar) => {
+          stopped.push(avatar.id);
+        },
+      });
+    expect((await run()).abandonedAvatarsDeleted).toBe(50);
+    expect((await run()).abandonedAvatarsDeleted).toBe(20);
+    expect((await run()).abandonedAvatarsDeleted).toBe(0);
+    const left = await env.DB.prepare("SELECT id FROM avatars WHERE user_id = ?").bind(userId).all<{ id: string }>();
+    expect(new Set(left.results.map((r) => r.id))).toEqual(new Set([...kept, recent]));
+    expect(new Set(stopped)).toEqual(new Set(abandoned));
+    expect(
+      await env.BUCKET.head(`avatars/user_${userId}/avatar_${abandoned[0]}/photos/original/photo_001.jpg`),
+    ).toBeNull();
+    expect(
+      await env.BUCKET.head(`avatars/user_${userId}/avatar_${kept[0]}/photos/original/photo_001.jpg`),
+    ).not.toBeNull();
   });
 });

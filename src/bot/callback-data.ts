@@ -11,6 +11,7 @@ import {
 /** Every inline button's payload, typed. Encoded as short `prefix:arg:arg` strings well under Telegram's 64 bytes. */
 export type Action =
   | { kind: "menu" }
+  | { kind: "deleteMyData" }
   | { kind: "create" }
   | { kind: "help" }
   | { kind: "language" }
@@ -50,6 +51,7 @@ type Args<K extends Kind> = Omit<Extract<Action, { kind: K }>, "kind">;
 
 const PREFIX: Record<Kind, string> = {
   menu: "m",
+  deleteMyData: "dmd",
   create: "new",
   help: "h",
   language: "lang",
@@ -116,6 +118,7 @@ export function decodeAction(data: string): Action | null {
   const avatarId = first !== undefined && UUID.test(first) ? first : undefined;
   switch (kind) {
     case "menu":
+    case "deleteMyData":
     case "create":
     case "help":
     case "language":

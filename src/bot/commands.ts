@@ -4,10 +4,14 @@ export const BOT_COMMANDS = {
     { command: "start", description: "Main menu" },
     { command: "help", description: "How it works" },
     { command: "cancel", description: "Stop what you are doing" },
+    { command: "privacy", description: "What we store and how to delete it" },
+    { command: "deletemydata", description: "Delete everything about you" },
   ],
   ru: [
     { command: "start", description: "Главное меню" },
     { command: "help", description: "Как это работает" },
     { command: "cancel", description: "Прервать текущее действие" },
+    { command: "privacy", description: "Что мы храним и как это удалить" },
+    { command: "deletemydata", description: "Удалить все ваши данные" },
   ],
 } as const;

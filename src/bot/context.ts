@@ -14,6 +14,8 @@ export interface BotDeps {
   repo: Repository;
   avatars: AvatarService;
   session: SessionStore;
+  /** Deletes everything of a user (/deletemydata). */
+  deleteUserData: (userId: string) => Promise<void>;
   /** The avatar's Durable Object, which owns its photos. */
   workspace: (avatarId: string) => DurableObjectStub<AvatarWorkspace>;
 }

@@ -10,6 +10,7 @@ import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
 import { photoUploadFeature } from "./features/photo-upload";
+import { privacyFeature } from "./features/privacy";
 import { trainingFeature } from "./features/training";
 import { languageFromCode, messagesFor } from "./locales";
 import { answer } from "./render";
@@ -46,6 +47,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
   bot.errorBoundary(
     handleBotError,
     menuFeature,
+    privacyFeature,
     createAvatarFeature,
     myAvatarsFeature,
     photoUploadFeature,

@@ -13,6 +13,10 @@ export interface Settings {
   photoBatchWindowMs: number;
   /** A training running longer than this is given up on and marked ERROR. */
   trainingTimeoutSeconds: number;
+  /** DRAFT and CANCELLED avatars untouched this long (seconds) are deleted with their files. */
+  abandonedAvatarTtlSeconds: number;
+  /** Generated pictures older than this (seconds) are deleted; undefined keeps them. */
+  generationRetentionSeconds: number | undefined;
   /** Generations one user may have running at once. */
   maxConcurrentGenerations: number;
   /** A generation not finished after this many seconds is marked failed. */
@@ -181,6 +185,11 @@ export function parseSettings(env: RawEnv): Settings {
 
   const trainingTimeoutSeconds = wholeNumber("TRAINING_TIMEOUT", 3 * 3600, 60, 7 * 24 * 3600);
 
+  const abandonedAvatarTtlSeconds = wholeNumber("ABANDONED_AVATAR_TTL", 7 * 24 * 3600, 3600, 365 * 24 * 3600);
+  const generationRetentionSeconds =
+    str("GENERATION_RETENTION") === undefined
+      ? undefined
+      : wholeNumber("GENERATION_RETENTION", 0, 3600, 10 * 365 * 24 * 3600);
   const maxConcurrentGenerations = wholeNumber("MAX_CONCURRENT_GENERATIONS", 2, 1, 20);
   const generationTimeoutSeconds = wholeNumber("GENERATION_TIMEOUT", 600, 30, 3600);
 
@@ -194,6 +203,8 @@ export function parseSettings(env: RawEnv): Settings {
     adminUserIds,
     photoBatchWindowMs,
     trainingTimeoutSeconds,
+    abandonedAvatarTtlSeconds,
+    generationRetentionSeconds,
     maxConcurrentGenerations,
     generationTimeoutSeconds,
     avatar,

@@ -93,6 +93,16 @@ export interface Page<T> {
 export interface Repository {
   upsertUser(profile: TelegramProfile, now: Date): Promise<UserRow>;
   setUserLanguage(userId: string, language: Language): Promise<void>;
+  /** What a user has: for the deletion confirmation. */
+  countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }>;
+  /** Every avatar of the user (ids and what is needed to stop their work). */
+  listUserAvatars(userId: string): Promise<AvatarRow[]>;
+  /** Deletes the user; avatars, photos and generations go with it (foreign keys cascade). */
+  deleteUser(userId: string): Promise<void>;
+  /** DRAFT and CANCELLED avatars untouched since `before`. */
+  listAbandonedAvatars(before: Date, limit: number): Promise<AvatarRow[]>;
+  /** Succeeded generations older than `before`. */
+  listExpiredGenerations(before: Date, limit: number): Promise<GenerationRow[]>;
 
   insertAvatar(avatar: NewAvatar, now: Date): Promise<AvatarRow>;
   findAvatar(avatarId: string): Promise<AvatarRow | null>;

@@ -572,6 +572,21 @@ export class AvatarWorkspace extends DurableObject<Env> {
     return (await repo.listPendingPhotos(avatarId, 1)).length > 0;
   }
 
+  /**
+   * Before the avatar is deleted: stops a training at fal (best effort) and drops everything
+   * queued here, after the piece of work in progress.
+   */
+  async shutdown(): Promise<void> {
+    const settings = loadSettings(this.env);
+    const avatar = await createRepository(this.env).findAvatar(this.#avatarId());
+    if (avatar?.status === "TRAINING" && avatar.falEndpoint && avatar.falRequestId) {
+      await new FalTrainer(settings).cancel(avatar.falEndpoint, avatar.falRequestId).catch((error) => {
+        log("warn", "training_cancel_failed", { avatarId: avatar.id, ...errorFields(error) });
+      });
+    }
+    await this.discard();
+  }
+
   /** Drops queued photos before the avatar is deleted; waits for the one in progress. */
   async discard(): Promise<void> {
     await this.#exclusive(async () => {

@@ -5,6 +5,7 @@ import { IDLE, type SessionState, type SessionStore } from "../bot/session";
 import { loadSettings } from "../config/settings";
 import { log } from "../log";
 import { AvatarService } from "../services/avatar-service";
+import { DataLifecycle } from "../services/data-lifecycle";
 import { getBotInfo } from "../telegram/bot-info";
 import { createRepository, createStorage } from "../wiring";
 
@@ -53,8 +54,16 @@ export class ChatSession extends DurableObject<Env> {
     const avatars = new AvatarService(repo, createStorage(this.env), settings.avatar, undefined, (avatarId) =>
       workspace(avatarId).discard(),
     );
+    const lifecycle = new DataLifecycle(repo, createStorage(this.env), (avatar) => workspace(avatar.id).shutdown());
     const bot = createBot(
-      { settings, repo, avatars, session: this.#session, workspace },
+      {
+        settings,
+        repo,
+        avatars,
+        session: this.#session,
+        workspace,
+        deleteUserData: (userId) => lifecycle.deleteUserData(userId),
+      },
       await getBotInfo(settings, repo),
     );
     await bot.handleUpdate(update);

@@ -188,6 +188,35 @@ export const en = {
     galleryItem: (n: number, prompt: string, date: string) => `${n}. ${prompt} (${date})`,
     deleted: "Deleted.",
   },
+  privacy: {
+    text: `<b>Your data</b>
+
+<b>What is stored</b>
+• Your Telegram id, name, username and language.
+• Your avatars: name, type, settings and status.
+• Your photos: the originals as you sent them, a small thumbnail and a training crop of each.
+• Training archives (the crops zipped for fal.ai) and the link to your trained model.
+• Pictures generated for you, with their prompts.
+
+<b>Where</b>
+In this bot's database and file storage (Cloudflare D1 and R2, or the operator's own PostgreSQL and S3). Photos are sent to fal.ai to check faces, to train your model and to generate pictures.
+
+<b>For how long</b>
+• Until you delete them.
+• Unfinished or cancelled avatars: 7 days after you last touched them.
+• Training archives: 7 days.
+
+<b>How to delete</b>
+Delete one avatar from “My avatars”, or everything with /deletemydata.`,
+  },
+  deleteData: {
+    confirm: (avatars: number, photos: number, pictures: number) =>
+      `This deletes <b>everything</b> the bot keeps about you: ${avatars} avatar(s), ${photos} photo(s), ${pictures} generated picture set(s), training archives, the links to your trained models and to your fal.ai jobs, and your profile. It cannot be undone.`,
+    yes: "Yes, delete everything",
+    no: "No, keep my data",
+    done: "All your data has been deleted. Send /start whenever you want to begin again.",
+    kept: "Nothing was deleted.",
+  },
   errors: {
     notFound: "This avatar no longer exists. Open “My avatars” for the current list.",
     stale: "This button is out of date. Use the latest message, or /start.",

@@ -50,6 +50,42 @@ export class D1Repository implements Repository {
     await this.db.update(users).set({ languageCode: language }).where(eq(users.id, userId));
   }
 
+  async countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }> {
+    const row = await this.d1
+      .prepare(
+        `SELECT (SELECT COUNT(*) FROM avatars WHERE user_id = ?1) AS avatars,
+                (SELECT COUNT(*) FROM avatar_photos WHERE user_id = ?1) AS photos,
+                (SELECT COUNT(*) FROM generations WHERE user_id = ?1 AND status = 'SUCCEEDED') AS generations`,
+      )
+      .bind(userId)
+      .first<{ avatars: number; photos: number; generations: number }>();
+    return row ?? { avatars: 0, photos: 0, generations: 0 };
+  }
+
+  async listUserAvatars(userId: string): Promise<schema.AvatarRow[]> {
+    return this.db.select().from(avatars).where(eq(avatars.userId, userId));
+  }
+
+  async deleteUser(userId: string): Promise<void> {
+    await this.db.delete(users).where(eq(users.id, userId));
+  }
+
+  async listAbandonedAvatars(before: Date, limit: number): Promise<schema.AvatarRow[]> {
+    return this.db
+      .select()
+      .from(avatars)
+      .where(and(sql`${avatars.status} IN ('DRAFT', 'CANCELLED')`, lt(avatars.updatedAt, before)))
+      .limit(limit);
+  }
+
+  async listExpiredGenerations(before: Date, limit: number): Promise<schema.GenerationRow[]> {
+    return this.db
+      .select()
+      .from(generations)
+      .where(and(eq(generations.status, "SUCCEEDED"), lt(generations.createdAt, before)))
+      .limit(limit);
+  }
+
   async insertAvatar(avatar: NewAvatar, now: Date): Promise<schema.AvatarRow> {
     const [row] = await this.db
       .insert(avatars)
