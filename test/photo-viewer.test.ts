@@ -77,6 +77,20 @@ describe("the photo viewer", () => {
     expect(after.map((o) => o.key.split("/").at(-1))).toEqual(["photo_001.jpg", "photo_003.jpg", "photo_004.jpg"]);
   });
 
+  it("goes back from a photo to the avatar's card, and says so when the last photo is deleted", async () => {
+    await withThreePhotos();
+    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "⬅️ Back");
+    expect(telegram.lastBotMessage(user.id).text).toContain("Me\n📤 Collecting photos");
+    await tap(telegram, user, "🖼 View photos");
+    for (let i = 0; i < 3; i++) {
+      await tap(telegram, user, "🗑 Delete photo");
+      await tap(telegram, user, "Yes, delete");
+    }
+    expect(telegram.lastBotMessage(user.id).text).toContain("This avatar has no photos yet");
+    expect(telegram.calls.filter((c) => !c.ok)).toEqual([]);
+  });
+
   it("keeps the photo when the user says no", async () => {
     const avatarId = await withThreePhotos();
     await tap(telegram, user, "🖼 View photos");

@@ -5,7 +5,8 @@ import type { BotContext } from "./context";
 export async function show(ctx: BotContext, text: string, keyboard?: InlineKeyboard): Promise<number | undefined> {
   const options = { parse_mode: "HTML" as const, ...(keyboard ? { reply_markup: keyboard } : {}) };
   const message = ctx.callbackQuery?.message;
-  if (message) {
+  // A photo message (the photo viewer) cannot become a text screen: such a screen is sent anew.
+  if (message && "text" in message && message.text !== undefined) {
     try {
       await ctx.editMessageText(text, options);
       return message.message_id;
@@ -35,6 +36,8 @@ function isNotModified(error: unknown): boolean {
 function isUneditable(error: unknown): boolean {
   return (
     error instanceof GrammyError &&
-    (error.description.includes("message to edit not found") || error.description.includes("message can't be edited"))
+    (error.description.includes("message to edit not found") ||
+      error.description.includes("message can't be edited") ||
+      error.description.includes("there is no text in the message to edit"))
   );
 }

@@ -306,6 +306,8 @@ export class TelegramStandIn {
       }
       case "editMessageText": {
         const message = this.#existing(params);
+        if (message.text === undefined)
+          throw new BotApiViolation(400, "Bad Request: there is no text in the message to edit");
         const text = visibleText(params);
         if (message.text === text && same(message.reply_markup, params.reply_markup)) {
           throw new BotApiViolation(
