@@ -14,6 +14,8 @@ export default defineConfig({
           // fal is played by test/stand-ins/fal.ts at this origin.
           FAL_KEY: "stand-in-key-id:stand-in-key-secret",
           FAL_BASE_URL: "http://fal.stand-in",
+          ADMIN_USER_IDS: "990001",
+          METRICS_TOKEN: "test-metrics-token",
           // Batches are drained by the tests themselves (runDurableObjectAlarm), never by the clock.
           PHOTO_BATCH_WINDOW_MS: "600000",
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),

@@ -196,6 +196,10 @@ describe("what goes wrong", () => {
     expect(progressText()).toContain("huge.jpg: larger than 10 MB");
     expect(progressText()).toContain("giant.jpg: larger than 10 MB");
     expect(await photosOf(avatarId)).toEqual([]);
+    const counted = await env.DB.prepare(
+      "SELECT value FROM metrics_counters WHERE name = 'photos_refused' AND label = 'too_big'",
+    ).first<{ value: number }>();
+    expect(counted?.value).toBeGreaterThanOrEqual(2);
   });
 
   it("reports a storage failure in the middle of a batch, keeps the rest and leaves nothing behind", async () => {

@@ -4,6 +4,7 @@ import { DomainError } from "../domain/errors";
 import { errorFields, log } from "../log";
 import { decodeAction } from "./callback-data";
 import type { BotContext, BotDeps } from "./context";
+import { adminFeature } from "./features/admin";
 import { createAvatarFeature } from "./features/create-avatar";
 import { fallbackFeature } from "./features/fallback";
 import { generationFeature } from "./features/generation";
@@ -48,6 +49,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     handleBotError,
     menuFeature,
     privacyFeature,
+    adminFeature,
     createAvatarFeature,
     myAvatarsFeature,
     photoUploadFeature,

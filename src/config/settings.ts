@@ -7,6 +7,8 @@ export interface Settings {
   telegramApiRoot: string;
   publicUrl: string;
   falKey: string | undefined;
+  /** Bearer token for GET /metrics; without it the route is not there. */
+  metricsToken: string | undefined;
   falBaseUrl: string | undefined;
   adminUserIds: ReadonlySet<number>;
   /** Photos arriving within this many milliseconds of each other are processed as one batch. */
@@ -199,6 +201,7 @@ export function parseSettings(env: RawEnv): Settings {
     telegramApiRoot: origin("TELEGRAM_API_ROOT", "https://api.telegram.org") ?? "",
     publicUrl: origin("PUBLIC_URL") ?? "",
     falKey: str("FAL_KEY"),
+    metricsToken: str("METRICS_TOKEN"),
     falBaseUrl: origin("FAL_BASE_URL"),
     adminUserIds,
     photoBatchWindowMs,

@@ -84,6 +84,15 @@ export interface GenerationPatch {
   completedAt?: Date | null;
 }
 
+export interface MetricsSnapshot {
+  avatars: Array<{ type: string; status: string; count: number }>;
+  trainingSeconds: { count: number; median: number | null; p95: number | null };
+  trainingOutcomes: { completed: number; failed: number; cancelled: number };
+  generations: { total: number; perDay: Array<{ day: string; count: number }> };
+  storage: Array<{ kind: string; bytes: number; objects: number }>;
+  photosRefused: Array<{ reason: string; count: number }>;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -153,6 +162,10 @@ export interface Repository {
   /** Marks a generation SUCCEEDED and counts it on the avatar, atomically, once. */
   completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean>;
   deleteGeneration(id: string): Promise<GenerationRow | null>;
+
+  incrementCounter(name: string, label: string, by?: number): Promise<void>;
+  /** The figures behind /stats and /metrics, from cheap aggregate queries and the counters. */
+  metrics(now: Date): Promise<MetricsSnapshot>;
 
   /** True when this update_id has been handled before. */
   isUpdateProcessed(updateId: number): Promise<boolean>;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
   AVATAR_GENDERS,
   AVATAR_STATUSES,
@@ -144,6 +144,17 @@ export const processedUpdates = sqliteTable(
     processedAt: timestamp("processed_at").notNull(),
   },
   (t) => [index("processed_updates_at_idx").on(t.processedAt)],
+);
+
+/** Counters kept as things happen, for figures no row can give (refused photos leave no rows). */
+export const metricsCounters = sqliteTable(
+  "metrics_counters",
+  {
+    name: text("name").notNull(),
+    label: text("label").notNull(),
+    value: integer("value").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.label] })],
 );
 
 /** Small key/value facts the Worker caches across isolates, such as the bot's getMe answer. */

@@ -107,6 +107,8 @@ export class AvatarWorkspace extends DurableObject<Env> {
       const [key, job] = entry.value;
       await this.#exclusive(async () => {
         const outcome = await this.#photoService(settings).process(job);
+        if (outcome.kind === "refused")
+          await createRepository(this.env).incrementCounter("photos_refused", outcome.reason);
         const batch = await this.#batch();
         batch.lines.push({
           label: { index: batch.nextIndex, ...(job.fileName ? { fileName: job.fileName } : {}) },
@@ -560,6 +562,9 @@ export class AvatarWorkspace extends DurableObject<Env> {
     const outcomes = await this.#photoService(settings).recheckPending(avatarId, async (id) => {
       await this.#deletePhoto(id);
     });
+    for (const outcome of outcomes) {
+      if (outcome.kind === "refused") await repo.incrementCounter("photos_refused", outcome.reason);
+    }
     if (outcomes.length > 0) {
       const batch = await this.#batch();
       if (!batch.open) Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });

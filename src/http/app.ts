@@ -5,6 +5,7 @@ import { errorFields, log } from "../log";
 import type { AppEnv } from "./app-env";
 import { registerFalWebhook } from "./routes/fal-webhook";
 import { registerHealth } from "./routes/health";
+import { registerMetrics } from "./routes/metrics";
 import { registerTelegramWebhook } from "./routes/telegram-webhook";
 import { registerTrainingData } from "./routes/training-data";
 
@@ -21,6 +22,7 @@ export function createApp(): Hono<AppEnv> {
   registerTelegramWebhook(app);
   registerFalWebhook(app);
   registerTrainingData(app);
+  registerMetrics(app);
 
   app.notFound((c) => c.json({ error: "not_found" }, 404));
 

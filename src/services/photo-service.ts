@@ -155,6 +155,8 @@ export class PhotoService {
             seq: sequence,
             thumbnailKey: keys.thumbnail,
             processedKey: keys.processed,
+            thumbnailBytes: prepared.thumbnail.byteLength,
+            processedBytes: prepared.processed.byteLength,
             source: job.kind,
             telegramFileUniqueId: job.fileUniqueId,
             orientation: header.orientation,

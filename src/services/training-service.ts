@@ -94,7 +94,7 @@ export class TrainingService {
         trainingCompletedAt: null,
         lastStatusCheckAt: now,
         trainingConfig: { endpoint: plan.endpoint, input, loraRank: avatar.loraRank, photos: zip.names.length },
-        avatarData: { ...avatar.avatarData, trainingData: { key, createdAt: now.getTime() } },
+        avatarData: { ...avatar.avatarData, trainingData: { key, createdAt: now.getTime(), bytes: zip.bytes.length } },
       });
       log("info", "training_started", {
         avatarId: avatar.id,

@@ -6,6 +6,7 @@ import type {
   GenerationPatch,
   InsertPhotoResult,
   Language,
+  MetricsSnapshot,
   NewAvatar,
   NewGeneration,
   NewPhoto,
@@ -393,6 +394,108 @@ export class D1Repository implements Repository {
         .bind(row.avatarId),
     ]);
     return row;
+  }
+
+  async incrementCounter(name: string, label: string, by = 1): Promise<void> {
+    await this.d1
+      .prepare(
+        "INSERT INTO metrics_counters (name, label, value) VALUES (?, ?, ?) ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value",
+      )
+      .bind(name, label, by)
+      .run();
+  }
+
+  async metrics(now: Date): Promise<MetricsSnapshot> {
+    const since = now.getTime() - 14 * 86400_000;
+    const duration = "(training_completed_at - training_started_at) / 1000.0";
+    const [
+      avatarRows,
+      trainingCount,
+      outcomes,
+      generationTotal,
+      perDay,
+      photoStorage,
+      zipStorage,
+      generatedStorage,
+      refused,
+    ] = await this.d1.batch([
+      this.d1.prepare(
+        "SELECT COALESCE(avatar_type, 'UNSET') AS type, status, COUNT(*) AS count FROM avatars GROUP BY 1, 2 ORDER BY 1, 2",
+      ),
+      this.d1.prepare(
+        `SELECT COUNT(*) AS n FROM avatars WHERE status = 'COMPLETED' AND training_started_at IS NOT NULL AND training_completed_at IS NOT NULL`,
+      ),
+      this.d1.prepare(
+        `SELECT SUM(status = 'COMPLETED') AS completed, SUM(status = 'ERROR') AS failed, SUM(status = 'CANCELLED') AS cancelled
+           FROM avatars WHERE training_started_at IS NOT NULL`,
+      ),
+      this.d1.prepare("SELECT COUNT(*) AS n FROM generations WHERE status = 'SUCCEEDED'"),
+      this.d1
+        .prepare(
+          `SELECT date(created_at / 1000, 'unixepoch') AS day, COUNT(*) AS count FROM generations
+             WHERE status = 'SUCCEEDED' AND created_at >= ? GROUP BY 1 ORDER BY 1`,
+        )
+        .bind(since),
+      this.d1.prepare(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(file_size), 0) AS originals,
+                  COALESCE(SUM(json_extract(photo_metadata, '$.thumbnailBytes')), 0) AS thumbnails,
+                  COALESCE(SUM(json_extract(photo_metadata, '$.processedBytes')), 0) AS processed
+           FROM avatar_photos`,
+      ),
+      this.d1.prepare(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(json_extract(avatar_data, '$.trainingData.bytes')), 0) AS bytes
+           FROM avatars WHERE json_extract(avatar_data, '$.trainingData.key') IS NOT NULL`,
+      ),
+      this.d1.prepare(
+        `SELECT COALESCE(SUM(json_array_length(result_keys)), 0) AS n, COALESCE(SUM(json_extract(options, '$.bytes')), 0) AS bytes
+           FROM generations WHERE status = 'SUCCEEDED'`,
+      ),
+      this.d1.prepare(
+        "SELECT label AS reason, value AS count FROM metrics_counters WHERE name = 'photos_refused' ORDER BY label",
+      ),
+    ]);
+    const completedTrainings = Number((trainingCount?.results[0] as { n?: number } | undefined)?.n ?? 0);
+    const percentile = async (p: number): Promise<number | null> => {
+      if (completedTrainings === 0) return null;
+      const offset = Math.min(completedTrainings - 1, Math.floor(p * (completedTrainings - 1) + 0.5));
+      const row = await this.d1
+        .prepare(
+          `SELECT ${duration} AS d FROM avatars WHERE status = 'COMPLETED' AND training_started_at IS NOT NULL
+           AND training_completed_at IS NOT NULL ORDER BY d LIMIT 1 OFFSET ?`,
+        )
+        .bind(offset)
+        .first<{ d: number }>();
+      return row?.d ?? null;
+    };
+    const photo = photoStorage?.results[0] as { n: number; originals: number; thumbnails: number; processed: number };
+    const zip = zipStorage?.results[0] as { n: number; bytes: number };
+    const generated = generatedStorage?.results[0] as { n: number; bytes: number };
+    const outcome = outcomes?.results[0] as {
+      completed: number | null;
+      failed: number | null;
+      cancelled: number | null;
+    };
+    return {
+      avatars: (avatarRows?.results ?? []) as MetricsSnapshot["avatars"],
+      trainingSeconds: { count: completedTrainings, median: await percentile(0.5), p95: await percentile(0.95) },
+      trainingOutcomes: {
+        completed: outcome.completed ?? 0,
+        failed: outcome.failed ?? 0,
+        cancelled: outcome.cancelled ?? 0,
+      },
+      generations: {
+        total: Number((generationTotal?.results[0] as { n?: number } | undefined)?.n ?? 0),
+        perDay: (perDay?.results ?? []) as MetricsSnapshot["generations"]["perDay"],
+      },
+      storage: [
+        { kind: "originals", bytes: photo.originals, objects: photo.n },
+        { kind: "thumbnails", bytes: photo.thumbnails, objects: photo.n },
+        { kind: "processed", bytes: photo.processed, objects: photo.n },
+        { kind: "training_zips", bytes: zip.bytes, objects: zip.n },
+        { kind: "generated", bytes: generated.bytes, objects: generated.n },
+      ],
+      photosRefused: (refused?.results ?? []) as MetricsSnapshot["photosRefused"],
+    };
   }
 
   async isUpdateProcessed(updateId: number): Promise<boolean> {

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { getBotInfo } from "../../telegram/bot-info";
 import { createRepository } from "../../wiring";
 import type { AppEnv } from "../app-env";
+import { constantTimeEqual } from "../constant-time";
 
 const SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
 
@@ -14,7 +15,7 @@ const SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
 export function registerTelegramWebhook(app: Hono<AppEnv>): void {
   app.post("/telegram/webhook", async (c) => {
     const settings = c.get("settings");
-    if (!(await secretMatches(c.req.header(SECRET_HEADER), settings.telegramWebhookSecret))) {
+    if (!(await constantTimeEqual(c.req.header(SECRET_HEADER), settings.telegramWebhookSecret))) {
       return c.json({ error: "unauthorized" }, 401);
     }
     try {
@@ -35,15 +36,4 @@ export function registerTelegramWebhook(app: Hono<AppEnv>): void {
     const handle = webhookCallback(bot, "hono", { secretToken: settings.telegramWebhookSecret });
     return handle(c);
   });
-}
-
-/** Constant-time comparison, so the secret cannot be guessed byte by byte from response timing. */
-async function secretMatches(given: string | undefined, expected: string): Promise<boolean> {
-  if (given === undefined) return false;
-  const encoder = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
 }

@@ -1,0 +1,96 @@
+import type { MetricsSnapshot } from "../db/repository";
+
+/**
+ * The spec's metrics in Prometheus text format. Avatars, trainings, generations and storage are
+ * exact, from aggregate queries over the rows (every stored object has its row and its size);
+ * refused photos leave no rows, so they are counted as they happen.
+ */
+export function renderPrometheus(m: MetricsSnapshot): string {
+  const lines: string[] = [];
+  const metric = (
+    name: string,
+    type: "gauge" | "counter",
+    help: string,
+    samples: Array<[Record<string, string>, number]>,
+  ) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      const rendered = Object.entries(labels)
+        .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+        .join(",");
+      lines.push(`${name}${rendered ? `{${rendered}}` : ""} ${Number.isFinite(value) ? value : 0}`);
+    }
+  };
+  metric(
+    "avatar_studio_avatars",
+    "gauge",
+    "Avatars by type and status.",
+    m.avatars.map((a) => [{ type: a.type, status: a.status }, a.count]),
+  );
+  metric("avatar_studio_training_seconds", "gauge", "Duration of completed trainings.", [
+    [{ quantile: "0.5" }, m.trainingSeconds.median ?? Number.NaN],
+    [{ quantile: "0.95" }, m.trainingSeconds.p95 ?? Number.NaN],
+  ]);
+  metric("avatar_studio_trainings", "gauge", "Trainings by outcome.", [
+    [{ outcome: "completed" }, m.trainingOutcomes.completed],
+    [{ outcome: "failed" }, m.trainingOutcomes.failed],
+    [{ outcome: "cancelled" }, m.trainingOutcomes.cancelled],
+  ]);
+  metric("avatar_studio_training_success_ratio", "gauge", "Completed trainings over completed plus failed.", [
+    [{}, successRatio(m) ?? Number.NaN],
+  ]);
+  metric("avatar_studio_generations_total", "counter", "Succeeded generations.", [[{}, m.generations.total]]);
+  metric(
+    "avatar_studio_generations_day",
+    "gauge",
+    "Succeeded generations per day, last 14 days.",
+    m.generations.perDay.map((d) => [{ day: d.day }, d.count]),
+  );
+  metric(
+    "avatar_studio_storage_bytes",
+    "gauge",
+    "Stored bytes by kind.",
+    m.storage.map((s) => [{ kind: s.kind }, s.bytes]),
+  );
+  metric(
+    "avatar_studio_storage_objects",
+    "gauge",
+    "Stored objects by kind.",
+    m.storage.map((s) => [{ kind: s.kind }, s.objects]),
+  );
+  metric(
+    "avatar_studio_photos_refused_total",
+    "counter",
+    "Refused photos by reason.",
+    m.photosRefused.map((r) => [{ reason: r.reason }, r.count]),
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export function successRatio(m: MetricsSnapshot): number | null {
+  const decided = m.trainingOutcomes.completed + m.trainingOutcomes.failed;
+  return decided === 0 ? null : m.trainingOutcomes.completed / decided;
+}
+
+/** The same figures for /stats in the bot, plain text. */
+export function renderStats(m: MetricsSnapshot): string {
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+  const seconds = (s: number | null) => (s === null ? "—" : `${Math.round(s)} s`);
+  const ratio = successRatio(m);
+  const today = m.generations.perDay.at(-1);
+  return [
+    "📊 <b>Avatar Studio</b>",
+    "",
+    `<b>Avatars</b>: ${m.avatars.reduce((n, a) => n + a.count, 0)}`,
+    ...m.avatars.map((a) => `• ${a.type} / ${a.status}: ${a.count}`),
+    "",
+    `<b>Training</b>: median ${seconds(m.trainingSeconds.median)}, p95 ${seconds(m.trainingSeconds.p95)}; success ${ratio === null ? "—" : `${Math.round(ratio * 100)}%`} (${m.trainingOutcomes.completed} ok, ${m.trainingOutcomes.failed} failed, ${m.trainingOutcomes.cancelled} cancelled)`,
+    `<b>Generations</b>: ${m.generations.total} in all${today ? `, ${today.count} on ${today.day}` : ""}`,
+    "",
+    "<b>Storage</b>",
+    ...m.storage.map((s) => `• ${s.kind}: ${mb(s.bytes)} in ${s.objects} object(s)`),
+    "",
+    "<b>Refused photos</b>",
+    ...(m.photosRefused.length ? m.photosRefused.map((r) => `• ${r.reason}: ${r.count}`) : ["• none"]),
+  ].join("\n");
+}
