@@ -67,6 +67,8 @@ export class TelegramStandIn {
   readonly messages = new Map<string, StoredMessage>();
   webhook: Record<string, unknown> = { url: "", has_custom_certificate: false, pending_update_count: 0 };
   readonly files = new Map<string, StoredFile>();
+  /** Updates waiting for getUpdates (long polling), in order. */
+  readonly pending: Array<Record<string, unknown>> = [];
   #nextFile = 1;
   readonly #openQueries = new Set<string>();
   readonly #failures: InjectedFailure[] = [];
@@ -344,6 +346,17 @@ export class TelegramStandIn {
           );
         }
         return true;
+      }
+      case "getUpdates": {
+        if (typeof this.webhook.url === "string" && this.webhook.url !== "") {
+          throw new BotApiViolation(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+          );
+        }
+        const offset = Number(params.offset ?? 0);
+        while (this.pending.length > 0 && Number(this.pending[0]?.update_id) < offset) this.pending.shift();
+        return this.pending.slice(0, Number(params.limit ?? 100));
       }
       case "getFile": {
         const file = this.files.get(String(params.file_id));
