@@ -81,3 +81,5 @@ for (const [name, extension, format] of FORMATS) {
 }
 console.log("");
 console.log(over === 0 ? "Every accepted input stayed under 128 MB." : `${over} accepted input(s) went over 128 MB.`);
+console.log("");
+execFileSync(process.execPath, ["bench/startup.ts"], { stdio: "inherit" });
