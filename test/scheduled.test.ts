@@ -172,4 +172,69 @@ describe("the cron trigger", () => {
       await env.BUCKET.head(`avatars/user_${userId}/avatar_${kept[0]}/photos/original/photo_001.jpg`),
     ).not.toBeNull();
   });
+
+  it("drains a backlog of old training archives over several runs, 100 a run", async () => {
+    const userId = await seedUser();
+    const old = Date.now() - 30 * 86400_000;
+    const ids = await seedAvatars(userId, 130, {
+      status: "COMPLETED",
+      avatarData: { trainingData: { key: "x/backlog.zip", createdAt: old } },
+    });
+    const deps = { repo, storage, followTraining: async () => undefined, stopAvatar: async () => undefined };
+    const run = async () =>
+      (await runScheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), env, deps))
+        .archivesDeleted;
+    expect(await run()).toBe(100);
+    expect(await run()).toBeGreaterThanOrEqual(30);
+    expect(await run()).toBe(0);
+    const left = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM avatars WHERE user_id = ? AND json_extract(avatar_data, '$.trainingData.key') IS NOT NULL`,
+    )
+      .bind(userId)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    expect(ids).toHaveLength(130);
+  });
+
+  it("deletes generated pictures past GENERATION_RETENTION when it is set, 50 a run", async () => {
+    const userId = await seedUser();
+    const [avatarId] = await seedAvatars(userId, 1, { status: "COMPLETED" });
+    const old = Date.now() - 40 * 86400_000;
+    const statements = [];
+    for (let i = 0; i < 60; i++) {
+      const key = `avatars/user_${userId}/avatar_${avatarId}/generated/gen_${i}.jpg`;
+      await env.BUCKET.put(key, "jpeg");
+      statements.push(
+        env.DB.prepare(
+          "INSERT INTO generations (id, avatar_id, user_id, prompt, status, result_keys, created_at) VALUES (?, ?, ?, 'p', 'SUCCEEDED', ?, ?)",
+        ).bind(crypto.randomUUID(), avatarId, userId, JSON.stringify([key]), old),
+      );
+    }
+    statements.push(
+      env.DB.prepare(
+        "INSERT INTO generations (id, avatar_id, user_id, prompt, status, result_keys, created_at) VALUES (?, ?, ?, 'fresh', 'SUCCEEDED', '[]', ?)",
+      ).bind(crypto.randomUUID(), avatarId, userId, Date.now()),
+    );
+    await env.DB.batch(statements);
+    const retention = { ...env, GENERATION_RETENTION: String(30 * 86400) };
+    const deps = { repo, storage, followTraining: async () => undefined, stopAvatar: async () => undefined };
+    const run = async () =>
+      (
+        await runScheduled(
+          createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }),
+          retention as Env,
+          deps,
+        )
+      ).generationsExpired;
+    expect(await run()).toBe(50);
+    expect(await run()).toBe(10);
+    expect(await run()).toBe(0);
+    const left = await env.DB.prepare("SELECT prompt FROM generations WHERE avatar_id = ?")
+      .bind(avatarId)
+      .all<{ prompt: string }>();
+    expect(left.results.map((r) => r.prompt)).toEqual(["fresh"]);
+    expect((await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/generated/` })).objects).toEqual(
+      [],
+    );
+  });
 });
