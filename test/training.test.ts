@@ -262,3 +262,39 @@ describe("training", () => {
     expect((await avatar(avatarId))?.status).toBe("READY_FOR_TRAINING");
   });
 });
+
+describe("without FAL_KEY", () => {
+  it("says training is not configured and leaves the avatar ready", async () => {
+    const { TrainingService } = await import("../src/services/training-service");
+    const { parseSettings } = await import("../src/config/settings");
+    const { D1Repository } = await import("../src/db/d1/d1-repository");
+    const { R2Storage } = await import("../src/storage/r2-storage");
+    const { AvatarService } = await import("../src/services/avatar-service");
+    const settings = parseSettings({ ...env, FAL_KEY: "" });
+    const repo = new D1Repository(env.DB);
+    const storage = new R2Storage(env.BUCKET);
+    let submitted = false;
+    const service = new TrainingService({
+      repo,
+      storage,
+      avatars: new AvatarService(repo, storage, settings.avatar),
+      settings,
+      trainer: {
+        submit: async () => {
+          submitted = true;
+          return { requestId: "x", queuePosition: 0 };
+        },
+        status: async () => ({ kind: "completed" }),
+        result: async () => ({ kind: "failed", reason: "x" }),
+        cancel: async () => "cancelled",
+      },
+      linkTo: async () => "https://bot.example/x",
+    });
+    const avatar = { status: "READY_FOR_TRAINING", avatarType: "CHARACTER" } as Parameters<typeof service.start>[0];
+    expect(await service.start(avatar)).toEqual({
+      kind: "submit_failed",
+      reason: "this bot has no fal.ai key configured (FAL_KEY)",
+    });
+    expect(submitted).toBe(false);
+  });
+});

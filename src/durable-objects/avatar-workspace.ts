@@ -14,7 +14,7 @@ import { trainingDataLink } from "../http/routes/training-data";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { type PhotoJob, PhotoService } from "../services/photo-service";
-import { TrainingService } from "../services/training-service";
+import { NO_FAL_KEY, TrainingService } from "../services/training-service";
 import { generatedKey } from "../storage/keys";
 import { downloadTelegramFile } from "../telegram/files";
 import { createRepository, createStorage } from "../wiring";
@@ -280,6 +280,10 @@ export class AvatarWorkspace extends DurableObject<Env> {
         const options = generation.options as { chatId: number; aspect: AspectRatio; count: number };
         const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
         if (!generation.falRequestId) {
+          if (!settings.falKey) {
+            await this.#finishGeneration(settings, generation, { kind: "failed", reason: NO_FAL_KEY });
+            continue;
+          }
           if (!avatar?.finetuneId) {
             await this.#finishGeneration(settings, generation, {
               kind: "failed",

@@ -16,6 +16,9 @@ import type { ObjectStorage } from "../storage/object-storage";
 import type { AvatarService } from "./avatar-service";
 import { buildTrainingZip } from "./training-data";
 
+/** Shown when the operator has not set FAL_KEY: nothing is sent to fal without it. */
+export const NO_FAL_KEY = "this bot has no fal.ai key configured (FAL_KEY)";
+
 /** How long the link to the training archive stays valid for fal (it may wait in fal's queue first). */
 export const TRAINING_DATA_LINK_TTL_SECONDS = 24 * 3600;
 
@@ -49,6 +52,7 @@ export class TrainingService {
   async start(avatar: AvatarRow): Promise<StartOutcome> {
     const { repo, storage, settings } = this.deps;
     if (avatar.status !== "READY_FOR_TRAINING" || !avatar.avatarType) return { kind: "stale" };
+    if (!settings.falKey) return { kind: "submit_failed", reason: NO_FAL_KEY };
     const photos = (await repo.listPhotos(avatar.id, 0, settings.avatar.MAX_PHOTOS_PER_AVATAR)).items.filter(
       (p) => p.validationStatus === "VALID",
     );
