@@ -1,7 +1,7 @@
 import { ApiError } from "@fal-ai/client";
 import type { Settings } from "../config/settings";
 import { createFal } from "./client";
-import { describeFalError, FalRequestError, FalUnavailable } from "./trainer";
+import { asFalError, describeFalError, FalUnavailable } from "./trainer";
 
 export const GENERATION_ENDPOINT = "fal-ai/flux-lora";
 
@@ -56,9 +56,7 @@ export class FalGenerator {
       });
       return queued.request_id;
     } catch (error) {
-      if (error instanceof ApiError)
-        throw new FalRequestError(error.status, describeFalError(error.status, error.body));
-      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+      throw asFalError(error);
     }
   }
 

@@ -127,11 +127,15 @@ export class FalTrainer {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ApiError)
-        throw new FalRequestError(error.status, describeFalError(error.status, error.body));
-      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+      throw asFalError(error);
     }
   }
+}
+
+/** fal's client errors as ours: an HTTP answer is a FalRequestError, anything else FalUnavailable. */
+export function asFalError(error: unknown): FalRequestError | FalUnavailable {
+  if (error instanceof ApiError) return new FalRequestError(error.status, describeFalError(error.status, error.body));
+  return new FalUnavailable(error instanceof Error ? error.message : String(error));
 }
 
 export class FalRequestError extends Error {

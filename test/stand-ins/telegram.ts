@@ -117,22 +117,10 @@ export class TelegramStandIn {
   }
 
   textUpdate(user: StandInUser, text: string): Record<string, unknown> {
-    this.#users.set(user.id, user);
-    const message = this.#store({ chat_id: user.id, text, from_bot: false });
     const entities = text.startsWith("/")
       ? [{ type: "bot_command", offset: 0, length: text.split(/\s/)[0]?.length ?? text.length }]
       : undefined;
-    return {
-      update_id: this.nextUpdateId(),
-      message: {
-        message_id: message.message_id,
-        from: { ...user, is_bot: false },
-        chat: privateChat(user),
-        date: message.date,
-        text,
-        ...(entities ? { entities } : {}),
-      },
-    };
+    return this.#incoming(user, { text }, { text, ...(entities ? { entities } : {}) });
   }
 
   /** Keeps bytes as Telegram keeps an uploaded file; `declaredSize` lets a test claim another size. */
@@ -166,18 +154,7 @@ export class TelegramStandIn {
         file_size: file.file_size,
       };
     });
-    const message = this.#store({ chat_id: user.id, photo, from_bot: false });
-    return {
-      update_id: this.nextUpdateId(),
-      message: {
-        message_id: message.message_id,
-        from: { ...user, is_bot: false },
-        chat: privateChat(user),
-        date: message.date,
-        photo,
-        ...(mediaGroupId ? { media_group_id: mediaGroupId } : {}),
-      },
-    };
+    return this.#incoming(user, { photo }, { photo, ...(mediaGroupId ? { media_group_id: mediaGroupId } : {}) });
   }
 
   /** An image (or any file) sent as a document, as the user picked it. */
@@ -187,9 +164,29 @@ export class TelegramStandIn {
     fileName: string,
     options: { mimeType?: string; declaredSize?: number; mediaGroupId?: string } = {},
   ): Record<string, unknown> {
-    this.#users.set(user.id, user);
     const file = this.registerFile(bytes, options.declaredSize);
-    const message = this.#store({ chat_id: user.id, from_bot: false });
+    const document = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      file_name: fileName,
+      mime_type: options.mimeType ?? "image/jpeg",
+      file_size: file.file_size,
+    };
+    return this.#incoming(
+      user,
+      {},
+      { document, ...(options.mediaGroupId ? { media_group_id: options.mediaGroupId } : {}) },
+    );
+  }
+
+  /** A message from the user: stored in the chat as sent, delivered as Telegram's update JSON. */
+  #incoming(
+    user: StandInUser,
+    stored: Pick<StoredMessage, "text" | "photo">,
+    fields: Record<string, unknown>,
+  ): Record<string, unknown> {
+    this.#users.set(user.id, user);
+    const message = this.#store({ chat_id: user.id, ...stored, from_bot: false });
     return {
       update_id: this.nextUpdateId(),
       message: {
@@ -197,14 +194,7 @@ export class TelegramStandIn {
         from: { ...user, is_bot: false },
         chat: privateChat(user),
         date: message.date,
-        document: {
-          file_id: file.file_id,
-          file_unique_id: file.file_unique_id,
-          file_name: fileName,
-          mime_type: options.mimeType ?? "image/jpeg",
-          file_size: file.file_size,
-        },
-        ...(options.mediaGroupId ? { media_group_id: options.mediaGroupId } : {}),
+        ...fields,
       },
     };
   }
