@@ -26,6 +26,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
+    globalSetup: ["./test/global-setup.ts"],
     // Log lines are part of what the bot does; show them only for a failing test.
     silent: "passed-only",
   },

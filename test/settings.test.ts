@@ -85,4 +85,31 @@ describe("settings", () => {
       "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
     );
   });
+
+  it("reads the S3 settings with MinIO's defaults, and needs the keys", () => {
+    const settings = parseSettings({
+      ...base,
+      STORAGE_DRIVER: "s3",
+      S3_ENDPOINT: "http://127.0.0.1:9000",
+      S3_ACCESS_KEY_ID: "minio",
+      S3_SECRET_ACCESS_KEY: "minio-secret",
+    });
+    expect(settings.storage).toEqual({
+      driver: "s3",
+      endpoint: "http://127.0.0.1:9000",
+      bucket: "avatars",
+      region: "us-east-1",
+      forcePathStyle: true,
+      accessKeyId: "minio",
+      secretAccessKey: "minio-secret",
+    });
+    expect(problemsOf({ ...base, STORAGE_DRIVER: "s3" })).toEqual(
+      expect.arrayContaining([
+        "S3_ENDPOINT is not set",
+        "S3_ACCESS_KEY_ID is not set",
+        "S3_SECRET_ACCESS_KEY is not set",
+      ]),
+    );
+    expect(problemsOf({ ...base, STORAGE_DRIVER: "gcs" })).toContain('STORAGE_DRIVER must be r2 or s3, got "gcs"');
+  });
 });

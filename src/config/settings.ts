@@ -24,6 +24,17 @@ export interface Settings {
   /** A generation not finished after this many seconds is marked failed. */
   generationTimeoutSeconds: number;
   avatar: AvatarSettings;
+  /** Where files live: the R2 binding, or any S3 API through aws4fetch. */
+  storage: { driver: "r2" } | ({ driver: "s3" } & S3Settings);
+}
+
+export interface S3Settings {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 /** The spec's AvatarSettings; each one can be overridden by a var of the same name. */
@@ -151,6 +162,7 @@ export function parseSettings(env: RawEnv): Settings {
     problems.push(`DEFAULT_PRIORITY must be one of ${FAL_PRIORITIES.join(", ")}`);
   }
 
+  const avatarBucket = str("AVATAR_BUCKET") ?? AVATAR_SETTING_DEFAULTS.AVATAR_BUCKET;
   const avatar: AvatarSettings = {
     MAX_PHOTO_SIZE: int("MAX_PHOTO_SIZE", 1024, 20 * 1000 * 1000),
     MAX_PHOTOS_PER_AVATAR: int("MAX_PHOTOS_PER_AVATAR", 1, 500),
@@ -161,7 +173,7 @@ export function parseSettings(env: RawEnv): Settings {
     DEFAULT_ITERATIONS: int("DEFAULT_ITERATIONS", 1, 10000),
     DEFAULT_PRIORITY: priority as FalPriority,
     DEFAULT_LORA_RANK: int("DEFAULT_LORA_RANK", 1, 128),
-    AVATAR_BUCKET: str("AVATAR_BUCKET") ?? AVATAR_SETTING_DEFAULTS.AVATAR_BUCKET,
+    AVATAR_BUCKET: avatarBucket,
     TRAINING_DATA_TTL: int("TRAINING_DATA_TTL", 60, 365 * 24 * 3600),
     FAL_API_TIMEOUT: int("FAL_API_TIMEOUT", 1, 3600),
     TRAINING_CHECK_INTERVAL: int("TRAINING_CHECK_INTERVAL", 5, 3600),
@@ -173,9 +185,28 @@ export function parseSettings(env: RawEnv): Settings {
     problems.push("MIN_PHOTO_RESOLUTION must not exceed MAX_PHOTO_RESOLUTION");
   }
 
+  const driver = (str("STORAGE_DRIVER") ?? "r2").toLowerCase();
+  if (driver !== "r2" && driver !== "s3") problems.push(`STORAGE_DRIVER must be r2 or s3, got "${driver}"`);
+  let storage: Settings["storage"] = { driver: "r2" };
+  if (driver === "s3") {
+    const forcePathStyle = (str("S3_FORCE_PATH_STYLE") ?? "true").toLowerCase();
+    if (forcePathStyle !== "true" && forcePathStyle !== "false")
+      problems.push("S3_FORCE_PATH_STYLE must be true or false");
+    const endpoint = origin("S3_ENDPOINT");
+    if (!endpoint && !problems.some((p) => p.startsWith("S3_ENDPOINT"))) problems.push("S3_ENDPOINT is not set");
+    storage = {
+      driver: "s3",
+      endpoint: endpoint ?? "",
+      bucket: str("S3_BUCKET") ?? avatarBucket,
+      region: str("S3_REGION") ?? "us-east-1",
+      forcePathStyle: forcePathStyle !== "false",
+      accessKeyId: required("S3_ACCESS_KEY_ID"),
+      secretAccessKey: required("S3_SECRET_ACCESS_KEY"),
+    };
+  }
   for (const [binding, method] of [
     ["DB", "prepare"],
-    ["BUCKET", "put"],
+    ...(driver === "r2" ? ([["BUCKET", "put"]] as const) : []),
     ["CHAT_SESSION", "idFromName"],
     ["AVATAR_WORKSPACE", "idFromName"],
   ] as const) {
@@ -211,6 +242,7 @@ export function parseSettings(env: RawEnv): Settings {
     maxConcurrentGenerations,
     generationTimeoutSeconds,
     avatar,
+    storage,
   };
   if (!settings.publicUrl && !problems.some((p) => p.startsWith("PUBLIC_URL"))) problems.push("PUBLIC_URL is not set");
   if (problems.length > 0) throw new ConfigError(problems);

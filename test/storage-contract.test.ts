@@ -1,0 +1,98 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it, vi } from "vitest";
+import { deletePrefix, type ObjectStorage } from "../src/storage/object-storage";
+import { R2Storage } from "../src/storage/r2-storage";
+import { S3Storage, StorageError } from "../src/storage/s3-storage";
+
+const s3Options = () => ({
+  endpoint: inject("s3Endpoint"),
+  bucket: "avatars",
+  region: "us-east-1",
+  forcePathStyle: true,
+  accessKeyId: "S3RVER",
+  secretAccessKey: "S3RVER",
+});
+
+/** One contract, every backend: what the services rely on from storage. */
+const backends: Array<[string, () => ObjectStorage]> = [
+  ["R2 (binding)", () => new R2Storage(env.BUCKET)],
+  ["S3 API (s3rver on loopback)", () => new S3Storage(s3Options())],
+];
+
+describe.each(backends)("storage contract: %s", (_name, make) => {
+  const prefix = () => `contract/${crypto.randomUUID()}/`;
+
+  it("puts, heads and gets an object byte for byte, with its content type", async () => {
+    const storage = make();
+    const key = `${prefix()}photos/original/photo_001.jpg`;
+    const bytes = new Uint8Array(70_000).map((_, i) => (i * 2654435761) >>> 24);
+    await storage.put(key, bytes, "image/jpeg");
+    expect(await storage.head(key)).toEqual({ size: 70_000, contentType: "image/jpeg" });
+    const object = await storage.get(key);
+    expect(object?.size).toBe(70_000);
+    expect(new Uint8Array(await (object?.arrayBuffer() ?? new ArrayBuffer(0)))).toEqual(bytes);
+  });
+
+  it("answers null for a missing key on get and head", async () => {
+    const storage = make();
+    expect(await storage.get(`${prefix()}nothing`)).toBeNull();
+    expect(await storage.head(`${prefix()}nothing`)).toBeNull();
+  });
+
+  it("lists by prefix page by page and deletes one and many", async () => {
+    const storage = make();
+    const base = prefix();
+    const keys = Array.from({ length: 1050 }, (_, i) => `${base}k/${String(i).padStart(4, "0")}`);
+    for (let i = 0; i < keys.length; i += 10)
+      await Promise.all(keys.slice(i, i + 10).map((k) => storage.put(k, "x", "text/plain")));
+    await storage.put(`${prefix()}other`, "y", "text/plain");
+    const first = await storage.list(base);
+    expect(first.keys).toHaveLength(1000);
+    expect(first.cursor).toBeDefined();
+    const second = await storage.list(base, first.cursor);
+    expect(second.keys).toHaveLength(50);
+    expect(second.cursor).toBeUndefined();
+    expect([...first.keys, ...second.keys].map((k) => k.key).sort()).toEqual(keys);
+    expect(first.keys[0]?.size).toBe(1);
+
+    await storage.delete(keys[0] as string);
+    expect(await storage.head(keys[0] as string)).toBeNull();
+    expect(await deletePrefix(storage, base)).toBe(1049);
+    expect((await storage.list(base)).keys).toEqual([]);
+  }, 120_000);
+});
+
+describe("S3 specifics", () => {
+  it("presigns a GET with an explicit expiry that the server honours", async () => {
+    const storage = new S3Storage(s3Options());
+    const key = `contract/${crypto.randomUUID()}/training_data/training_set.zip`;
+    await storage.put(key, "zip-bytes", "application/zip");
+    const url = new URL(await storage.presignGet(key, 600));
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("600");
+    expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("zip-bytes");
+  });
+
+  it("reports a missing bucket, an unreachable server, access denied and throttling as typed errors", async () => {
+    const missing = new S3Storage({ ...s3Options(), bucket: "no-such-bucket" });
+    await expect(missing.put("k", "x", "text/plain")).rejects.toMatchObject({ code: "missing" });
+
+    const xml = (code: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
+    const spy = vi.spyOn(globalThis, "fetch");
+    spy.mockRejectedValueOnce(new TypeError("Network connection lost."));
+    await expect(new S3Storage(s3Options()).put("k", "x", "text/plain")).rejects.toMatchObject({ code: "unreachable" });
+    spy.mockResolvedValue(new Response(xml("AccessDenied"), { status: 403 }));
+    await expect(new S3Storage(s3Options()).put("k", "x", "text/plain")).rejects.toMatchObject({ code: "denied" });
+    spy.mockClear();
+    spy.mockImplementation(async () => new Response(xml("SlowDown"), { status: 503 }));
+    const throttled = new S3Storage(s3Options()).put("k", "x", "text/plain");
+    await expect(throttled).rejects.toBeInstanceOf(StorageError);
+    await expect(throttled).rejects.toMatchObject({ code: "throttled" });
+    // aws4fetch retried, but boundedly: one call and two retries.
+    expect(spy.mock.calls.length).toBe(3);
+    spy.mockRestore();
+  });
+});
