@@ -276,9 +276,9 @@ export class AvatarWorkspace extends DurableObject<Env> {
       const repo = createRepository(this.env);
       const avatar = await repo.findAvatar(this.#avatarId());
       const generator = new FalGenerator(settings);
+      const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
       for (const generation of await repo.listActiveGenerations(this.#avatarId())) {
         const options = generation.options as { chatId: number; aspect: AspectRatio; count: number };
-        const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
         if (!generation.falRequestId) {
           if (!settings.falKey) {
             await this.#finishGeneration(settings, generation, { kind: "failed", reason: NO_FAL_KEY });

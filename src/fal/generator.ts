@@ -1,7 +1,6 @@
-import { ApiError } from "@fal-ai/client";
 import type { Settings } from "../config/settings";
 import { createFal } from "./client";
-import { asFalError, describeFalError, FalUnavailable } from "./trainer";
+import { asFalError, jobFailure } from "./trainer";
 
 export const GENERATION_ENDPOINT = "fal-ai/flux-lora";
 
@@ -73,10 +72,7 @@ export class FalGenerator {
       });
       return readGenerationOutput(result.data);
     } catch (error) {
-      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-        return { kind: "failed", reason: describeFalError(error.status, error.body) };
-      }
-      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+      return jobFailure(error);
     }
   }
 }

@@ -103,10 +103,7 @@ export class FalTrainer {
       });
       return readTrainingOutput(result.data);
     } catch (error) {
-      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-        return { kind: "failed", reason: describeFalError(error.status, error.body) };
-      }
-      throw new FalUnavailable(error instanceof Error ? error.message : String(error));
+      return jobFailure(error);
     }
   }
 
@@ -130,6 +127,17 @@ export class FalTrainer {
       throw asFalError(error);
     }
   }
+}
+
+/**
+ * fal has no FAILED status: a failed job's result answers with its error. A 4xx (but 429) from
+ * the result endpoint is therefore the job's failure; anything else means fal is unavailable.
+ */
+export function jobFailure(error: unknown): { kind: "failed"; reason: string } {
+  if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+    return { kind: "failed", reason: describeFalError(error.status, error.body) };
+  }
+  throw new FalUnavailable(error instanceof Error ? error.message : String(error));
 }
 
 /** fal's client errors as ours: an HTTP answer is a FalRequestError, anything else FalUnavailable. */

@@ -166,28 +166,11 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
         const ss = segment[1 + 2 * count] ?? 0;
         const approx = segment[3 + 2 * count] ?? 0;
         const reader = new BitReader(bytes, pos + length);
+        const context = { hMax, vMax, width, height, N, restartInterval, quant, dcTables, acTables };
         if (!progressive) {
-          decodeBaselineScan(reader, scan, {
-            hMax,
-            vMax,
-            width,
-            height,
-            N,
-            restartInterval,
-            quant,
-            dcTables,
-            acTables,
-          });
+          decodeBaselineScan(reader, scan, context);
         } else if (ss === 0) {
-          decodeDcScan(reader, scan, approx >> 4, approx & 15, {
-            hMax,
-            vMax,
-            width,
-            height,
-            restartInterval,
-            quant,
-            dcTables,
-          });
+          decodeDcScan(reader, scan, approx >> 4, approx & 15, context);
         }
         pos = nextMarker(bytes, reader.end());
         continue;

@@ -1,4 +1,5 @@
 import { AwsClient } from "aws4fetch";
+import type { S3Settings } from "../config/settings";
 import type { ObjectStorage, StoredObject } from "./object-storage";
 
 export type StorageErrorCode = "missing" | "denied" | "throttled" | "unreachable" | "failed";
@@ -14,22 +15,13 @@ export class StorageError extends Error {
   }
 }
 
-export interface S3Options {
-  endpoint: string;
-  bucket: string;
-  region: string;
-  forcePathStyle: boolean;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
 const DELETE_BATCH = 1000;
 
 /** Any S3-compatible store (MinIO, AWS, R2's S3 API) through aws4fetch, with the same keys as R2. */
 export class S3Storage implements ObjectStorage {
   readonly #client: AwsClient;
 
-  constructor(private readonly options: S3Options) {
+  constructor(private readonly options: S3Settings) {
     // Each retry is a subrequest: keep them few.
     this.#client = new AwsClient({
       accessKeyId: options.accessKeyId,

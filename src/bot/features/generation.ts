@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard } from "grammy";
-import type { AvatarRow } from "../../db/schema";
+import type { AvatarRow, GenerationRow } from "../../db/schema";
 import { DomainError } from "../../domain/errors";
 import { PROMPT_MAX_LENGTH, presetById, presetsFor, sanitizePrompt, subjectFor } from "../../domain/presets";
 import { ASPECT_RATIOS, type AspectRatio } from "../../fal/generator";
@@ -91,9 +91,7 @@ generationFeature.on("message:text", async (ctx, next) => {
 });
 
 onAction(generationFeature, "genRepeat", async (ctx, { generationId }) => {
-  const generation = await ctx.deps.repo.findGeneration(generationId);
-  if (!generation || generation.userId !== ctx.user.id)
-    throw new DomainError("avatar_not_found", "generation not found");
+  const generation = await ownedGeneration(ctx, generationId);
   const avatar = await trained(ctx, generation.avatarId);
   if (!avatar) return;
   const options = generation.options as Partial<GenOptions>;
@@ -107,14 +105,20 @@ onAction(generationFeature, "gallery", async (ctx, { avatarId, page }) => {
 });
 
 onAction(generationFeature, "genDelete", async (ctx, { generationId, page }) => {
-  const generation = await ctx.deps.repo.findGeneration(generationId);
-  if (!generation || generation.userId !== ctx.user.id)
-    throw new DomainError("avatar_not_found", "generation not found");
+  const generation = await ownedGeneration(ctx, generationId);
   await ctx.deps.repo.deleteGeneration(generationId);
   await ctx.deps.avatars.deleteObjects(generation.resultKeys);
   await answer(ctx, ctx.t.generate.deleted);
   await showGallery(ctx, await ctx.deps.avatars.getOwned(generation.avatarId, ctx.user.id), page);
 });
+
+/** A generation of the user's own; anything else reads as a missing avatar. */
+async function ownedGeneration(ctx: BotContext, generationId: string): Promise<GenerationRow> {
+  const generation = await ctx.deps.repo.findGeneration(generationId);
+  if (!generation || generation.userId !== ctx.user.id)
+    throw new DomainError("avatar_not_found", "generation not found");
+  return generation;
+}
 
 function pick(options: Partial<GenOptions>): Partial<GenOptions> {
   return {
