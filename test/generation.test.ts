@@ -48,7 +48,7 @@ async function falDraws(count: number, nsfw: boolean[] = []): Promise<string> {
   const job = fal.job();
   const images = Array.from({ length: count }, (_, i) => {
     const url = `https://v3.fal.media/files/gen/${job.id}_${i}.jpg`;
-    fal.media.set(url, image);
+    fal.media.set(url, { bytes: image, contentType: "image/jpeg" });
     return { url, width: 768, height: 1024, content_type: "image/jpeg" };
   });
   fal.succeed(job.id, {

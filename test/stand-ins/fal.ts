@@ -55,6 +55,8 @@ export class FalStandIn {
   defaultFaces: FalFace[] = ONE_FACE;
 
   readonly jobs = new Map<string, QueueJob>();
+  /** Called with every job the queue accepts; the playground's demo mode drives jobs from here. */
+  onSubmit: ((job: QueueJob) => void) | null = null;
   #submitFailure: { status: number; body: unknown } | "network" | null = null;
   #keys: CryptoKeyPair | null = null;
 
@@ -143,8 +145,8 @@ export class FalStandIn {
     });
   }
 
-  /** Files fal's CDN serves (generated images), by URL. */
-  readonly media = new Map<string, Uint8Array>();
+  /** Files fal's CDN serves (generated images, LoRA weights), by URL. */
+  readonly media = new Map<string, { bytes: Uint8Array; contentType: string }>();
 
   serves(url: string): boolean {
     return url.startsWith(this.origin) || url.startsWith("https://v3.fal.media/");
@@ -167,12 +169,9 @@ export class FalStandIn {
 
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    if (request.url.startsWith("https://v3.fal.media/")) {
-      const bytes = this.media.get(request.url);
-      return bytes
-        ? new Response(bytes, { headers: { "content-type": "image/jpeg" } })
-        : new Response("Not Found", { status: 404 });
-    }
+    const file = this.media.get(request.url);
+    if (file) return new Response(file.bytes, { headers: { "content-type": file.contentType } });
+    if (request.url.startsWith("https://v3.fal.media/")) return new Response("Not Found", { status: 404 });
     const body = request.method === "POST" ? await request.json().catch(() => undefined) : undefined;
     const respond = (status: number, payload: unknown) => {
       this.calls.push({ method: request.method, path: url.pathname, body, status });
@@ -265,6 +264,7 @@ export class FalStandIn {
         cancelRequested: false,
       };
       this.jobs.set(id, job);
+      this.onSubmit?.(job);
       return respond(200, { request_id: id, status: "IN_QUEUE", queue_position: job.position, ...this.#urls(job) });
     }
     return respond(404, { detail: "Not Found" });

@@ -4,6 +4,7 @@
  * and recorded. Platform-neutral (Request in, Response out), so it serves workerd tests
  * through a fetch interceptor and can run behind any HTTP server.
  */
+import { imageSize } from "image-size";
 import { BotApiViolation, checkCall, parseHtml } from "./bot-api-spec";
 
 export interface RecordedCall {
@@ -24,13 +25,27 @@ export interface StoredFile {
 export interface StoredMessage {
   message_id: number;
   chat_id: number;
+  /** What the user sees, formatting removed; `html` keeps the source when the bot used parse_mode HTML. */
   text?: string;
+  html?: string;
   caption?: string;
+  caption_html?: string;
   photo?: Array<{ file_id: string; file_unique_id: string; width: number; height: number; file_size: number }>;
+  document?: { file_id: string; file_unique_id: string; file_name: string; mime_type: string; file_size: number };
+  media_group_id?: string;
   reply_markup?: unknown;
   date: number;
+  edited?: boolean;
   from_bot: boolean;
 }
+
+/** What a chat window would show change, pushed to subscribers as it happens. */
+export type StandInEvent =
+  | { type: "message"; message: StoredMessage }
+  | { type: "deleted"; chat_id: number; message_id: number }
+  | { type: "action"; chat_id: number; action: string }
+  | { type: "answer"; chat_id: number; text: string; show_alert: boolean }
+  | { type: "problem"; chat_id: number | null; text: string };
 
 export interface StandInUser {
   id: number;
@@ -70,12 +85,14 @@ export class TelegramStandIn {
   /** Updates waiting for getUpdates (long polling), in order. */
   readonly pending: Array<Record<string, unknown>> = [];
   #nextFile = 1;
-  readonly #openQueries = new Set<string>();
+  /** Unanswered callback queries, by id, with the chat they came from. */
+  readonly #openQueries = new Map<string, number>();
+  readonly #listeners = new Set<(event: StandInEvent) => void>();
   readonly #failures: InjectedFailure[] = [];
   readonly #users = new Map<number, StandInUser>();
   #nextMessageId = 1;
   #nextQueryId = 1;
-  #clock = 1_780_000_000;
+  #nextMediaGroup = 13_000_000_000_000;
 
   constructor(
     readonly token: string,
@@ -90,6 +107,16 @@ export class TelegramStandIn {
   /** The next call to `method` fails with this Telegram error. */
   failNext(method: string, status: number, description: string, parameters?: Record<string, unknown>): void {
     this.#failures.push({ method, status, description, ...(parameters ? { parameters } : {}) });
+  }
+
+  /** Calls `listener` with every change a chat window would show; returns the unsubscribe. */
+  subscribe(listener: (event: StandInEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: StandInEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -154,7 +181,8 @@ export class TelegramStandIn {
         file_size: file.file_size,
       };
     });
-    return this.#incoming(user, { photo }, { photo, ...(mediaGroupId ? { media_group_id: mediaGroupId } : {}) });
+    const group = mediaGroupId ? { media_group_id: mediaGroupId } : {};
+    return this.#incoming(user, { photo, ...group }, { photo, ...group });
   }
 
   /** An image (or any file) sent as a document, as the user picked it. */
@@ -174,7 +202,7 @@ export class TelegramStandIn {
     };
     return this.#incoming(
       user,
-      {},
+      { document, ...(options.mediaGroupId ? { media_group_id: options.mediaGroupId } : {}) },
       { document, ...(options.mediaGroupId ? { media_group_id: options.mediaGroupId } : {}) },
     );
   }
@@ -182,7 +210,7 @@ export class TelegramStandIn {
   /** A message from the user: stored in the chat as sent, delivered as Telegram's update JSON. */
   #incoming(
     user: StandInUser,
-    stored: Pick<StoredMessage, "text" | "photo">,
+    stored: Pick<StoredMessage, "text" | "photo" | "document" | "media_group_id">,
     fields: Record<string, unknown>,
   ): Record<string, unknown> {
     this.#users.set(user.id, user);
@@ -205,7 +233,7 @@ export class TelegramStandIn {
     const message = this.messages.get(key(user.id, messageId));
     if (!message) throw new Error(`no message ${messageId} in chat ${user.id}`);
     const id = `${user.id}${String(this.#nextQueryId++).padStart(6, "0")}`;
-    this.#openQueries.add(id);
+    this.#openQueries.set(id, user.id);
     return {
       update_id: this.nextUpdateId(),
       callback_query: {
@@ -255,7 +283,8 @@ export class TelegramStandIn {
       const attachments = new Map<string, unknown>();
       for (const [, name] of JSON.stringify(params).matchAll(/"attach:\/\/([^"]+)"/g)) {
         if (name !== undefined && name in params) {
-          attachments.set(name, params[name]);
+          const value = params[name];
+          attachments.set(name, value instanceof Blob ? new Uint8Array(await value.arrayBuffer()) : value);
           delete params[name];
         }
       }
@@ -275,6 +304,12 @@ export class TelegramStandIn {
       }
       if (!(error instanceof BotApiViolation)) throw error;
       this.calls.push({ method, params, ok: false, description: error.description });
+      const chatId = Number(params.chat_id);
+      this.#emit({
+        type: "problem",
+        chat_id: Number.isInteger(chatId) ? chatId : null,
+        text: `Telegram would answer ${method} with ${error.errorCode} ${error.description}`,
+      });
       return envelope(error.errorCode, { ok: false, error_code: error.errorCode, description: error.description });
     }
   }
@@ -292,24 +327,27 @@ export class TelegramStandIn {
         return STAND_IN_BOT;
       case "sendMessage": {
         const chatId = this.#chatId(params);
-        const text = visibleText(params);
-        const message = this.#store({ chat_id: chatId, text, reply_markup: params.reply_markup, from_bot: true });
+        const message = this.#store({
+          chat_id: chatId,
+          ...formatted(params.text, params.parse_mode, "text"),
+          reply_markup: params.reply_markup,
+          from_bot: true,
+        });
         return this.#toMessage(message);
       }
       case "editMessageText": {
         const message = this.#existing(params);
         if (message.text === undefined)
           throw new BotApiViolation(400, "Bad Request: there is no text in the message to edit");
-        const text = visibleText(params);
-        if (message.text === text && same(message.reply_markup, params.reply_markup)) {
+        const next = { html: undefined, ...formatted(params.text, params.parse_mode, "text") };
+        if (message.text === next.text && same(message.reply_markup, params.reply_markup)) {
           throw new BotApiViolation(
             400,
             "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
           );
         }
-        message.text = text;
-        message.reply_markup = params.reply_markup;
-        return this.#toMessage(message);
+        Object.assign(message, next, { reply_markup: params.reply_markup });
+        return this.#edited(message);
       }
       case "editMessageReplyMarkup": {
         const message = this.#existing(params);
@@ -320,21 +358,30 @@ export class TelegramStandIn {
           );
         }
         message.reply_markup = params.reply_markup;
-        return this.#toMessage(message);
+        return this.#edited(message);
       }
       case "deleteMessage": {
         const message = this.#existing(params, "Bad Request: message to delete not found");
         this.messages.delete(key(message.chat_id, message.message_id));
+        this.#emit({ type: "deleted", chat_id: message.chat_id, message_id: message.message_id });
         return true;
       }
       case "answerCallbackQuery": {
         const id = String(params.callback_query_id);
-        if (!this.#openQueries.delete(id)) {
+        const chatId = this.#openQueries.get(id);
+        if (chatId === undefined) {
           throw new BotApiViolation(
             400,
             "Bad Request: query is too old and response timeout expired or query ID is invalid",
           );
         }
+        this.#openQueries.delete(id);
+        this.#emit({
+          type: "answer",
+          chat_id: chatId,
+          text: String(params.text ?? ""),
+          show_alert: params.show_alert === true,
+        });
         return true;
       }
       case "getUpdates": {
@@ -364,7 +411,7 @@ export class TelegramStandIn {
         const message = this.#store({
           chat_id: chatId,
           photo: this.#photoFrom(params.photo, attachments),
-          ...(params.caption !== undefined ? { caption: String(params.caption) } : {}),
+          ...formatted(params.caption, params.parse_mode, "caption"),
           reply_markup: params.reply_markup,
           from_bot: true,
         });
@@ -372,10 +419,11 @@ export class TelegramStandIn {
       }
       case "sendMediaGroup": {
         const chatId = this.#chatId(params);
-        const media = params.media as Array<{ type: string; media: string; caption?: string }>;
+        const media = params.media as Array<{ type: string; media: string; caption?: string; parse_mode?: string }>;
         if (media.length < 2 || media.length > 10) {
           throw new BotApiViolation(400, "Bad Request: wrong number of media in the album");
         }
+        const group = String(this.#nextMediaGroup++);
         return media.map((item) => {
           if (item.caption !== undefined && [...item.caption].length > 1024) {
             throw new BotApiViolation(400, "Bad Request: message caption is too long");
@@ -383,7 +431,8 @@ export class TelegramStandIn {
           const message = this.#store({
             chat_id: chatId,
             photo: this.#photoFrom(item.media, attachments),
-            ...(item.caption !== undefined ? { caption: item.caption } : {}),
+            ...formatted(item.caption, item.parse_mode, "caption"),
+            media_group_id: group,
             from_bot: true,
           });
           return this.#toMessage(message);
@@ -391,12 +440,15 @@ export class TelegramStandIn {
       }
       case "editMessageMedia": {
         const message = this.#existing(params);
-        const media = params.media as { type: string; media: string; caption?: string };
+        const media = params.media as { type: string; media: string; caption?: string; parse_mode?: string };
         if (!message.photo) throw new BotApiViolation(400, "Bad Request: there is no media in the message to edit");
         message.photo = this.#photoFrom(media.media, attachments);
-        message.caption = media.caption;
-        message.reply_markup = params.reply_markup;
-        return this.#toMessage(message);
+        message.caption = undefined;
+        message.caption_html = undefined;
+        Object.assign(message, formatted(media.caption, media.parse_mode, "caption"), {
+          reply_markup: params.reply_markup,
+        });
+        return this.#edited(message);
       }
       case "setWebhook":
         this.webhook = {
@@ -413,6 +465,8 @@ export class TelegramStandIn {
       case "getWebhookInfo":
         return this.webhook;
       case "sendChatAction":
+        this.#emit({ type: "action", chat_id: this.#chatId(params), action: String(params.action) });
+        return true;
       case "setMyCommands":
         return true;
       default:
@@ -425,37 +479,15 @@ export class TelegramStandIn {
     const isAttachment = typeof given === "string" && given.startsWith("attach://");
     const value = isAttachment ? attachments.get(given.slice("attach://".length)) : given;
     if (value === undefined) throw new BotApiViolation(400, "Bad Request: wrong HTTP URL specified");
-    if (isAttachment && typeof value === "string") {
-      const file = this.registerFile(new TextEncoder().encode(value));
-      return [
-        {
-          file_id: file.file_id,
-          file_unique_id: file.file_unique_id,
-          width: 256,
-          height: 256,
-          file_size: value.length,
-        },
-      ];
-    }
-    if (typeof value === "string") {
-      const file = this.files.get(value);
+    let file: StoredFile | undefined;
+    if (isAttachment && typeof value === "string") file = this.registerFile(new TextEncoder().encode(value));
+    else if (typeof value === "string") {
+      file = this.files.get(value);
       if (!file) throw new BotApiViolation(400, "Bad Request: wrong file identifier/HTTP URL specified");
-      return [
-        {
-          file_id: file.file_id,
-          file_unique_id: file.file_unique_id,
-          width: 256,
-          height: 256,
-          file_size: file.file_size,
-        },
-      ];
-    }
-    if (!(value instanceof Blob) || value.size === 0)
-      throw new BotApiViolation(400, "Bad Request: file must be non-empty");
-    const file = this.registerFile(new Uint8Array(value.size));
-    return [
-      { file_id: file.file_id, file_unique_id: file.file_unique_id, width: 256, height: 256, file_size: value.size },
-    ];
+    } else if (value instanceof Uint8Array && value.length > 0) file = this.registerFile(value);
+    else throw new BotApiViolation(400, "Bad Request: file must be non-empty");
+    const { width, height } = dimensions(file.bytes);
+    return [{ file_id: file.file_id, file_unique_id: file.file_unique_id, width, height, file_size: file.file_size }];
   }
 
   #chatId(params: Record<string, unknown>): number {
@@ -474,10 +506,17 @@ export class TelegramStandIn {
   }
 
   #store(message: Omit<StoredMessage, "message_id" | "date">): StoredMessage {
-    this.#clock += 1;
-    const stored: StoredMessage = { ...message, message_id: this.#nextMessageId++, date: this.#clock };
+    const date = Math.floor(Date.now() / 1000);
+    const stored: StoredMessage = { ...message, message_id: this.#nextMessageId++, date };
     this.messages.set(key(stored.chat_id, stored.message_id), stored);
+    this.#emit({ type: "message", message: stored });
     return stored;
+  }
+
+  #edited(message: StoredMessage): Record<string, unknown> {
+    message.edited = true;
+    this.#emit({ type: "message", message });
+    return this.#toMessage(message);
   }
 
   #toMessage(message: StoredMessage): Record<string, unknown> {
@@ -490,6 +529,8 @@ export class TelegramStandIn {
       ...(message.text !== undefined ? { text: message.text } : {}),
       ...(message.caption !== undefined ? { caption: message.caption } : {}),
       ...(message.photo ? { photo: message.photo } : {}),
+      ...(message.document ? { document: message.document } : {}),
+      ...(message.media_group_id ? { media_group_id: message.media_group_id } : {}),
       ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}),
     };
   }
@@ -518,9 +559,26 @@ function privateChat(user: StandInUser): Record<string, unknown> {
   };
 }
 
-function visibleText(params: Record<string, unknown>): string {
-  const text = String(params.text ?? "");
-  return params.parse_mode === "HTML" ? parseHtml(text) : text;
+/** A text or caption as stored: what the user sees, plus the HTML source when there was one. */
+function formatted(
+  value: unknown,
+  parseMode: unknown,
+  field: "text" | "caption",
+): Partial<Pick<StoredMessage, "text" | "html" | "caption" | "caption_html">> {
+  if (value === undefined) return {};
+  const source = String(value);
+  if (parseMode !== "HTML") return { [field]: source };
+  return { [field]: parseHtml(source), [field === "text" ? "html" : "caption_html"]: source };
+}
+
+/** A picture's size as Telegram reports it; files that are not pictures count as 256 × 256. */
+function dimensions(bytes: Uint8Array): { width: number; height: number } {
+  try {
+    const size = imageSize(bytes);
+    return { width: size.width, height: size.height };
+  } catch {
+    return { width: 256, height: 256 };
+  }
 }
 
 function same(a: unknown, b: unknown): boolean {
