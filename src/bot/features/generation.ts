@@ -177,12 +177,13 @@ async function showMenu(ctx: BotContext, avatar: AvatarRow): Promise<void> {
   const t = ctx.t;
   const options = optionsOf(avatar);
   const keyboard = new InlineKeyboard();
-  presetsFor(avatar.avatarType).forEach((preset, i) => {
+  const presets = presetsFor(avatar.avatarType);
+  presets.forEach((preset, i) => {
     keyboard.text(preset.title[ctx.lang], cb("genPreset", { avatarId: avatar.id, preset: preset.id }));
-    if (i % 2 === 1) keyboard.row();
+    // Two a row; never an empty row after the last pair.
+    if (i % 2 === 1 || i === presets.length - 1) keyboard.row();
   });
   keyboard
-    .row()
     .text(t.generate.custom, cb("genCustom", { avatarId: avatar.id }))
     .row()
     .text(t.generate.aspect(options.aspect), cb("genAspect", { avatarId: avatar.id }))
