@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { build } from "esbuild";
-import { wasmModules } from "./wasm-plugin.ts";
+import { wasmModules } from "../scripts/esbuild-wasm.ts";
 
 const OUT = "bench/out";
 const SIZES = [

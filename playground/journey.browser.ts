@@ -1,0 +1,160 @@
+// The playground, driven by a real browser (Debian's Chromium through playwright-core): start,
+// create an avatar, send six photos as an album, press Done, train and watch the bar move,
+// generate one preset and see the album. Run by `npm run test:browser` (part of `npm test`).
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const SCREENSHOT = process.env.PLAYGROUND_SCREENSHOT ?? ".tmp/playground.png";
+
+let playground: ChildProcess;
+let pageUrl: string;
+let workerUrl: string;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  playground = spawn(process.execPath, ["scripts/playground.ts", "--port", "0", "--training-seconds", "12"], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  playground.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  pageUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the playground did not start:\n${output}`)), 120_000);
+    playground.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /Avatar Studio playground: (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    });
+    playground.on("exit", (code) => reject(new Error(`the playground exited with ${code}:\n${output}`)));
+  });
+  workerUrl = /Worker: (http:\/\/\S+)/.exec(output)?.[1] ?? "";
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
+  await page.goto(pageUrl);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (playground?.pid && playground.exitCode === null) {
+    const exited = new Promise((resolve) => playground.once("exit", resolve));
+    process.kill(playground.pid, "SIGINT");
+    await exited;
+  }
+});
+
+const bot = () => page.getByTestId("message").and(page.locator('[data-from="bot"]'));
+const lastBot = () => bot().last();
+const button = (label: string | RegExp) => page.getByTestId("inline-button").filter({ hasText: label }).last();
+
+async function press(label: string | RegExp, then: string | RegExp): Promise<void> {
+  await button(label).click();
+  await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(then);
+}
+
+async function textOf(locator: Locator): Promise<string> {
+  return (await locator.innerText()).replace(/\s+/g, " ");
+}
+
+describe("the playground in a browser", () => {
+  it("lives the whole journey: start, create, upload, train, generate", async () => {
+    await expect.poll(() => page.getByTestId("start").isVisible(), { timeout: 20_000 }).toBe(true);
+    await page.getByTestId("start").click();
+    await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/I turn your photos/);
+
+    await press("Create avatar", /Step 1 of 3/);
+    await press("Character", /Step 2 of 3/);
+    await press("Female", /Step 3 of 3/);
+    await page.getByTestId("composer-input").fill("Anna");
+    await page.getByTestId("send").click();
+    await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/Avatar Anna created/);
+
+    // Six photos, picked at once: Telegram sends them as one album.
+    const files = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => ({
+        name: `photo-${i + 1}.jpg`,
+        mimeType: "image/jpeg",
+        buffer: Buffer.from(await (await fetch(`${pageUrl}/samples/sample-${i + 1}.jpg`)).arrayBuffer()),
+      })),
+    );
+    await page.getByTestId("attach-photo-input").setInputFiles(files);
+    const sent = page.getByTestId("album").and(page.locator('[data-from="user"]'));
+    await expect.poll(() => sent.locator("img").count(), { timeout: 30_000 }).toBe(6);
+    await expect.poll(() => lastBot().innerText(), { timeout: 60_000 }).toMatch(/6 of 50 photos/);
+    expect(await textOf(lastBot())).toMatch(/Enough for training/);
+
+    await press("Done", /ready for training with 6 photos/);
+    await press("Train", /Train Anna/);
+    await button("Start training").click();
+
+    // The progress message is edited in place; collect the percentages it shows.
+    const progress = bot()
+      .filter({ hasText: /Train Anna/ })
+      .last();
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const percent = /(\d+)%/.exec(await progress.innerText())?.[1];
+          if (percent) seen.add(percent);
+          return seen.size;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBeGreaterThanOrEqual(2);
+    await expect.poll(() => lastBot().innerText(), { timeout: 60_000 }).toMatch(/trained and ready/);
+
+    await press("Generate", /what shall we make/);
+    await button("Cinematic").click();
+    const album = page.getByTestId("album").and(page.locator('[data-from="bot"]'));
+    await expect.poll(() => album.locator("img").count(), { timeout: 60_000 }).toBe(2);
+    await expect
+      .poll(() =>
+        album
+          .locator("img")
+          .evaluateAll((imgs) => imgs.every((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)),
+      )
+      .toBe(true);
+    expect(await textOf(album)).toMatch(/cinematic film still/);
+    await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/More like this/);
+
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+  }, 300_000);
+
+  it("keeps each user's chat apart: the second user starts from an empty chat", async () => {
+    await page.getByTestId("user-switch").selectOption("1002");
+    await expect.poll(() => page.getByTestId("message").count()).toBe(0);
+    await expect.poll(() => page.getByTestId("start").isVisible()).toBe(true);
+    await page.getByTestId("language-switch").selectOption("ru");
+    await page.getByTestId("start").click();
+    await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/Привет, Борис/);
+  }, 60_000);
+
+  it("stops the Worker and both stand-ins on Ctrl-C", async () => {
+    const exited = new Promise<number | null>((resolve) => playground.once("exit", resolve));
+    process.kill(playground.pid as number, "SIGINT");
+    expect(await exited).toBe(0);
+    await expect(fetch(pageUrl)).rejects.toThrow();
+    if (workerUrl) await expect(fetch(`${workerUrl}/health`)).rejects.toThrow();
+  }, 30_000);
+});
