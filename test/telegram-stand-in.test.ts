@@ -93,3 +93,74 @@ describe("the Telegram stand-in refuses what Telegram refuses", () => {
     expect(again.body.description).toContain("query is too old");
   });
 });
+
+describe("the Telegram stand-in tells a chat window what changed", () => {
+  it("pushes new and edited messages with their HTML, deletions, chat actions, answers and refusals", async () => {
+    const telegram = standIn();
+    const events: Array<Record<string, unknown>> = [];
+    telegram.subscribe((event) => events.push(structuredClone(event) as Record<string, unknown>));
+    const keyboard = { inline_keyboard: [[{ text: "Go", callback_data: "go" }]] };
+    const sent = await call(telegram, "sendMessage", {
+      chat_id: 5,
+      text: "<b>Hi</b> &amp; bye",
+      parse_mode: "HTML",
+      reply_markup: keyboard,
+    });
+    const id = (sent.body.result as { message_id: number }).message_id;
+    await call(telegram, "editMessageText", { chat_id: 5, message_id: id, text: "<i>50%</i>", parse_mode: "HTML" });
+    await call(telegram, "sendChatAction", { chat_id: 5, action: "upload_photo" });
+    const tap = telegram.callbackUpdate({ id: 5, first_name: "U" }, id, "go") as {
+      callback_query: { id: string };
+    };
+    await call(telegram, "answerCallbackQuery", { callback_query_id: tap.callback_query.id, text: "Done" });
+    await call(telegram, "deleteMessage", { chat_id: 5, message_id: id });
+    await call(telegram, "sendMessage", { chat_id: 5, text: "" });
+
+    expect(events).toEqual([
+      {
+        type: "message",
+        message: expect.objectContaining({ message_id: id, text: "Hi & bye", html: "<b>Hi</b> &amp; bye" }),
+      },
+      {
+        type: "message",
+        message: expect.objectContaining({ message_id: id, text: "50%", html: "<i>50%</i>", edited: true }),
+      },
+      { type: "action", chat_id: 5, action: "upload_photo" },
+      { type: "answer", chat_id: 5, text: "Done", show_alert: false },
+      { type: "deleted", chat_id: 5, message_id: id },
+      {
+        type: "problem",
+        chat_id: 5,
+        text: "Telegram would answer sendMessage with 400 Bad Request: message text is empty",
+      },
+    ]);
+  });
+
+  it("keeps the pictures the bot uploads, so they can be shown, and groups an album", async () => {
+    const telegram = standIn();
+    const form = new FormData();
+    form.set("chat_id", "5");
+    form.set(
+      "media",
+      JSON.stringify([
+        { type: "photo", media: "attach://a" },
+        { type: "photo", media: "attach://b" },
+      ]),
+    );
+    form.set("a", new Blob([new Uint8Array([1, 2, 3])]), "a.jpg");
+    form.set("b", new Blob([new Uint8Array([4, 5])]), "b.jpg");
+    const response = await telegram.handle(
+      new Request(`https://api.telegram.org/bot${TOKEN}/sendMediaGroup`, { method: "POST", body: form }),
+    );
+    const album = (await response.json()) as {
+      result: Array<{ media_group_id: string; photo: Array<{ file_id: string }> }>;
+    };
+    expect(album.result).toHaveLength(2);
+    expect(new Set(album.result.map((m) => m.media_group_id)).size).toBe(1);
+    const bytes = album.result.map((m) => [...(telegram.files.get(m.photo[0]?.file_id ?? "")?.bytes ?? [])]);
+    expect(bytes).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+  });
+});
