@@ -49,7 +49,7 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
-  page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
+  page = await browser.newPage({ viewport: { width: 960, height: 1100 } });
   await page.goto(pageUrl);
 }, 180_000);
 

@@ -79,6 +79,7 @@ const ALBUM_LIMIT = 10;
 const NEAR_BOTTOM_PX = 120;
 const PHOTO_MAX_WIDTH = 320;
 const PHOTO_MAX_HEIGHT = 420;
+const ALBUM_WIDTH = 340;
 const SAFE_LINK = /^(https?|tg):/i;
 const STORAGE = { user: "playground.userId", language: "playground.language" };
 
@@ -608,6 +609,7 @@ function buildAlbum(messages) {
   );
   bubble.classList.toggle("has-document", documents.length > 0);
   finishBubble(bubble, captioned ? messageBody(captioned) : null, messages, side);
+  if (photos.length) bubble.style.width = `${ALBUM_WIDTH}px`;
   return h(
     "div",
     {
@@ -757,16 +759,26 @@ const CODE_LANGUAGE = /^language-([\w+#.-]{1,32})$/;
 function renderTelegramHtml(source) {
   const parsed = new DOMParser().parseFromString(`<body>${source}</body>`, "text/html");
   const fragment = document.createDocumentFragment();
-  fragment.append(...[...parsed.body.childNodes].map(sanitize));
+  fragment.append(...sanitizeChildren(parsed.body));
   return fragment;
 }
 
+function sanitizeChildren(parent) {
+  return [...parent.childNodes].map(sanitize);
+}
+
 function sanitize(node) {
-  if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.data);
+  if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(textAfterBlock(node));
   if (node.nodeType !== Node.ELEMENT_NODE) return document.createDocumentFragment();
   const rebuilt = allowedElement(node);
-  rebuilt.append(...[...node.childNodes].map(sanitize));
+  rebuilt.append(...sanitizeChildren(node));
   return rebuilt;
+}
+
+/** Quotes and code blocks already end their line, so Telegram drops the newline written after them. */
+function textAfterBlock(node) {
+  const previous = node.previousSibling?.localName;
+  return previous === "pre" || previous === "blockquote" ? node.data.replace(/^\n/, "") : node.data;
 }
 
 function allowedElement(source) {
