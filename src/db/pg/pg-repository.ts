@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { AvatarStatus } from "../../domain/avatar";
 import type {
   AvatarPatch,
@@ -16,11 +16,10 @@ import type {
   TelegramProfile,
 } from "../repository";
 import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
-import * as schema from "./schema";
+import { connectPostgres } from "./connect";
 import { avatarPhotos, avatars, botCache, generations, metricsCounters, processedUpdates, users } from "./schema";
-import { WorkerSocket } from "./worker-socket";
 
-type Db = PostgresJsDatabase<typeof schema>;
+type Db = PostgresJsDatabase;
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 const ACTIVE_GENERATION = ["QUEUED", "RUNNING"] as const;
@@ -30,26 +29,38 @@ const ACTIVE_GENERATION = ["QUEUED", "RUNNING"] as const;
  * real transactions that first lock the avatar's row, so concurrent writers to one avatar queue up.
  */
 export class PgRepository implements Repository {
+  #client: { sql: postgres.Sql; db: Db } | undefined;
+  #busy = 0;
+  #idle: ReturnType<typeof setTimeout> | null = null;
+
   constructor(private readonly connectionString: string) {}
 
   /**
-   * Runs `work` on a connection of its own and closes it after: a Worker invocation may hold only six
-   * sockets at once, and Hyperdrive pools the real connections, so a short-lived one is cheap.
+   * Runs `work` on this repository's one connection, opened on first use and closed as soon as no call
+   * is running: a Worker invocation may hold only six sockets, and Hyperdrive pools the real connections.
+   * Calls made back to back (no timer tick between them) share the connection.
    */
   async #run<T>(work: (db: Db) => Promise<T>): Promise<T> {
-    const options = {
-      max: 1,
-      fetch_types: false,
-      onnotice: () => {},
-      socket: ({ host, port }: { host: string[]; port: number[] }) => new WorkerSocket(host[0] ?? "", port[0] ?? 5432),
-    };
-    // `socket` is a documented option that postgres.js's types leave out.
-    const client = postgres(this.connectionString, options as postgres.Options<Record<string, never>>);
-    try {
-      return await work(drizzle(client, { schema }));
-    } finally {
-      await client.end();
+    clearTimeout(this.#idle);
+    if (!this.#client) {
+      const sql = connectPostgres(this.connectionString);
+      this.#client = { sql, db: drizzle(sql) };
     }
+    this.#busy += 1;
+    try {
+      return await work(this.#client.db);
+    } finally {
+      this.#busy -= 1;
+      if (this.#busy === 0) this.#idle = setTimeout(() => this.#close(), 0);
+    }
+  }
+
+  #close(): void {
+    const client = this.#client;
+    if (this.#busy > 0 || !client) return;
+    this.#client = undefined;
+    // Ending only sends Terminate and closes the socket; a failure there leaves nothing to undo.
+    client.sql.end().catch(() => {});
   }
 
   async ping(): Promise<void> {
@@ -147,7 +158,7 @@ export class PgRepository implements Repository {
 
   async findAvatar(avatarId: string): Promise<AvatarRow | null> {
     return this.#run(async (db) => {
-      return (await db.query.avatars.findFirst({ where: eq(avatars.id, avatarId) })) ?? null;
+      return first(db.select().from(avatars).where(eq(avatars.id, avatarId)));
     });
   }
 
@@ -209,10 +220,12 @@ export class PgRepository implements Repository {
 
   async findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhotoRow | null> {
     return this.#run(async (db) => {
-      const row = await db.query.avatarPhotos.findFirst({
-        where: and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash)),
-      });
-      return row ?? null;
+      return first(
+        db
+          .select()
+          .from(avatarPhotos)
+          .where(and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash))),
+      );
     });
   }
 
@@ -257,7 +270,7 @@ export class PgRepository implements Repository {
 
   async findPhoto(photoId: string): Promise<AvatarPhotoRow | null> {
     return this.#run(async (db) => {
-      return (await db.query.avatarPhotos.findFirst({ where: eq(avatarPhotos.id, photoId) })) ?? null;
+      return first(db.select().from(avatarPhotos).where(eq(avatarPhotos.id, photoId)));
     });
   }
 
@@ -330,7 +343,7 @@ export class PgRepository implements Repository {
 
   async findAvatarByFalRequest(requestId: string): Promise<AvatarRow | null> {
     return this.#run(async (db) => {
-      return (await db.query.avatars.findFirst({ where: eq(avatars.falRequestId, requestId) })) ?? null;
+      return first(db.select().from(avatars).where(eq(avatars.falRequestId, requestId)));
     });
   }
 
@@ -382,13 +395,13 @@ export class PgRepository implements Repository {
 
   async findGeneration(id: string): Promise<GenerationRow | null> {
     return this.#run(async (db) => {
-      return (await db.query.generations.findFirst({ where: eq(generations.id, id) })) ?? null;
+      return first(db.select().from(generations).where(eq(generations.id, id)));
     });
   }
 
   async findGenerationByFalRequest(requestId: string): Promise<GenerationRow | null> {
     return this.#run(async (db) => {
-      return (await db.query.generations.findFirst({ where: eq(generations.falRequestId, requestId) })) ?? null;
+      return first(db.select().from(generations).where(eq(generations.falRequestId, requestId)));
     });
   }
 
@@ -550,8 +563,7 @@ export class PgRepository implements Repository {
 
   async isUpdateProcessed(updateId: number): Promise<boolean> {
     return this.#run(async (db) => {
-      const row = await db.query.processedUpdates.findFirst({ where: eq(processedUpdates.updateId, updateId) });
-      return row !== undefined;
+      return (await first(db.select().from(processedUpdates).where(eq(processedUpdates.updateId, updateId)))) !== null;
     });
   }
 
@@ -573,7 +585,7 @@ export class PgRepository implements Repository {
 
   async getCached<T>(key: string): Promise<{ value: T; updatedAt: Date } | null> {
     return this.#run(async (db) => {
-      const row = await db.query.botCache.findFirst({ where: eq(botCache.key, key) });
+      const row = await first(db.select().from(botCache).where(eq(botCache.key, key)));
       return row ? { value: row.value as T, updatedAt: row.updatedAt } : null;
     });
   }
@@ -586,6 +598,11 @@ export class PgRepository implements Repository {
         .onConflictDoUpdate({ target: botCache.key, set: { value: sql`excluded.value`, updatedAt: now } });
     });
   }
+}
+
+async function first<T>(query: { limit(n: number): PromiseLike<T[]> }): Promise<T | null> {
+  const [row] = await query.limit(1);
+  return row ?? null;
 }
 
 async function page<T>(items: PromiseLike<T[]>, totals: PromiseLike<Array<{ total: number }>>): Promise<Page<T>> {

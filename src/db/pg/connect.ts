@@ -1,6 +1,19 @@
 import { connect } from "cloudflare:sockets";
 import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
+import postgres from "postgres";
+
+/** A postgres.js client of one connection, over a WorkerSocket; end it when done. */
+export function connectPostgres(connectionString: string): postgres.Sql {
+  const options = {
+    max: 1,
+    fetch_types: false,
+    onnotice: () => {},
+    socket: ({ host, port }: { host: string[]; port: number[] }) => new WorkerSocket(host[0] ?? "", port[0] ?? 5432),
+  };
+  // `socket` is a documented option that postgres.js's types leave out.
+  return postgres(connectionString, options as postgres.Options<Record<string, never>>);
+}
 
 /**
  * A socket for postgres.js's `socket` option, over the Workers TCP API. postgres.js's own Workers
