@@ -31,7 +31,7 @@ const ACTIVE_GENERATION = ["QUEUED", "RUNNING"] as const;
 export class PgRepository implements Repository {
   #client: { sql: postgres.Sql; db: Db } | undefined;
   #busy = 0;
-  #idle: ReturnType<typeof setTimeout> | null = null;
+  #calls = 0;
 
   constructor(private readonly connectionString: string) {}
 
@@ -41,7 +41,7 @@ export class PgRepository implements Repository {
    * Calls made back to back (no timer tick between them) share the connection.
    */
   async #run<T>(work: (db: Db) => Promise<T>): Promise<T> {
-    clearTimeout(this.#idle);
+    const call = ++this.#calls;
     if (!this.#client) {
       const sql = connectPostgres(this.connectionString);
       this.#client = { sql, db: drizzle(sql) };
@@ -51,7 +51,8 @@ export class PgRepository implements Repository {
       return await work(this.#client.db);
     } finally {
       this.#busy -= 1;
-      if (this.#busy === 0) this.#idle = setTimeout(() => this.#close(), 0);
+      // Closes on the next tick unless another call has started meanwhile.
+      if (this.#busy === 0) setTimeout(() => this.#calls === call && this.#close(), 0);
     }
   }
 
