@@ -28,7 +28,6 @@ function workerProject(
   testTimeout = 5000,
 ): TestProjectInlineConfiguration {
   return {
-    extends: true,
     plugins: [
       cloudflareTest(({ inject }) => {
         const postgres = inject("postgres");

@@ -25,9 +25,18 @@ function withDatabase(url: string, database: string): string {
 
 /**
  * True when the Postgres server answers. Otherwise prints the one line that says the Postgres half
- * is skipped, or, under CI=true, fails: CI must run both halves.
+ * is skipped, or, under CI=true, fails: CI must run both halves. Vitest evaluates its config more
+ * than once per run, so the answer is kept for the process.
  */
-export async function findPostgres(): Promise<boolean> {
+export function findPostgres(): Promise<boolean> {
+  const memo = globalThis as { [FOUND]?: Promise<boolean> };
+  memo[FOUND] ??= probe();
+  return memo[FOUND];
+}
+
+const FOUND = Symbol.for("avatar-studio.test.postgres-found");
+
+async function probe(): Promise<boolean> {
   const url = adminUrl();
   const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
   try {
