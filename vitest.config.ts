@@ -1,33 +1,76 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { findPostgres } from "./test/postgres-setup.ts";
+
+const bindings = {
+  TELEGRAM_BOT_TOKEN: "7000000001:test-token-for-the-stand-in",
+  TELEGRAM_WEBHOOK_SECRET: "test-webhook-secret",
+  PUBLIC_URL: "https://bot.example",
+  // fal is played by test/stand-ins/fal.ts at this origin.
+  FAL_KEY: "stand-in-key-id:stand-in-key-secret",
+  FAL_BASE_URL: "http://fal.stand-in",
+  ADMIN_USER_IDS: "990001",
+  METRICS_TOKEN: "test-metrics-token",
+  // Batches are drained by the tests themselves (runDurableObjectAlarm), never by the clock.
+  PHOTO_BATCH_WINDOW_MS: "600000",
+  TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
+};
+
+const withPostgres = await findPostgres();
+
+/** One vitest project: the Worker in workerd with these extra bindings for the given test files. */
+function workerProject(
+  name: string,
+  include: string[],
+  extra: (s3Endpoint: string) => Record<string, string>,
+  database: "contract" | "photo_flow",
+  testTimeout = 5000,
+): TestProjectInlineConfiguration {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => {
+        const postgres = inject("postgres");
+        return {
+          wrangler: { configPath: "./wrangler.toml" },
+          miniflare: {
+            bindings: { ...bindings, ...extra(inject("s3Endpoint")) },
+            ...(postgres ? { hyperdrives: { HYPERDRIVE: postgres[database] } } : {}),
+          },
+        };
+      }),
+    ],
+    test: { name, include, setupFiles: ["./test/setup.ts"], testTimeout },
+  };
+}
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(async () => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          TELEGRAM_BOT_TOKEN: "7000000001:test-token-for-the-stand-in",
-          TELEGRAM_WEBHOOK_SECRET: "test-webhook-secret",
-          PUBLIC_URL: "https://bot.example",
-          // fal is played by test/stand-ins/fal.ts at this origin.
-          FAL_KEY: "stand-in-key-id:stand-in-key-secret",
-          FAL_BASE_URL: "http://fal.stand-in",
-          ADMIN_USER_IDS: "990001",
-          METRICS_TOKEN: "test-metrics-token",
-          // Batches are drained by the tests themselves (runDurableObjectAlarm), never by the clock.
-          PHOTO_BATCH_WINDOW_MS: "600000",
-          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
-        },
-      },
-    })),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    setupFiles: ["./test/setup.ts"],
-    globalSetup: ["./test/global-setup.ts"],
+    globalSetup: ["./test/global-setup.ts", ...(withPostgres ? ["./test/postgres-setup.ts"] : [])],
     // Log lines are part of what the bot does; show them only for a failing test.
     silent: "passed-only",
+    projects: [
+      // Everything on D1 and R2; the repository contract suite also reaches Postgres when it is there.
+      workerProject("d1-r2", ["test/**/*.test.ts"], () => ({}), "contract"),
+      // The photo flow again on Postgres and S3 (s3rver from test/global-setup.ts).
+      ...(withPostgres
+        ? [
+            workerProject(
+              "postgres-s3",
+              ["test/photo-upload.test.ts"],
+              (s3Endpoint) => ({
+                DB_DRIVER: "postgres",
+                STORAGE_DRIVER: "s3",
+                S3_ENDPOINT: s3Endpoint,
+                S3_ACCESS_KEY_ID: "S3RVER",
+                S3_SECRET_ACCESS_KEY: "S3RVER",
+              }),
+              "photo_flow",
+              // Every repository call is a round trip to a real server here, not an in-process SQLite.
+              20_000,
+            ),
+          ]
+        : []),
+    ],
   },
 });

@@ -1,5 +1,6 @@
 import { loadSettings } from "./config/settings";
 import { D1Repository } from "./db/d1/d1-repository";
+import { PgRepository } from "./db/pg/pg-repository";
 import type { Repository } from "./db/repository";
 import type { ObjectStorage } from "./storage/object-storage";
 import { R2Storage } from "./storage/r2-storage";
@@ -7,7 +8,8 @@ import { S3Storage } from "./storage/s3-storage";
 
 /** Per-request adapters from the bindings; the one place that picks an implementation. */
 export function createRepository(env: Env): Repository {
-  return new D1Repository(env.DB);
+  const { database } = loadSettings(env);
+  return database.driver === "postgres" ? new PgRepository(database.connectionString) : new D1Repository(env.DB);
 }
 
 export function createStorage(env: Env): ObjectStorage {

@@ -1,6 +1,9 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Repository } from "../src/db/repository";
+import type { ObjectStorage } from "../src/storage/object-storage";
+import { createRepository, createStorage } from "../src/wiring";
 import { jpeg, picture, png, webp } from "./corpus/images";
 import type { TelegramStandIn } from "./stand-ins/telegram";
 import { avatarsOf, userIdOf } from "./support/db";
@@ -22,15 +25,14 @@ beforeEach(() => {
 
 const progressText = () => telegram.lastBotMessage(user.id).text ?? "";
 
+// Rows and objects are read through the Repository and ObjectStorage the Worker is configured with,
+// so these tests run unchanged on D1 + R2 and on Postgres + S3 (see vitest.config.ts).
 async function photosOf(avatarId: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM avatar_photos WHERE avatar_id = ? ORDER BY upload_order")
-    .bind(avatarId)
-    .all<Record<string, unknown>>();
-  return results;
+  return (await createRepository(env).listPhotos(avatarId, 0, 1000)).items;
 }
 
 async function objectsUnder(prefix: string): Promise<string[]> {
-  return (await env.BUCKET.list({ prefix })).objects.map((o) => o.key).sort();
+  return (await createStorage(env).list(prefix)).keys.map((o) => o.key).sort();
 }
 
 async function sendPhoto(bytes: Uint8Array, mediaGroupId?: string): Promise<void> {
@@ -53,9 +55,9 @@ describe("uploading photos", () => {
     expect(progressText()).toContain("Enough for training");
 
     const rows = await photosOf(avatarId);
-    expect(rows.map((r) => r.upload_order)).toEqual([1, 2, 3, 4, 5]);
-    expect(rows.every((r) => r.validation_status === "VALID" && r.has_face === 1 && r.format === "jpg")).toBe(true);
-    for (const row of rows) expect(Number(row.quality_score)).toBeGreaterThan(0);
+    expect(rows.map((r) => r.uploadOrder)).toEqual([1, 2, 3, 4, 5]);
+    expect(rows.every((r) => r.validationStatus === "VALID" && r.hasFace === true && r.format === "jpg")).toBe(true);
+    for (const row of rows) expect(row.qualityScore).toBeGreaterThan(0);
     const userId = await userIdOf(user.id);
     const prefix = `avatars/user_${userId}/avatar_${avatarId}/photos/`;
     expect(await objectsUnder(prefix)).toEqual(
@@ -70,8 +72,8 @@ describe("uploading photos", () => {
         })
         .sort(),
     );
-    const original = await env.BUCKET.get(`${prefix}original/photo_001.jpg`);
-    expect(new Uint8Array(await (original as R2ObjectBody).arrayBuffer())).toEqual(sample[0]);
+    const original = await createStorage(env).get(`${prefix}original/photo_001.jpg`);
+    expect(new Uint8Array((await original?.arrayBuffer()) ?? new ArrayBuffer(0))).toEqual(sample[0]);
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(5);
 
     await tap(telegram, user, "✅ Done");
@@ -124,7 +126,7 @@ describe("uploading photos", () => {
     await drain(avatarId);
     const rows = await photosOf(avatarId);
     expect(rows).toHaveLength(50);
-    expect(rows.map((r) => r.upload_order)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(rows.map((r) => r.uploadOrder)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(50);
     expect(progressText()).toContain("50 of 50");
     expect(progressText().match(/the avatar already has 50 photos/g)).toHaveLength(10);
@@ -196,31 +198,29 @@ describe("what goes wrong", () => {
     expect(progressText()).toContain("huge.jpg: larger than 10 MB");
     expect(progressText()).toContain("giant.jpg: larger than 10 MB");
     expect(await photosOf(avatarId)).toEqual([]);
-    const counted = await env.DB.prepare(
-      "SELECT value FROM metrics_counters WHERE name = 'photos_refused' AND label = 'too_big'",
-    ).first<{ value: number }>();
-    expect(counted?.value).toBeGreaterThanOrEqual(2);
+    const { photosRefused } = await createRepository(env).metrics(new Date());
+    expect(photosRefused.find((r) => r.reason === "too_big")?.count).toBeGreaterThanOrEqual(2);
   });
 
   it("reports a storage failure in the middle of a batch, keeps the rest and leaves nothing behind", async () => {
     const avatarId = await avatarCollectingPhotos(telegram, user);
     for (const bytes of sample.slice(0, 3)) await sendPhoto(bytes);
-    const bucket = Object.getPrototypeOf(env.BUCKET) as R2Bucket;
-    const realPut = bucket.put;
+    const storage = Object.getPrototypeOf(createStorage(env)) as ObjectStorage;
+    const realPut = storage.put;
     let puts = 0;
-    bucket.put = function (this: R2Bucket, ...args: Parameters<R2Bucket["put"]>) {
+    storage.put = function (this: ObjectStorage, ...args: Parameters<ObjectStorage["put"]>) {
       puts += 1;
       // The second photo's thumbnail: its original is already stored and must be taken back.
-      if (puts === 5) return Promise.reject(new Error("R2 is unavailable"));
+      if (puts === 5) return Promise.reject(new Error("the store is unavailable"));
       return realPut.apply(this, args);
-    } as R2Bucket["put"];
+    };
     try {
       await drain(avatarId);
     } finally {
-      bucket.put = realPut;
+      storage.put = realPut;
     }
     const rows = await photosOf(avatarId);
-    expect(rows.map((r) => r.upload_order)).toEqual([1, 2]);
+    expect(rows.map((r) => r.uploadOrder)).toEqual([1, 2]);
     expect(progressText()).toContain("Photo 2: we could not save it. Please send this photo again.");
     const userId = await userIdOf(user.id);
     expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toHaveLength(6);
@@ -229,16 +229,13 @@ describe("what goes wrong", () => {
   it("removes the stored objects when the database refuses the row", async () => {
     const avatarId = await avatarCollectingPhotos(telegram, user);
     await sendPhoto(sample[0] as Uint8Array);
-    const db = Object.getPrototypeOf(env.DB) as D1Database;
-    const realBatch = db.batch;
-    db.batch = function (this: D1Database, statements: D1PreparedStatement[]) {
-      if (statements.length === 2) return Promise.reject(new Error("D1_ERROR: database is locked"));
-      return realBatch.call(this, statements);
-    } as D1Database["batch"];
+    const repo = Object.getPrototypeOf(createRepository(env)) as Repository;
+    const realInsert = repo.insertPhoto;
+    repo.insertPhoto = () => Promise.reject(new Error("database is locked"));
     try {
       await drain(avatarId);
     } finally {
-      db.batch = realBatch;
+      repo.insertPhoto = realInsert;
     }
     expect(await photosOf(avatarId)).toEqual([]);
     expect(progressText()).toContain("we could not save it. Please send this photo again.");

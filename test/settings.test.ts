@@ -112,4 +112,17 @@ describe("settings", () => {
     );
     expect(problemsOf({ ...base, STORAGE_DRIVER: "gcs" })).toContain('STORAGE_DRIVER must be r2 or s3, got "gcs"');
   });
+
+  it("reaches Postgres through the HYPERDRIVE binding with DB_DRIVER=postgres, which then needs no DB", () => {
+    const { DB: _d1, ...withoutD1 } = base;
+    const hyperdrive = { connectionString: "postgres://user:pass@db.hyperdrive.local:5432/avatars" };
+    expect(parseSettings(base).database).toEqual({ driver: "d1" });
+    expect(parseSettings({ ...withoutD1, DB_DRIVER: "postgres", HYPERDRIVE: hyperdrive }).database).toEqual({
+      driver: "postgres",
+      connectionString: hyperdrive.connectionString,
+    });
+    expect(problemsOf({ ...withoutD1, DB_DRIVER: "postgres" })).toEqual(["binding HYPERDRIVE is missing"]);
+    expect(problemsOf(withoutD1)).toEqual(["binding DB is missing"]);
+    expect(problemsOf({ ...base, DB_DRIVER: "mysql" })).toEqual(['DB_DRIVER must be d1 or postgres, got "mysql"']);
+  });
 });

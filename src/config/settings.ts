@@ -24,6 +24,8 @@ export interface Settings {
   /** A generation not finished after this many seconds is marked failed. */
   generationTimeoutSeconds: number;
   avatar: AvatarSettings;
+  /** Where rows live: the D1 binding `DB`, or Postgres through the Hyperdrive binding `HYPERDRIVE`. */
+  database: { driver: "d1" } | { driver: "postgres"; connectionString: string };
   /** Where files live: the R2 binding, or any S3 API through aws4fetch. */
   storage: { driver: "r2" } | ({ driver: "s3" } & S3Settings);
 }
@@ -204,8 +206,17 @@ export function parseSettings(env: RawEnv): Settings {
       secretAccessKey: required("S3_SECRET_ACCESS_KEY"),
     };
   }
+  const dbDriver = (str("DB_DRIVER") ?? "d1").toLowerCase();
+  if (dbDriver !== "d1" && dbDriver !== "postgres")
+    problems.push(`DB_DRIVER must be d1 or postgres, got "${dbDriver}"`);
+  let database: Settings["database"] = { driver: "d1" };
+  if (dbDriver === "postgres") {
+    const connectionString = (env.HYPERDRIVE as { connectionString?: unknown } | undefined)?.connectionString;
+    if (typeof connectionString !== "string") problems.push("binding HYPERDRIVE is missing");
+    database = { driver: "postgres", connectionString: String(connectionString) };
+  }
   for (const [binding, method] of [
-    ["DB", "prepare"],
+    ...(dbDriver === "d1" ? ([["DB", "prepare"]] as const) : []),
     ...(driver === "r2" ? ([["BUCKET", "put"]] as const) : []),
     ["CHAT_SESSION", "idFromName"],
     ["AVATAR_WORKSPACE", "idFromName"],
@@ -242,6 +253,7 @@ export function parseSettings(env: RawEnv): Settings {
     maxConcurrentGenerations,
     generationTimeoutSeconds,
     avatar,
+    database,
     storage,
   };
   if (!settings.publicUrl && !problems.some((p) => p.startsWith("PUBLIC_URL"))) problems.push("PUBLIC_URL is not set");

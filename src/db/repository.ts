@@ -100,6 +100,9 @@ export interface Page<T> {
 
 /** The one data-access contract the services use; each database dialect implements it. */
 export interface Repository {
+  /** Answers once the database does (for /health). */
+  ping(): Promise<void>;
+
   upsertUser(profile: TelegramProfile, now: Date): Promise<UserRow>;
   setUserLanguage(userId: string, language: Language): Promise<void>;
   /** What a user has: for the deletion confirmation. */

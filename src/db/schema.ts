@@ -8,9 +8,7 @@ import {
   GENERATION_STATUSES,
   PHOTO_VALIDATION_STATUSES,
 } from "../domain/avatar";
-
-const inList = (column: string, values: readonly string[]) =>
-  sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(", ")})`);
+import { inList } from "./check-sql";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);

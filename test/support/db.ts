@@ -1,5 +1,30 @@
 import { env } from "cloudflare:workers";
 import type { SessionState } from "../../src/bot/session";
+import { loadSettings } from "../../src/config/settings";
+import { connectPostgres } from "../../src/db/pg/connect";
+
+/** Reads rows with portable SQL (`?` placeholders) from whichever database the Worker is set to use. */
+async function rows<T>(query: string, ...params: Array<string | number>): Promise<T[]> {
+  const { database } = loadSettings(env);
+  if (database.driver === "d1")
+    return (
+      await env.DB.prepare(query)
+        .bind(...params)
+        .all<T>()
+    ).results;
+  const sql = connectPostgres(database.connectionString);
+  try {
+    let n = 0;
+    return [
+      ...(await sql.unsafe(
+        query.replace(/\?/g, () => `$${++n}`),
+        params,
+      )),
+    ] as T[];
+  } finally {
+    await sql.end();
+  }
+}
 
 export interface AvatarRecord {
   id: string;
@@ -17,25 +42,21 @@ export interface AvatarRecord {
 }
 
 export async function avatarsOf(telegramId: number): Promise<AvatarRecord[]> {
-  const { results } = await env.DB.prepare(
+  return rows<AvatarRecord>(
     "SELECT a.* FROM avatars a JOIN users u ON u.id = a.user_id WHERE u.telegram_id = ? ORDER BY a.created_at",
-  )
-    .bind(telegramId)
-    .all<AvatarRecord>();
-  return results;
+    telegramId,
+  );
 }
 
 export async function userIdOf(telegramId: number): Promise<string> {
-  const row = await env.DB.prepare("SELECT id FROM users WHERE telegram_id = ?")
-    .bind(telegramId)
-    .first<{ id: string }>();
+  const [row] = await rows<{ id: string }>("SELECT id FROM users WHERE telegram_id = ?", telegramId);
   if (!row) throw new Error(`no user ${telegramId}`);
   return row.id;
 }
 
 export async function countRows(table: string): Promise<number> {
-  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();
-  return row?.n ?? 0;
+  const [row] = await rows<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`);
+  return Number(row?.n ?? 0);
 }
 
 export async function sessionOf(telegramId: number): Promise<SessionState> {
@@ -43,9 +64,9 @@ export async function sessionOf(telegramId: number): Promise<SessionState> {
 }
 
 export async function userExists(telegramId: number): Promise<boolean> {
-  return (await env.DB.prepare("SELECT 1 FROM users WHERE telegram_id = ?").bind(telegramId).first()) !== null;
+  return (await rows("SELECT 1 FROM users WHERE telegram_id = ?", telegramId)).length > 0;
 }
 
 export async function isProcessed(updateId: number): Promise<boolean> {
-  return (await env.DB.prepare("SELECT 1 FROM processed_updates WHERE update_id = ?").bind(updateId).first()) !== null;
+  return (await rows("SELECT 1 FROM processed_updates WHERE update_id = ?", updateId)).length > 0;
 }

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
+import { loadSettings } from "../../src/config/settings";
 import { forgetJwks } from "../../src/fal/webhook-signature";
 import { FalStandIn } from "../stand-ins/fal";
 import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
@@ -19,6 +20,8 @@ export function newUser(language: "en" | "ru" = "en", firstName = language === "
 type Route = (request: Request) => Promise<Response>;
 let route: Route | null = null;
 
+const realFetch = globalThis.fetch;
+
 // Installed once and never restored: a Durable Object alarm that fires after its test has
 // ended must still meet a stand-in, never the network.
 vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
@@ -36,6 +39,9 @@ export function installStandIns(): { telegram: TelegramStandIn; fal: FalStandIn 
     if (telegram.serves(request.url)) return telegram.handle(request);
     if (fal.serves(request.url)) return fal.handle(request);
     if (request.url.startsWith("https://bot.example/")) return exports.default.fetch(request);
+    // With STORAGE_DRIVER=s3 the store is the real S3-API server on loopback (test/global-setup.ts).
+    const { storage } = loadSettings(env);
+    if (storage.driver === "s3" && request.url.startsWith(`${storage.endpoint}/`)) return realFetch(request);
     throw new Error(`unexpected outbound request to ${request.url}`);
   };
   return { telegram, fal };

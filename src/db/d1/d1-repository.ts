@@ -25,6 +25,10 @@ export class D1Repository implements Repository {
     this.db = drizzle(d1, { schema });
   }
 
+  async ping(): Promise<void> {
+    await this.d1.prepare("SELECT 1").first();
+  }
+
   async upsertUser(profile: TelegramProfile, now: Date): Promise<schema.UserRow> {
     const [row] = await this.db
       .insert(users)

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { errorFields, log } from "../../log";
-import { createStorage } from "../../wiring";
+import { createRepository, createStorage } from "../../wiring";
 import type { AppEnv } from "../app-env";
 
 type Check = "ok" | "failed";
@@ -19,7 +19,7 @@ export function registerHealth(app: Hono<AppEnv>): void {
     };
     const checks = Object.fromEntries(
       await Promise.all([
-        probe("db", () => c.env.DB.prepare("SELECT 1").first()),
+        probe("db", () => createRepository(c.env).ping()),
         probe("storage", () => createStorage(c.env).head("health/probe")),
         probe("chatSession", () => c.env.CHAT_SESSION.getByName("health").ping()),
       ]),

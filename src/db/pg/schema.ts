@@ -1,0 +1,186 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  timestamp as pgTimestamp,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import {
+  AVATAR_GENDERS,
+  AVATAR_STATUSES,
+  AVATAR_TYPES,
+  FAL_PRIORITIES,
+  GENERATION_STATUSES,
+  PHOTO_VALIDATION_STATUSES,
+} from "../../domain/avatar";
+import { inList } from "../check-sql";
+import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
+
+// The same tables, names, checks and indexes as ../schema.ts (D1), in Postgres types: timestamptz for
+// times, boolean, jsonb, bigint for Telegram's ids. Rows come out as the shared row types.
+
+const timestamp = (name: string) => pgTimestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => timestamp("created_at").notNull().defaultNow();
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  telegramId: bigint("telegram_id", { mode: "number" }).notNull().unique(),
+  languageCode: text("language_code", { enum: ["ru", "en"] }).notNull(),
+  firstName: text("first_name"),
+  lastName: text("last_name"),
+  username: text("username"),
+  createdAt: createdAt(),
+  lastSeenAt: timestamp("last_seen_at").notNull(),
+});
+
+export const avatars = pgTable(
+  "avatars",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name"),
+    gender: text("gender", { enum: AVATAR_GENDERS }),
+    avatarType: text("avatar_type", { enum: AVATAR_TYPES }),
+    status: text("status", { enum: AVATAR_STATUSES }).notNull().default("DRAFT"),
+    finetuneId: text("finetune_id"),
+    falRequestId: text("fal_request_id"),
+    falEndpoint: text("fal_endpoint"),
+    trainingError: text("training_error"),
+    lastStatusCheckAt: timestamp("last_status_check_at"),
+    trainingProgress: integer("training_progress").notNull().default(0),
+    trainingStartedAt: timestamp("training_started_at"),
+    trainingCompletedAt: timestamp("training_completed_at"),
+    falMode: text("fal_mode", { enum: ["character", "style", "custom"] }),
+    falIterations: integer("fal_iterations").notNull(),
+    falPriority: text("fal_priority", { enum: FAL_PRIORITIES }).notNull(),
+    triggerWord: text("trigger_word").notNull().unique(),
+    loraRank: integer("lora_rank").notNull(),
+    avatarData: jsonb("avatar_data").$type<Record<string, unknown>>().notNull().default({}),
+    trainingConfig: jsonb("training_config").$type<Record<string, unknown>>().notNull().default({}),
+    photosCount: integer("photos_count").notNull().default(0),
+    generationsCount: integer("generations_count").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    index("avatars_user_created_idx").on(t.userId, t.createdAt),
+    index("avatars_status_idx").on(t.status),
+    uniqueIndex("avatars_fal_request_idx").on(t.falRequestId),
+    index("avatars_training_check_idx").on(t.status, t.lastStatusCheckAt),
+    check("avatars_status_check", inList("status", AVATAR_STATUSES)),
+    check("avatars_gender_check", sql`gender IS NULL OR ${inList("gender", AVATAR_GENDERS)}`),
+    check("avatars_type_check", sql`avatar_type IS NULL OR ${inList("avatar_type", AVATAR_TYPES)}`),
+    check("avatars_priority_check", inList("fal_priority", FAL_PRIORITIES)),
+    check("avatars_progress_check", sql`training_progress BETWEEN 0 AND 100`),
+    check("avatars_counts_check", sql`photos_count >= 0 AND generations_count >= 0`),
+  ],
+);
+
+export const avatarPhotos = pgTable(
+  "avatar_photos",
+  {
+    id: text("id").primaryKey(),
+    avatarId: text("avatar_id")
+      .notNull()
+      .references(() => avatars.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    minioKey: text("minio_key").notNull(),
+    fileHash: text("file_hash").notNull(),
+    uploadOrder: integer("upload_order").notNull(),
+    validationStatus: text("validation_status", { enum: PHOTO_VALIDATION_STATUSES }).notNull().default("PENDING"),
+    fileSize: integer("file_size").notNull(),
+    width: integer("width"),
+    height: integer("height"),
+    format: text("format").notNull(),
+    hasFace: boolean("has_face"),
+    qualityScore: doublePrecision("quality_score"),
+    validationError: text("validation_error"),
+    photoMetadata: jsonb("photo_metadata").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("avatar_photos_avatar_order_idx").on(t.avatarId, t.uploadOrder),
+    uniqueIndex("avatar_photos_avatar_hash_idx").on(t.avatarId, t.fileHash),
+    index("avatar_photos_user_hash_idx").on(t.userId, t.fileHash),
+    check("avatar_photos_status_check", inList("validation_status", PHOTO_VALIDATION_STATUSES)),
+    check("avatar_photos_quality_check", sql`quality_score IS NULL OR quality_score BETWEEN 0 AND 1`),
+  ],
+);
+
+export const generations = pgTable(
+  "generations",
+  {
+    id: text("id").primaryKey(),
+    avatarId: text("avatar_id")
+      .notNull()
+      .references(() => avatars.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    prompt: text("prompt").notNull(),
+    preset: text("preset"),
+    options: jsonb("options").$type<Record<string, unknown>>().notNull().default({}),
+    seed: bigint("seed", { mode: "number" }),
+    falRequestId: text("fal_request_id").unique(),
+    status: text("status", { enum: GENERATION_STATUSES }).notNull().default("QUEUED"),
+    error: text("error"),
+    resultKeys: jsonb("result_keys").$type<string[]>().notNull().default([]),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at"),
+    completedAt: timestamp("completed_at"),
+  },
+  (t) => [
+    index("generations_avatar_created_idx").on(t.avatarId, t.createdAt),
+    index("generations_user_status_idx").on(t.userId, t.status),
+    check("generations_status_check", inList("status", GENERATION_STATUSES)),
+  ],
+);
+
+export const processedUpdates = pgTable(
+  "processed_updates",
+  {
+    updateId: bigint("update_id", { mode: "number" }).primaryKey(),
+    processedAt: timestamp("processed_at").notNull(),
+  },
+  (t) => [index("processed_updates_at_idx").on(t.processedAt)],
+);
+
+export const metricsCounters = pgTable(
+  "metrics_counters",
+  {
+    name: text("name").notNull(),
+    label: text("label").notNull(),
+    value: bigint("value", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.label] })],
+);
+
+export const botCache = pgTable("bot_cache", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").$type<unknown>().notNull(),
+  updatedAt: timestamp("updated_at").notNull(),
+});
+
+// The services see one set of row types; this fails to compile if the two schemas drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type AllTrue<T extends true[]> = T;
+export type PgRowsAreTheSharedRows = AllTrue<
+  [
+    Same<typeof users.$inferSelect, UserRow>,
+    Same<typeof avatars.$inferSelect, AvatarRow>,
+    Same<typeof avatarPhotos.$inferSelect, AvatarPhotoRow>,
+    Same<typeof generations.$inferSelect, GenerationRow>,
+  ]
+>;

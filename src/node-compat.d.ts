@@ -1,0 +1,11 @@
+// The few Node modules the Worker uses, which the `nodejs_compat` flag provides at run time. The
+// Worker's types come from `npm run types`, not @types/node, so the parts used are declared here.
+declare module "node:buffer" {
+  export const Buffer: { from(bytes: Uint8Array): Uint8Array };
+}
+declare module "node:events" {
+  export class EventEmitter {
+    emit(event: string, ...args: unknown[]): boolean;
+    listenerCount(event: string): number;
+  }
+}
