@@ -11,6 +11,21 @@ export interface TelegramProfile {
   languageCode: Language;
 }
 
+/** A user row as first seen, and what a later sighting refreshes: the same on every database. */
+export function newUserValues(profile: TelegramProfile, now: Date) {
+  return {
+    id: crypto.randomUUID(),
+    telegramId: profile.telegramId,
+    languageCode: profile.languageCode,
+    ...seenAgain(profile, now),
+    createdAt: now,
+  };
+}
+
+export function seenAgain(profile: TelegramProfile, now: Date) {
+  return { firstName: profile.firstName, lastName: profile.lastName, username: profile.username, lastSeenAt: now };
+}
+
 export interface NewAvatar {
   id: string;
   userId: string;

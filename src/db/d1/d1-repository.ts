@@ -1,18 +1,20 @@
 import { and, count, desc, eq, lt, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { AvatarStatus } from "../../domain/avatar";
-import type {
-  AvatarPatch,
-  GenerationPatch,
-  InsertPhotoResult,
-  Language,
-  MetricsSnapshot,
-  NewAvatar,
-  NewGeneration,
-  NewPhoto,
-  Page,
-  Repository,
-  TelegramProfile,
+import {
+  type AvatarPatch,
+  type GenerationPatch,
+  type InsertPhotoResult,
+  type Language,
+  type MetricsSnapshot,
+  type NewAvatar,
+  type NewGeneration,
+  type NewPhoto,
+  newUserValues,
+  type Page,
+  type Repository,
+  seenAgain,
+  type TelegramProfile,
 } from "../repository";
 import * as schema from "../schema";
 import { avatarPhotos, avatars, botCache, generations, processedUpdates, users } from "../schema";
@@ -32,20 +34,8 @@ export class D1Repository implements Repository {
   async upsertUser(profile: TelegramProfile, now: Date): Promise<schema.UserRow> {
     const [row] = await this.db
       .insert(users)
-      .values({
-        id: crypto.randomUUID(),
-        telegramId: profile.telegramId,
-        languageCode: profile.languageCode,
-        firstName: profile.firstName,
-        lastName: profile.lastName,
-        username: profile.username,
-        createdAt: now,
-        lastSeenAt: now,
-      })
-      .onConflictDoUpdate({
-        target: users.telegramId,
-        set: { firstName: profile.firstName, lastName: profile.lastName, username: profile.username, lastSeenAt: now },
-      })
+      .values(newUserValues(profile, now))
+      .onConflictDoUpdate({ target: users.telegramId, set: seenAgain(profile, now) })
       .returning();
     if (!row) throw new Error("upsert returned no user");
     return row;

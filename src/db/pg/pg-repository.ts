@@ -2,18 +2,20 @@ import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "dr
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import type { AvatarStatus } from "../../domain/avatar";
-import type {
-  AvatarPatch,
-  GenerationPatch,
-  InsertPhotoResult,
-  Language,
-  MetricsSnapshot,
-  NewAvatar,
-  NewGeneration,
-  NewPhoto,
-  Page,
-  Repository,
-  TelegramProfile,
+import {
+  type AvatarPatch,
+  type GenerationPatch,
+  type InsertPhotoResult,
+  type Language,
+  type MetricsSnapshot,
+  type NewAvatar,
+  type NewGeneration,
+  type NewPhoto,
+  newUserValues,
+  type Page,
+  type Repository,
+  seenAgain,
+  type TelegramProfile,
 } from "../repository";
 import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
 import { connectPostgres } from "./connect";
@@ -72,25 +74,8 @@ export class PgRepository implements Repository {
     return this.#run(async (db) => {
       const [row] = await db
         .insert(users)
-        .values({
-          id: crypto.randomUUID(),
-          telegramId: profile.telegramId,
-          languageCode: profile.languageCode,
-          firstName: profile.firstName,
-          lastName: profile.lastName,
-          username: profile.username,
-          createdAt: now,
-          lastSeenAt: now,
-        })
-        .onConflictDoUpdate({
-          target: users.telegramId,
-          set: {
-            firstName: profile.firstName,
-            lastName: profile.lastName,
-            username: profile.username,
-            lastSeenAt: now,
-          },
-        })
+        .values(newUserValues(profile, now))
+        .onConflictDoUpdate({ target: users.telegramId, set: seenAgain(profile, now) })
         .returning();
       if (!row) throw new Error("upsert returned no user");
       return row;
