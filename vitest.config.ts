@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { findPostgres } from "./test/postgres-setup.ts";
+import { S3_TEST_CREDENTIALS } from "./test/s3-credentials.ts";
 
 const bindings = {
   TELEGRAM_BOT_TOKEN: "7000000001:test-token-for-the-stand-in",
@@ -52,7 +53,7 @@ export default defineConfig({
     projects: [
       // Everything on D1 and R2; the repository contract suite also reaches Postgres when it is there.
       workerProject("d1-r2", ["test/**/*.test.ts"], () => ({}), "contract"),
-      // The photo flow again on Postgres and S3 (s3rver from test/global-setup.ts).
+      // The photo flow again on Postgres and S3 (test/s3-server.ts, started by test/global-setup.ts).
       ...(withPostgres
         ? [
             workerProject(
@@ -62,8 +63,8 @@ export default defineConfig({
                 DB_DRIVER: "postgres",
                 STORAGE_DRIVER: "s3",
                 S3_ENDPOINT: s3Endpoint,
-                S3_ACCESS_KEY_ID: "S3RVER",
-                S3_SECRET_ACCESS_KEY: "S3RVER",
+                S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId,
+                S3_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
               }),
               "photo_flow",
               // Every repository call is a round trip to a real server here, not an in-process SQLite.

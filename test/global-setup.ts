@@ -1,25 +1,20 @@
-// Starts a real S3-API server (s3rver) on loopback for the storage contract suite, in a throwaway
-// directory, and hands its address to the tests. s3rver speaks the S3 wire protocol but does not
-// check signatures: it proves request and response shapes, not authentication.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import S3rver from "s3rver";
+// Starts the tests' S3-API server (test/s3-server.ts: s3rver behind a SigV4 check) as its own
+// process on loopback, hands its address to the tests, and stops it by process id when the run ends.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const directory = mkdtempSync(join(tmpdir(), "s3rver-"));
-  const server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: "avatars" }],
+  const server = spawn(process.execPath, ["test/s3-server.ts"], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    server.once("error", reject);
+    server.once("exit", (code) => reject(new Error(`test/s3-server.ts exited with code ${code} before it was ready`)));
+    createInterface({ input: server.stdout }).once("line", (line) => resolve(JSON.parse(line).endpoint));
   });
-  const { port } = (await server.run()) as { port: number };
-  project.provide("s3Endpoint", `http://127.0.0.1:${port}`);
+  project.provide("s3Endpoint", endpoint);
   return async () => {
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
+    if (server.pid !== undefined && server.exitCode === null) process.kill(server.pid, "SIGTERM");
+    await exited;
   };
 }

@@ -3,20 +3,20 @@ import { describe, expect, inject, it, vi } from "vitest";
 import { deletePrefix, type ObjectStorage } from "../src/storage/object-storage";
 import { R2Storage } from "../src/storage/r2-storage";
 import { S3Storage, StorageError } from "../src/storage/s3-storage";
+import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from "./s3-credentials";
 
 const s3Options = () => ({
   endpoint: inject("s3Endpoint"),
-  bucket: "avatars",
+  bucket: S3_TEST_BUCKET,
   region: "us-east-1",
   forcePathStyle: true,
-  accessKeyId: "S3RVER",
-  secretAccessKey: "S3RVER",
+  ...S3_TEST_CREDENTIALS,
 });
 
 /** One contract, every backend: what the services rely on from storage. */
 const backends: Array<[string, () => ObjectStorage]> = [
   ["R2 (binding)", () => new R2Storage(env.BUCKET)],
-  ["S3 API (s3rver on loopback)", () => new S3Storage(s3Options())],
+  ["S3 API (test/s3-server.ts on loopback)", () => new S3Storage(s3Options())],
 ];
 
 describe.each(backends)("storage contract: %s", (_name, make) => {
@@ -72,18 +72,58 @@ describe("S3 specifics", () => {
     expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
     const response = await fetch(url);
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe("zip-bytes");
+    expect(new TextDecoder().decode(await response.arrayBuffer())).toBe("zip-bytes");
   });
 
-  it("reports a missing bucket, an unreachable server, access denied and throttling as typed errors", async () => {
+  it("refuses a presigned URL that was tampered with or has expired", async () => {
+    const storage = new S3Storage(s3Options());
+    const base = `contract/${crypto.randomUUID()}/training_data/`;
+    await storage.put(`${base}training_set.zip`, "zip-bytes", "application/zip");
+    await storage.put(`${base}other.zip`, "other", "application/zip");
+    const tampered = (await storage.presignGet(`${base}training_set.zip`, 600)).replace("training_set", "other");
+    const refused = await fetch(tampered);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
+
+    const shortLived = await storage.presignGet(`${base}training_set.zip`, 1);
+    expect((await fetch(shortLived)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const expired = await fetch(shortLived);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain("Request has expired");
+  });
+
+  it("reports a missing bucket and a wrong secret from the server as typed errors", async () => {
     const missing = new S3Storage({ ...s3Options(), bucket: "no-such-bucket" });
     await expect(missing.put("k", "x", "text/plain")).rejects.toMatchObject({ code: "missing" });
+    const wrongSecret = new S3Storage({ ...s3Options(), secretAccessKey: "not-the-secret" });
+    await expect(wrongSecret.put("k", "x", "text/plain")).rejects.toMatchObject({
+      code: "denied",
+      message: expect.stringContaining("SignatureDoesNotMatch"),
+    });
+    await expect(wrongSecret.get("k")).rejects.toMatchObject({ code: "denied" });
+    const wrongKey = new S3Storage({ ...s3Options(), accessKeyId: "someone-else" });
+    await expect(wrongKey.list("contract/")).rejects.toMatchObject({ code: "denied" });
+  });
 
+  it("reports an unreachable or silent server, access denied and throttling as typed errors", async () => {
     const xml = (code: string) =>
       `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
     const spy = vi.spyOn(globalThis, "fetch");
     spy.mockRejectedValueOnce(new TypeError("Network connection lost."));
     await expect(new S3Storage(s3Options()).put("k", "x", "text/plain")).rejects.toMatchObject({ code: "unreachable" });
+    // A server that accepts the connection and never answers: the request is abandoned after the timeout.
+    spy.mockImplementationOnce(
+      (input) =>
+        new Promise((_resolve, reject) => {
+          const signal = input instanceof Request ? input.signal : undefined;
+          signal?.addEventListener("abort", () => reject(signal.reason));
+        }),
+    );
+    await expect(new S3Storage(s3Options(), 50).get("k")).rejects.toMatchObject({
+      code: "unreachable",
+      message: expect.stringContaining("no answer within 50 ms"),
+    });
     spy.mockResolvedValue(new Response(xml("AccessDenied"), { status: 403 }));
     await expect(new S3Storage(s3Options()).put("k", "x", "text/plain")).rejects.toMatchObject({ code: "denied" });
     spy.mockClear();

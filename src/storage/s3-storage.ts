@@ -16,12 +16,17 @@ export class StorageError extends Error {
 }
 
 const DELETE_BATCH = 1000;
+/** How long one operation may take, retries included, before the endpoint counts as unreachable. */
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Any S3-compatible store (MinIO, AWS, R2's S3 API) through aws4fetch, with the same keys as R2. */
 export class S3Storage implements ObjectStorage {
   readonly #client: AwsClient;
 
-  constructor(private readonly options: S3Settings) {
+  constructor(
+    private readonly options: S3Settings,
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
     // Each retry is a subrequest: keep them few.
     this.#client = new AwsClient({
       accessKeyId: options.accessKeyId,
@@ -116,12 +121,15 @@ export class S3Storage implements ObjectStorage {
   async #send(url: string, init: RequestInit, missingOk = false): Promise<Response | null> {
     let response: Response;
     try {
-      response = await this.#client.fetch(url, init);
+      response = await this.#client.fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new StorageError(
-        "unreachable",
-        `S3 endpoint unreachable: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const reason =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${this.timeoutMs} ms`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      throw new StorageError("unreachable", `S3 endpoint unreachable: ${reason}`);
     }
     if (response.ok) return response;
     const body = init.method === "HEAD" ? "" : await response.text();
