@@ -58,7 +58,12 @@ export default defineConfig({
         ? [
             workerProject(
               "postgres-s3",
-              ["test/photo-upload.test.ts"],
+              [
+                "test/photo-upload.test.ts",
+                "test/photo-viewer.test.ts",
+                "test/face-check.test.ts",
+                "test/training-archive.test.ts",
+              ],
               (s3Endpoint) => ({
                 DB_DRIVER: "postgres",
                 STORAGE_DRIVER: "s3",

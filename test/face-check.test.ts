@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { imageSize } from "image-size";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { parseSettings } from "../src/config/settings";
-import { D1Repository } from "../src/db/d1/d1-repository";
+import { loadSettings, parseSettings } from "../src/config/settings";
+import type { Repository } from "../src/db/repository";
 import { createFaceDetector } from "../src/fal/face-detector";
 import { type PhotoJob, PhotoService } from "../src/services/photo-service";
-import { R2Storage } from "../src/storage/r2-storage";
+import type { ObjectStorage } from "../src/storage/object-storage";
+import { createRepository, createStorage } from "../src/wiring";
 import { jpeg, picture } from "./corpus/images";
 import { FalStandIn } from "./stand-ins/fal";
 
@@ -15,34 +16,47 @@ const FAL_ORIGIN = "http://fal.stand-in";
 let fal: FalStandIn;
 let files: Map<string, Uint8Array>;
 let service: PhotoService;
+let repo: Repository;
+let storage: ObjectStorage;
 let avatarId: string;
 let userId: string;
 let seq = 0;
+const realFetch = globalThis.fetch;
 
 beforeEach(async () => {
   fal = new FalStandIn(FAL_KEY, FAL_ORIGIN);
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     if (fal.serves(request.url)) return fal.handle(request);
+    // With STORAGE_DRIVER=s3 the store is the real S3-API server on loopback (test/global-setup.ts).
+    const { storage: store } = loadSettings(env);
+    if (store.driver === "s3" && request.url.startsWith(`${store.endpoint}/`)) return realFetch(request);
     throw new Error(`unexpected outbound request to ${request.url}`);
   });
   const settings = parseSettings({ ...env, FAL_KEY, FAL_BASE_URL: FAL_ORIGIN });
-  const repo = new D1Repository(env.DB);
-  userId = crypto.randomUUID();
+  // Through the configured repository and storage, so this file runs on D1 + R2 and on Postgres + S3.
+  repo = createRepository(env);
+  storage = createStorage(env);
+  const now = new Date();
+  const profile = { firstName: "F", lastName: null, username: null, languageCode: "en" as const };
+  userId = (await repo.upsertUser({ ...profile, telegramId: Math.floor(Math.random() * 1e9) }, now)).id;
   avatarId = crypto.randomUUID();
-  await env.DB.batch([
-    env.DB.prepare("INSERT INTO users (id, telegram_id, language_code, last_seen_at) VALUES (?, ?, 'en', 0)").bind(
+  await repo.insertAvatar(
+    {
+      id: avatarId,
       userId,
-      Math.floor(Math.random() * 1e9),
-    ),
-    env.DB.prepare(
-      "INSERT INTO avatars (id, user_id, name, status, fal_iterations, fal_priority, trigger_word, lora_rank, updated_at) VALUES (?, ?, 'F', 'PHOTOS_UPLOADING', 500, 'quality', ?, 32, 0)",
-    ).bind(avatarId, userId, `t${avatarId.slice(0, 8)}`),
-  ]);
+      triggerWord: `t${avatarId.slice(0, 8)}`,
+      falIterations: 500,
+      falPriority: "quality",
+      loraRank: 32,
+    },
+    now,
+  );
+  await repo.updateAvatarIf(avatarId, "DRAFT", { name: "F", status: "PHOTOS_UPLOADING" }, now);
   files = new Map();
   service = new PhotoService({
     repo,
-    storage: new R2Storage(env.BUCKET),
+    storage,
     settings: settings.avatar,
     download: async (fileId) => files.get(fileId) as Uint8Array,
     detectFaces: createFaceDetector(settings),
@@ -68,20 +82,18 @@ async function job(seed: number): Promise<PhotoJob> {
 }
 
 async function row() {
-  return env.DB.prepare("SELECT * FROM avatar_photos WHERE avatar_id = ?")
-    .bind(avatarId)
-    .first<Record<string, unknown>>();
+  return (await repo.listPhotos(avatarId, 0, 1)).items[0] ?? null;
 }
 
 describe("face detection on fal", () => {
   it("accepts exactly one face, keeps its box and crops around it", async () => {
     expect(await service.process(await job(1))).toMatchObject({ kind: "accepted", faceChecked: true });
     const photo = await row();
-    expect(photo).toMatchObject({ has_face: 1, validation_status: "VALID" });
-    const box = JSON.parse(String(photo?.photo_metadata)).faceBox;
+    expect(photo).toMatchObject({ hasFace: true, validationStatus: "VALID" });
+    const box = photo?.photoMetadata?.faceBox as { x: number; y: number; width: number; height: number };
     expect([box.x, box.y, box.width, box.height].map((v: number) => Math.round(v * 100))).toEqual([35, 20, 30, 40]);
-    const crop = await env.BUCKET.get(JSON.parse(String(photo?.photo_metadata)).processedKey);
-    const size = imageSize(new Uint8Array(await (crop as R2ObjectBody).arrayBuffer()));
+    const crop = await storage.get(String(photo?.photoMetadata?.processedKey));
+    const size = imageSize(new Uint8Array((await crop?.arrayBuffer()) ?? new ArrayBuffer(0)));
     // Three face-heights square around the face: 0.4 × 600 × 3 = 720 px, within the 600 px short side.
     expect([size.width, size.height]).toEqual([600, 600]);
     const [call] = fal.calls;
@@ -103,21 +115,20 @@ describe("face detection on fal", () => {
     fal.failNext(500);
     fal.failNext(500);
     expect(await service.process(await job(4))).toMatchObject({ kind: "accepted", faceChecked: false });
-    expect(await row()).toMatchObject({ validation_status: "PENDING", has_face: null });
-    const count = () =>
-      env.DB.prepare("SELECT photos_count FROM avatars WHERE id = ?").bind(avatarId).first<{ photos_count: number }>();
-    expect((await count())?.photos_count).toBe(0);
+    expect(await row()).toMatchObject({ validationStatus: "PENDING", hasFace: null });
+    const count = async () => (await repo.findAvatar(avatarId))?.photosCount;
+    expect(await count()).toBe(0);
 
     fal.clearScript();
     const outcomes = await service.recheckPending(avatarId, async () => undefined);
     expect(outcomes).toMatchObject([{ kind: "accepted" }]);
-    expect(await row()).toMatchObject({ validation_status: "VALID", has_face: 1 });
-    expect((await count())?.photos_count).toBe(1);
+    expect(await row()).toMatchObject({ validationStatus: "VALID", hasFace: true });
+    expect(await count()).toBe(1);
   });
 
   it("treats a refused key as a failure to check, not as no face", async () => {
     fal.failNext(401, { detail: "Invalid authentication credentials" });
     expect(await service.process(await job(5))).toMatchObject({ kind: "accepted", faceChecked: false });
-    expect(await row()).toMatchObject({ validation_status: "PENDING" });
+    expect(await row()).toMatchObject({ validationStatus: "PENDING" });
   });
 });

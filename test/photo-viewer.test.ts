@@ -1,8 +1,7 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { jpeg, picture } from "./corpus/images";
 import type { TelegramStandIn } from "./stand-ins/telegram";
-import { avatarsOf, userIdOf } from "./support/db";
+import { avatarsOf, rows, storedKeys, userIdOf } from "./support/db";
 import { drain, installStandIns, lastAnswer, newUser, say, send, tap } from "./support/harness";
 import { avatarCollectingPhotos } from "./support/journeys";
 
@@ -25,6 +24,9 @@ async function withThreePhotos(): Promise<string> {
   await drain(avatarId);
   return avatarId;
 }
+
+const photoIds = (avatarId: string) =>
+  rows<{ id: string }>("SELECT id FROM avatar_photos WHERE avatar_id = ? ORDER BY upload_order", avatarId);
 
 const caption = () => telegram.lastBotMessage(user.id).caption ?? "";
 
@@ -54,27 +56,23 @@ describe("the photo viewer", () => {
     expect(lastAnswer(telegram)).toBe("Photo deleted.");
     expect(caption()).toContain("Photo 2 of 2");
 
-    const { results } = await env.DB.prepare(
+    const results = await rows<{ upload_order: number; minio_key: string }>(
       "SELECT upload_order, minio_key FROM avatar_photos WHERE avatar_id = ? ORDER BY upload_order",
-    )
-      .bind(avatarId)
-      .all<{ upload_order: number; minio_key: string }>();
+      avatarId,
+    );
     expect(results.map((r) => r.upload_order)).toEqual([1, 2]);
     expect(results.map((r) => r.minio_key.split("/").at(-1))).toEqual(["photo_001.jpg", "photo_003.jpg"]);
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(2);
     const userId = await userIdOf(user.id);
-    const keys = (await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/` })).objects.map(
-      (o) => o.key,
-    );
+    const keys = await storedKeys(`avatars/user_${userId}/avatar_${avatarId}/`);
     expect(keys.filter((k) => k.includes("_002."))).toEqual([]);
     expect(keys).toHaveLength(6);
 
     // The next photo gets a fresh number, never a deleted one's.
     await send(telegram.photoUpdate(user, [{ bytes: await jpeg(picture(600, 560, 9)), width: 600, height: 560 }]));
     await drain(avatarId);
-    const after = (await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/photos/original/` }))
-      .objects;
-    expect(after.map((o) => o.key.split("/").at(-1))).toEqual(["photo_001.jpg", "photo_003.jpg", "photo_004.jpg"]);
+    const after = await storedKeys(`avatars/user_${userId}/avatar_${avatarId}/photos/original/`);
+    expect(after.map((key) => key.split("/").at(-1))).toEqual(["photo_001.jpg", "photo_003.jpg", "photo_004.jpg"]);
   });
 
   it("goes back from a photo to the avatar's card, and says so when the last photo is deleted", async () => {
@@ -97,23 +95,18 @@ describe("the photo viewer", () => {
     await tap(telegram, user, "🗑 Delete photo");
     await tap(telegram, user, "No, keep");
     expect(caption()).toContain("Photo 1 of 3");
-    const { results } = await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?").bind(avatarId).all();
-    expect(results).toHaveLength(3);
+    expect(await photoIds(avatarId)).toHaveLength(3);
   });
 
   it("refuses another user's photo like a missing one", async () => {
     const avatarId = await withThreePhotos();
-    const { results } = await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?")
-      .bind(avatarId)
-      .all<{ id: string }>();
+    const results = await photoIds(avatarId);
     const stranger = newUser();
     await say(telegram, stranger, "/start");
     const menu = telegram.lastBotMessage(stranger.id);
     await send(telegram.callbackUpdate(stranger, menu.message_id, `pxok:${results[0]?.id}:0`));
     expect(lastAnswer(telegram)).toContain("This avatar no longer exists");
-    expect(
-      (await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?").bind(avatarId).all()).results,
-    ).toHaveLength(3);
+    expect(await photoIds(avatarId)).toHaveLength(3);
   });
 
   it("deleting the avatar removes its photos' rows and files", async () => {
@@ -123,11 +116,9 @@ describe("the photo viewer", () => {
     await tap(telegram, user, /^Me/);
     await tap(telegram, user, "🗑 Delete");
     await tap(telegram, user, "Yes, delete");
-    expect(
-      (await env.DB.prepare("SELECT id FROM avatar_photos WHERE avatar_id = ?").bind(avatarId).all()).results,
-    ).toEqual([]);
+    expect(await photoIds(avatarId)).toEqual([]);
     const userId = await userIdOf(user.id);
-    expect((await env.BUCKET.list({ prefix: `avatars/user_${userId}/` })).objects).toEqual([]);
+    expect(await storedKeys(`avatars/user_${userId}/`)).toEqual([]);
   });
 });
 
@@ -145,10 +136,11 @@ describe("compressed photos", () => {
       ]),
     );
     await drain(avatarId);
-    const { results } = await env.DB.prepare("SELECT * FROM avatar_photos WHERE avatar_id = ?")
-      .bind(avatarId)
-      .all<Record<string, unknown>>();
-    expect(results[0]).toMatchObject({ width: 2560, height: 1920, file_size: large.length });
+    const [photo] = await rows<Record<string, unknown>>(
+      "SELECT width, height, file_size FROM avatar_photos WHERE avatar_id = ?",
+      avatarId,
+    );
+    expect(photo).toMatchObject({ width: 2560, height: 1920, file_size: large.length });
     const downloads = telegram.callsTo("getFile").map((c) => c.params.file_id);
     expect(downloads).toHaveLength(2);
   });

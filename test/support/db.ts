@@ -2,9 +2,10 @@ import { env } from "cloudflare:workers";
 import type { SessionState } from "../../src/bot/session";
 import { loadSettings } from "../../src/config/settings";
 import { connectPostgres } from "../../src/db/pg/connect";
+import { createStorage } from "../../src/wiring";
 
 /** Reads rows with portable SQL (`?` placeholders) from whichever database the Worker is set to use. */
-async function rows<T>(query: string, ...params: Array<string | number>): Promise<T[]> {
+export async function rows<T>(query: string, ...params: Array<string | number>): Promise<T[]> {
   const { database } = loadSettings(env);
   if (database.driver === "d1")
     return (
@@ -69,4 +70,17 @@ export async function userExists(telegramId: number): Promise<boolean> {
 
 export async function isProcessed(updateId: number): Promise<boolean> {
   return (await rows("SELECT 1 FROM processed_updates WHERE update_id = ?", updateId)).length > 0;
+}
+
+/** The keys stored under a prefix, sorted, in whichever storage the Worker is set to use. */
+export async function storedKeys(prefix: string): Promise<string[]> {
+  const storage = createStorage(env);
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await storage.list(prefix, cursor);
+    keys.push(...page.keys.map((k) => k.key));
+    cursor = page.cursor;
+  } while (cursor);
+  return keys.sort();
 }
