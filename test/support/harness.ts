@@ -9,9 +9,11 @@ import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
 export const BOT_TOKEN = env.TELEGRAM_BOT_TOKEN;
 export const WEBHOOK_SECRET = env.TELEGRAM_WEBHOOK_SECRET;
 
-let lastUserId = 1000;
+// Random per file: D1 and Durable Objects are isolated per file, but the Postgres project's files share
+// one database, where two files' users must not be the same row.
+let lastUserId = 1_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
 
-/** A Telegram user no earlier test in this file has seen (D1 and Durable Objects persist per file). */
+/** A Telegram user no earlier test in this file has seen, nor any other file. */
 export function newUser(language: "en" | "ru" = "en", firstName = language === "ru" ? "Иван" : "Anna"): StandInUser {
   lastUserId += 1;
   return { id: lastUserId, first_name: firstName, language_code: language };
