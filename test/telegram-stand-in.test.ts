@@ -73,6 +73,25 @@ describe("the Telegram stand-in refuses what Telegram refuses", () => {
     expect(String(body.description)).toMatch(/^Bad Request: can't parse entities: /);
   });
 
+  it("MarkdownV2 with an unescaped reserved character or an entity that never ends", async () => {
+    const refused = async (text: string) =>
+      (await call(standIn(), "sendMessage", { chat_id: 5, text, parse_mode: "MarkdownV2" })).body;
+    expect(await refused("Done. 5 of 50")).toMatchObject({
+      error_code: 400,
+      description:
+        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'",
+    });
+    expect((await refused("Step 1 \\- *bold")).description).toBe(
+      "Bad Request: can't parse entities: Can't find end of Bold entity at byte offset 10",
+    );
+    expect((await refused("[link](https://x.example")).description).toBe(
+      "Bad Request: can't parse entities: Can't find end of TextUrl entity at byte offset 0",
+    );
+    expect((await refused("*bold _both* italic_")).description).toBe(
+      "Bad Request: can't parse entities: Can't find end of Italic entity at byte offset 6",
+    );
+  });
+
   it("an edit that changes nothing", async () => {
     const telegram = standIn();
     const sent = await call(telegram, "sendMessage", { chat_id: 5, text: "same" });
@@ -134,6 +153,29 @@ describe("the Telegram stand-in tells a chat window what changed", () => {
         text: "Telegram would answer sendMessage with 400 Bad Request: message text is empty",
       },
     ]);
+  });
+
+  it("hands MarkdownV2 on as the Telegram HTML it means, with the visible text", async () => {
+    const telegram = standIn();
+    const events: Array<{ type: string; message?: { text?: string; html?: string } }> = [];
+    telegram.subscribe((event) => events.push(structuredClone(event) as (typeof events)[number]));
+    const text = [
+      "*Anna* is _trained_ \\(100%\\) __now__ ~old~ ||secret|| `a<b` [see](https://x.example/a?b=1&c=2)",
+      ">quoted",
+      ">lines",
+      "```js",
+      "let x = `y`;",
+      "```",
+    ].join("\n");
+    const sent = await call(telegram, "sendMessage", { chat_id: 5, text, parse_mode: "MarkdownV2" });
+    expect(sent.status).toBe(200);
+    expect(events[0]?.message).toMatchObject({
+      text: "Anna is trained (100%) now old secret a<b see\nquoted\nlines\nlet x = `y`;\n",
+      html:
+        '<b>Anna</b> is <i>trained</i> (100%) <u>now</u> <s>old</s> <tg-spoiler>secret</tg-spoiler> <code>a&lt;b</code> <a href="https://x.example/a?b=1&amp;c=2">see</a>\n' +
+        "<blockquote>quoted\nlines\n</blockquote>" +
+        '<pre><code class="language-js">let x = `y`;\n</code></pre>',
+    });
   });
 
   it("keeps the pictures the bot uploads, so they can be shown, and groups an album", async () => {

@@ -126,6 +126,13 @@ function checkOne(value: unknown, type: string, path: string, depth: number): st
   return null;
 }
 
+/** The text a user sees after entities parsing; throws as Telegram does when it cannot be parsed. */
+function visibleText(value: string, parseMode: unknown): string {
+  if (parseMode === "HTML") return parseHtml(value);
+  if (parseMode === "MarkdownV2") return parseMarkdownV2(value).text;
+  return value;
+}
+
 function checkLimit(method: string, field: Field, value: unknown, params: Record<string, unknown>): void {
   if (typeof value !== "string") return;
   const match = /(\d+)-(\d+) (characters|bytes)/.exec(field.description);
@@ -136,7 +143,7 @@ function checkLimit(method: string, field: Field, value: unknown, params: Record
   const measured =
     match[3] === "bytes"
       ? new TextEncoder().encode(value).length
-      : [...(afterEntities && parseMode === "HTML" ? parseHtml(value) : value)].length;
+      : [...(afterEntities ? visibleText(value, parseMode) : value)].length;
   if (measured > max) {
     if (field.name === "text" && method !== "answerCallbackQuery")
       throw new BotApiViolation(400, "Bad Request: message is too long");
@@ -218,4 +225,181 @@ export function parseHtml(html: string): string {
   }
   if (stack.length > 0) fail(`Can't find end tag corresponding to start tag "${stack.at(-1)}"`);
   return out;
+}
+
+const MARKDOWN_V2_RESERVED = new Set("_*[]()~`>#+-=|{}.!");
+const MARKDOWN_V2_ENTITIES = {
+  "*": { name: "Bold", tag: "b" },
+  _: { name: "Italic", tag: "i" },
+  __: { name: "Underline", tag: "u" },
+  "~": { name: "Strikethrough", tag: "s" },
+  "||": { name: "Spoiler", tag: "tg-spoiler" },
+} as const;
+type MarkdownV2Marker = keyof typeof MARKDOWN_V2_ENTITIES | "[" | "![";
+
+function entityName(marker: MarkdownV2Marker): string {
+  if (marker === "[") return "TextUrl";
+  if (marker === "![") return "CustomEmoji";
+  return MARKDOWN_V2_ENTITIES[marker].name;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * Telegram's MarkdownV2 parse mode (core.telegram.org/bots/api#markdownv2-style): returns the visible
+ * text and the same message as Telegram HTML, or throws "can't parse entities" as Telegram does: an
+ * unescaped reserved character, or an entity that never ends.
+ */
+export function parseMarkdownV2(source: string): { text: string; html: string } {
+  let text = "";
+  let html = "";
+  const open: Array<{ marker: MarkdownV2Marker; at: number; htmlAt: number }> = [];
+  let quote: "none" | "plain" | "expandable" = "none";
+  let i = 0;
+  const offset = (at: number) => new TextEncoder().encode(source.slice(0, at)).length;
+  const fail = (why: string): never => {
+    throw new BotApiViolation(400, `Bad Request: can't parse entities: ${why}`);
+  };
+  const unended = (name: string, at: number): never =>
+    fail(`Can't find end of ${name} entity at byte offset ${offset(at)}`);
+  const literal = (ch: string) => {
+    text += ch;
+    html += escapeHtml(ch);
+  };
+  /** Reads up to the unescaped `end`, where only `end` and `\` may be escaped (code, pre, link URLs). */
+  const readRaw = (from: number, end: string, name: string, start: number): [string, number] => {
+    let raw = "";
+    let j = from;
+    while (j < source.length && !source.startsWith(end, j)) {
+      if (source[j] === "\\" && j + 1 < source.length) {
+        raw += source[j + 1];
+        j += 2;
+      } else {
+        raw += source[j];
+        j += 1;
+      }
+    }
+    if (j >= source.length) unended(name, start);
+    return [raw, j + end.length];
+  };
+  const toggle = (marker: keyof typeof MARKDOWN_V2_ENTITIES) => {
+    const { tag } = MARKDOWN_V2_ENTITIES[marker];
+    const top = open.at(-1);
+    if (top?.marker === marker) {
+      open.pop();
+      html += `</${tag}>`;
+    } else if (top && open.some((entry) => entry.marker === marker)) {
+      // Entities nest; one that closes across another leaves the inner one without its end.
+      unended(entityName(top.marker), top.at);
+    } else {
+      open.push({ marker, at: i, htmlAt: html.length });
+      html += `<${tag}>`;
+    }
+  };
+  const atLineStart = () => i === 0 || source[i - 1] === "\n";
+
+  while (i < source.length) {
+    if (atLineStart()) {
+      const expandable = source.startsWith("**>", i);
+      if (expandable || source[i] === ">") {
+        if (quote === "none") html += expandable ? "<blockquote expandable>" : "<blockquote>";
+        quote = expandable ? "expandable" : quote === "none" ? "plain" : quote;
+        i += expandable ? 3 : 1;
+        continue;
+      }
+      if (quote !== "none") {
+        html += "</blockquote>";
+        quote = "none";
+      }
+    }
+    const ch = source[i] as string;
+    if (ch === "\\") {
+      const next = source[i + 1];
+      if (next === undefined || next.charCodeAt(0) > 126)
+        fail("Character '\\' is reserved and must be escaped with the preceding '\\'");
+      literal(next as string);
+      i += 2;
+      continue;
+    }
+    if (ch === "`") {
+      if (source.startsWith("```", i)) {
+        const [raw, next] = readRaw(i + 3, "```", "Pre", i);
+        const newline = raw.indexOf("\n");
+        const language = newline > 0 && /^[\w+-]+$/.test(raw.slice(0, newline)) ? raw.slice(0, newline) : "";
+        const body = language ? raw.slice(newline + 1) : raw.replace(/^\n/, "");
+        text += body;
+        html += language
+          ? `<pre><code class="language-${language}">${escapeHtml(body)}</code></pre>`
+          : `<pre>${escapeHtml(body)}</pre>`;
+        i = next;
+      } else {
+        const [raw, next] = readRaw(i + 1, "`", "Code", i);
+        text += raw;
+        html += `<code>${escapeHtml(raw)}</code>`;
+        i = next;
+      }
+      continue;
+    }
+    if (ch === "|" && source[i + 1] === "|") {
+      // `||` at the end of an expandable quote's last line closes the quote, not a spoiler.
+      if (
+        quote === "expandable" &&
+        (i + 2 === source.length || source[i + 2] === "\n") &&
+        !open.some((e) => e.marker === "||")
+      ) {
+        html += "</blockquote>";
+        quote = "none";
+        i += 2;
+        continue;
+      }
+      toggle("||");
+      i += 2;
+      continue;
+    }
+    if (ch === "_" && source[i + 1] === "_") {
+      toggle("__");
+      i += 2;
+      continue;
+    }
+    if (ch === "*" || ch === "_" || ch === "~") {
+      toggle(ch);
+      i += 1;
+      continue;
+    }
+    if (ch === "[" || (ch === "!" && source[i + 1] === "[")) {
+      const marker = ch === "[" ? "[" : "![";
+      open.push({ marker, at: i, htmlAt: html.length });
+      i += marker.length;
+      continue;
+    }
+    if (ch === "]") {
+      const top = open.at(-1);
+      if (!top || (top.marker !== "[" && top.marker !== "!["))
+        fail("Character ']' is reserved and must be escaped with the preceding '\\'");
+      const link = top as (typeof open)[number];
+      const name = entityName(link.marker);
+      if (source[i + 1] !== "(") unended(name, link.at);
+      const [url, next] = readRaw(i + 2, ")", name, link.at);
+      open.pop();
+      const inner = html.slice(link.htmlAt);
+      html = html.slice(0, link.htmlAt);
+      if (link.marker === "[") html += `<a href="${escapeHtml(url)}">${inner}</a>`;
+      else {
+        const id = /^tg:\/\/emoji\?id=(\d+)$/.exec(url)?.[1];
+        if (!id) fail("Custom emoji URL must have the form tg://emoji?id=<id>");
+        html += `<tg-emoji emoji-id="${id}">${inner}</tg-emoji>`;
+      }
+      i = next;
+      continue;
+    }
+    if (MARKDOWN_V2_RESERVED.has(ch)) fail(`Character '${ch}' is reserved and must be escaped with the preceding '\\'`);
+    literal(ch);
+    i += 1;
+  }
+  const unclosed = open.at(-1);
+  if (unclosed) unended(entityName(unclosed.marker), unclosed.at);
+  if (quote !== "none") html += "</blockquote>";
+  return { text, html };
 }

@@ -5,7 +5,7 @@
  * through a fetch interceptor and can run behind any HTTP server.
  */
 import { imageSize } from "image-size";
-import { BotApiViolation, checkCall, parseHtml } from "./bot-api-spec";
+import { BotApiViolation, checkCall, parseHtml, parseMarkdownV2 } from "./bot-api-spec";
 
 export interface RecordedCall {
   method: string;
@@ -25,7 +25,7 @@ export interface StoredFile {
 export interface StoredMessage {
   message_id: number;
   chat_id: number;
-  /** What the user sees, formatting removed; `html` keeps the source when the bot used parse_mode HTML. */
+  /** What the user sees, formatting removed; `html` keeps the formatting as Telegram HTML (parse_mode HTML or MarkdownV2). */
   text?: string;
   html?: string;
   caption?: string;
@@ -75,7 +75,9 @@ export const STAND_IN_BOT = {
 };
 
 // Shared by every stand-in in the isolate: Telegram's update ids only grow, and D1 outlives one test.
-let lastUpdateId = 100_000;
+// Update ids start at a random point per module instance: test files that share one database (the
+// Postgres project) must never see each other's update ids as already processed.
+let lastUpdateId = 100_000 + Math.floor(Math.random() * 1_000_000) * 1000;
 
 export class TelegramStandIn {
   readonly calls: RecordedCall[] = [];
@@ -567,8 +569,14 @@ function formatted(
 ): Partial<Pick<StoredMessage, "text" | "html" | "caption" | "caption_html">> {
   if (value === undefined) return {};
   const source = String(value);
-  if (parseMode !== "HTML") return { [field]: source };
-  return { [field]: parseHtml(source), [field === "text" ? "html" : "caption_html"]: source };
+  const htmlField = field === "text" ? "html" : "caption_html";
+  if (parseMode === "HTML") return { [field]: parseHtml(source), [htmlField]: source };
+  // MarkdownV2 is kept as its Telegram HTML equivalent, so a chat window renders one format.
+  if (parseMode === "MarkdownV2") {
+    const { text, html } = parseMarkdownV2(source);
+    return { [field]: text, [htmlField]: html };
+  }
+  return { [field]: source };
 }
 
 /** A picture's size as Telegram reports it; files that are not pictures count as 256 × 256. */
