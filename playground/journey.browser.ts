@@ -2,7 +2,7 @@
 // create an avatar, send six photos as an album, press Done, train and watch the bar move,
 // generate one preset and see the album. Run by `npm run test:browser` (part of `npm test`).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ const SCREENSHOT = process.env.PLAYGROUND_SCREENSHOT ?? ".tmp/playground.png";
 let playground: ChildProcess;
 let pageUrl: string;
 let workerUrl: string;
+let workerProcessGroup: number;
 let browser: Browser;
 let page: Page;
 
@@ -36,7 +37,8 @@ beforeAll(async () => {
     });
     playground.on("exit", (code) => reject(new Error(`the playground exited with ${code}:\n${output}`)));
   });
-  workerUrl = /Worker: (http:\/\/\S+)/.exec(output)?.[1] ?? "";
+  // What the playground started, by process id (scripts/playground.ts writes it once the Worker is up).
+  ({ workerUrl, workerProcessGroup } = JSON.parse(readFileSync(".wrangler/playground/run.json", "utf8")));
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -106,10 +108,13 @@ describe("the playground in a browser", () => {
     await press("Train", /Train Anna/);
     await button("Start training").click();
 
-    // The progress message is edited in place; collect the percentages it shows.
+    // The progress message is edited in place: one message, the same id, while its percentage moves.
     const progress = bot()
       .filter({ hasText: /Train Anna/ })
       .last();
+    await expect.poll(() => progress.innerText(), { timeout: 30_000 }).toMatch(/\d+%/);
+    const progressId = await progress.getAttribute("data-message-id");
+    const messagesAtStart = await page.getByTestId("message").count();
     const seen = new Set<string>();
     await expect
       .poll(
@@ -121,9 +126,20 @@ describe("the playground in a browser", () => {
         { timeout: 60_000, interval: 500 },
       )
       .toBeGreaterThanOrEqual(2);
+    expect(await progress.getAttribute("data-message-id")).toBe(progressId);
+    expect(await page.getByTestId("message").count()).toBe(messagesAtStart);
+    expect(await progress.innerText()).toMatch(/▰+▱*/);
     await expect.poll(() => lastBot().innerText(), { timeout: 60_000 }).toMatch(/trained and ready/);
 
     await press("Generate", /what shall we make/);
+    // The header shows the bot's chat actions, as Telegram does; record every text it takes.
+    await page.evaluate(`(() => {
+      const status = document.querySelector("[data-testid=chat-status]");
+      window.seenStatus = [];
+      new MutationObserver(() => window.seenStatus.push(status.textContent)).observe(status, {
+        childList: true, characterData: true, subtree: true,
+      });
+    })()`);
     await button("Cinematic").click();
     const album = page.getByTestId("album").and(page.locator('[data-from="bot"]'));
     await expect.poll(() => album.locator("img").count(), { timeout: 60_000 }).toBe(2);
@@ -136,6 +152,7 @@ describe("the playground in a browser", () => {
       .toBe(true);
     expect(await textOf(album)).toMatch(/cinematic film still/);
     await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/More like this/);
+    expect(await page.evaluate("window.seenStatus")).toContain("sending photo…");
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
@@ -148,6 +165,9 @@ describe("the playground in a browser", () => {
     await page.getByTestId("language-switch").selectOption("ru");
     await page.getByTestId("start").click();
     await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/Привет, Борис/);
+    // Anna's avatar is not Boris's: his list is empty, in Russian.
+    await press("Мои аватары", /У вас пока нет аватаров/);
+    expect(await page.getByTestId("inline-button").filter({ hasText: "Anna" }).count()).toBe(0);
   }, 60_000);
 
   it("stops the Worker and both stand-ins on Ctrl-C", async () => {
@@ -155,6 +175,8 @@ describe("the playground in a browser", () => {
     process.kill(playground.pid as number, "SIGINT");
     expect(await exited).toBe(0);
     await expect(fetch(pageUrl)).rejects.toThrow();
-    if (workerUrl) await expect(fetch(`${workerUrl}/health`)).rejects.toThrow();
+    await expect(fetch(`${workerUrl}/health`)).rejects.toThrow();
+    // Nothing of the Worker's process group (wrangler and workerd) is left.
+    expect(() => process.kill(-workerProcessGroup, 0)).toThrow(expect.objectContaining({ code: "ESRCH" }));
   }, 30_000);
 });

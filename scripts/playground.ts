@@ -14,6 +14,7 @@ import { wasmModules } from "./esbuild-wasm.ts";
 
 const HOST = "127.0.0.1";
 const HOME = ".wrangler/playground";
+const RUN_FILE = `${HOME}/run.json`;
 const { values } = parseArgs({
   options: { port: { type: "string", default: "8790" }, "training-seconds": { type: "string", default: "20" } },
 });
@@ -99,26 +100,58 @@ worker.stdout?.pipe(log);
 worker.stderr?.pipe(log);
 
 let stopping = false;
+/** Stops the Worker's whole process group (wrangler and workerd), waits for it, then the stand-ins. */
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    if (worker.pid && worker.exitCode === null) {
-      try {
-        process.kill(-worker.pid, "SIGTERM");
-      } catch {
-        // Already gone.
-      }
+    signalWorker("SIGTERM");
+    // wrangler's children (workerd, esbuild) end just after it: wait until the whole group is gone
+    // (reaped, not only exited), kill what is still there after 10 s, and give up waiting at 15 s.
+    for (let waited = 0; groupAlive() && waited < 15_000; waited += 100) {
+      if (waited === 10_000) signalWorker("SIGKILL");
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await playground.close();
+    rmSync(RUN_FILE, { force: true });
   }
   process.exit(code);
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+
+function groupAlive(): boolean {
+  if (!worker.pid) return false;
+  try {
+    process.kill(-worker.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalWorker(signal: NodeJS.Signals): void {
+  try {
+    if (worker.pid) process.kill(-worker.pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     console.log("\nStopping the playground.");
     void stop(0);
   });
 }
+// A failure in the stand-ins must not leave the Worker running without them.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error) => {
+    console.error("The playground failed:", error);
+    void stop(1);
+  });
+}
+worker.on("error", (error) => {
+  console.error(`wrangler dev could not be started (${error.message}); is \`npm install\` done?`);
+  void stop(1);
+});
 worker.on("exit", (code) => {
   if (stopping) return;
   console.error(`wrangler dev stopped (exit code ${code}); its output is in ${logPath}`);
@@ -129,11 +162,16 @@ if (!(await healthy(workerUrl))) {
   console.error(`The Worker did not answer ${workerUrl}/health within 90 s; its output is in ${logPath}`);
   await stop(1);
 }
+// For tools (the browser test): what is running, by process id, and where.
+writeFileSync(
+  RUN_FILE,
+  JSON.stringify({ pid: process.pid, workerProcessGroup: worker.pid, pageUrl: playground.pageUrl, workerUrl }),
+);
 console.log(`
 Avatar Studio playground: ${playground.pageUrl}
 
   Open it in a browser and press Start. Telegram and fal are played locally; nothing leaves this machine.
-  Worker: ${workerUrl} (its log: ${logPath}). Press Ctrl-C to stop.
+  The Worker's log is ${logPath}. Press Ctrl-C to stop.
 `);
 
 async function healthy(url: string): Promise<boolean> {
