@@ -1,13 +1,12 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { unzipSync } from "fflate";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { jpeg, picture } from "./corpus/images";
 import type { FalStandIn } from "./stand-ins/fal";
 import type { TelegramStandIn } from "./stand-ins/telegram";
 import { avatarsOf } from "./support/db";
 import { drain, installStandIns, lastAnswer, newUser, send, tap } from "./support/harness";
-import { avatarCollectingPhotos } from "./support/journeys";
+import { avatarCollectingPhotos, expectTrainingArchive } from "./support/journeys";
 
 let telegram: TelegramStandIn;
 let fal: FalStandIn;
@@ -82,20 +81,7 @@ describe("training", () => {
     expect(text()).toContain("In fal's queue, position 3.");
 
     // The archive fal downloads: flat, normalised names, the processed crops and no originals.
-    const archive = await fetch(String(job.input.images_data_url));
-    expect(archive.status).toBe(200);
-    const files = unzipSync(new Uint8Array(await archive.arrayBuffer()));
-    expect(Object.keys(files)).toEqual([
-      "image_001.jpg",
-      "image_002.jpg",
-      "image_003.jpg",
-      "image_004.jpg",
-      "image_005.jpg",
-    ]);
-    for (const content of Object.values(files)) {
-      expect([content[0], content[1]]).toEqual([0xff, 0xd8]);
-      expect(photos.some((p) => p.length === content.length && p.every((b, i) => b === content[i]))).toBe(false);
-    }
+    await expectTrainingArchive(String(job.input.images_data_url), photos);
     const expired = new URL(String(job.input.images_data_url));
     expired.searchParams.set("expires", "1000");
     expect((await fetch(expired)).status).toBe(403);
