@@ -83,3 +83,7 @@ console.log("");
 console.log(over === 0 ? "Every accepted input stayed under 128 MB." : `${over} accepted input(s) went over 128 MB.`);
 console.log("");
 execFileSync(process.execPath, ["bench/startup.ts"], { stdio: "inherit" });
+console.log("");
+execFileSync(process.execPath, ["bench/backends.ts"], { stdio: "inherit" });
+console.log("");
+execFileSync(process.execPath, ["bench/playground.ts"], { stdio: "inherit" });

@@ -20,6 +20,14 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 
 type Check = { ok: true } | { ok: false; code: string; message: string };
 
+/** The error codes S3 answers with 400 rather than 403. */
+const BAD_REQUEST = new Set([
+  "AuthorizationHeaderMalformed",
+  "AuthorizationQueryParametersError",
+  "InvalidRequest",
+  "XAmzContentSHA256Mismatch",
+]);
+
 /** RFC 3986 encoding as SigV4 wants it: everything but A–Z a–z 0–9 - _ . ~ is %XX. */
 function encode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -116,6 +124,12 @@ function verify(req: IncomingMessage, payload: Buffer, now: number): Check {
       };
     if (expires < 1 || expires > 604_800)
       return { ok: false, code: "AuthorizationQueryParametersError", message: "X-Amz-Expires must be 1 to 604800." };
+    if (Number.isNaN(parseAmzDate(amzDate)))
+      return {
+        ok: false,
+        code: "AuthorizationQueryParametersError",
+        message: "X-Amz-Date must be in the ISO8601 Long Format.",
+      };
     if (now > parseAmzDate(amzDate) + expires * 1000)
       return { ok: false, code: "AccessDenied", message: "Request has expired" };
   } else if (authorization?.startsWith("AWS4-HMAC-SHA256 ")) {
@@ -169,6 +183,20 @@ function verify(req: IncomingMessage, payload: Buffer, now: number): Check {
     };
   if (!signedHeaders.includes("host"))
     return { ok: false, code: "AccessDenied", message: "The host header must be signed." };
+  // Every x-amz-* header sent must be signed: an unsigned one could change what the request does.
+  const unsigned = Object.keys(req.headers).find((name) => name.startsWith("x-amz-") && !signedHeaders.includes(name));
+  if (unsigned)
+    return {
+      ok: false,
+      code: "AccessDenied",
+      message: `There were headers present in the request which were not signed: ${unsigned}`,
+    };
+  if (!/^[0-9a-f]{64}$/.test(signature))
+    return {
+      ok: false,
+      code: "SignatureDoesNotMatch",
+      message: "The request signature we calculated does not match the signature you provided.",
+    };
   const expected = expectedSignature(req, query, signedHeaders, amzDate, scope, payloadHash);
   if (!sameHex(expected, signature))
     return {
@@ -189,12 +217,15 @@ function unsignedPath(path: string): string {
 
 function refuse(res: ServerResponse, code: string, message: string): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-  res.writeHead(403, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+  res.writeHead(BAD_REQUEST.has(code) ? 400 : 403, {
+    "content-type": "application/xml",
+    "content-length": Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
 /** Starts s3rver behind the signature check; resolves with the public origin and a stop function. */
-export async function startS3Server(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+async function startS3Server(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const directory = mkdtempSync(join(tmpdir(), "s3-server-"));
   const store = new S3rver({
     address: "127.0.0.1",
@@ -210,7 +241,13 @@ export async function startS3Server(): Promise<{ endpoint: string; stop: () => P
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const payload = Buffer.concat(chunks);
-      const check = verify(req, payload, Date.now());
+      let check: Check;
+      try {
+        check = verify(req, payload, Date.now());
+      } catch (error) {
+        // A request too malformed to verify (a bad %-escape, say) is refused, never a crash.
+        check = { ok: false, code: "InvalidRequest", message: `The request could not be parsed: ${String(error)}` };
+      }
       if (!check.ok) {
         refuse(res, check.code, check.message);
         return;
@@ -243,16 +280,15 @@ export async function startS3Server(): Promise<{ endpoint: string; stop: () => P
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const server = await startS3Server();
-  const stop = async () => {
-    await server.stop();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop());
-  process.on("SIGINT", () => void stop());
-  // The parent going away (a killed test run) ends this server too.
-  process.stdin.on("end", () => void stop());
-  process.stdin.resume();
-  console.log(JSON.stringify({ endpoint: server.endpoint }));
-}
+// Run as a program (test/global-setup.ts, bench/backends.ts): serve until told to stop.
+const server = await startS3Server();
+const stop = async () => {
+  await server.stop();
+  process.exit(0);
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
+// The parent going away (a killed test run) ends this server too.
+process.stdin.on("end", () => void stop());
+process.stdin.resume();
+console.log(JSON.stringify({ endpoint: server.endpoint }));

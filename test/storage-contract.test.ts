@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { AwsClient } from "aws4fetch";
 import { describe, expect, inject, it, vi } from "vitest";
 import { deletePrefix, type ObjectStorage } from "../src/storage/object-storage";
 import { R2Storage } from "../src/storage/r2-storage";
@@ -85,9 +86,10 @@ describe("S3 specifics", () => {
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
 
-    const shortLived = await storage.presignGet(`${base}training_set.zip`, 1);
+    // X-Amz-Date is cut to the second, so a 2 s link lives at least 1 s: long enough for the first fetch.
+    const shortLived = await storage.presignGet(`${base}training_set.zip`, 2);
     expect((await fetch(shortLived)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     const expired = await fetch(shortLived);
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain("Request has expired");
@@ -106,6 +108,32 @@ describe("S3 specifics", () => {
     await expect(wrongKey.list("contract/")).rejects.toMatchObject({ code: "denied" });
   });
 
+  it("is checked by a server that refuses unsigned x-amz headers and survives malformed requests", async () => {
+    const client = new AwsClient({ ...S3_TEST_CREDENTIALS, service: "s3", region: "us-east-1" });
+    const url = `${inject("s3Endpoint")}/${S3_TEST_BUCKET}/contract/${crypto.randomUUID()}`;
+    const signed = await client.sign(url, { method: "PUT", body: "x" });
+    const headers = new Headers(signed.headers);
+    headers.set("x-amz-meta-added-later", "1");
+    const smuggled = await fetch(signed.url, { method: "PUT", headers, body: "x" });
+    expect(smuggled.status).toBe(403);
+    expect(await smuggled.text()).toContain("not signed: x-amz-meta-added-later");
+
+    const malformed = await client.fetch(`${inject("s3Endpoint")}/${S3_TEST_BUCKET}/bad%E0%A4%A`);
+    expect(malformed.status).toBe(400);
+    await malformed.arrayBuffer();
+    const storage = new S3Storage(s3Options());
+    await storage.put(`${new URL(url).pathname.split("/").slice(2).join("/")}`, "still up", "text/plain");
+  });
+
+  it("gives the time budget to getting an answer, not to reading the body", async () => {
+    const patient = new S3Storage(s3Options(), 1000);
+    const key = `contract/${crypto.randomUUID()}/slow`;
+    await patient.put(key, "slowly read", "text/plain");
+    const object = await patient.get(key);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(new TextDecoder().decode(await object?.arrayBuffer())).toBe("slowly read");
+  });
+
   it("reports an unreachable or silent server, access denied and throttling as typed errors", async () => {
     const xml = (code: string) =>
       `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
@@ -117,6 +145,7 @@ describe("S3 specifics", () => {
       (input) =>
         new Promise((_resolve, reject) => {
           const signal = input instanceof Request ? input.signal : undefined;
+          if (signal?.aborted) reject(signal.reason);
           signal?.addEventListener("abort", () => reject(signal.reason));
         }),
     );

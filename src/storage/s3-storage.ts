@@ -121,7 +121,17 @@ export class S3Storage implements ObjectStorage {
   async #send(url: string, init: RequestInit, missingOk = false): Promise<Response | null> {
     let response: Response;
     try {
-      response = await this.#client.fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      // The budget covers getting an answer (retries included), not reading a long body afterwards.
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, "TimeoutError")),
+        this.timeoutMs,
+      );
+      try {
+        response = await this.#client.fetch(url, { ...init, signal: controller.signal });
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (error) {
       const reason =
         error instanceof Error && error.name === "TimeoutError"

@@ -1,0 +1,131 @@
+// The storage backends, per request: runs the Worker under `wrangler dev` (workerd) once on D1 + R2
+// and once on Postgres (through a local Hyperdrive binding, one connection opened and closed per
+// request) + S3 (test/s3-server.ts on loopback, every call signed with aws4fetch), and times
+// GET /health, which makes one database round trip and one storage call. The difference between the
+// two rows is what a request pays for the Postgres connection and the signed S3 call.
+// Needs a Postgres server as the tests do (TEST_POSTGRES_URL, or the role .ci/run creates); without
+// one the Postgres row is skipped with a line saying so.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import postgres from "postgres";
+import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from "../test/s3-credentials.ts";
+
+const OUT = "bench/out";
+const WRANGLER = "node_modules/wrangler/bin/wrangler.js";
+const PORT = 8794;
+const REQUESTS = 200;
+const ADMIN_URL = process.env.TEST_POSTGRES_URL || "postgres://avatar_test:avatar_test@127.0.0.1:5432/postgres";
+
+mkdirSync(OUT, { recursive: true });
+
+function startS3(): Promise<{ endpoint: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, ["test/s3-server.ts"], { stdio: ["pipe", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`test/s3-server.ts exited with ${code}`)));
+    createInterface({ input: child.stdout }).once("line", (line) =>
+      resolve({ endpoint: JSON.parse(line).endpoint, process: child }),
+    );
+  });
+}
+
+async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await admin`SELECT 1`;
+  } catch (error) {
+    await admin.end();
+    console.log(`Postgres row skipped: no server at ${new URL(ADMIN_URL).host} (${(error as Error).message}).`);
+    return null;
+  }
+  const name = `avatar_bench_${Date.now().toString(36)}`;
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Starts the Worker with these vars (and a Hyperdrive binding when given), times /health, stops it. */
+async function measure(vars: Record<string, string>, hyperdrive?: string): Promise<number[]> {
+  // The committed wrangler.toml plus, for Postgres, the [[hyperdrive]] block README describes.
+  let config = readFileSync("wrangler.toml", "utf8")
+    .replace('main = "src/index.ts"', 'main = "../../src/index.ts"')
+    .replace('migrations_dir = "migrations"', 'migrations_dir = "../../migrations"');
+  if (hyperdrive)
+    config += `\n[[hyperdrive]]\nbinding = "HYPERDRIVE"\nid = "00000000000000000000000000000000"\nlocalConnectionString = "${hyperdrive}"\n`;
+  writeFileSync(`${OUT}/wrangler.backends.toml`, config);
+  const dev = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      "dev",
+      ...["--config", `${OUT}/wrangler.backends.toml`, "--port", String(PORT), "--ip", "127.0.0.1"],
+      ...["--env-file", ".dev.vars.example", "--persist-to", `${OUT}/state-backends`],
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      "--show-interactive-dev-session=false",
+    ],
+    { stdio: "ignore", detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  try {
+    let ready = false;
+    for (let i = 0; i < 900 && !ready; i++) {
+      ready = await fetch(`http://127.0.0.1:${PORT}/health`)
+        .then(async (r) => (await r.text()) !== "" && r.ok)
+        .catch(() => false);
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!ready) throw new Error(`wrangler dev did not answer /health with ${JSON.stringify(vars)}`);
+    const times: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const t = performance.now();
+      const response = await fetch(`http://127.0.0.1:${PORT}/health`);
+      const body = await response.text();
+      if (!response.ok) throw new Error(`/health answered ${response.status}: ${body}`);
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b);
+  } finally {
+    const exited = new Promise((resolve) => dev.once("exit", resolve));
+    if (dev.pid) process.kill(-dev.pid, "SIGTERM");
+    await exited;
+  }
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+const row = (name: string, times: number[]) =>
+  `| ${name} | ${quantile(times, 0.5).toFixed(1)} ms | ${quantile(times, 0.95).toFixed(1)} ms | ${(times.at(-1) ?? 0).toFixed(1)} ms |`;
+
+const s3 = await startS3();
+const database = await postgresDatabase();
+try {
+  console.log(`Backends per request (wrangler dev, workerd): GET /health × ${REQUESTS}, one after another.`);
+  console.log("");
+  console.log("| database + storage | p50 | p95 | max |");
+  console.log("| --- | --- | --- | --- |");
+  console.log(row("D1 + R2 (local bindings)", await measure({})));
+  const s3Vars = {
+    STORAGE_DRIVER: "s3",
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: S3_TEST_BUCKET,
+    S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId,
+    S3_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
+  };
+  console.log(row("D1 + S3 (s3-server on loopback)", await measure(s3Vars)));
+  if (database) {
+    console.log(
+      row("Postgres (Hyperdrive, local) + S3", await measure({ ...s3Vars, DB_DRIVER: "postgres" }, database.url)),
+    );
+  }
+} finally {
+  await database?.drop();
+  const exited = new Promise((resolve) => s3.process.once("exit", resolve));
+  if (s3.process.pid) process.kill(s3.process.pid, "SIGTERM");
+  await exited;
+}
