@@ -6,7 +6,7 @@
 // Needs a Postgres server as the tests do (TEST_POSTGRES_URL, or the role .ci/run creates); without
 // one the Postgres row is skipped with a line saying so.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import postgres from "postgres";
 import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from "../test/s3-credentials.ts";
@@ -15,6 +15,12 @@ const OUT = "bench/out";
 const WRANGLER = "node_modules/wrangler/bin/wrangler.js";
 const PORT = 8794;
 const REQUESTS = 200;
+const LOG = `${OUT}/backends-wrangler.log`;
+// As in .dev.vars.example (an --env-file is read relative to the generated config, so they go as vars).
+const LOCAL_SECRETS = {
+  TELEGRAM_BOT_TOKEN: "123456:local-development-token",
+  TELEGRAM_WEBHOOK_SECRET: "local-webhook-secret",
+};
 const ADMIN_URL = process.env.TEST_POSTGRES_URL || "postgres://avatar_test:avatar_test@127.0.0.1:5432/postgres";
 
 mkdirSync(OUT, { recursive: true });
@@ -66,11 +72,15 @@ async function measure(vars: Record<string, string>, hyperdrive?: string): Promi
       WRANGLER,
       "dev",
       ...["--config", `${OUT}/wrangler.backends.toml`, "--port", String(PORT), "--ip", "127.0.0.1"],
-      ...["--env-file", ".dev.vars.example", "--persist-to", `${OUT}/state-backends`],
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      ...["--persist-to", `${OUT}/state-backends`],
+      ...Object.entries({ ...LOCAL_SECRETS, ...vars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
     ],
-    { stdio: "ignore", detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+    {
+      stdio: ["ignore", openSync(LOG, "w"), openSync(LOG, "a")],
+      detached: true,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
   );
   try {
     let ready = false;
@@ -80,7 +90,10 @@ async function measure(vars: Record<string, string>, hyperdrive?: string): Promi
         .catch(() => false);
       if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (!ready) throw new Error(`wrangler dev did not answer /health with ${JSON.stringify(vars)}`);
+    if (!ready)
+      throw new Error(
+        `wrangler dev did not answer /health with ${JSON.stringify(vars)}:\n${readFileSync(LOG, "utf8")}`,
+      );
     const times: number[] = [];
     for (let i = 0; i < REQUESTS; i++) {
       const t = performance.now();
