@@ -99,22 +99,25 @@ const worker: ChildProcess = spawn(
 worker.stdout?.pipe(log);
 worker.stderr?.pipe(log);
 
-let stopping = false;
-/** Stops the Worker's whole process group (wrangler and workerd), waits for it, then the stand-ins. */
-async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+let stopping: Promise<never> | null = null;
+/**
+ * Stops the Worker's whole process group (wrangler, workerd, esbuild), waits until it is gone, then
+ * the stand-ins. Every caller (a second Ctrl-C too) waits for the same stop.
+ */
+function stop(code: number): Promise<never> {
+  stopping ??= (async () => {
     signalWorker("SIGTERM");
-    // wrangler's children (workerd, esbuild) end just after it: wait until the whole group is gone
-    // (reaped, not only exited), kill what is still there after 10 s, and give up waiting at 15 s.
+    // wrangler's children end just after it: wait until the whole group is reaped, kill what is
+    // still there after 10 s, and stop waiting at 15 s.
     for (let waited = 0; groupAlive() && waited < 15_000; waited += 100) {
       if (waited === 10_000) signalWorker("SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await playground.close();
     rmSync(RUN_FILE, { force: true });
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 function groupAlive(): boolean {

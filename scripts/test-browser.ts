@@ -37,11 +37,13 @@ function missing(): string[] {
 function installPackages(names: string[]): void {
   console.log(`browser journey: installing ${names.join(", ")} from Debian's packages`);
   const root = process.getuid?.() === 0;
-  const apt = (...aptArgs: string[]) =>
-    spawnSync(root ? "apt-get" : "sudo", root ? aptArgs : ["apt-get", ...aptArgs], {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    }).status === 0;
+  // sudo resets the environment, so DEBIAN_FRONTEND goes through env; -n fails at once rather than
+  // waiting for a password nobody will type.
+  const command = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"];
+  const apt = (...aptArgs: string[]) => {
+    const [program, ...rest] = root ? [...command, ...aptArgs] : ["sudo", "-n", ...command, ...aptArgs];
+    return spawnSync(program ?? "env", rest, { stdio: "inherit" }).status === 0;
+  };
   // The package lists may be stale on a fresh machine: update once and try again.
   if (!apt("install", "-y", "-q", ...names) && !(apt("update", "-q") && apt("install", "-y", "-q", ...names)))
     console.error(`browser journey: apt-get could not install ${names.join(", ")}`);

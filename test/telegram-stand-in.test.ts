@@ -85,10 +85,14 @@ describe("the Telegram stand-in refuses what Telegram refuses", () => {
       "Bad Request: can't parse entities: Can't find end of Bold entity at byte offset 10",
     );
     expect((await refused("[link](https://x.example")).description).toBe(
-      "Bad Request: can't parse entities: Can't find end of TextUrl entity at byte offset 0",
+      "Bad Request: can't parse entities: Can't find end of a URL at byte offset 7",
     );
+    // A marker closes only the innermost entity of its kind: here `*` opens a second bold.
     expect((await refused("*bold _both* italic_")).description).toBe(
-      "Bad Request: can't parse entities: Can't find end of Italic entity at byte offset 6",
+      "Bad Request: can't parse entities: Can't find end of Italic entity at byte offset 19",
+    );
+    expect((await refused(">quoted *bold\nafter*")).description).toBe(
+      "Bad Request: can't parse entities: Can't find end of Bold entity at byte offset 8",
     );
   });
 
@@ -164,17 +168,22 @@ describe("the Telegram stand-in tells a chat window what changed", () => {
       ">quoted",
       ">lines",
       "```js",
-      "let x = `y`;",
+      "let x = \\`y\\`;",
       "```",
+      "**>folded",
+      ">away||",
+      "[bare link] \\\\ é \\é",
     ].join("\n");
     const sent = await call(telegram, "sendMessage", { chat_id: 5, text, parse_mode: "MarkdownV2" });
     expect(sent.status).toBe(200);
     expect(events[0]?.message).toMatchObject({
-      text: "Anna is trained (100%) now old secret a<b see\nquoted\nlines\nlet x = `y`;\n",
+      text: "Anna is trained (100%) now old secret a<b see\nquoted\nlines\nlet x = `y`;\n\nfolded\naway\nbare link \\ é \\é",
       html:
         '<b>Anna</b> is <i>trained</i> (100%) <u>now</u> <s>old</s> <tg-spoiler>secret</tg-spoiler> <code>a&lt;b</code> <a href="https://x.example/a?b=1&amp;c=2">see</a>\n' +
         "<blockquote>quoted\nlines\n</blockquote>" +
-        '<pre><code class="language-js">let x = `y`;\n</code></pre>',
+        '<pre><code class="language-js">let x = `y`;\n</code></pre>\n' +
+        "<blockquote expandable>folded\naway</blockquote>\n" +
+        '<a href="bare link">bare link</a> \\ é \\é',
     });
   });
 

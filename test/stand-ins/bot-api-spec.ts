@@ -235,11 +235,13 @@ const MARKDOWN_V2_ENTITIES = {
   "~": { name: "Strikethrough", tag: "s" },
   "||": { name: "Spoiler", tag: "tg-spoiler" },
 } as const;
-type MarkdownV2Marker = keyof typeof MARKDOWN_V2_ENTITIES | "[" | "![";
+type MarkdownV2Marker = keyof typeof MARKDOWN_V2_ENTITIES | "[" | "![" | "`" | "```";
 
 function entityName(marker: MarkdownV2Marker): string {
   if (marker === "[") return "TextUrl";
   if (marker === "![") return "CustomEmoji";
+  if (marker === "`") return "Code";
+  if (marker === "```") return "Pre";
   return MARKDOWN_V2_ENTITIES[marker].name;
 }
 
@@ -248,28 +250,29 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * Telegram's MarkdownV2 parse mode (core.telegram.org/bots/api#markdownv2-style): returns the visible
- * text and the same message as Telegram HTML, or throws "can't parse entities" as Telegram does: an
- * unescaped reserved character, or an entity that never ends.
+ * Telegram's MarkdownV2 parse mode (core.telegram.org/bots/api#markdownv2-style, as tdlib parses it):
+ * returns the visible text and the same message as Telegram HTML, or throws "can't parse entities" as
+ * Telegram does: an unescaped reserved character, or an entity that never ends. A marker closes only
+ * the innermost open entity of its kind; anything else opens a new one.
  */
 export function parseMarkdownV2(source: string): { text: string; html: string } {
   let text = "";
   let html = "";
-  const open: Array<{ marker: MarkdownV2Marker; at: number; htmlAt: number }> = [];
-  let quote: "none" | "plain" | "expandable" = "none";
+  const open: Array<{ marker: MarkdownV2Marker; at: number; htmlAt: number; textAt: number }> = [];
+  let quote: { htmlAt: number; depth: number } | null = null;
   let i = 0;
   const offset = (at: number) => new TextEncoder().encode(source.slice(0, at)).length;
   const fail = (why: string): never => {
     throw new BotApiViolation(400, `Bad Request: can't parse entities: ${why}`);
   };
-  const unended = (name: string, at: number): never =>
-    fail(`Can't find end of ${name} entity at byte offset ${offset(at)}`);
+  const unended = (entry: { marker: MarkdownV2Marker; at: number }): never =>
+    fail(`Can't find end of ${entityName(entry.marker)} entity at byte offset ${offset(entry.at)}`);
   const literal = (ch: string) => {
     text += ch;
     html += escapeHtml(ch);
   };
   /** Reads up to the unescaped `end`, where only `end` and `\` may be escaped (code, pre, link URLs). */
-  const readRaw = (from: number, end: string, name: string, start: number): [string, number] => {
+  const readRaw = (from: number, end: string, onUnended: () => never): [string, number] => {
     let raw = "";
     let j = from;
     while (j < source.length && !source.startsWith(end, j)) {
@@ -281,61 +284,72 @@ export function parseMarkdownV2(source: string): { text: string; html: string } 
         j += 1;
       }
     }
-    if (j >= source.length) unended(name, start);
+    if (j >= source.length) onUnended();
     return [raw, j + end.length];
   };
   const toggle = (marker: keyof typeof MARKDOWN_V2_ENTITIES) => {
     const { tag } = MARKDOWN_V2_ENTITIES[marker];
-    const top = open.at(-1);
-    if (top?.marker === marker) {
+    if (open.at(-1)?.marker === marker) {
       open.pop();
       html += `</${tag}>`;
-    } else if (top && open.some((entry) => entry.marker === marker)) {
-      // Entities nest; one that closes across another leaves the inner one without its end.
-      unended(entityName(top.marker), top.at);
     } else {
-      open.push({ marker, at: i, htmlAt: html.length });
+      open.push({ marker, at: i, htmlAt: html.length, textAt: text.length });
       html += `<${tag}>`;
     }
   };
-  const atLineStart = () => i === 0 || source[i - 1] === "\n";
+  /** Ends the block quotation; an entity opened inside it must have ended first. */
+  const endQuote = (expandable: boolean) => {
+    if (!quote) return;
+    const inner = open[quote.depth];
+    if (inner) unended(inner);
+    if (expandable) html = `${html.slice(0, quote.htmlAt)}<blockquote expandable>${html.slice(quote.htmlAt + 12)}`;
+    html += "</blockquote>";
+    quote = null;
+  };
+  const atLineEnd = (j: number) => j === source.length || source[j] === "\n";
 
   while (i < source.length) {
-    if (atLineStart()) {
-      const expandable = source.startsWith("**>", i);
-      if (expandable || source[i] === ">") {
-        if (quote === "none") html += expandable ? "<blockquote expandable>" : "<blockquote>";
-        quote = expandable ? "expandable" : quote === "none" ? "plain" : quote;
-        i += expandable ? 3 : 1;
+    if (i === 0 || source[i - 1] === "\n") {
+      // `**>` is an empty bold before the quote mark, which Telegram drops.
+      const mark = source.startsWith("**>", i) ? 3 : source[i] === ">" ? 1 : 0;
+      if (mark > 0) {
+        if (!quote) {
+          quote = { htmlAt: html.length, depth: open.length };
+          html += "<blockquote>";
+        }
+        i += mark;
         continue;
       }
-      if (quote !== "none") {
-        html += "</blockquote>";
-        quote = "none";
-      }
+      endQuote(false);
     }
     const ch = source[i] as string;
     if (ch === "\\") {
       const next = source[i + 1];
-      if (next === undefined || next.charCodeAt(0) > 126)
-        fail("Character '\\' is reserved and must be escaped with the preceding '\\'");
-      literal(next as string);
-      i += 2;
+      // Only characters 1–126 are escapable; before anything else the backslash is itself.
+      if (next !== undefined && next.charCodeAt(0) <= 126) {
+        literal(next);
+        i += 2;
+      } else {
+        literal("\\");
+        i += 1;
+      }
       continue;
     }
     if (ch === "`") {
+      const start = { marker: "`" as const, at: i };
       if (source.startsWith("```", i)) {
-        const [raw, next] = readRaw(i + 3, "```", "Pre", i);
+        const [raw, next] = readRaw(i + 3, "```", () => unended({ ...start, marker: "```" }));
         const newline = raw.indexOf("\n");
-        const language = newline > 0 && /^[\w+-]+$/.test(raw.slice(0, newline)) ? raw.slice(0, newline) : "";
-        const body = language ? raw.slice(newline + 1) : raw.replace(/^\n/, "");
+        const firstLine = newline >= 0 ? raw.slice(0, newline) : "";
+        const language = firstLine && !/\s/.test(firstLine) ? firstLine : "";
+        const body = newline >= 0 ? raw.slice(newline + 1) : raw;
         text += body;
         html += language
-          ? `<pre><code class="language-${language}">${escapeHtml(body)}</code></pre>`
+          ? `<pre><code class="language-${escapeHtml(language)}">${escapeHtml(body)}</code></pre>`
           : `<pre>${escapeHtml(body)}</pre>`;
         i = next;
       } else {
-        const [raw, next] = readRaw(i + 1, "`", "Code", i);
+        const [raw, next] = readRaw(i + 1, "`", () => unended(start));
         text += raw;
         html += `<code>${escapeHtml(raw)}</code>`;
         i = next;
@@ -343,15 +357,10 @@ export function parseMarkdownV2(source: string): { text: string; html: string } 
       continue;
     }
     if (ch === "|" && source[i + 1] === "|") {
-      // `||` at the end of an expandable quote's last line closes the quote, not a spoiler.
-      if (
-        quote === "expandable" &&
-        (i + 2 === source.length || source[i + 2] === "\n") &&
-        !open.some((e) => e.marker === "||")
-      ) {
-        html += "</blockquote>";
-        quote = "none";
+      // `||` ending a quotation's last line makes it expandable, unless it closes a spoiler.
+      if (quote && atLineEnd(i + 2) && open.at(-1)?.marker !== "||") {
         i += 2;
+        endQuote(true);
         continue;
       }
       toggle("||");
@@ -370,36 +379,38 @@ export function parseMarkdownV2(source: string): { text: string; html: string } 
     }
     if (ch === "[" || (ch === "!" && source[i + 1] === "[")) {
       const marker = ch === "[" ? "[" : "![";
-      open.push({ marker, at: i, htmlAt: html.length });
+      open.push({ marker, at: i, htmlAt: html.length, textAt: text.length });
       i += marker.length;
       continue;
     }
     if (ch === "]") {
-      const top = open.at(-1);
-      if (!top || (top.marker !== "[" && top.marker !== "!["))
+      const link = open.at(-1);
+      if (!link || (link.marker !== "[" && link.marker !== "!["))
         fail("Character ']' is reserved and must be escaped with the preceding '\\'");
-      const link = top as (typeof open)[number];
-      const name = entityName(link.marker);
-      if (source[i + 1] !== "(") unended(name, link.at);
-      const [url, next] = readRaw(i + 2, ")", name, link.at);
+      const entry = link as (typeof open)[number];
+      let url = text.slice(entry.textAt);
+      i += 1;
+      if (source[i] === "(") {
+        const urlAt = i + 1;
+        [url, i] = readRaw(urlAt, ")", () => fail(`Can't find end of a URL at byte offset ${offset(urlAt)}`));
+      }
       open.pop();
-      const inner = html.slice(link.htmlAt);
-      html = html.slice(0, link.htmlAt);
-      if (link.marker === "[") html += `<a href="${escapeHtml(url)}">${inner}</a>`;
+      const inner = html.slice(entry.htmlAt);
+      html = html.slice(0, entry.htmlAt);
+      if (entry.marker === "[") html += `<a href="${escapeHtml(url)}">${inner}</a>`;
       else {
         const id = /^tg:\/\/emoji\?id=(\d+)$/.exec(url)?.[1];
         if (!id) fail("Custom emoji URL must have the form tg://emoji?id=<id>");
         html += `<tg-emoji emoji-id="${id}">${inner}</tg-emoji>`;
       }
-      i = next;
       continue;
     }
     if (MARKDOWN_V2_RESERVED.has(ch)) fail(`Character '${ch}' is reserved and must be escaped with the preceding '\\'`);
     literal(ch);
     i += 1;
   }
+  endQuote(false);
   const unclosed = open.at(-1);
-  if (unclosed) unended(entityName(unclosed.marker), unclosed.at);
-  if (quote !== "none") html += "</blockquote>";
+  if (unclosed) unended(unclosed);
   return { text, html };
 }
