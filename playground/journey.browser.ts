@@ -1,5 +1,5 @@
 // The playground, driven by a real browser (Debian's Chromium through playwright-core): start,
-// create an avatar, send six photos as an album, press Done, train and watch the bar move,
+// create an avatar, send six photos as an album and one as a file, press Done, train and watch the bar move,
 // generate one preset and see the album. Run by `npm run test:browser` (part of `npm test`).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -104,7 +104,16 @@ describe("the playground in a browser", () => {
     await expect.poll(() => lastBot().innerText(), { timeout: 60_000 }).toMatch(/6 of 50 photos/);
     expect(await textOf(lastBot())).toMatch(/Enough for training/);
 
-    await press("Done", /ready for training with 6 photos/);
+    // One more as a file: the original bytes, sent as a document, shown as one in the chat.
+    const original = Buffer.from(await (await fetch(`${pageUrl}/samples/sample-7.jpg`)).arrayBuffer());
+    await page
+      .getByTestId("attach-file-input")
+      .setInputFiles({ name: "original.jpg", mimeType: "image/jpeg", buffer: original });
+    const documentSent = page.getByTestId("message").and(page.locator('[data-from="user"]')).last();
+    await expect.poll(() => documentSent.innerText(), { timeout: 30_000 }).toMatch(/original\.jpg/);
+    await expect.poll(() => lastBot().innerText(), { timeout: 60_000 }).toMatch(/7 of 50 photos/);
+
+    await press("Done", /ready for training with 7 photos/);
     await press("Train", /Train Anna/);
     await button("Start training").click();
 
