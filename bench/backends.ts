@@ -5,11 +5,12 @@
 // two rows is what a request pays for the Postgres connection and the signed S3 call.
 // Needs a Postgres server as the tests do (TEST_POSTGRES_URL, or the role .ci/run creates); without
 // one the Postgres row is skipped with a line saying so.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import postgres from "postgres";
+import { adminUrl, withDatabase } from "../test/postgres-setup.ts";
 import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from "../test/s3-credentials.ts";
+import { startS3ServerProcess } from "../test/s3-process.ts";
 
 const OUT = "bench/out";
 const WRANGLER = "node_modules/wrangler/bin/wrangler.js";
@@ -21,35 +22,22 @@ const LOCAL_SECRETS = {
   TELEGRAM_BOT_TOKEN: "123456:local-development-token",
   TELEGRAM_WEBHOOK_SECRET: "local-webhook-secret",
 };
-const ADMIN_URL = process.env.TEST_POSTGRES_URL || "postgres://avatar_test:avatar_test@127.0.0.1:5432/postgres";
 
 mkdirSync(OUT, { recursive: true });
 
-function startS3(): Promise<{ endpoint: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, ["test/s3-server.ts"], { stdio: ["pipe", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`test/s3-server.ts exited with ${code}`)));
-    createInterface({ input: child.stdout }).once("line", (line) =>
-      resolve({ endpoint: JSON.parse(line).endpoint, process: child }),
-    );
-  });
-}
-
 async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const admin = postgres(ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  const admin = postgres(adminUrl(), { max: 1, connect_timeout: 3, onnotice: () => {} });
   try {
     await admin`SELECT 1`;
   } catch (error) {
     await admin.end();
-    console.log(`Postgres row skipped: no server at ${new URL(ADMIN_URL).host} (${(error as Error).message}).`);
+    console.log(`Postgres row skipped: no server at ${new URL(adminUrl()).host} (${(error as Error).message}).`);
     return null;
   }
   const name = `avatar_bench_${Date.now().toString(36)}`;
   await admin.unsafe(`CREATE DATABASE "${name}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
   return {
-    url: url.toString(),
+    url: withDatabase(adminUrl(), name),
     drop: async () => {
       await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
@@ -115,7 +103,7 @@ const quantile = (sorted: number[], q: number) =>
 const row = (name: string, times: number[]) =>
   `| ${name} | ${quantile(times, 0.5).toFixed(1)} ms | ${quantile(times, 0.95).toFixed(1)} ms | ${(times.at(-1) ?? 0).toFixed(1)} ms |`;
 
-const s3 = await startS3();
+const s3 = await startS3ServerProcess();
 const database = await postgresDatabase();
 try {
   console.log(`Backends per request (wrangler dev, workerd): GET /health × ${REQUESTS}, one after another.`);
@@ -138,7 +126,5 @@ try {
   }
 } finally {
   await database?.drop();
-  const exited = new Promise((resolve) => s3.process.once("exit", resolve));
-  if (s3.process.pid) process.kill(s3.process.pid, "SIGTERM");
-  await exited;
+  await s3.stop();
 }

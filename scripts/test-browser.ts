@@ -12,7 +12,8 @@ const args = process.argv.slice(2);
 const install = process.env.CI === "true" || args.includes("--install");
 const vitestArgs = args.filter((arg) => arg !== "--install");
 
-if (missing().length > 0 && install) installPackages(missing());
+const absent = missing();
+if (absent.length > 0 && install) installPackages(absent);
 if (!existsSync(CHROMIUM)) {
   const line = `browser journey: skipped, no Chromium at ${CHROMIUM} (run \`npm run test:browser -- --install\` to install Debian's chromium package, or apt-get install chromium)`;
   if (process.env.CI === "true") {
@@ -36,14 +37,15 @@ function missing(): string[] {
 /** apt-get install, through sudo unless this runs as root; a failed install is reported, not fatal here. */
 function installPackages(names: string[]): void {
   console.log(`browser journey: installing ${names.join(", ")} from Debian's packages`);
-  const root = process.getuid?.() === 0;
   // sudo resets the environment, so DEBIAN_FRONTEND goes through env; -n fails at once rather than
   // waiting for a password nobody will type.
-  const command = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"];
-  const apt = (...aptArgs: string[]) => {
-    const [program, ...rest] = root ? [...command, ...aptArgs] : ["sudo", "-n", ...command, ...aptArgs];
-    return spawnSync(program ?? "env", rest, { stdio: "inherit" }).status === 0;
-  };
+  const sudo = process.getuid?.() !== 0;
+  const apt = (...aptArgs: string[]) =>
+    spawnSync(
+      sudo ? "sudo" : "env",
+      [...(sudo ? ["-n", "env"] : []), "DEBIAN_FRONTEND=noninteractive", "apt-get", ...aptArgs],
+      { stdio: "inherit" },
+    ).status === 0;
   // The package lists may be stale on a fresh machine: update once and try again.
   if (!apt("install", "-y", "-q", ...names) && !(apt("update", "-q") && apt("install", "-y", "-q", ...names)))
     console.error(`browser journey: apt-get could not install ${names.join(", ")}`);

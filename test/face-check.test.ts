@@ -1,17 +1,15 @@
 import { env } from "cloudflare:workers";
 import { imageSize } from "image-size";
-import { beforeEach, describe, expect, it, vi } from "vitest";
-import { loadSettings, parseSettings } from "../src/config/settings";
+import { beforeEach, describe, expect, it } from "vitest";
+import { loadSettings } from "../src/config/settings";
 import type { Repository } from "../src/db/repository";
 import { createFaceDetector } from "../src/fal/face-detector";
 import { type PhotoJob, PhotoService } from "../src/services/photo-service";
 import type { ObjectStorage } from "../src/storage/object-storage";
 import { createRepository, createStorage } from "../src/wiring";
 import { jpeg, picture } from "./corpus/images";
-import { FalStandIn } from "./stand-ins/fal";
-
-const FAL_KEY = "key-id:key-secret";
-const FAL_ORIGIN = "http://fal.stand-in";
+import type { FalStandIn } from "./stand-ins/fal";
+import { installStandIns } from "./support/harness";
 
 let fal: FalStandIn;
 let files: Map<string, Uint8Array>;
@@ -21,19 +19,11 @@ let storage: ObjectStorage;
 let avatarId: string;
 let userId: string;
 let seq = 0;
-const realFetch = globalThis.fetch;
 
 beforeEach(async () => {
-  fal = new FalStandIn(FAL_KEY, FAL_ORIGIN);
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
-    if (fal.serves(request.url)) return fal.handle(request);
-    // With STORAGE_DRIVER=s3 the store is the real S3-API server on loopback (test/global-setup.ts).
-    const { storage: store } = loadSettings(env);
-    if (store.driver === "s3" && request.url.startsWith(`${store.endpoint}/`)) return realFetch(request);
-    throw new Error(`unexpected outbound request to ${request.url}`);
-  });
-  const settings = parseSettings({ ...env, FAL_KEY, FAL_BASE_URL: FAL_ORIGIN });
+  // fal is the stand-in; with STORAGE_DRIVER=s3 the store is the real S3-API server on loopback.
+  ({ fal } = installStandIns());
+  const settings = loadSettings(env);
   // Through the configured repository and storage, so this file runs on D1 + R2 and on Postgres + S3.
   repo = createRepository(env);
   storage = createStorage(env);

@@ -13,11 +13,11 @@ const DEFAULT_ADMIN_URL = "postgres://avatar_test:avatar_test@127.0.0.1:5432/pos
 export const POSTGRES_DATABASES = ["contract", "photo_flow"] as const;
 export type PostgresDatabases = Record<(typeof POSTGRES_DATABASES)[number], string>;
 
-function adminUrl(): string {
+export function adminUrl(): string {
   return process.env.TEST_POSTGRES_URL || DEFAULT_ADMIN_URL;
 }
 
-function withDatabase(url: string, database: string): string {
+export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();

@@ -110,7 +110,8 @@ describe("S3 specifics", () => {
 
   it("is checked by a server that refuses unsigned x-amz headers and survives malformed requests", async () => {
     const client = new AwsClient({ ...S3_TEST_CREDENTIALS, service: "s3", region: "us-east-1" });
-    const url = `${inject("s3Endpoint")}/${S3_TEST_BUCKET}/contract/${crypto.randomUUID()}`;
+    const key = `contract/${crypto.randomUUID()}`;
+    const url = `${inject("s3Endpoint")}/${S3_TEST_BUCKET}/${key}`;
     const signed = await client.sign(url, { method: "PUT", body: "x" });
     const headers = new Headers(signed.headers);
     headers.set("x-amz-meta-added-later", "1");
@@ -122,7 +123,7 @@ describe("S3 specifics", () => {
     expect(malformed.status).toBe(400);
     await malformed.arrayBuffer();
     const storage = new S3Storage(s3Options());
-    await storage.put(`${new URL(url).pathname.split("/").slice(2).join("/")}`, "still up", "text/plain");
+    await storage.put(key, "still up", "text/plain");
   });
 
   it("gives the time budget to getting an answer, not to reading the body", async () => {

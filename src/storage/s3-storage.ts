@@ -133,12 +133,8 @@ export class S3Storage implements ObjectStorage {
         clearTimeout(timer);
       }
     } catch (error) {
-      const reason =
-        error instanceof Error && error.name === "TimeoutError"
-          ? `no answer within ${this.timeoutMs} ms`
-          : error instanceof Error
-            ? error.message
-            : String(error);
+      // A timeout rejects with the abort reason above, whose message says so.
+      const reason = error instanceof Error ? error.message : String(error);
       throw new StorageError("unreachable", `S3 endpoint unreachable: ${reason}`);
     }
     if (response.ok) return response;
