@@ -6,8 +6,6 @@ import { DataLifecycle } from "./services/data-lifecycle";
 import type { ObjectStorage } from "./storage/object-storage";
 import { createRepository, createStorage } from "./wiring";
 
-/** Telegram stops re-delivering an update after a day; keep its id a while longer, then forget it. */
-const PROCESSED_UPDATE_RETENTION_MS = 3 * 24 * 3600 * 1000;
 /**
  * Trainings nudged per run. Each nudge is one Durable Object call (a subrequest); fal is polled by
  * each avatar's own alarm, with its own budget. 250 a minute keeps a run far inside the 1000
@@ -44,7 +42,6 @@ export async function runScheduled(
     };
     const lifecycle = new DataLifecycle(repo, storage, stopAvatar);
     const now = controller.scheduledTime;
-    const prunedUpdates = await repo.pruneProcessedUpdates(new Date(now - PROCESSED_UPDATE_RETENTION_MS));
 
     // Trainings not heard from within the check interval: their workspace's alarm may have lapsed.
     const lapsed = await repo.listTrainingsToCheck(
@@ -81,7 +78,6 @@ export async function runScheduled(
     const summary = {
       abandonedAvatarsDeleted,
       generationsExpired,
-      prunedUpdates,
       trainingsNudged: nudges.filter((n) => n.status === "fulfilled").length,
       nudgesFailed: nudges.filter((n) => n.status === "rejected").length,
       archivesDeleted,

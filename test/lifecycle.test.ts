@@ -18,6 +18,8 @@ const ALLOWED = new Set([
   // Added for training: cancelling a running training, and "Try again" after a failure.
   "TRAINING>CANCELLED",
   "ERROR>READY_FOR_TRAINING",
+  // TRAINING is the intent recorded before fal is called; fal refusing the job undoes it.
+  "TRAINING>READY_FOR_TRAINING",
 ]);
 
 describe("avatar lifecycle", () => {

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { BridgeError, runPollingBridge } from "../src/telegram/polling-bridge";
-import { BOT_TOKEN, installStandIns, newUser, WEBHOOK_SECRET } from "./support/harness";
+import { BOT_TOKEN, installStandIns, newUser, settled, WEBHOOK_SECRET } from "./support/harness";
 
 const options = (apiRoot: string) => ({
   apiRoot,
@@ -17,6 +17,7 @@ it("forwards each update from getUpdates to the local webhook with the secret, o
   telegram.pending.push(...updates);
   const { forwarded } = await runPollingBridge({ ...options(telegram.apiRoot), maxPolls: 3 });
   expect(forwarded).toBe(2);
+  for (const update of updates) await settled(update);
   const replies = telegram
     .chat(user.id)
     .filter((m) => m.from_bot)

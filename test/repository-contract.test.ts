@@ -52,12 +52,33 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     };
   }
 
-  async function generation(avatarId: string, userId: string, now = new Date()) {
+  async function generation(avatarId: string, userId: string, now = new Date(), intentKey = crypto.randomUUID()) {
     const id = crypto.randomUUID();
-    return repo.insertGeneration(
-      { id, avatarId, userId, prompt: "photo of me", preset: null, options: { n: 2 }, seed: 4_000_000_000 },
+    const deadlineAt = new Date(now.getTime() + 120_000);
+    const { row } = await repo.insertGeneration(
+      {
+        id,
+        avatarId,
+        userId,
+        prompt: "photo of me",
+        preset: null,
+        options: { n: 2 },
+        seed: 4_000_000_000,
+        intentKey,
+        deadlineAt,
+      },
       now,
     );
+    return row;
+  }
+
+  /** Walks a generation through its lifecycle to DELIVERING, as the job engine does. */
+  async function delivering(id: string) {
+    expect(await repo.updateGenerationIf(id, "QUEUED", { status: "SUBMITTING" })).toBe(true);
+    expect(await repo.updateGenerationIf(id, "SUBMITTING", { status: "RUNNING", falRequestId: `gen-${id}` })).toBe(
+      true,
+    );
+    expect(await repo.updateGenerationIf(id, "RUNNING", { status: "DELIVERING" })).toBe(true);
   }
 
   it("answers a ping", async () => {
@@ -222,8 +243,23 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     const { id: avatarId } = await avatar(userId);
     const queued = await generation(avatarId, userId, at("2026-04-01T00:00:00Z"));
     expect(queued).toMatchObject({ status: "QUEUED", resultKeys: [], options: { n: 2 }, seed: 4_000_000_000 });
-    const second = await generation(avatarId, userId, at("2026-04-02T00:00:00Z"));
-    await repo.updateGeneration(second.id, {
+    const second = await generation(avatarId, userId, at("2026-04-02T00:00:00Z"), `intent-${avatarId}`);
+    const again = await repo.insertGeneration(
+      {
+        ...second,
+        options: {},
+        seed: 1,
+        intentKey: `intent-${avatarId}`,
+        deadlineAt: new Date(),
+        id: crypto.randomUUID(),
+      },
+      new Date(),
+    );
+    expect(again).toMatchObject({ created: false, row: { id: second.id } });
+    expect(await repo.updateGenerationIf(second.id, "RUNNING", { status: "FAILED" })).toBe(false);
+    expect(await repo.updateGenerationIf(second.id, "QUEUED", { status: "SUBMITTING" })).toBe(true);
+    expect(await repo.updateGenerationIf(second.id, "QUEUED", { status: "SUBMITTING" })).toBe(false);
+    await repo.updateGenerationIf(second.id, "SUBMITTING", {
       status: "RUNNING",
       falRequestId: `gen-${second.id}`,
       startedAt: at("2026-04-02T00:00:01Z"),
@@ -235,7 +271,13 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     });
     expect(await repo.countActiveGenerations(userId)).toBe(2);
     expect((await repo.listActiveGenerations(avatarId)).map((g) => g.id).sort()).toEqual([queued.id, second.id].sort());
+    const overdue = (await repo.listOverdueGenerations(at("2026-04-01T00:05:00Z"), 100)).map((g) => g.id);
+    expect(overdue).toContain(queued.id);
+    expect(overdue).not.toContain(second.id);
 
+    expect(await repo.completeGeneration(second.id, { resultKeys: [] }, new Date())).toBe(false);
+    await repo.updateGenerationIf(second.id, "RUNNING", { status: "DELIVERING" });
+    await delivering(queued.id);
     const done = { resultKeys: ["g/1.jpg", "g/2.jpg"], options: { n: 2, bytes: 500 } };
     expect(await repo.completeGeneration(second.id, done, at("2026-04-02T00:01:00Z"))).toBe(true);
     expect(await repo.completeGeneration(second.id, done, new Date())).toBe(false);
@@ -264,6 +306,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     const { id: avatarId } = await avatar(userId);
     await repo.insertPhoto(photo(avatarId, userId, "x"), 50, new Date());
     const g = await generation(avatarId, userId);
+    await delivering(g.id);
     await repo.completeGeneration(g.id, { resultKeys: ["k"] }, new Date());
     await generation(avatarId, userId);
     expect(await repo.countUserData(userId)).toEqual({ avatars: 1, photos: 1, generations: 1 });
@@ -292,6 +335,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect(abandonedIds).not.toContain(kept.id);
 
     const gen = await generation(kept.id, userId, old);
+    await delivering(gen.id);
     await repo.completeGeneration(gen.id, { resultKeys: ["k"] }, old);
     const expired = await repo.listExpiredGenerations(at("2020-01-02T00:00:00Z"), 100);
     expect(expired.map((g) => g.id)).toContain(gen.id);
@@ -322,16 +366,8 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect((await repo.listStaleTrainingData(old, 100)).map((a) => a.id)).not.toContain(kept.id);
   });
 
-  it("processes an update once, forgets old ones, and caches small values", async () => {
-    const updateId = 900_000_000 + Math.floor(Math.random() * 1_000_000);
-    expect(await repo.isUpdateProcessed(updateId)).toBe(false);
-    await repo.markUpdateProcessed(updateId, at("2020-01-01T00:00:00Z"));
-    await repo.markUpdateProcessed(updateId, new Date());
-    expect(await repo.isUpdateProcessed(updateId)).toBe(true);
-    expect(await repo.pruneProcessedUpdates(at("2020-01-02T00:00:00Z"))).toBeGreaterThanOrEqual(1);
-    expect(await repo.isUpdateProcessed(updateId)).toBe(false);
-
-    const key = `contract-${updateId}`;
+  it("caches small values", async () => {
+    const key = `contract-${crypto.randomUUID()}`;
     expect(await repo.getCached(key)).toBeNull();
     await repo.putCached(key, { id: 1, name: "bot" }, at("2026-05-01T00:00:00Z"));
     await repo.putCached(key, { id: 2, names: ["a"] }, at("2026-05-02T00:00:00Z"));
@@ -368,6 +404,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     await repo.setAvatarData(failed.id, { trainingData: { key: "t.zip", createdAt: 1, bytes: 777 } }, now);
     for (const createdAt of ["2026-06-14T23:30:00Z", "2026-06-15T00:30:00Z", "2026-06-15T01:00:00Z"]) {
       const g = await generation(failed.id, userId, at(createdAt));
+      await delivering(g.id);
       await repo.completeGeneration(g.id, { resultKeys: ["a", "b"], options: { bytes: 50 } }, now);
     }
     for (const label of ["Zeta", "a_b", "ab", "a_b"]) await repo.incrementCounter("photos_refused", label);

@@ -1,11 +1,9 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1Repository } from "../src/db/d1/d1-repository";
-import worker from "../src/index";
 import { runScheduled, TRAININGS_PER_RUN } from "../src/scheduled";
 import { R2Storage } from "../src/storage/r2-storage";
-import { isProcessed } from "./support/db";
 
 const repo = new D1Repository(env.DB);
 const storage = new R2Storage(env.BUCKET);
@@ -52,23 +50,6 @@ async function seedAvatars(
 }
 
 describe("the cron trigger", () => {
-  it("forgets processed update ids older than three days and keeps recent ones", async () => {
-    const now = Date.parse("2026-11-23T12:00:00Z");
-    await env.DB.batch([
-      env.DB.prepare("INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)").bind(
-        1,
-        now - 4 * 86400_000,
-      ),
-      env.DB.prepare("INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)").bind(2, now - 3600_000),
-    ]);
-    const controller = createScheduledController({ scheduledTime: new Date(now), cron: "* * * * *" });
-    const ctx = createExecutionContext();
-    worker.scheduled(controller, env, ctx);
-    await waitOnExecutionContext(ctx);
-    expect(await isProcessed(1)).toBe(false);
-    expect(await isProcessed(2)).toBe(true);
-  });
-
   it("reaches 2,000 trainings in flight within the subrequest limit, least recently checked first", async () => {
     const userId = await seedUser();
     const ids = await seedAvatars(userId, 2000, { status: "TRAINING", lastCheck: 1 });

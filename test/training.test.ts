@@ -74,7 +74,7 @@ describe("training", () => {
 
     const job = fal.job();
     expect(job.app).toBe("fal-ai/flux-lora-fast-training");
-    expect(job.webhookUrl).toBe("https://bot.example/fal/webhook");
+    expect(job.webhookUrl).toBe(`https://bot.example/fal/webhook?avatar=${avatarId}`);
     expect(job.input).toMatchObject({ trigger_word: trigger, steps: 500, is_style: false, create_masks: true });
     const row = await avatar(avatarId);
     expect(row).toMatchObject({ status: "TRAINING", fal_request_id: job.id, finetune_id: null, training_progress: 0 });

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { isProcessed, userExists } from "./support/db";
+import { isAccepted, userExists } from "./support/db";
 import { deliver, installStandIns, newUser, say } from "./support/harness";
 
 describe("POST /telegram/webhook", () => {
@@ -16,7 +16,7 @@ describe("POST /telegram/webhook", () => {
     expect(response.status).toBe(401);
     expect(telegram.calls).toEqual([]);
     expect(await userExists(ANNA.id)).toBe(false);
-    expect(await isProcessed(update.update_id as number)).toBe(false);
+    expect(await isAccepted(ANNA.id, update.update_id as number)).toBe(false);
   });
 
   it("refuses a wrong secret and processes nothing", async () => {
@@ -46,7 +46,7 @@ describe("POST /telegram/webhook", () => {
     expect((await deliver(update)).status).toBe(200);
     expect((await deliver(update)).status).toBe(200);
     expect(telegram.callsTo("sendMessage")).toHaveLength(1);
-    expect(await isProcessed(update.update_id as number)).toBe(true);
+    expect(await isAccepted(ANNA.id, update.update_id as number)).toBe(true);
   });
 
   it("handles the same update arriving twice at the same moment once", async () => {

@@ -1,5 +1,5 @@
-import type { AvatarGender, AvatarStatus, AvatarType, FalPriority } from "../domain/avatar";
-import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "./schema";
+import type { AvatarGender, AvatarStatus, AvatarType, FalPriority, GenerationStatus } from "../domain/avatar";
+import type { AvatarPhotoRow, AvatarRow, FalImages, GenerationRow, UserRow } from "./schema";
 
 export type Language = "ru" | "en";
 
@@ -87,11 +87,16 @@ export interface NewGeneration {
   preset: string | null;
   options: Record<string, unknown>;
   seed: number;
+  intentKey: string;
+  deadlineAt: Date;
 }
 
 export interface GenerationPatch {
-  status?: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  status?: GenerationStatus;
   falRequestId?: string | null;
+  deadlineAt?: Date | null;
+  falOutput?: FalImages | null;
+  attempts?: number;
   error?: string | null;
   resultKeys?: string[];
   options?: Record<string, unknown>;
@@ -169,26 +174,26 @@ export interface Repository {
   /** The highest number used in the avatar's object keys so far (keys are never reused). */
   maxPhotoSequence(avatarId: string): Promise<number>;
 
-  insertGeneration(generation: NewGeneration, now: Date): Promise<GenerationRow>;
-  updateGeneration(id: string, patch: GenerationPatch): Promise<void>;
+  /** Records an intent once: a second insert with the same intent_key returns the first row, not new. */
+  insertGeneration(generation: NewGeneration, now: Date): Promise<{ row: GenerationRow; created: boolean }>;
+  /** Applies the patch only while the generation is still in `expected` status; false when it was not. */
+  updateGenerationIf(id: string, expected: GenerationStatus, patch: GenerationPatch): Promise<boolean>;
+  /** Active generations whose deadline has passed, oldest deadline first (the cron sweep). */
+  listOverdueGenerations(now: Date, limit: number): Promise<GenerationRow[]>;
   findGeneration(id: string): Promise<GenerationRow | null>;
   findGenerationByFalRequest(requestId: string): Promise<GenerationRow | null>;
-  /** QUEUED or RUNNING generations of a user (the concurrency cap). */
+  findGenerationByIntent(intentKey: string): Promise<GenerationRow | null>;
+  /** Active (not yet SUCCEEDED or FAILED) generations of a user (the concurrency cap). */
   countActiveGenerations(userId: string): Promise<number>;
   listActiveGenerations(avatarId: string): Promise<GenerationRow[]>;
   listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<GenerationRow>>;
-  /** Marks a generation SUCCEEDED and counts it on the avatar, atomically, once. */
+  /** Marks a DELIVERING generation SUCCEEDED and counts it on the avatar, atomically, once. */
   completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean>;
   deleteGeneration(id: string): Promise<GenerationRow | null>;
 
   incrementCounter(name: string, label: string, by?: number): Promise<void>;
   /** The figures behind /stats and /metrics, from cheap aggregate queries and the counters. */
   metrics(now: Date): Promise<MetricsSnapshot>;
-
-  /** True when this update_id has been handled before. */
-  isUpdateProcessed(updateId: number): Promise<boolean>;
-  markUpdateProcessed(updateId: number, now: Date): Promise<void>;
-  pruneProcessedUpdates(before: Date): Promise<number>;
 
   getCached<T>(key: string): Promise<{ value: T; updatedAt: Date } | null>;
   putCached(key: string, value: unknown, now: Date): Promise<void>;

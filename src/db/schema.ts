@@ -122,6 +122,14 @@ export const generations = sqliteTable(
     falRequestId: text("fal_request_id").unique(),
     status: text("status", { enum: GENERATION_STATUSES }).notNull().default("QUEUED"),
     error: text("error"),
+    /** One intent (a button under one message, one typed prompt): at most one generation and one fal job. */
+    intentKey: text("intent_key").unique(),
+    /** When the cron sweep ends this generation if it is still active (null once it has ended). */
+    deadlineAt: timestamp("deadline_at"),
+    /** fal's output, kept while the pictures are copied and sent (DELIVERING). */
+    falOutput: text("fal_output", { mode: "json" }).$type<FalImages | null>(),
+    /** Delivery tries so far; a delivery that keeps failing ends with the pictures in the gallery. */
+    attempts: integer("attempts").notNull().default(0),
     resultKeys: text("result_keys", { mode: "json" }).$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
     startedAt: timestamp("started_at"),
@@ -130,18 +138,9 @@ export const generations = sqliteTable(
   (t) => [
     index("generations_avatar_created_idx").on(t.avatarId, t.createdAt),
     index("generations_user_status_idx").on(t.userId, t.status),
+    index("generations_deadline_idx").on(t.deadlineAt),
     check("generations_status_check", inList("status", GENERATION_STATUSES)),
   ],
-);
-
-/** Telegram re-delivers updates after timeouts; each update_id is processed once. */
-export const processedUpdates = sqliteTable(
-  "processed_updates",
-  {
-    updateId: integer("update_id").primaryKey(),
-    processedAt: timestamp("processed_at").notNull(),
-  },
-  (t) => [index("processed_updates_at_idx").on(t.processedAt)],
 );
 
 /** Counters kept as things happen, for figures no row can give (refused photos leave no rows). */
@@ -161,6 +160,12 @@ export const botCache = sqliteTable("bot_cache", {
   value: text("value", { mode: "json" }).$type<unknown>().notNull(),
   updatedAt: timestamp("updated_at").notNull(),
 });
+
+/** What fal made for a generation: each picture's URL and whether its safety checker flagged it. */
+export interface FalImages {
+  images: Array<{ url: string; nsfw: boolean }>;
+  seed: number | null;
+}
 
 export type UserRow = typeof users.$inferSelect;
 export type AvatarRow = typeof avatars.$inferSelect;

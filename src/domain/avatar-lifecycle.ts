@@ -13,13 +13,15 @@ import { IllegalTransitionError } from "./errors";
  * The left column (DRAFT ↓ ERROR ↓ CANCELLED) is read as the abandon path, so
  * DRAFT may also go straight to CANCELLED (the wizard's cancel button). Two moves the
  * training workflow needs are added: TRAINING → CANCELLED (the user cancels a running
- * training) and ERROR → READY_FOR_TRAINING ("Try again", keeping the photos).
+ * training), ERROR → READY_FOR_TRAINING ("Try again", keeping the photos), and
+ * TRAINING → READY_FOR_TRAINING (TRAINING is entered just before fal is called, as the record of
+ * the intent; when fal refuses the job, nothing runs there and the avatar is ready again).
  */
 export const AVATAR_TRANSITIONS: Readonly<Record<AvatarStatus, readonly AvatarStatus[]>> = {
   DRAFT: ["PHOTOS_UPLOADING", "ERROR", "CANCELLED"],
   PHOTOS_UPLOADING: ["READY_FOR_TRAINING", "ERROR"],
   READY_FOR_TRAINING: ["TRAINING", "ERROR"],
-  TRAINING: ["COMPLETED", "ERROR", "CANCELLED"],
+  TRAINING: ["COMPLETED", "ERROR", "CANCELLED", "READY_FOR_TRAINING"],
   COMPLETED: [],
   ERROR: ["CANCELLED", "READY_FOR_TRAINING"],
   CANCELLED: [],

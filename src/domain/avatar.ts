@@ -22,7 +22,7 @@ export type PhotoValidationStatus = (typeof PHOTO_VALIDATION_STATUSES)[number];
 export const FAL_PRIORITIES = ["speed", "balanced", "quality"] as const;
 export type FalPriority = (typeof FAL_PRIORITIES)[number];
 
-export const GENERATION_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"] as const;
+export const GENERATION_STATUSES = ["QUEUED", "SUBMITTING", "RUNNING", "DELIVERING", "SUCCEEDED", "FAILED"] as const;
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
 /** The spec's `fal_mode` follows the avatar type one to one. */

@@ -1,22 +1,38 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Update } from "grammy/types";
 import { createBot } from "../bot/create-bot";
+import { languageFromCode, messagesFor } from "../bot/locales";
 import { IDLE, type SessionState, type SessionStore } from "../bot/session";
 import { loadSettings } from "../config/settings";
-import { log } from "../log";
+import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { DataLifecycle } from "../services/data-lifecycle";
+import { telegramApi } from "../telegram/api";
 import { getBotInfo } from "../telegram/bot-info";
 import { createRepository, createStorage } from "../wiring";
 
 const SESSION_KEY = "session";
+/** Telegram stops re-delivering an update after a day; its id is remembered a while longer. */
+const REMEMBER_UPDATES_MS = 3 * 24 * 3600 * 1000;
+/** If the object restarts with updates still in its inbox, its alarm picks them up after this long. */
+const SAFETY_NET_MS = 15_000;
+/** An update whose handling was cut off (the object restarted) this many times is given up. */
+const MAX_ATTEMPTS = 2;
+
+interface InboxRow extends Record<string, SqlStorageValue> {
+  update_id: number;
+  body: string;
+  attempts: number;
+}
 
 /**
- * One per Telegram user. Holds the chat's FSM state in durable storage and handles that
- * user's updates strictly one at a time, so double taps and retries cannot interleave.
+ * One per Telegram user. The webhook hands it each update, which it writes to its inbox (once per
+ * update_id) and acknowledges at once; it then handles that user's updates strictly one at a time,
+ * in the order they arrived, so double taps and retries cannot interleave. The inbox survives a
+ * restart: the alarm resumes it, and an update cut off twice is given up with a word to the user.
  */
 export class ChatSession extends DurableObject<Env> {
-  #tail: Promise<unknown> = Promise.resolve();
+  #draining: Promise<void> | null = null;
 
   readonly #session: SessionStore = {
     get: async () => (await this.ctx.storage.get<SessionState>(SESSION_KEY)) ?? IDLE,
@@ -26,11 +42,51 @@ export class ChatSession extends DurableObject<Env> {
     },
   };
 
-  /** Processes one update after every earlier one from this user; an update_id seen before is skipped. */
-  async handleUpdate(update: Update): Promise<void> {
-    const run = this.#tail.then(() => this.#process(update));
-    this.#tail = run.catch(() => undefined);
-    await run;
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      update_id INTEGER NOT NULL UNIQUE,
+      body TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      received_at INTEGER NOT NULL,
+      done_at INTEGER
+    )`);
+    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, seq)");
+  }
+
+  /**
+   * The webhook's hand-off: stores the update and returns before any of it is handled. The write
+   * is durable before the answer leaves (the output gate), so an acknowledged update is never lost.
+   */
+  async accept(update: Update): Promise<"accepted" | "duplicate"> {
+    const now = Date.now();
+    const inserted = this.ctx.storage.sql
+      .exec(
+        "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (update_id) DO NOTHING RETURNING seq",
+        update.update_id,
+        JSON.stringify(update),
+        now,
+      )
+      .toArray();
+    if (inserted.length === 0) return "duplicate";
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + SAFETY_NET_MS);
+    void this.#drain();
+    return "accepted";
+  }
+
+  /** Resolves once every update accepted so far has been handled (tests and the bench wait on it). */
+  async settled(): Promise<void> {
+    while (this.#pendingCount() > 0) await this.#drain();
+  }
+
+  /** The safety net: updates left in the inbox by a restart are handled now. */
+  override async alarm(): Promise<void> {
+    await this.#drain();
+    this.ctx.storage.sql.exec(
+      "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
+      Date.now() - REMEMBER_UPDATES_MS,
+    );
   }
 
   /** The chat's current FSM state (used by tests and diagnostics). */
@@ -43,13 +99,47 @@ export class ChatSession extends DurableObject<Env> {
     return "ok";
   }
 
+  /** Works through the inbox, oldest first; one run at a time per object. */
+  #drain(): Promise<void> {
+    this.#draining ??= (async () => {
+      try {
+        for (let row = this.#next(); row; row = this.#next()) await this.#handle(row);
+        if (this.#pendingCount() === 0) await this.ctx.storage.deleteAlarm();
+      } finally {
+        this.#draining = null;
+      }
+    })();
+    return this.#draining;
+  }
+
+  #next(): InboxRow | undefined {
+    return this.ctx.storage.sql
+      .exec<InboxRow>("SELECT update_id, body, attempts FROM inbox WHERE done_at IS NULL ORDER BY seq LIMIT 1")
+      .toArray()[0];
+  }
+
+  #pendingCount(): number {
+    return Number(this.ctx.storage.sql.exec("SELECT count(*) AS n FROM inbox WHERE done_at IS NULL").one().n);
+  }
+
+  async #handle(row: InboxRow): Promise<void> {
+    const update = JSON.parse(row.body) as Update;
+    // Counted before the work starts: a restart part-way leaves the count behind as evidence.
+    this.ctx.storage.sql.exec("UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", row.update_id);
+    try {
+      if (row.attempts >= MAX_ATTEMPTS) await this.#giveUp(update);
+      else await this.#process(update);
+    } catch (error) {
+      // The bot's error boundary already told the user what it could; a throw here means even that
+      // failed (Telegram unreachable). Handling an update twice could repeat what it did, so it ends.
+      log("error", "telegram_update_failed", { updateId: update.update_id, ...errorFields(error) });
+    }
+    this.ctx.storage.sql.exec("UPDATE inbox SET done_at = ?, body = '' WHERE update_id = ?", Date.now(), row.update_id);
+  }
+
   async #process(update: Update): Promise<void> {
     const settings = loadSettings(this.env);
     const repo = createRepository(this.env);
-    if (await repo.isUpdateProcessed(update.update_id)) {
-      log("info", "telegram_update_duplicate", { updateId: update.update_id });
-      return;
-    }
     const workspace = (avatarId: string) => this.env.AVATAR_WORKSPACE.getByName(avatarId);
     const avatars = new AvatarService(repo, createStorage(this.env), settings.avatar, undefined, (avatarId) =>
       workspace(avatarId).discard(),
@@ -67,6 +157,21 @@ export class ChatSession extends DurableObject<Env> {
       await getBotInfo(settings, repo),
     );
     await bot.handleUpdate(update);
-    await repo.markUpdateProcessed(update.update_id, new Date());
+  }
+
+  /** The update stopped the object twice: the user hears that it did not go through. */
+  async #giveUp(update: Update): Promise<void> {
+    log("error", "telegram_update_abandoned", { updateId: update.update_id });
+    const from = update.message?.from ?? update.callback_query?.from;
+    if (!from) return;
+    const api = telegramApi(loadSettings(this.env));
+    const t = messagesFor(languageFromCode(from.language_code));
+    if (update.callback_query) {
+      await api
+        .answerCallbackQuery(update.callback_query.id, { text: t.errors.generic, show_alert: true })
+        .catch(() => undefined);
+    } else {
+      await api.sendMessage(from.id, t.errors.generic);
+    }
   }
 }

@@ -12,16 +12,20 @@ interface DetectOutput {
 
 /**
  * Looks for human faces with fal's Moondream detector. Without FAL_KEY the check is skipped
- * (the photo gets has_face = null); a fal failure is reported, never mistaken for "no face".
+ * (the photo gets has_face = null); a fal failure is reported, never mistaken for "no face". A check
+ * that has not answered within `budgetMs` counts as a failure, so one photo cannot hold the queue.
  */
-export function createFaceDetector(settings: Settings): (jpeg: ArrayBuffer) => Promise<FaceCheck> {
+export function createFaceDetector(
+  settings: Settings,
+  budgetMs = settings.avatar.FAL_API_TIMEOUT * 1000,
+): (jpeg: ArrayBuffer) => Promise<FaceCheck> {
   if (!settings.falKey) return async () => ({ kind: "skipped" });
   const fal = createFal(settings);
   return async (jpeg) => {
     try {
       const result = await fal.run(FACE_DETECTION_ENDPOINT, {
         input: { image_url: `data:image/jpeg;base64,${toBase64(new Uint8Array(jpeg))}`, prompt: "human face" },
-        abortSignal: AbortSignal.timeout(settings.avatar.FAL_API_TIMEOUT * 1000),
+        abortSignal: AbortSignal.timeout(Math.min(budgetMs, settings.avatar.FAL_API_TIMEOUT * 1000)),
       });
       const objects = (result.data as DetectOutput).objects;
       if (!Array.isArray(objects)) return { kind: "failed", error: "detector answered without objects" };

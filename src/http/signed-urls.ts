@@ -3,7 +3,25 @@
  * when the store is R2, which has no presigned URLs through its binding). The HMAC key is
  * derived from TELEGRAM_WEBHOOK_SECRET with HKDF, so no extra secret is needed.
  */
+import type { Settings } from "../config/settings";
+import type { ObjectStorage } from "../storage/object-storage";
+
 const encoder = new TextEncoder();
+
+/** Where the Worker serves the training archive (src/http/routes/training-data.ts). */
+export const TRAINING_DATA_PREFIX = "/training-data/";
+
+/** A link fal can download the archive from: presigned by the store where it can, else signed by us. */
+export async function trainingDataLink(
+  settings: Settings,
+  storage: ObjectStorage,
+  key: string,
+  ttlSeconds: number,
+): Promise<string> {
+  const presigned = await storage.presignGet?.(key, ttlSeconds);
+  if (presigned) return presigned;
+  return signPath(settings.telegramWebhookSecret, settings.publicUrl, `${TRAINING_DATA_PREFIX}${key}`, ttlSeconds);
+}
 
 async function key(secret: string): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);

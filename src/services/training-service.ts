@@ -74,22 +74,15 @@ export class TrainingService {
       link,
     );
 
-    let requestId: string;
-    let queuePosition: number;
-    try {
-      ({ requestId, queuePosition } = await this.deps.trainer.submit(plan, `${settings.publicUrl}/fal/webhook`));
-    } catch (error) {
-      const reason =
-        error instanceof FalRequestError || error instanceof FalUnavailable ? error.message : String(error);
-      log("error", "training_submit_failed", { avatarId: avatar.id, ...errorFields(error) });
-      return { kind: "submit_failed", reason };
-    }
-
+    // The intent, recorded before fal is called (fal's queue has no idempotency key): an avatar in
+    // TRAINING without a request id is never submitted again; fal's webhook, whose URL names the
+    // avatar, or the training's deadline settles it.
     const now = this.#now();
     const { images_data_url: _link, ...input } = plan.input;
+    let intent: AvatarRow;
     try {
-      const started = await this.deps.avatars.transition(avatar, "TRAINING", {
-        falRequestId: requestId,
+      intent = await this.deps.avatars.transition(avatar, "TRAINING", {
+        falRequestId: null,
         falEndpoint: plan.endpoint,
         finetuneId: null,
         trainingError: null,
@@ -100,19 +93,42 @@ export class TrainingService {
         trainingConfig: { endpoint: plan.endpoint, input, loraRank: avatar.loraRank, photos: zip.names.length },
         avatarData: { ...avatar.avatarData, trainingData: { key, createdAt: now.getTime(), bytes: zip.bytes.length } },
       });
-      log("info", "training_started", {
-        avatarId: avatar.id,
-        userId: avatar.userId,
-        finetuneId: requestId,
-        endpoint: plan.endpoint,
-      });
-      return { kind: "started", avatar: started, queuePosition };
     } catch (error) {
-      // The avatar changed under us (deleted, cancelled): do not leave a job running at fal.
-      await this.deps.trainer.cancel(plan.endpoint, requestId).catch(() => undefined);
-      log("warn", "training_start_abandoned", { avatarId: avatar.id, requestId, ...errorFields(error) });
+      log("info", "training_start_stale", { avatarId: avatar.id, ...errorFields(error) });
       return { kind: "stale" };
     }
+
+    let requestId: string;
+    let queuePosition: number;
+    try {
+      ({ requestId, queuePosition } = await this.deps.trainer.submit(
+        plan,
+        `${settings.publicUrl}/fal/webhook?avatar=${avatar.id}`,
+      ));
+    } catch (error) {
+      const reason =
+        error instanceof FalRequestError || error instanceof FalUnavailable ? error.message : String(error);
+      log("error", "training_submit_failed", { avatarId: avatar.id, ...errorFields(error) });
+      // fal refused it, so nothing runs there: the avatar is ready to train again.
+      await this.deps.avatars
+        .transition(intent, "READY_FOR_TRAINING", { falEndpoint: null, trainingStartedAt: null })
+        .catch(() => undefined);
+      return { kind: "submit_failed", reason };
+    }
+
+    if (!(await this.deps.repo.updateAvatarIf(avatar.id, "TRAINING", { falRequestId: requestId }, this.#now()))) {
+      // The avatar changed under us (deleted, cancelled): do not leave a job running at fal.
+      await this.deps.trainer.cancel(plan.endpoint, requestId).catch(() => undefined);
+      log("warn", "training_start_abandoned", { avatarId: avatar.id, requestId });
+      return { kind: "stale" };
+    }
+    log("info", "training_started", {
+      avatarId: avatar.id,
+      userId: avatar.userId,
+      finetuneId: requestId,
+      endpoint: plan.endpoint,
+    });
+    return { kind: "started", avatar: { ...intent, falRequestId: requestId }, queuePosition };
   }
 
   /** Asks fal how the job is doing; finishes the avatar when fal is done. */
@@ -157,7 +173,7 @@ export class TrainingService {
 
   /** Applies fal's final word once; a second delivery, or one for another request, changes nothing. */
   async finish(avatar: AvatarRow, requestId: string, result: TrainingResult): Promise<CheckOutcome> {
-    if (avatar.status !== "TRAINING" || avatar.falRequestId !== requestId) return { kind: "not_training" };
+    if (avatar.status !== "TRAINING" || (avatar.falRequestId ?? "") !== requestId) return { kind: "not_training" };
     const now = this.#now();
     const duration = avatar.trainingStartedAt
       ? Math.round((now.getTime() - avatar.trainingStartedAt.getTime()) / 1000)
@@ -194,9 +210,13 @@ export class TrainingService {
 
   /** Cancel: fal is asked to stop; a job fal already finished is completed instead. */
   async cancel(avatar: AvatarRow): Promise<CheckOutcome> {
-    if (avatar.status !== "TRAINING" || !avatar.falRequestId || !avatar.falEndpoint) return { kind: "not_training" };
-    const answer = await this.deps.trainer.cancel(avatar.falEndpoint, avatar.falRequestId);
-    if (answer === "already_completed") {
+    if (avatar.status !== "TRAINING") return { kind: "not_training" };
+    // Without a request id (the start's record was cut off) there is nothing at fal to ask.
+    const answer =
+      avatar.falRequestId && avatar.falEndpoint
+        ? await this.deps.trainer.cancel(avatar.falEndpoint, avatar.falRequestId)
+        : "not_found";
+    if (answer === "already_completed" && avatar.falRequestId && avatar.falEndpoint) {
       const result = await this.deps.trainer.result(avatar.falEndpoint, avatar.falRequestId);
       return this.finish(avatar, avatar.falRequestId, result);
     }

@@ -23,7 +23,7 @@ export function trainingZipKey(userId: string, avatarId: string): string {
   return `${avatarPrefix(userId, avatarId)}training_data/training_set.zip`;
 }
 
-/** One generated picture; `sequence` counts the avatar's stored pictures and is never reused. */
-export function generatedKey(userId: string, avatarId: string, sequence: number): string {
-  return `${avatarPrefix(userId, avatarId)}generated/gen_${String(sequence).padStart(3, "0")}.jpg`;
+/** Picture `index` (from 1) of one generation: named by the generation, so storing it again overwrites. */
+export function generatedKey(userId: string, avatarId: string, generationId: string, index: number): string {
+  return `${avatarPrefix(userId, avatarId)}generated/gen_${generationId}_${index}.jpg`;
 }

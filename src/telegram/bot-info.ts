@@ -1,8 +1,8 @@
-import { Api } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Settings } from "../config/settings";
 import type { Repository } from "../db/repository";
 import { log } from "../log";
+import { telegramApi } from "./api";
 
 const TTL_MS = 24 * 3600 * 1000;
 const memo = new Map<string, { info: UserFromGetMe; at: number }>();
@@ -18,7 +18,7 @@ export async function getBotInfo(settings: Settings, repo: Repository, now = Dat
     memo.set(key, { info: stored.value, at: stored.updatedAt.getTime() });
     return stored.value;
   }
-  const info = await new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot }).getMe();
+  const info = await telegramApi(settings).getMe();
   await repo.putCached(key, info, new Date(now));
   memo.set(key, { info, at: now });
   log("info", "bot_info_refreshed", { botId: info.id, username: info.username });

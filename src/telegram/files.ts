@@ -1,5 +1,9 @@
-import { Api, GrammyError } from "grammy";
+import { GrammyError } from "grammy";
 import type { Settings } from "../config/settings";
+import { telegramApi } from "./api";
+
+/** A download that has not finished in this long is given up (the photo is refused, not stuck). */
+export const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 /** Bots may download files of at most 20 MB; Telegram refuses getFile above that. */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1000 * 1000;
@@ -15,7 +19,7 @@ export class FileDownloadError extends Error {
 
 /** Downloads a file the user sent: getFile, then `${apiRoot}/file/bot<token>/<file_path>`. */
 export async function downloadTelegramFile(settings: Settings, fileId: string, maxBytes: number): Promise<Uint8Array> {
-  const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
+  const api = telegramApi(settings);
   let filePath: string | undefined;
   try {
     const file = await api.getFile(fileId);
@@ -33,7 +37,9 @@ export async function downloadTelegramFile(settings: Settings, fileId: string, m
     throw new FileDownloadError("unavailable", error instanceof Error ? error.message : String(error));
   }
   if (!filePath) throw new FileDownloadError("gone", "getFile returned no file_path");
-  const response = await fetch(`${settings.telegramApiRoot}/file/bot${settings.telegramBotToken}/${filePath}`);
+  const response = await fetch(`${settings.telegramApiRoot}/file/bot${settings.telegramBotToken}/${filePath}`, {
+    signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+  });
   if (response.status === 404) throw new FileDownloadError("gone", "file not found");
   if (!response.ok) throw new FileDownloadError("unavailable", `download answered ${response.status}`);
   const declared = Number(response.headers.get("content-length") ?? "0");

@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { SessionState } from "../../src/bot/session";
 import { loadSettings } from "../../src/config/settings";
@@ -68,8 +69,11 @@ export async function userExists(telegramId: number): Promise<boolean> {
   return (await rows("SELECT 1 FROM users WHERE telegram_id = ?", telegramId)).length > 0;
 }
 
-export async function isProcessed(updateId: number): Promise<boolean> {
-  return (await rows("SELECT 1 FROM processed_updates WHERE update_id = ?", updateId)).length > 0;
+/** Whether the user's chat session has taken this update into its inbox. */
+export async function isAccepted(telegramId: number, updateId: number): Promise<boolean> {
+  return runInDurableObject(env.CHAT_SESSION.getByName(String(telegramId)), async (_, state) => {
+    return state.storage.sql.exec("SELECT 1 FROM inbox WHERE update_id = ?", updateId).toArray().length > 0;
+  });
 }
 
 /** The keys stored under a prefix, sorted, in whichever storage the Worker is set to use. */

@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { loadSettings } from "../../src/config/settings";
 import { forgetJwks } from "../../src/fal/webhook-signature";
+import { senderOf } from "../../src/telegram/inbound";
 import { FalStandIn } from "../stand-ins/fal";
 import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
 
@@ -49,13 +50,26 @@ export function installStandIns(): { telegram: TelegramStandIn; fal: FalStandIn 
   return { telegram, fal };
 }
 
-/** Posts an update to the webhook exactly as Telegram does. */
-export async function deliver(update: unknown, secret: string | null = WEBHOOK_SECRET): Promise<Response> {
+/** Posts an update to the webhook exactly as Telegram does, and answers with the webhook's response. */
+export async function handOff(update: unknown, secret: string | null = WEBHOOK_SECRET): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (secret !== null) headers["X-Telegram-Bot-Api-Secret-Token"] = secret;
   return exports.default.fetch(
     new Request("https://bot.example/telegram/webhook", { method: "POST", headers, body: JSON.stringify(update) }),
   );
+}
+
+/** The sender's chat session, once it has handled everything handed to it so far. */
+export async function settled(update: unknown): Promise<void> {
+  const routed = senderOf(update);
+  if (routed) await env.CHAT_SESSION.getByName(String(routed.userId)).settled();
+}
+
+/** Posts an update as Telegram does, then waits until the bot has handled it (the webhook does not). */
+export async function deliver(update: unknown, secret: string | null = WEBHOOK_SECRET): Promise<Response> {
+  const response = await handOff(update, secret);
+  if (response.status === 200) await settled(update);
+  return response;
 }
 
 /** Delivers and insists on Telegram's 200. */

@@ -151,7 +151,13 @@ async function start(
   options: GenOptions,
 ): Promise<void> {
   const chatId = ctx.chat?.id ?? ctx.from?.id ?? 0;
+  const tapped = ctx.callbackQuery;
+  const intentKey =
+    tapped?.message && tapped.data
+      ? `tap:${chatId}:${tapped.message.message_id}:${tapped.data}`
+      : `update:${ctx.update.update_id}`;
   const result = await ctx.deps.workspace(avatar.id).generate(ctx.user.id, {
+    intentKey,
     chatId,
     language: ctx.lang,
     prompt,
@@ -166,6 +172,10 @@ async function start(
   }
   if (result.kind === "not_ready") {
     await answer(ctx, ctx.t.generate.notReady, true);
+    return;
+  }
+  if (result.kind === "duplicate") {
+    await answer(ctx, ctx.t.generate.alreadyDrawing);
     return;
   }
   await answer(ctx);

@@ -91,6 +91,7 @@ export const en = {
     processing: (n: number) => `⏳ Checking ${n} more…`,
     awaitingFaceCheck: (n: number) => `⏳ ${n} photo(s) wait for the face check; I will check again in a few minutes.`,
     photoLabel: (n: number) => `Photo ${n}`,
+    andMore: (n: number) => `…and ${n} more`,
     refusal: {
       too_big: (max: number) => `larger than ${max} MB. Send a smaller file, or send it as a photo instead of a file.`,
       wrong_format: (format: string) => `${format} is not supported. Send JPEG, PNG or WEBP.`,
@@ -154,6 +155,8 @@ export const en = {
     failed: (name: string, reason: string) =>
       `⚠️ Training of <b>${name}</b> failed: ${reason}\n\nYour photos are kept. Press “Try again” to train once more.`,
     tryAgain: "🔁 Try again",
+    startFailed:
+      "⚠️ Training could not be started: preparing your photos for it kept failing on our side. Your photos are safe and the avatar is still ready. Tap “Start training” to try again.",
     submitFailed: (reason: string) =>
       `⚠️ fal did not accept the training (${reason}). Your avatar is still ready; try again in a few minutes.`,
     notEnough: (missing: number) => `Add ${missing} more photo(s) before training.`,
@@ -173,6 +176,8 @@ export const en = {
       `Describe the picture in any language, up to ${max} characters. I will add your trigger word.`,
     promptEmpty: "The prompt is empty. Describe the picture in words.",
     promptTooLong: (max: number) => `That prompt is longer than ${max} characters. Shorten it and send again.`,
+    inGallery: "🖼 Your pictures are ready, but I could not send them here. You will find them under “🖼 My pictures”.",
+    alreadyDrawing: "Already drawing these — they will arrive in a moment.",
     working: "🎨 Drawing… this takes about half a minute.",
     busy: (max: number) => `You already have ${max} pictures being made. Wait for them to arrive, then try again.`,
     notReady: "This avatar is not trained yet. Train it first, then generate.",

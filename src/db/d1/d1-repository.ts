@@ -1,6 +1,7 @@
-import { and, count, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
-import type { AvatarStatus } from "../../domain/avatar";
+import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
+import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
 import {
   type AvatarPatch,
   type GenerationPatch,
@@ -17,7 +18,7 @@ import {
   type TelegramProfile,
 } from "../repository";
 import * as schema from "../schema";
-import { avatarPhotos, avatars, botCache, generations, processedUpdates, users } from "../schema";
+import { avatarPhotos, avatars, botCache, generations, users } from "../schema";
 
 /** Repository over D1 through drizzle. D1 has no interactive transactions, so multi-step writes use batch(). */
 export class D1Repository implements Repository {
@@ -308,17 +309,39 @@ export class D1Repository implements Repository {
       .limit(limit);
   }
 
-  async insertGeneration(generation: NewGeneration, now: Date): Promise<schema.GenerationRow> {
+  async insertGeneration(
+    generation: NewGeneration,
+    now: Date,
+  ): Promise<{ row: schema.GenerationRow; created: boolean }> {
     const [row] = await this.db
       .insert(generations)
       .values({ ...generation, status: "QUEUED", createdAt: now })
+      .onConflictDoNothing({ target: generations.intentKey })
       .returning();
-    if (!row) throw new Error("insert returned no generation");
-    return row;
+    if (row) return { row, created: true };
+    const existing = await this.db.query.generations.findFirst({
+      where: eq(generations.intentKey, generation.intentKey),
+    });
+    if (!existing) throw new Error("insert returned no generation");
+    return { row: existing, created: false };
   }
 
-  async updateGeneration(id: string, patch: GenerationPatch): Promise<void> {
-    await this.db.update(generations).set(patch).where(eq(generations.id, id));
+  async updateGenerationIf(id: string, expected: GenerationStatus, patch: GenerationPatch): Promise<boolean> {
+    const updated = await this.db
+      .update(generations)
+      .set(patch)
+      .where(and(eq(generations.id, id), eq(generations.status, expected)))
+      .returning({ id: generations.id });
+    return updated.length > 0;
+  }
+
+  async listOverdueGenerations(now: Date, limit: number): Promise<schema.GenerationRow[]> {
+    return this.db
+      .select()
+      .from(generations)
+      .where(and(inArray(generations.status, ACTIVE_GENERATION_STATUSES), lt(generations.deadlineAt, now)))
+      .orderBy(asc(generations.deadlineAt))
+      .limit(limit);
   }
 
   async findGeneration(id: string): Promise<schema.GenerationRow | null> {
@@ -329,11 +352,15 @@ export class D1Repository implements Repository {
     return (await this.db.query.generations.findFirst({ where: eq(generations.falRequestId, requestId) })) ?? null;
   }
 
+  async findGenerationByIntent(intentKey: string): Promise<schema.GenerationRow | null> {
+    return (await this.db.query.generations.findFirst({ where: eq(generations.intentKey, intentKey) })) ?? null;
+  }
+
   async countActiveGenerations(userId: string): Promise<number> {
     const [row] = await this.db
       .select({ n: count() })
       .from(generations)
-      .where(and(eq(generations.userId, userId), sql`${generations.status} IN ('QUEUED', 'RUNNING')`));
+      .where(and(eq(generations.userId, userId), inArray(generations.status, ACTIVE_GENERATION_STATUSES)));
     return row?.n ?? 0;
   }
 
@@ -341,7 +368,7 @@ export class D1Repository implements Repository {
     return this.db
       .select()
       .from(generations)
-      .where(and(eq(generations.avatarId, avatarId), sql`${generations.status} IN ('QUEUED', 'RUNNING')`));
+      .where(and(eq(generations.avatarId, avatarId), inArray(generations.status, ACTIVE_GENERATION_STATUSES)));
   }
 
   async listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<schema.GenerationRow>> {
@@ -363,7 +390,7 @@ export class D1Repository implements Repository {
     const [updated] = await this.d1.batch([
       this.d1
         .prepare(
-          "UPDATE generations SET status = 'SUCCEEDED', result_keys = ?, options = ?, completed_at = ? WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
+          "UPDATE generations SET status = 'SUCCEEDED', result_keys = ?, options = ?, completed_at = ?, deadline_at = NULL, fal_output = NULL WHERE id = ? AND status = 'DELIVERING'",
         )
         .bind(JSON.stringify(patch.resultKeys ?? []), JSON.stringify(patch.options ?? {}), now.getTime(), id),
       this.d1
@@ -490,23 +517,6 @@ export class D1Repository implements Repository {
       ],
       photosRefused: (refused?.results ?? []) as MetricsSnapshot["photosRefused"],
     };
-  }
-
-  async isUpdateProcessed(updateId: number): Promise<boolean> {
-    const row = await this.db.query.processedUpdates.findFirst({ where: eq(processedUpdates.updateId, updateId) });
-    return row !== undefined;
-  }
-
-  async markUpdateProcessed(updateId: number, now: Date): Promise<void> {
-    await this.db.insert(processedUpdates).values({ updateId, processedAt: now }).onConflictDoNothing();
-  }
-
-  async pruneProcessedUpdates(before: Date): Promise<number> {
-    const result = await this.db
-      .delete(processedUpdates)
-      .where(lt(processedUpdates.processedAt, before))
-      .returning({ id: processedUpdates.updateId });
-    return result.length;
   }
 
   async getCached<T>(key: string): Promise<{ value: T; updatedAt: Date } | null> {

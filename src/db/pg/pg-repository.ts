@@ -1,7 +1,8 @@
-import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
-import type { AvatarStatus } from "../../domain/avatar";
+import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
+import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
 import {
   type AvatarPatch,
   type GenerationPatch,
@@ -19,12 +20,10 @@ import {
 } from "../repository";
 import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
 import { connectPostgres } from "./connect";
-import { avatarPhotos, avatars, botCache, generations, metricsCounters, processedUpdates, users } from "./schema";
+import { avatarPhotos, avatars, botCache, generations, metricsCounters, users } from "./schema";
 
 type Db = PostgresJsDatabase;
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-const ACTIVE_GENERATION = ["QUEUED", "RUNNING"] as const;
 
 /**
  * Repository over Postgres (through Hyperdrive) with postgres.js under drizzle. Multi-step writes run in
@@ -362,20 +361,41 @@ export class PgRepository implements Repository {
     });
   }
 
-  async insertGeneration(generation: NewGeneration, now: Date): Promise<GenerationRow> {
+  async insertGeneration(generation: NewGeneration, now: Date): Promise<{ row: GenerationRow; created: boolean }> {
     return this.#run(async (db) => {
       const [row] = await db
         .insert(generations)
         .values({ ...generation, status: "QUEUED", createdAt: now })
+        .onConflictDoNothing({ target: generations.intentKey })
         .returning();
-      if (!row) throw new Error("insert returned no generation");
-      return row;
+      if (row) return { row, created: true };
+      const existing = await first(
+        db.select().from(generations).where(eq(generations.intentKey, generation.intentKey)),
+      );
+      if (!existing) throw new Error("insert returned no generation");
+      return { row: existing, created: false };
     });
   }
 
-  async updateGeneration(id: string, patch: GenerationPatch): Promise<void> {
+  async updateGenerationIf(id: string, expected: GenerationStatus, patch: GenerationPatch): Promise<boolean> {
     return this.#run(async (db) => {
-      await db.update(generations).set(patch).where(eq(generations.id, id));
+      const updated = await db
+        .update(generations)
+        .set(patch)
+        .where(and(eq(generations.id, id), eq(generations.status, expected)))
+        .returning({ id: generations.id });
+      return updated.length > 0;
+    });
+  }
+
+  async listOverdueGenerations(now: Date, limit: number): Promise<GenerationRow[]> {
+    return this.#run(async (db) => {
+      return db
+        .select()
+        .from(generations)
+        .where(and(inArray(generations.status, ACTIVE_GENERATION_STATUSES), lt(generations.deadlineAt, now)))
+        .orderBy(asc(generations.deadlineAt))
+        .limit(limit);
     });
   }
 
@@ -391,12 +411,18 @@ export class PgRepository implements Repository {
     });
   }
 
+  async findGenerationByIntent(intentKey: string): Promise<GenerationRow | null> {
+    return this.#run(async (db) => {
+      return first(db.select().from(generations).where(eq(generations.intentKey, intentKey)));
+    });
+  }
+
   async countActiveGenerations(userId: string): Promise<number> {
     return this.#run(async (db) => {
       const [row] = await db
         .select({ n: count() })
         .from(generations)
-        .where(and(eq(generations.userId, userId), inArray(generations.status, ACTIVE_GENERATION)));
+        .where(and(eq(generations.userId, userId), inArray(generations.status, ACTIVE_GENERATION_STATUSES)));
       return row?.n ?? 0;
     });
   }
@@ -406,7 +432,7 @@ export class PgRepository implements Repository {
       return db
         .select()
         .from(generations)
-        .where(and(eq(generations.avatarId, avatarId), inArray(generations.status, ACTIVE_GENERATION)));
+        .where(and(eq(generations.avatarId, avatarId), inArray(generations.status, ACTIVE_GENERATION_STATUSES)));
     });
   }
 
@@ -436,8 +462,10 @@ export class PgRepository implements Repository {
             resultKeys: patch.resultKeys ?? [],
             options: patch.options ?? {},
             completedAt: now,
+            deadlineAt: null,
+            falOutput: null,
           })
-          .where(and(eq(generations.id, id), inArray(generations.status, ACTIVE_GENERATION)))
+          .where(and(eq(generations.id, id), eq(generations.status, "DELIVERING")))
           .returning({ avatarId: generations.avatarId });
         if (!generation) return false;
         await recountGenerations(tx, generation.avatarId, now);
@@ -544,28 +572,6 @@ export class PgRepository implements Repository {
         },
         { isolationLevel: "repeatable read", accessMode: "read only" },
       );
-    });
-  }
-
-  async isUpdateProcessed(updateId: number): Promise<boolean> {
-    return this.#run(async (db) => {
-      return (await first(db.select().from(processedUpdates).where(eq(processedUpdates.updateId, updateId)))) !== null;
-    });
-  }
-
-  async markUpdateProcessed(updateId: number, now: Date): Promise<void> {
-    return this.#run(async (db) => {
-      await db.insert(processedUpdates).values({ updateId, processedAt: now }).onConflictDoNothing();
-    });
-  }
-
-  async pruneProcessedUpdates(before: Date): Promise<number> {
-    return this.#run(async (db) => {
-      const result = await db
-        .delete(processedUpdates)
-        .where(lt(processedUpdates.processedAt, before))
-        .returning({ id: processedUpdates.updateId });
-      return result.length;
     });
   }
 

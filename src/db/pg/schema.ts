@@ -22,7 +22,7 @@ import {
   PHOTO_VALIDATION_STATUSES,
 } from "../../domain/avatar";
 import { inList } from "../check-sql";
-import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
+import type { AvatarPhotoRow, AvatarRow, FalImages, GenerationRow, UserRow } from "../schema";
 
 // The same tables, names, checks and indexes as ../schema.ts (D1), in Postgres types: timestamptz for
 // times, boolean, jsonb, bigint for Telegram's ids. Rows come out as the shared row types.
@@ -136,6 +136,14 @@ export const generations = pgTable(
     falRequestId: text("fal_request_id").unique(),
     status: text("status", { enum: GENERATION_STATUSES }).notNull().default("QUEUED"),
     error: text("error"),
+    /** One intent (a button under one message, one typed prompt): at most one generation and one fal job. */
+    intentKey: text("intent_key").unique(),
+    /** When the cron sweep ends this generation if it is still active (null once it has ended). */
+    deadlineAt: timestamp("deadline_at"),
+    /** fal's output, kept while the pictures are copied and sent (DELIVERING). */
+    falOutput: jsonb("fal_output").$type<FalImages | null>(),
+    /** Delivery tries so far; a delivery that keeps failing ends with the pictures in the gallery. */
+    attempts: integer("attempts").notNull().default(0),
     resultKeys: jsonb("result_keys").$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
     startedAt: timestamp("started_at"),
@@ -144,17 +152,9 @@ export const generations = pgTable(
   (t) => [
     index("generations_avatar_created_idx").on(t.avatarId, t.createdAt),
     index("generations_user_status_idx").on(t.userId, t.status),
+    index("generations_deadline_idx").on(t.deadlineAt),
     check("generations_status_check", inList("status", GENERATION_STATUSES)),
   ],
-);
-
-export const processedUpdates = pgTable(
-  "processed_updates",
-  {
-    updateId: bigint("update_id", { mode: "number" }).primaryKey(),
-    processedAt: timestamp("processed_at").notNull(),
-  },
-  (t) => [index("processed_updates_at_idx").on(t.processedAt)],
 );
 
 export const metricsCounters = pgTable(

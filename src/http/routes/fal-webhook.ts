@@ -6,6 +6,12 @@ import { log } from "../../log";
 import { createRepository } from "../../wiring";
 import type { AppEnv } from "../app-env";
 
+/** A job found by the id in the webhook's URL counts only while its request id is still unknown. */
+async function pending<T extends { falRequestId: string | null }>(found: Promise<T | null>): Promise<T | null> {
+  const job = await found;
+  return job && job.falRequestId === null ? job : null;
+}
+
 interface FalWebhookBody {
   request_id?: string;
   status?: "OK" | "ERROR";
@@ -35,30 +41,39 @@ export function registerFalWebhook(app: Hono<AppEnv>): void {
       return c.json({ error: "invalid_json" }, 400);
     }
     const requestId = delivery.request_id ?? verdict.requestId;
+    // fal could not attach the output (payload_error): the workspace fetches it from the queue.
+    const attached = delivery.status === "OK" && !delivery.payload_error;
+    const failure = delivery.error ?? delivery.payload_error ?? "fal reported an error";
     const repo = createRepository(c.env);
-    const generation = await repo.findGenerationByFalRequest(requestId);
+    // The URL names the job too, for a job whose request id was never recorded (a restart between
+    // fal's answer to the submit and our write); the signature already proved fal sent this.
+    const url = new URL(c.req.url);
+    const generation =
+      (await repo.findGenerationByFalRequest(requestId)) ??
+      (await pending(repo.findGeneration(url.searchParams.get("generation") ?? "")));
     if (generation) {
-      const output: GenerationOutput =
-        delivery.status === "OK" && !delivery.payload_error
-          ? readGenerationOutput(delivery.payload)
-          : { kind: "failed", reason: delivery.error ?? delivery.payload_error ?? "fal reported an error" };
-      await c.env.AVATAR_WORKSPACE.getByName(generation.avatarId).generationResult(requestId, output);
+      const output: GenerationOutput | null =
+        delivery.status !== "OK"
+          ? { kind: "failed", reason: failure }
+          : attached
+            ? readGenerationOutput(delivery.payload)
+            : null;
+      await c.env.AVATAR_WORKSPACE.getByName(generation.avatarId).generationResult(generation.id, requestId, output);
       return c.json({ ok: true });
     }
-    const avatar = await repo.findAvatarByFalRequest(requestId);
+    const avatar =
+      (await repo.findAvatarByFalRequest(requestId)) ??
+      (await pending(repo.findAvatar(url.searchParams.get("avatar") ?? "")));
     if (!avatar) {
       log("info", "fal_webhook_unknown_request", { requestId });
       return c.json({ ok: true });
     }
-    if (delivery.status === "OK" && delivery.payload_error) {
-      // fal could not attach the output; the workspace fetches it from the queue instead.
-      await c.env.AVATAR_WORKSPACE.getByName(avatar.id).followTraining();
-      return c.json({ ok: true });
-    }
-    const result: TrainingResult =
-      delivery.status === "OK"
-        ? readTrainingOutput(delivery.payload)
-        : { kind: "failed", reason: delivery.error ?? delivery.payload_error ?? "fal reported an error" };
+    const result: TrainingResult | null =
+      delivery.status !== "OK"
+        ? { kind: "failed", reason: failure }
+        : attached
+          ? readTrainingOutput(delivery.payload)
+          : null;
     await c.env.AVATAR_WORKSPACE.getByName(avatar.id).trainingResult(requestId, result);
     return c.json({ ok: true });
   });

@@ -1,8 +1,7 @@
-import { Bot, webhookCallback } from "grammy";
 import type { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { getBotInfo } from "../../telegram/bot-info";
-import { createRepository } from "../../wiring";
+import { log } from "../../log";
+import { senderOf } from "../../telegram/inbound";
 import type { AppEnv } from "../app-env";
 import { constantTimeEqual } from "../constant-time";
 
@@ -10,7 +9,9 @@ const SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
 
 /**
  * POST /telegram/webhook: checks Telegram's secret header before anything else, then hands the
- * update to the sender's ChatSession Durable Object, which processes it in order and once.
+ * update to the sender's ChatSession Durable Object, which stores it (once per update_id) and
+ * answers at once; the bot works on it afterwards, in order. The webhook never waits for a reply,
+ * a photo check, fal or storage.
  */
 export function registerTelegramWebhook(app: Hono<AppEnv>): void {
   app.post("/telegram/webhook", async (c) => {
@@ -18,22 +19,21 @@ export function registerTelegramWebhook(app: Hono<AppEnv>): void {
     if (!(await constantTimeEqual(c.req.header(SECRET_HEADER), settings.telegramWebhookSecret))) {
       return c.json({ error: "unauthorized" }, 401);
     }
+    let body: unknown;
     try {
-      await c.req.json();
+      body = await c.req.json();
     } catch {
       throw new HTTPException(400, { message: "invalid_json" });
     }
-    const bot = new Bot(settings.telegramBotToken, {
-      botInfo: await getBotInfo(settings, createRepository(c.env)),
-      client: { apiRoot: settings.telegramApiRoot },
-    });
-    bot.use(async (ctx) => {
-      const from = ctx.from;
-      // Updates with no sender (channel posts, polls) have no chat session to go to.
-      if (!from) return;
-      await c.env.CHAT_SESSION.getByName(String(from.id)).handleUpdate(ctx.update);
-    });
-    const handle = webhookCallback(bot, "hono", { secretToken: settings.telegramWebhookSecret });
-    return handle(c);
+    const routed = senderOf(body);
+    if (!routed) {
+      // Groups, channels, bots and kinds the bot never asked for: acknowledged, so Telegram stops.
+      log("debug", "telegram_update_ignored", { updateId: (body as { update_id?: unknown })?.update_id });
+      return c.json({ ok: true });
+    }
+    const { update, userId } = routed;
+    const accepted = await c.env.CHAT_SESSION.getByName(String(userId)).accept(update);
+    if (accepted === "duplicate") log("info", "telegram_update_duplicate", { updateId: update.update_id });
+    return c.json({ ok: true });
   });
 }

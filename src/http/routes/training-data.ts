@@ -1,23 +1,7 @@
 import type { Hono } from "hono";
-import type { Settings } from "../../config/settings";
-import type { ObjectStorage } from "../../storage/object-storage";
 import { createStorage } from "../../wiring";
 import type { AppEnv } from "../app-env";
-import { signPath, verifySignedPath } from "../signed-urls";
-
-const PREFIX = "/training-data/";
-
-/** A link fal can download the archive from: presigned by the store where it can, else signed by us. */
-export async function trainingDataLink(
-  settings: Settings,
-  storage: ObjectStorage,
-  key: string,
-  ttlSeconds: number,
-): Promise<string> {
-  const presigned = await storage.presignGet?.(key, ttlSeconds);
-  if (presigned) return presigned;
-  return signPath(settings.telegramWebhookSecret, settings.publicUrl, `${PREFIX}${key}`, ttlSeconds);
-}
+import { TRAINING_DATA_PREFIX as PREFIX, verifySignedPath } from "../signed-urls";
 
 /** GET /training-data/<key>?expires=…&signature=…: streams the archive to fal while the link is valid. */
 export function registerTrainingData(app: Hono<AppEnv>): void {

@@ -1,0 +1,345 @@
+import { InlineKeyboard } from "grammy";
+import { cb } from "../bot/callback-data";
+import { escapeHtml, type Messages, messagesFor } from "../bot/locales";
+import type { Language } from "../db/repository";
+import type { GenerationRow } from "../db/schema";
+import type { GenerationStatus } from "../domain/avatar";
+import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
+import { type AspectRatio, FalGenerator, type GenerationOutput } from "../fal/generator";
+import { errorFields, log } from "../log";
+import { NO_FAL_KEY } from "../services/training-service";
+import { generatedKey } from "../storage/keys";
+import type { Room } from "./room";
+
+/** How often an active generation is looked at when no webhook has arrived. */
+const POLL_MS = 5000;
+/** Tries at copying and sending the pictures before the generation ends with them in the gallery. */
+const MAX_DELIVERY_ATTEMPTS = 3;
+/** How far a button's chain of intents is followed before a tap counts as new regardless. */
+const MAX_INTENT_HOPS = 50;
+/** A picture fal made that has not downloaded in this long is tried again on the next round. */
+const DOWNLOAD_TIMEOUT_MS = 30_000;
+
+export interface GenerationOptions {
+  chatId: number;
+  language: Language;
+  aspect: AspectRatio;
+  count: number;
+  fileIds?: string[];
+  flagged?: number;
+  delivered?: boolean;
+}
+
+export interface GenerationRequest {
+  chatId: number;
+  language: Language;
+  prompt: string;
+  preset: string | null;
+  aspect: AspectRatio;
+  count: number;
+  /**
+   * Names the user's one intent: a button under one message (`tap:<chat>:<message>:<data>`) or
+   * one typed prompt (`update:<update_id>`), so a redelivered update or a double tap is one job.
+   */
+  intentKey: string;
+}
+
+export type QueueResult =
+  | { kind: "queued"; id: string }
+  | { kind: "duplicate"; id: string }
+  | { kind: "not_ready" }
+  | { kind: "busy"; max: number };
+
+/**
+ * A generation, from the user's tap to the pictures in the chat: one fal job per intent, every
+ * step a status-guarded move of generation-lifecycle.ts, every wait bounded by its deadline.
+ */
+export class GenerationJobs {
+  constructor(private readonly room: Room) {}
+
+  async queue(avatarId: string, userId: string, request: GenerationRequest): Promise<QueueResult> {
+    const { repo, settings } = this.room;
+    const avatar = await repo.findAvatar(avatarId);
+    if (!avatar || avatar.userId !== userId || avatar.status !== "COMPLETED" || !avatar.finetuneId)
+      return { kind: "not_ready" };
+    const now = new Date();
+    // A button's intents form a chain: a tap while its last generation is active is the same
+    // intent (a double tap); a tap after it ended is a new one, keyed after the one it follows.
+    let intentKey = request.intentKey;
+    for (let hop = 0; hop < MAX_INTENT_HOPS; hop++) {
+      const found = await repo.findGenerationByIntent(intentKey);
+      if (!found) break;
+      if (isActiveGeneration(found.status)) return { kind: "duplicate", id: found.id };
+      intentKey = `${request.intentKey}>${found.id}`;
+    }
+    if ((await repo.countActiveGenerations(userId)) >= settings.maxConcurrentGenerations)
+      return { kind: "busy", max: settings.maxConcurrentGenerations };
+    const existing = await repo.insertGeneration(
+      {
+        id: crypto.randomUUID(),
+        avatarId,
+        userId,
+        prompt: request.prompt,
+        preset: request.preset,
+        options: {
+          aspect: request.aspect,
+          count: request.count,
+          chatId: request.chatId,
+          language: request.language,
+        } satisfies GenerationOptions,
+        seed: crypto.getRandomValues(new Uint32Array(1))[0] ?? 1,
+        intentKey,
+        deadlineAt: generationDeadline("QUEUED", now, settings.generationTimeoutSeconds) as Date,
+      },
+      now,
+    );
+    if (!existing.created) return { kind: "duplicate", id: existing.row.id };
+    log("info", "generation_queued", { avatarId, generationId: existing.row.id, preset: request.preset });
+    await this.room.wake("generations", Date.now());
+    return { kind: "queued", id: existing.row.id };
+  }
+
+  /** The alarm's round: submits what is queued, polls what runs, delivers what is done. */
+  async advance(): Promise<void> {
+    const { repo } = this.room;
+    for (const generation of await repo.listActiveGenerations(this.room.avatarId)) {
+      try {
+        await this.#step(generation);
+      } catch (error) {
+        // A failure of ours (storage, database): logged; the next round or the deadline settles it.
+        log("error", "generation_step_failed", { generationId: generation.id, ...errorFields(error) });
+      }
+    }
+    if ((await repo.listActiveGenerations(this.room.avatarId)).length > 0)
+      await this.room.wake("generations", Date.now() + POLL_MS);
+  }
+
+  /**
+   * fal's answer for a generation, from its webhook or a poll. `null` output: fal said it finished
+   * but could not attach the output, so it is fetched from the queue.
+   */
+  async result(generationId: string, requestId: string, output: GenerationOutput | null): Promise<void> {
+    const { repo } = this.room;
+    let generation = await repo.findGeneration(generationId);
+    if (!generation) return;
+    if (generation.status === "SUBMITTING" && !generation.falRequestId) {
+      // The object restarted between fal's answer to the submit and our record of it.
+      if (!(await repo.updateGenerationIf(generation.id, "SUBMITTING", { status: "RUNNING", falRequestId: requestId })))
+        return;
+      generation = { ...generation, status: "RUNNING", falRequestId: requestId };
+    }
+    if (generation.status !== "RUNNING" || generation.falRequestId !== requestId) return;
+    const settled = output ?? (await new FalGenerator(this.room.settings).poll(requestId));
+    if (settled) await this.#settle(generation, settled);
+  }
+
+  async #step(generation: GenerationRow): Promise<void> {
+    const options = generation.options as unknown as GenerationOptions;
+    if (generation.deadlineAt && generation.deadlineAt.getTime() < Date.now()) return this.#expire(generation);
+    switch (generation.status) {
+      case "QUEUED":
+        await this.#submit(generation);
+        return;
+      case "SUBMITTING":
+        // Never submitted twice: fal's webhook (its URL names this generation) or the deadline ends it.
+        return;
+      case "RUNNING": {
+        if (!generation.falRequestId) return;
+        const output = await new FalGenerator(this.room.settings).poll(generation.falRequestId);
+        if (output) await this.#settle(generation, output);
+        else await this.room.notifier.action(options.chatId, "upload_photo");
+        return;
+      }
+      case "DELIVERING":
+        await this.#deliver(generation);
+        return;
+      default:
+        return;
+    }
+  }
+
+  async #submit(generation: GenerationRow): Promise<void> {
+    const { repo, settings } = this.room;
+    const avatar = await repo.findAvatar(generation.avatarId);
+    if (!settings.falKey) return this.#fail(generation, "QUEUED", NO_FAL_KEY);
+    if (!avatar?.finetuneId) return this.#fail(generation, "QUEUED", "the avatar has no trained model");
+    const now = new Date();
+    // The intent, written before fal is called: a restart after this point never submits again.
+    const claimed = await repo.updateGenerationIf(generation.id, "QUEUED", {
+      status: "SUBMITTING",
+      startedAt: now,
+      deadlineAt: generationDeadline("SUBMITTING", now, settings.generationTimeoutSeconds),
+    });
+    if (!claimed) return;
+    const options = generation.options as unknown as GenerationOptions;
+    let requestId: string;
+    try {
+      requestId = await new FalGenerator(settings).submit(
+        {
+          prompt: generation.prompt,
+          loraUrl: avatar.finetuneId,
+          loraScale: 1,
+          aspect: options.aspect,
+          count: options.count,
+          seed: generation.seed ?? 1,
+        },
+        `${settings.publicUrl}/fal/webhook?generation=${generation.id}`,
+      );
+    } catch (error) {
+      return this.#fail(generation, "SUBMITTING", error instanceof Error ? error.message : String(error));
+    }
+    await repo.updateGenerationIf(generation.id, "SUBMITTING", { status: "RUNNING", falRequestId: requestId });
+    log("info", "generation_submitted", { avatarId: generation.avatarId, generationId: generation.id, requestId });
+  }
+
+  /** fal has finished: a failure ends the generation, pictures move it to delivery. */
+  async #settle(generation: GenerationRow, output: GenerationOutput): Promise<void> {
+    if (output.kind === "failed") return this.#fail(generation, "RUNNING", output.reason);
+    const safe = output.images.filter((image) => !image.nsfw);
+    if (safe.length === 0) return this.#fail(generation, "RUNNING", "nsfw");
+    const moved = await this.room.repo.updateGenerationIf(generation.id, "RUNNING", {
+      status: "DELIVERING",
+      falOutput: { images: output.images, seed: output.seed },
+      deadlineAt: generationDeadline("DELIVERING", new Date(), this.room.settings.generationTimeoutSeconds),
+    });
+    if (!moved) return;
+    const delivering = await this.room.repo.findGeneration(generation.id);
+    if (delivering) await this.#deliver(delivering);
+  }
+
+  /**
+   * Copies the pictures into storage (keys named by the generation: a retry overwrites, never
+   * orphans), then sends them once. A user who blocked the bot still has them in the gallery.
+   */
+  async #deliver(generation: GenerationRow): Promise<void> {
+    const { repo, objects: storage, notifier } = this.room;
+    const options = generation.options as unknown as GenerationOptions;
+    const images = (generation.falOutput?.images ?? []).filter((image) => !image.nsfw);
+    const attempt = generation.attempts + 1;
+    if (!(await repo.updateGenerationIf(generation.id, "DELIVERING", { attempts: attempt }))) return;
+    const last = attempt >= MAX_DELIVERY_ATTEMPTS;
+
+    let pictures: Uint8Array[];
+    let keys = generation.resultKeys;
+    if (keys.length === images.length && keys.length > 0) {
+      pictures = await Promise.all(
+        keys.map(async (key) => new Uint8Array(await ((await storage.get(key))?.arrayBuffer() ?? new ArrayBuffer(0)))),
+      );
+    } else {
+      try {
+        pictures = await Promise.all(images.map((image) => download(image.url)));
+      } catch (error) {
+        log("warn", "generation_download_failed", { generationId: generation.id, attempt, ...errorFields(error) });
+        if (last) await this.#fail(generation, "DELIVERING", "download");
+        return;
+      }
+      keys = images.map((_, i) => generatedKey(generation.userId, generation.avatarId, generation.id, i + 1));
+      for (const [i, key] of keys.entries()) await storage.put(key, pictures[i] as Uint8Array, "image/jpeg");
+      await repo.updateGenerationIf(generation.id, "DELIVERING", { resultKeys: keys });
+    }
+
+    const t = messagesFor(options.language ?? "en");
+    const told = await notifier.sendPictures(
+      options.chatId,
+      pictures,
+      generation.prompt.slice(0, 1000),
+      againKeyboard(t, generation),
+    );
+    if (told.kind === "failed" && !last) return;
+    const flagged = (generation.falOutput?.images.length ?? 0) - images.length;
+    await repo.completeGeneration(
+      generation.id,
+      {
+        resultKeys: keys,
+        options: {
+          ...options,
+          fileIds: told.kind === "sent" ? (told.fileIds ?? []) : [],
+          flagged,
+          delivered: told.kind === "sent",
+        } satisfies GenerationOptions,
+      },
+      new Date(),
+    );
+    log("info", "generation_completed", {
+      avatarId: generation.avatarId,
+      generationId: generation.id,
+      images: keys.length,
+      delivered: told.kind,
+    });
+    if (told.kind === "sent" && pictures.length > 1) {
+      const avatar = await repo.findAvatar(generation.avatarId);
+      await notifier.send(options.chatId, {
+        text: t.generate.menu(escapeHtml(avatar?.name ?? "")),
+        keyboard: againKeyboard(t, generation),
+      });
+    }
+  }
+
+  /**
+   * Past its deadline: pictures already stored end in the gallery (the user is told where to find
+   * them); anything else fails with "it took too long".
+   */
+  async #expire(generation: GenerationRow): Promise<void> {
+    log("warn", "generation_overdue", { generationId: generation.id, status: generation.status });
+    if (generation.status === "DELIVERING" && generation.resultKeys.length > 0) {
+      const options = generation.options as unknown as GenerationOptions;
+      const done = await this.room.repo.completeGeneration(
+        generation.id,
+        { resultKeys: generation.resultKeys, options: { ...options, fileIds: [], delivered: false } },
+        new Date(),
+      );
+      if (done) {
+        const t = messagesFor(options.language ?? "en");
+        await this.room.notifier.send(options.chatId, {
+          text: t.generate.inGallery,
+          keyboard: againKeyboard(t, generation),
+        });
+      }
+      return;
+    }
+    await this.#fail(generation, generation.status, "timeout");
+  }
+
+  /** Ends a generation that cannot succeed and says why; the status guard makes it happen once. */
+  async #fail(generation: GenerationRow, from: GenerationStatus, reason: string): Promise<void> {
+    const ended = await this.room.repo.updateGenerationIf(generation.id, from, {
+      status: "FAILED",
+      error: reason,
+      completedAt: new Date(),
+      deadlineAt: null,
+      falOutput: null,
+    });
+    if (!ended) return;
+    log("warn", "generation_failed", { avatarId: generation.avatarId, generationId: generation.id, error: reason });
+    await tellFailure(this.room.notifier, generation, reason);
+  }
+}
+
+/** The user's word on a generation that ended without pictures (also used by the cron sweep). */
+export async function tellFailure(
+  notifier: Room["notifier"],
+  generation: GenerationRow,
+  reason: string,
+): Promise<void> {
+  const options = generation.options as unknown as GenerationOptions;
+  const t = messagesFor(options.language ?? "en");
+  const text =
+    reason === "nsfw"
+      ? t.generate.nsfw
+      : t.generate.failed(escapeHtml(reason === "timeout" ? t.generate.timedOut : reason));
+  await notifier.send(options.chatId, { text, keyboard: againKeyboard(t, generation) });
+}
+
+function againKeyboard(t: Messages, generation: GenerationRow): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t.generate.moreLikeThis, cb("genRepeat", { generationId: generation.id }))
+    .text(t.generate.anotherStyle, cb("generate", { avatarId: generation.avatarId }))
+    .row()
+    .text(t.generate.back, cb("card", { avatarId: generation.avatarId }));
+}
+
+async function download(url: string): Promise<Uint8Array> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`fal image download answered ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}

@@ -1,0 +1,258 @@
+import { messagesFor } from "../bot/locales";
+import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-progress";
+import type { Language } from "../db/repository";
+import { createFaceDetector } from "../fal/face-detector";
+import { errorFields, log } from "../log";
+import { AvatarService } from "../services/avatar-service";
+import { type PhotoJob, type PhotoOutcome, PhotoService } from "../services/photo-service";
+import { downloadTelegramFile } from "../telegram/files";
+import type { Room } from "./room";
+
+const JOB_PREFIX = "job:";
+/** A batch never waits longer than this for stragglers. */
+const MAX_BATCH_WAIT_MS = 5000;
+/** During a long batch, the progress message is refreshed at most this often. */
+const PROGRESS_REFRESH_MS = 10_000;
+/** Photos whose face check could not run are checked again after this long. */
+const RECHECK_DELAY_MS = 5 * 60_000;
+/** A photo whose check was cut off (a throw, or the object reset past its CPU budget) this often is refused. */
+export const MAX_PHOTO_ATTEMPTS = 2;
+/** fal's face check gets this long per photo; past it the photo is kept for a later recheck. */
+export const FACE_CHECK_BUDGET_MS = 45_000;
+
+interface QueuedPhoto {
+  job: PhotoJob;
+  attempts: number;
+}
+
+interface BatchState {
+  lines: BatchLine[];
+  open: boolean;
+  startedAt: number;
+  nextIndex: number;
+}
+
+interface ProgressState {
+  chatId: number;
+  messageId?: number;
+  language: Language;
+}
+
+export type FinishResult =
+  | { kind: "ready"; count: number; name: string }
+  | { kind: "need_more"; missing: number }
+  | { kind: "busy" }
+  | { kind: "stale" };
+
+/**
+ * The photos a user sends to one avatar: queued in the workspace's storage as they arrive (never
+ * waiting for the photo being checked), checked one at a time from the alarm, and reported in one
+ * progress message per batch. A photo that fails its check twice is refused, so it can never hold
+ * up the ones behind it.
+ */
+export class PhotoQueue {
+  constructor(private readonly room: Room) {}
+
+  /** Queues a photo and moves the batch's alarm; synchronous storage, so it never waits for a check. */
+  async enqueue(job: PhotoJob, language: Language): Promise<void> {
+    const { kv } = this.room.storage;
+    const batch = this.#batch();
+    if (!batch.open) Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
+    const progress = kv.get<ProgressState>("progress") ?? { chatId: job.chatId, language };
+    kv.put(`${JOB_PREFIX}${String(job.receivedAt).padStart(15, "0")}:${job.id}`, {
+      job,
+      attempts: 0,
+    } satisfies QueuedPhoto);
+    kv.put("batch", batch);
+    kv.put("progress", { ...progress, chatId: job.chatId, language });
+    const window = this.room.settings.photoBatchWindowMs;
+    await this.room.wake(
+      "photos",
+      Math.min(Date.now() + window, batch.startedAt + Math.max(window, MAX_BATCH_WAIT_MS)),
+      true,
+    );
+  }
+
+  pendingCount(): number {
+    return [...this.room.storage.kv.list({ prefix: JOB_PREFIX })].length;
+  }
+
+  /** Checks every queued photo, oldest first, then rechecks faces and closes the batch. */
+  async drain(): Promise<void> {
+    let lastRefresh = Date.now();
+    const { kv } = this.room.storage;
+    for (;;) {
+      const next = kv.list<QueuedPhoto>({ prefix: JOB_PREFIX, limit: 1 })[Symbol.iterator]().next();
+      if (next.done) break;
+      const [key, queued] = next.value;
+      const attempts = queued.attempts + 1;
+      kv.put(key, { ...queued, attempts });
+      let outcome: PhotoOutcome;
+      if (attempts > MAX_PHOTO_ATTEMPTS) {
+        log("error", "photo_given_up", {
+          avatarId: queued.job.avatarId,
+          jobId: queued.job.id,
+          attempts: queued.attempts,
+        });
+        outcome = { kind: "refused", reason: "unreadable" };
+      } else {
+        try {
+          outcome = await this.#service().process(queued.job);
+        } catch (error) {
+          // Left queued with its count: the next try, or the refusal after it, is the next loop's.
+          log("warn", "photo_check_failed", {
+            avatarId: queued.job.avatarId,
+            jobId: queued.job.id,
+            attempts,
+            ...errorFields(error),
+          });
+          continue;
+        }
+      }
+      if (outcome.kind === "refused") await this.room.repo.incrementCounter("photos_refused", outcome.reason);
+      const batch = this.#batch();
+      batch.lines.push({
+        label: { index: batch.nextIndex, ...(queued.job.fileName ? { fileName: queued.job.fileName } : {}) },
+        outcome,
+      });
+      batch.nextIndex += 1;
+      kv.put("batch", batch);
+      kv.delete(key);
+      if (Date.now() - lastRefresh > PROGRESS_REFRESH_MS) {
+        await this.#showProgress();
+        lastRefresh = Date.now();
+      }
+    }
+    const stillPending = await this.#recheckFaces();
+    if (this.#batch().open) await this.#showProgress();
+    kv.put("batch", { ...this.#batch(), open: false });
+    if (stillPending) await this.room.wake("recheck", Date.now() + RECHECK_DELAY_MS);
+  }
+
+  /** The Done button: READY_FOR_TRAINING once enough valid photos are in and nothing is still queued. */
+  async finish(userId: string): Promise<FinishResult> {
+    if (this.pendingCount() > 0) return { kind: "busy" };
+    const { settings } = this.room;
+    const avatars = this.#avatars();
+    const avatar = await avatars.getOwned(this.room.avatarId, userId);
+    if (avatar.status !== "PHOTOS_UPLOADING") return { kind: "stale" };
+    if (avatar.photosCount < settings.avatar.MIN_PHOTOS_FOR_TRAINING) {
+      return { kind: "need_more", missing: settings.avatar.MIN_PHOTOS_FOR_TRAINING - avatar.photosCount };
+    }
+    await avatars.transition(avatar, "READY_FOR_TRAINING");
+    this.room.storage.kv.delete("progress");
+    return { kind: "ready", count: avatar.photosCount, name: avatar.name ?? "" };
+  }
+
+  /** Deletes one photo: its row first (closing the gap in upload_order), then its objects. */
+  async deletePhoto(photoId: string): Promise<boolean> {
+    const photo = await this.room.repo.deletePhoto(photoId, new Date());
+    if (!photo) return false;
+    const meta = photo.photoMetadata as { thumbnailKey?: string; processedKey?: string };
+    const keys = [photo.minioKey, meta.thumbnailKey, meta.processedKey].filter((k): k is string => Boolean(k));
+    try {
+      await this.room.objects.delete(keys);
+    } catch (error) {
+      log("error", "photo_cleanup_failed", { photoId, keys, ...errorFields(error) });
+      await this.#scheduleCleanup(keys);
+    }
+    log("info", "photo_deleted", { avatarId: photo.avatarId, photoId });
+    return true;
+  }
+
+  /** Objects whose deletion failed earlier, tried again. */
+  async retryCleanup(): Promise<void> {
+    const { kv } = this.room.storage;
+    const keys = kv.get<string[]>("cleanup") ?? [];
+    if (keys.length === 0) return;
+    try {
+      await this.room.objects.delete(keys);
+      kv.delete("cleanup");
+      log("info", "photo_cleanup_retried", { avatarId: this.room.avatarId, keys: keys.length });
+    } catch (error) {
+      log("warn", "photo_cleanup_failed", { avatarId: this.room.avatarId, ...errorFields(error) });
+      await this.room.wake("cleanup", Date.now() + 60_000);
+    }
+  }
+
+  /** Drops everything queued (the avatar is being deleted). */
+  discard(): void {
+    const { kv } = this.room.storage;
+    for (const [key] of kv.list({ prefix: JOB_PREFIX })) kv.delete(key);
+    for (const key of ["batch", "progress", "seq"]) kv.delete(key);
+  }
+
+  /** Checks faces again on photos kept while fal was failing; true when some still wait. */
+  async #recheckFaces(): Promise<boolean> {
+    const { repo, avatarId } = this.room;
+    if ((await repo.listPendingPhotos(avatarId, 1)).length === 0) return false;
+    const outcomes = await this.#service().recheckPending(avatarId, async (id) => {
+      await this.deletePhoto(id);
+    });
+    for (const outcome of outcomes) {
+      if (outcome.kind === "refused") await repo.incrementCounter("photos_refused", outcome.reason);
+    }
+    if (outcomes.length > 0) {
+      const batch = this.#batch();
+      if (!batch.open) Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
+      for (const outcome of outcomes) {
+        const index = outcome.uploadOrder ?? batch.nextIndex++;
+        batch.lines.push({ label: { index }, outcome });
+      }
+      this.room.storage.kv.put("batch", batch);
+    }
+    return (await repo.listPendingPhotos(avatarId, 1)).length > 0;
+  }
+
+  async #showProgress(): Promise<void> {
+    const { kv } = this.room.storage;
+    const progress = kv.get<ProgressState>("progress");
+    if (!progress) return;
+    const avatar = await this.room.repo.findAvatar(this.room.avatarId);
+    if (!avatar) return;
+    const t = messagesFor(progress.language);
+    const screen = renderUploadProgress(t, this.room.settings.avatar, {
+      avatarId: avatar.id,
+      avatarName: avatar.name ?? t.avatars.untitled,
+      count: avatar.photosCount,
+      pending: this.pendingCount(),
+      awaitingFaceCheck: (await this.room.repo.listPendingPhotos(avatar.id, 100)).length,
+      lines: this.#batch().lines,
+    });
+    const told = await this.room.notifier.show(progress.chatId, progress.messageId, screen);
+    if (told.kind === "sent" && told.messageId !== progress.messageId) {
+      kv.put("progress", { ...progress, messageId: told.messageId });
+    }
+  }
+
+  async #scheduleCleanup(keys: string[]): Promise<void> {
+    const { kv } = this.room.storage;
+    kv.put("cleanup", [...new Set([...(kv.get<string[]>("cleanup") ?? []), ...keys])]);
+    await this.room.wake("cleanup", Date.now() + 60_000);
+  }
+
+  #batch(): BatchState {
+    return this.room.storage.kv.get<BatchState>("batch") ?? { lines: [], open: false, startedAt: 0, nextIndex: 1 };
+  }
+
+  #avatars(): AvatarService {
+    return new AvatarService(this.room.repo, this.room.objects, this.room.settings.avatar);
+  }
+
+  #service(): PhotoService {
+    const { repo, settings, storage, avatarId } = this.room;
+    return new PhotoService({
+      repo,
+      storage: this.room.objects,
+      settings: settings.avatar,
+      download: (fileId, maxBytes) => downloadTelegramFile(settings, fileId, maxBytes),
+      detectFaces: createFaceDetector(settings, FACE_CHECK_BUDGET_MS),
+      nextSequence: async () => {
+        const current = storage.kv.get<number>("seq") ?? (await repo.maxPhotoSequence(avatarId));
+        storage.kv.put("seq", current + 1);
+        return current + 1;
+      },
+      scheduleCleanup: (keys) => this.#scheduleCleanup(keys),
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import type { Settings } from "../config/settings";
+import type { Repository } from "../db/repository";
+import type { ObjectStorage } from "../storage/object-storage";
+import type { ChatNotifier } from "./notify";
+
+/** The reasons an avatar's workspace wakes up; each job keeps one of its own. */
+export type WakeKind = "photos" | "recheck" | "cleanup" | "training" | "generations";
+
+/**
+ * What a job gets from the avatar's workspace: its durable storage, its alarm, and the Worker's
+ * repository, object store and Telegram. Built per call, so settings are read fresh each time.
+ */
+export interface Room {
+  avatarId: string;
+  env: Env;
+  settings: Settings;
+  storage: DurableObjectStorage;
+  repo: Repository;
+  objects: ObjectStorage;
+  notifier: ChatNotifier;
+  /** Wakes the workspace at `at` for `kind`; `replace` moves an existing wake instead of keeping the earlier. */
+  wake(kind: WakeKind, at: number, replace?: boolean): Promise<void>;
+  /** Forgets a wake of this kind (the job has nothing more to do). */
+  unwake(kind: WakeKind): void;
+}

@@ -1,0 +1,21 @@
+import type { Update } from "grammy/types";
+import { ALLOWED_UPDATES } from "./register-webhook";
+
+/**
+ * Whose chat session an update belongs to: the sender of a message or button press in a private
+ * chat with the bot. Everything else (groups, channels, other bots, update kinds the bot never
+ * asked for) belongs to no one and is acknowledged without being stored.
+ */
+export function senderOf(body: unknown): { update: Update; userId: number } | null {
+  if (typeof body !== "object" || body === null) return null;
+  const update = body as Update;
+  if (!Number.isSafeInteger(update.update_id)) return null;
+  const kinds = Object.keys(update).filter((key) => key !== "update_id");
+  if (kinds.length !== 1 || !(ALLOWED_UPDATES as readonly string[]).includes(kinds[0] ?? "")) return null;
+  const from = update.message?.from ?? update.callback_query?.from;
+  const chat = update.message?.chat ?? update.callback_query?.message?.chat;
+  if (!from || typeof from.id !== "number" || from.is_bot) return null;
+  // A button under an inline-mode message has no chat; the bot posts none, so it is not ours either.
+  if (chat?.type !== "private" || chat.id !== from.id) return null;
+  return { update, userId: from.id };
+}
