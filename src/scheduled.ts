@@ -12,6 +12,8 @@ import { createRepository, createStorage } from "./wiring";
  * subrequests of a paid plan and still reaches 2,000 lapsed trainings within 8 minutes.
  */
 export const TRAININGS_PER_RUN = 250;
+/** Avatars whose overdue generations are swept per run (one Durable Object call each). */
+export const SWEEPS_PER_RUN = 100;
 /** Training archives deleted per run; each costs one delete and one update. */
 export const ARCHIVES_PER_RUN = 100;
 /** Abandoned avatars and expired generations removed per run; a backlog drains over later runs. */
@@ -24,6 +26,8 @@ export interface CronDeps {
   followTraining: (avatarId: string) => Promise<void>;
   /** Stops an avatar's workspace before the avatar is deleted. */
   stopAvatar: (avatar: AvatarRow) => Promise<void>;
+  /** Makes an avatar's workspace end its jobs that are past their deadline. */
+  sweepAvatar?: (avatarId: string) => Promise<void>;
 }
 
 /** The Cron Trigger's work; each job is bounded and safe to run again. */
@@ -50,37 +54,42 @@ export async function runScheduled(
     );
     const nudges = await Promise.allSettled(lapsed.map((t) => followTraining(t.id)));
 
-    // Training archives past TRAINING_DATA_TTL.
-    const stale = await repo.listStaleTrainingData(
-      new Date(now - settings.avatar.TRAINING_DATA_TTL * 1000),
-      ARCHIVES_PER_RUN,
-    );
-    let archivesDeleted = 0;
-    for (const avatar of stale) {
-      const { trainingData, ...rest } = avatar.avatarData as { trainingData?: { key?: string } };
-      if (trainingData?.key) await storage.delete(trainingData.key);
-      await repo.setAvatarData(avatar.id, rest, new Date(now));
-      archivesDeleted += 1;
+    // Generations past their deadline: their workspace ends each one and tells the user why.
+    const sweepAvatar = deps?.sweepAvatar ?? ((avatarId: string) => env.AVATAR_WORKSPACE.getByName(avatarId).sweep());
+    const overdue = await repo.listOverdueGenerations(new Date(now), SWEEPS_PER_RUN);
+    const sweeps = await Promise.allSettled([...new Set(overdue.map((g) => g.avatarId))].map(sweepAvatar));
+    for (const sweep of sweeps) {
+      if (sweep.status === "rejected") log("error", "cron_sweep_failed", errorFields(sweep.reason));
     }
 
-    const abandonedAvatarsDeleted = await lifecycle.removeAbandonedAvatars(
+    // Retention: each row is its own step, so one that fails is logged, counted and left for a later run.
+    const archives = await lifecycle.removeStaleTrainingArchives(
+      new Date(now - settings.avatar.TRAINING_DATA_TTL * 1000),
+      ARCHIVES_PER_RUN,
+      new Date(now),
+    );
+    const abandoned = await lifecycle.removeAbandonedAvatars(
       new Date(now - settings.abandonedAvatarTtlSeconds * 1000),
       EXPIRED_PER_RUN,
     );
-    const generationsExpired =
+    const generations =
       settings.generationRetentionSeconds === undefined
-        ? 0
+        ? { done: 0, failed: 0 }
         : await lifecycle.removeExpiredGenerations(
             new Date(now - settings.generationRetentionSeconds * 1000),
             EXPIRED_PER_RUN,
           );
 
     const summary = {
-      abandonedAvatarsDeleted,
-      generationsExpired,
+      abandonedAvatarsDeleted: abandoned.done,
+      abandonedAvatarsFailed: abandoned.failed,
+      generationsExpired: generations.done,
+      generationsFailed: generations.failed,
+      generationsSwept: sweeps.filter((s) => s.status === "fulfilled").length,
       trainingsNudged: nudges.filter((n) => n.status === "fulfilled").length,
       nudgesFailed: nudges.filter((n) => n.status === "rejected").length,
-      archivesDeleted,
+      archivesDeleted: archives.done,
+      archivesFailed: archives.failed,
     };
     log("info", "cron_finished", { cron: controller.cron, ...summary });
     return summary;

@@ -72,6 +72,12 @@ export class AvatarWorkspace extends DurableObject<Env> {
     if (this.#wakes().training === undefined) await this.#wake("training", Date.now());
   }
 
+  /** Cron's sweep: ends this avatar's jobs that are past their deadline, as the alarm would. */
+  async sweep(): Promise<void> {
+    await this.#exclusive("generations", () => this.#generations().advance());
+    await this.#exclusive("training", () => this.#training().advance());
+  }
+
   /** Queues a generation for this (trained) avatar; the alarm submits it and follows it. */
   async generate(userId: string, request: GenerationRequest): Promise<QueueResult> {
     return this.#exclusive("generations", () => this.#generations().queue(this.#avatarId(), userId, request));

@@ -9,8 +9,11 @@ import { downloadTelegramFile } from "../telegram/files";
 import type { Room } from "./room";
 
 const JOB_PREFIX = "job:";
-/** A batch never waits longer than this for stragglers. */
-const MAX_BATCH_WAIT_MS = 5000;
+/**
+ * While photos keep arriving (an album, a burst), the checks wait, so the CPU-heavy decoding never
+ * competes with the chat; a batch never waits longer than this for stragglers.
+ */
+const MAX_BATCH_WAIT_MS = 20_000;
 /** During a long batch, the progress message is refreshed at most this often. */
 const PROGRESS_REFRESH_MS = 10_000;
 /** Photos whose face check could not run are checked again after this long. */

@@ -3,12 +3,18 @@ import { Api, type Transformer } from "grammy";
 import type { Settings } from "../config/settings";
 
 /**
- * How every Bot API call is retried: a 429 waits the `retry_after` Telegram gives (up to 30 s) and
- * a 5xx backs off, three tries at most; a network error is not retried here, so no call can wait
- * forever (the plugin's own network retry has no end). A job that still fails ends on its own terms.
+ * How every Bot API call is retried: a 429 waits the `retry_after` Telegram gives (up to 30 s),
+ * three tries at most. A 5xx or a network error is not retried here (the plugin's network retry
+ * has no end, and its 5xx backoff runs to 21 s a call): the job that made the call retries on its
+ * own schedule, within its deadline.
  */
 export function retryTransformer(): Transformer {
-  return autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true });
+  return autoRetry({
+    maxRetryAttempts: 3,
+    maxDelaySeconds: 30,
+    rethrowHttpErrors: true,
+    rethrowInternalServerErrors: true,
+  });
 }
 
 /** A Bot API client for work done outside an update (jobs telling the user how they went). */

@@ -55,6 +55,8 @@ export class FalStandIn {
   defaultFaces: FalFace[] = ONE_FACE;
 
   readonly jobs = new Map<string, QueueJob>();
+  /** While set, face detection answers only once this settles (a fal that hangs). */
+  hold: Promise<void> | null = null;
   /** Called with every job the queue accepts; the playground's demo mode drives jobs from here. */
   onSubmit: ((job: QueueJob) => void) | null = null;
   #submitFailure: { status: number; body: unknown } | "network" | null = null;
@@ -198,6 +200,7 @@ export class FalStandIn {
           detail: missing.map((f) => ({ loc: ["body", f], msg: "field required", type: "value_error.missing" })),
         });
       }
+      if (this.hold) await this.hold;
       const next = this.#script.shift() ?? { kind: "faces", faces: this.defaultFaces };
       if (next.kind === "error") return respond(next.status, next.body);
       return respond(200, {

@@ -22,6 +22,12 @@ export function newUser(language: "en" | "ru" = "en", firstName = language === "
 
 type Route = (request: Request) => Promise<Response>;
 let route: Route | null = null;
+let breaks: Array<(request: Request) => boolean> = [];
+
+/** The next outbound request that `matches` fails as a lost connection does (fetch rejects). */
+export function breakNext(matches: (request: Request) => boolean): void {
+  breaks.push(matches);
+}
 
 const realFetch = globalThis.fetch;
 
@@ -30,6 +36,11 @@ const realFetch = globalThis.fetch;
 vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
   const request = new Request(input, init);
   if (!route) throw new Error(`unexpected outbound request to ${request.url}`);
+  const broken = breaks.findIndex((matches) => matches(request));
+  if (broken >= 0) {
+    breaks.splice(broken, 1);
+    throw new TypeError("Network connection lost.");
+  }
   return route(request);
 });
 
@@ -38,6 +49,7 @@ export function installStandIns(): { telegram: TelegramStandIn; fal: FalStandIn 
   const telegram = new TelegramStandIn(BOT_TOKEN);
   const fal = new FalStandIn(env.FAL_KEY, env.FAL_BASE_URL);
   forgetJwks();
+  breaks = [];
   route = async (request) => {
     if (telegram.serves(request.url)) return telegram.handle(request);
     if (fal.serves(request.url)) return fal.handle(request);
