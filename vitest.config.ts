@@ -6,7 +6,7 @@ import { S3_TEST_CREDENTIALS } from "./test/s3-credentials.ts";
 
 const bindings = {
   TELEGRAM_BOT_TOKEN: "7000000001:test-token-for-the-stand-in",
-  TELEGRAM_WEBHOOK_SECRET: "test-webhook-secret",
+  TELEGRAM_WEBHOOK_SECRET: "test-webhook-secret-of-thirty-two-or-more-chars",
   PUBLIC_URL: "https://bot.example",
   // fal is played by test/stand-ins/fal.ts at this origin.
   FAL_KEY: "stand-in-key-id:stand-in-key-secret",

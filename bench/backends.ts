@@ -20,7 +20,7 @@ const LOG = `${OUT}/backends-wrangler.log`;
 // As in .dev.vars.example (an --env-file is read relative to the generated config, so they go as vars).
 const LOCAL_SECRETS = {
   TELEGRAM_BOT_TOKEN: "123456:local-development-token",
-  TELEGRAM_WEBHOOK_SECRET: "local-webhook-secret",
+  TELEGRAM_WEBHOOK_SECRET: "local-development-webhook-secret-placeholder",
 };
 
 mkdirSync(OUT, { recursive: true });

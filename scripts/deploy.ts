@@ -18,7 +18,7 @@ console.log(`
 Deployed. Next steps:
   1. Secrets, once (skip any already set):
        npx wrangler secret put TELEGRAM_BOT_TOKEN
-       npx wrangler secret put TELEGRAM_WEBHOOK_SECRET
+       npx wrangler secret put TELEGRAM_WEBHOOK_SECRET   (32-256 chars; make one with: openssl rand -hex 32)
        npx wrangler secret put FAL_KEY
        npx wrangler secret put METRICS_TOKEN      (optional, enables GET /metrics)
   2. PUBLIC_URL in wrangler.toml must be this Worker's https origin (redeploy after changing it).

@@ -3,6 +3,7 @@
 // TELEGRAM_BOT_TOKEN in .dev.vars; no public URL. Ctrl-C stops both.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { webhookSecretProblem } from "../src/config/webhook-secret.ts";
 import { runPollingBridge } from "../src/telegram/polling-bridge.ts";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -17,6 +18,11 @@ const secret = vars.TELEGRAM_WEBHOOK_SECRET ?? "";
 const apiRoot = (vars.TELEGRAM_API_ROOT ?? "https://api.telegram.org").replace(/\/+$/, "");
 if (!/^\d+:[\w-]{20,}$/.test(token) || !secret) {
   console.error("Put your bot's TELEGRAM_BOT_TOKEN and a TELEGRAM_WEBHOOK_SECRET into .dev.vars first (see README).");
+  process.exit(1);
+}
+const secretProblem = webhookSecretProblem(secret);
+if (secretProblem) {
+  console.error(`.dev.vars: ${secretProblem}`);
   process.exit(1);
 }
 

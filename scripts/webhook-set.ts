@@ -1,11 +1,18 @@
 // Registers the deployed Worker as the bot's webhook. Reads the same names the Worker does:
 //   TELEGRAM_BOT_TOKEN=… TELEGRAM_WEBHOOK_SECRET=… PUBLIC_URL=https://… npm run webhook:set
 import { BOT_COMMANDS } from "../src/bot/commands.ts";
+import { webhookSecretProblem } from "../src/config/webhook-secret.ts";
 import { registerWebhook } from "../src/telegram/register-webhook.ts";
 
 const missing = ["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_URL"].filter((name) => !process.env[name]);
 if (missing.length > 0) {
   console.error(`Set ${missing.join(", ")} in the environment first (see README, "Connect a real bot").`);
+  process.exit(1);
+}
+// The Worker refuses a secret like this one, so Telegram must not be given it.
+const secretProblem = webhookSecretProblem(process.env.TELEGRAM_WEBHOOK_SECRET ?? "");
+if (secretProblem) {
+  console.error(secretProblem);
   process.exit(1);
 }
 

@@ -8,7 +8,7 @@ const env = {
   CHAT_SESSION: { idFromName() {} },
   AVATAR_WORKSPACE: { idFromName() {} },
   TELEGRAM_BOT_TOKEN: "123:abc",
-  TELEGRAM_WEBHOOK_SECRET: "s3cret",
+  TELEGRAM_WEBHOOK_SECRET: "fal-client-test-webhook-secret-0123456789",
   PUBLIC_URL: "https://bot.example",
   FAL_KEY: "real-key-id:real-key-secret",
 };

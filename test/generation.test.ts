@@ -1,7 +1,10 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cb } from "../src/bot/callback-data";
 import { PRESETS, presetsFor, sanitizePrompt } from "../src/domain/presets";
+import type { ObjectStorage } from "../src/storage/object-storage";
+import { createStorage } from "../src/wiring";
 import { jpeg, picture } from "./corpus/images";
 import type { FalStandIn } from "./stand-ins/fal";
 import type { TelegramStandIn } from "./stand-ins/telegram";
@@ -65,6 +68,20 @@ async function falDraws(count: number, nsfw: boolean[] = []): Promise<string> {
 
 async function submitted(avatarId: string): Promise<void> {
   await runDurableObjectAlarm(env.AVATAR_WORKSPACE.getByName(avatarId));
+}
+
+/** The user picks `preset` from the avatar's menu, and fal draws `count` pictures. */
+async function madePictures(avatarId: string, preset: string, count: number): Promise<void> {
+  await openMenu(avatarId);
+  await tap(telegram, user, preset);
+  await submitted(avatarId);
+  await falDraws(count);
+}
+
+/** How many generated pictures are stored for the avatar. */
+async function storedPictures(avatarId: string): Promise<number> {
+  const userId = await userIdOf(user.id);
+  return (await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/generated/` })).objects.length;
 }
 
 async function generations(avatarId: string) {
@@ -275,4 +292,64 @@ describe("generating pictures", () => {
       .first<{ generations_count: number }>();
     expect(count?.generations_count).toBe(6);
   }, 60_000);
+
+  it("refuses to delete pictures still being made: the row and the stored pictures stay, and the user is told", async () => {
+    const avatarId = await trainedAvatar();
+    await madePictures(avatarId, "📸 Portrait studio", 1);
+    await openMenu(avatarId);
+    await tap(telegram, user, "🎬 Cinematic");
+    await submitted(avatarId);
+    const running = (await generations(avatarId)).find((g) => g.status === "RUNNING");
+    expect(running).toBeDefined();
+    await openMenu(avatarId);
+    await tap(telegram, user, "🖼 My pictures");
+    // An old gallery button, or one made up: the gallery lists finished pictures only.
+    const gallery = telegram.lastBotMessage(user.id);
+    await send(
+      telegram.callbackUpdate(
+        user,
+        gallery.message_id,
+        cb("genDelete", { generationId: String(running?.id), page: 0 }),
+      ),
+    );
+    expect(lastAnswer(telegram)).toBe("These pictures are still being made. You can delete them once they are ready.");
+    expect((await generations(avatarId)).map((g) => g.status)).toEqual(["SUCCEEDED", "RUNNING"]);
+    expect(await storedPictures(avatarId)).toBe(1);
+    // It then finishes as if nothing had happened.
+    await falDraws(1);
+    expect((await generations(avatarId)).map((g) => g.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+    expect(await storedPictures(avatarId)).toBe(2);
+  });
+
+  it("keeps the row when the pictures cannot be deleted, so deleting again works and nothing is orphaned", async () => {
+    const avatarId = await trainedAvatar();
+    await madePictures(avatarId, "📸 Portrait studio", 2);
+    await openMenu(avatarId);
+    await tap(telegram, user, "🖼 My pictures");
+    const count = async () =>
+      (
+        await env.DB.prepare("SELECT generations_count FROM avatars WHERE id = ?")
+          .bind(avatarId)
+          .first<{ generations_count: number }>()
+      )?.generations_count;
+
+    const storage = Object.getPrototypeOf(createStorage(env)) as ObjectStorage;
+    const realDelete = storage.delete;
+    storage.delete = () => Promise.reject(new Error("the store is unavailable"));
+    try {
+      await tap(telegram, user, "🗑 1");
+    } finally {
+      storage.delete = realDelete;
+    }
+    expect(lastAnswer(telegram)).toContain("Something went wrong on our side");
+    expect(await generations(avatarId)).toHaveLength(1);
+    expect(await storedPictures(avatarId)).toBe(2);
+    expect(await count()).toBe(1);
+
+    await tap(telegram, user, "🗑 1");
+    expect(lastAnswer(telegram)).toBe("Deleted.");
+    expect(await generations(avatarId)).toEqual([]);
+    expect(await storedPictures(avatarId)).toBe(0);
+    expect(await count()).toBe(0);
+  });
 });

@@ -1,10 +1,14 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { messagesFor } from "../src/bot/locales";
+import { type BatchLine, renderUploadProgress } from "../src/bot/screens/upload-progress";
+import { AVATAR_SETTING_DEFAULTS } from "../src/config/settings";
 import type { Repository } from "../src/db/repository";
 import type { ObjectStorage } from "../src/storage/object-storage";
 import { createRepository, createStorage } from "../src/wiring";
 import { jpeg, picture, png, webp } from "./corpus/images";
+import { parseHtml } from "./stand-ins/bot-api-spec";
 import type { TelegramStandIn } from "./stand-ins/telegram";
 import { avatarsOf, userIdOf } from "./support/db";
 import { deliver, drain, installStandIns, lastAnswer, newUser, send, tap } from "./support/harness";
@@ -185,6 +189,77 @@ describe("photos sent as files", () => {
     const [row] = await photosOf(avatarId);
     expect(row?.format).toBe(format);
     expect(progressText()).toContain("1 of 50");
+  });
+});
+
+/** A file name of 255 UTF-16 code units, as long as Telegram passes them: Cyrillic, an emoji, markup characters. */
+function longName(n: number): string {
+  const stem = `${n}_R&D <черновик> 😀 ${"отпуск_на_море_".repeat(20)}`;
+  return `${stem.slice(0, 251)}.jpg`;
+}
+
+describe("the progress message within Telegram's 4096 characters", () => {
+  it("20 refusals of files with 255-character names fit, and Telegram accepts the message", async () => {
+    user = newUser("ru");
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    for (let n = 1; n <= 20; n++) {
+      const name = longName(n);
+      expect(name).toHaveLength(255);
+      await send(telegram.documentUpdate(user, new Uint8Array(10), name, { declaredSize: 11 * 1024 * 1024 }));
+    }
+    await drain(avatarId);
+    expect(telegram.calls.filter((c) => !c.ok)).toEqual([]);
+    const text = progressText();
+    // `text` is what the user sees, measured in UTF-16 code units as Telegram measures it.
+    expect(text.length).toBeLessThanOrEqual(4096);
+    expect(text).toContain("Не приняты:");
+    expect(text.match(/больше 10 МБ/g)).toHaveLength(20);
+    // Names are cut in the middle, keeping how they start and end; markup is shown, not parsed.
+    expect(text).toContain("\n• 20_R&D <черновик> 😀 отпуск_на_м…_море_отпус.jpg: больше 10 МБ.");
+  });
+
+  it("folds the oldest lines into one when they would not fit, in both languages", () => {
+    const refused = (n: number): BatchLine => ({
+      label: { fileName: longName(n), index: n },
+      outcome: { kind: "refused", reason: "too_small", width: 320, height: 240 },
+    });
+    const noted = (n: number): BatchLine => ({
+      label: { fileName: longName(n), index: n },
+      outcome: { kind: "accepted", uploadOrder: n, photosCount: n, alsoIn: "Я".repeat(40), faceChecked: true },
+    });
+    const lines = Array.from({ length: 25 }, (_, i) => [refused(i + 1), noted(100 + i)]).flat();
+    const render = (language: "en" | "ru") =>
+      renderUploadProgress(messagesFor(language), AVATAR_SETTING_DEFAULTS, {
+        avatarId: crypto.randomUUID(),
+        avatarName: "Имя & <b>".padEnd(40, "ы"),
+        count: 25,
+        pending: 3,
+        awaitingFaceCheck: 2,
+        lines,
+      }).text;
+
+    for (const [language, more, refusedTitle, notesTitle] of [
+      ["en", /^…and (\d+) more$/, "Not accepted:", "Good to know:"],
+      ["ru", /^…и ещё (\d+) фото$/, "Не приняты:", "Обратите внимание:"],
+    ] as const) {
+      const html = render(language);
+      const visible = parseHtml(html);
+      expect(visible.length).toBeLessThanOrEqual(4096);
+      const shown = visible.split("\n");
+      // Each list keeps its newest lines, says how many older ones it left out, and counts every line.
+      for (const [title, from] of [
+        [refusedTitle, 1],
+        [notesTitle, 100],
+      ] as const) {
+        const at = shown.indexOf(title);
+        const folded = Number(more.exec(shown[at + 1] ?? "")?.[1]);
+        const listed = shown.slice(at + 2).findIndex((line) => !line.startsWith("• "));
+        const count = listed === -1 ? shown.length - at - 2 : listed;
+        expect(folded + count).toBe(25);
+        expect(count).toBeGreaterThan(0);
+        expect(shown[at + 1 + count]).toContain(`• ${from + 24}_R&D`);
+      }
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { messagesFor } from "../src/bot/locales";
 import { jpeg, picture } from "./corpus/images";
 import type { TelegramStandIn } from "./stand-ins/telegram";
 import { userIdOf } from "./support/db";
@@ -39,6 +40,59 @@ describe("privacy", () => {
     const ivan = newUser("ru");
     await say(telegram, ivan, "/privacy");
     expect(telegram.lastBotMessage(ivan.id).text).toContain("Что хранится");
+  });
+
+  it("/privacy says which avatars are deleted, after how long and from when, as the cron trigger does it", async () => {
+    await say(telegram, user, "/privacy");
+    expect(text()).toContain(
+      "• Unfinished avatars (drafts, avatars still at “Collecting photos”, and cancelled ones): deleted with their photos 7 days after their last change (a setup step, a photo added or deleted).",
+    );
+    expect(text()).toContain("• Training archives: deleted 7 days after they are made.");
+    // GENERATION_RETENTION is unset here: pictures stay until the user deletes them.
+    expect(text()).not.toContain("Generated pictures:");
+    const ivan = newUser("ru");
+    await say(telegram, ivan, "/privacy");
+    expect(telegram.lastBotMessage(ivan.id).text).toContain(
+      "• Незаконченные аватары (черновики, аватары на этапе «Сбор фото» и отменённые) удаляются вместе с фото через 7 дней после последнего изменения (шаг настройки, добавленное или удалённое фото).",
+    );
+    expect(telegram.lastBotMessage(ivan.id).text).toContain(
+      "• Архивы для обучения удаляются через 7 дней после создания.",
+    );
+  });
+
+  it("states other retention settings exactly, with Russian plural forms", () => {
+    const { en, ru } = { en: messagesFor("en").privacy, ru: messagesFor("ru").privacy };
+    const keep = (abandonedSeconds: number, archiveSeconds: number, picturesSeconds?: number) => ({
+      abandonedSeconds,
+      archiveSeconds,
+      picturesSeconds,
+    });
+    const english = en.text(keep(86400, 3 * 3600, 30 * 86400));
+    expect(english).toContain("deleted with their photos 1 day after their last change");
+    expect(english).toContain("• Training archives: deleted 3 hours after they are made.");
+    expect(english).toContain("• Generated pictures: deleted 30 days after they are made.");
+    expect(en.text(keep(3600, 90 * 60))).toContain("1 hour after their last change");
+    expect(en.text(keep(3600, 90 * 60))).toContain("deleted 90 minutes after they are made");
+    for (const [seconds, words] of [
+      [86400, "1 день"],
+      [21 * 86400, "21 день"],
+      [3 * 86400, "3 дня"],
+      [22 * 86400, "22 дня"],
+      [5 * 86400, "5 дней"],
+      [11 * 86400, "11 дней"],
+      [14 * 86400, "14 дней"],
+      [3600, "1 час"],
+      [2 * 3600, "2 часа"],
+      [12 * 3600, "12 часов"],
+      [60, "1 минуту"],
+      [24 * 60, "24 минуты"],
+      [90 * 60, "90 минут"],
+    ] as const) {
+      expect(ru.text(keep(seconds, seconds, seconds))).toContain(`через ${words} после последнего изменения`);
+      expect(ru.text(keep(seconds, seconds, seconds))).toContain(
+        `• Созданные изображения удаляются через ${words} после создания.`,
+      );
+    }
   });
 
   it("/deletemydata says what will go, and afterwards nothing of the user remains", async () => {

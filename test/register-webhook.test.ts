@@ -8,7 +8,7 @@ it("registers the webhook with its secret and the command menu in English and Ru
   await registerWebhook(
     {
       botToken: "42:token",
-      webhookSecret: "s3cret",
+      webhookSecret: "register-webhook-test-secret-0123456789",
       publicUrl: "https://bot.example/",
       apiRoot: telegram.apiRoot,
       commands: BOT_COMMANDS,
@@ -18,7 +18,7 @@ it("registers the webhook with its secret and the command menu in English and Ru
   expect(telegram.calls.every((c) => c.ok)).toBe(true);
   expect(telegram.callsTo("setWebhook")[0]?.params).toMatchObject({
     url: "https://bot.example/telegram/webhook",
-    secret_token: "s3cret",
+    secret_token: "register-webhook-test-secret-0123456789",
     allowed_updates: ["message", "callback_query"],
   });
   const [en, ru] = telegram.callsTo("setMyCommands");

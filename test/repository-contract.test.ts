@@ -327,12 +327,21 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     const { id: userId } = await user();
     const old = at("2020-01-01T00:00:00Z");
     const abandoned = await avatar(userId, "DRAFT", old);
+    const uploading = await avatar(userId, "PHOTOS_UPLOADING", old);
     const cancelled = await avatar(userId, "PHOTOS_UPLOADING", old);
     await repo.updateAvatarIf(cancelled.id, "PHOTOS_UPLOADING", { status: "CANCELLED" }, old);
     const kept = await avatar(userId, "PHOTOS_UPLOADING", old);
+    await repo.updateAvatarIf(kept.id, "PHOTOS_UPLOADING", { status: "READY_FOR_TRAINING" }, old);
+    // Storing a photo is a change: the time counts from the last one.
+    const stillAdding = await avatar(userId, "PHOTOS_UPLOADING", old);
+    await repo.insertPhoto(photo(stillAdding.id, userId, "late"), 50, at("2020-01-03T00:00:00Z"));
     const abandonedIds = (await repo.listAbandonedAvatars(at("2020-01-02T00:00:00Z"), 100)).map((a) => a.id);
-    expect(abandonedIds).toEqual(expect.arrayContaining([abandoned.id, cancelled.id]));
+    expect(abandonedIds).toEqual(expect.arrayContaining([abandoned.id, uploading.id, cancelled.id]));
     expect(abandonedIds).not.toContain(kept.id);
+    expect(abandonedIds).not.toContain(stillAdding.id);
+    expect((await repo.listAbandonedAvatars(at("2020-01-04T00:00:00Z"), 100)).map((a) => a.id)).toContain(
+      stillAdding.id,
+    );
 
     const gen = await generation(kept.id, userId, old);
     await delivering(gen.id);

@@ -1,8 +1,9 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { D1Repository } from "../src/db/d1/d1-repository";
-import { runScheduled, TRAININGS_PER_RUN } from "../src/scheduled";
+import { type CronDeps, runScheduled, TRAININGS_PER_RUN } from "../src/scheduled";
+import type { ObjectStorage } from "../src/storage/object-storage";
 import { R2Storage } from "../src/storage/r2-storage";
 
 const repo = new D1Repository(env.DB);
@@ -47,6 +48,17 @@ async function seedAvatars(
     await env.DB.batch(statements);
   }
   return ids;
+}
+
+/** One cron run now, with stand-ins for the Durable Object calls that do nothing unless given. */
+function runCron(deps: Partial<CronDeps> = {}) {
+  return runScheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), env, {
+    repo,
+    storage,
+    followTraining: async () => undefined,
+    stopAvatar: async () => undefined,
+    ...deps,
+  });
 }
 
 describe("the cron trigger", () => {
@@ -117,25 +129,32 @@ describe("the cron trigger", () => {
     void freshId;
   });
 
-  it("deletes DRAFT and CANCELLED avatars untouched for ABANDONED_AVATAR_TTL, with their files, 50 a run", async () => {
+  it("deletes DRAFT, PHOTOS_UPLOADING and CANCELLED avatars unchanged for ABANDONED_AVATAR_TTL, with their files, 50 a run", async () => {
     const userId = await seedUser();
     const stale = Date.now() - 8 * 86400_000;
     const abandoned = [
-      ...(await seedAvatars(userId, 40, { status: "DRAFT" })),
-      ...(await seedAvatars(userId, 30, { status: "CANCELLED" })),
+      ...(await seedAvatars(userId, 30, { status: "DRAFT" })),
+      ...(await seedAvatars(userId, 25, { status: "PHOTOS_UPLOADING" })),
+      ...(await seedAvatars(userId, 15, { status: "CANCELLED" })),
     ];
-    const kept = await seedAvatars(userId, 3, { status: "PHOTOS_UPLOADING" });
+    const kept = [
+      ...(await seedAvatars(userId, 1, { status: "READY_FOR_TRAINING" })),
+      ...(await seedAvatars(userId, 1, { status: "ERROR" })),
+      ...(await seedAvatars(userId, 1, { status: "COMPLETED" })),
+    ];
     await env.DB.prepare("UPDATE avatars SET updated_at = ? WHERE user_id = ?").bind(stale, userId).run();
-    const [recent] = await seedAvatars(userId, 1, { status: "DRAFT" });
+    const [recent] = await seedAvatars(userId, 1, { status: "PHOTOS_UPLOADING" });
     await env.DB.prepare("UPDATE avatars SET updated_at = ? WHERE id = ?").bind(Date.now(), recent).run();
+    // A photo of an avatar still collecting photos: the original, its thumbnail and its training crop.
+    const uploading = `avatars/user_${userId}/avatar_${abandoned[30]}/photos/`;
+    const photoObjects = ["original/photo_001.jpg", "thumbnails/thumb_001.jpg", "processed/crop_001.jpg"];
+    for (const key of photoObjects) await env.BUCKET.put(`${uploading}${key}`, "x");
     await env.BUCKET.put(`avatars/user_${userId}/avatar_${abandoned[0]}/photos/original/photo_001.jpg`, "x");
     await env.BUCKET.put(`avatars/user_${userId}/avatar_${kept[0]}/photos/original/photo_001.jpg`, "x");
+    await env.BUCKET.put(`avatars/user_${userId}/avatar_${recent}/photos/original/photo_001.jpg`, "x");
     const stopped: string[] = [];
     const run = () =>
-      runScheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), env, {
-        repo,
-        storage,
-        followTraining: async () => undefined,
+      runCron({
         stopAvatar: async (avatar) => {
           stopped.push(avatar.id);
         },
@@ -152,6 +171,91 @@ describe("the cron trigger", () => {
     expect(
       await env.BUCKET.head(`avatars/user_${userId}/avatar_${kept[0]}/photos/original/photo_001.jpg`),
     ).not.toBeNull();
+    expect((await env.BUCKET.list({ prefix: uploading })).objects).toEqual([]);
+    expect(
+      await env.BUCKET.head(`avatars/user_${userId}/avatar_${recent}/photos/original/photo_001.jpg`),
+    ).not.toBeNull();
+  });
+
+  it("logs and skips an archive it cannot delete, and still deletes the others", async () => {
+    const userId = await seedUser();
+    const old = Date.now() - 8 * 86400_000;
+    const ids: string[] = [];
+    for (const name of ["first", "broken", "last"]) {
+      const key = `x/${userId}/${name}.zip`;
+      await env.BUCKET.put(key, "zip");
+      ids.push(
+        ...(await seedAvatars(userId, 1, {
+          status: "COMPLETED",
+          avatarData: { trainingData: { key, createdAt: old } },
+        })),
+      );
+    }
+    const broken = `x/${userId}/broken.zip`;
+    const failing: ObjectStorage = Object.assign(Object.create(storage), {
+      delete: async (keys: string | string[]) => {
+        if ([keys].flat().includes(broken)) throw new Error("the store is unavailable");
+        await storage.delete(keys);
+      },
+    });
+    const errors = vi.spyOn(console, "error");
+    const summary = await runCron({ storage: failing });
+    expect(summary).toMatchObject({ archivesFailed: 1 });
+    expect(await env.BUCKET.head(`x/${userId}/first.zip`)).toBeNull();
+    expect(await env.BUCKET.head(`x/${userId}/last.zip`)).toBeNull();
+    expect(await env.BUCKET.head(broken)).not.toBeNull();
+    const keyOf = async (id: string | undefined) =>
+      (
+        await env.DB.prepare("SELECT json_extract(avatar_data, '$.trainingData.key') AS k FROM avatars WHERE id = ?")
+          .bind(id ?? "")
+          .first<{ k: string | null }>()
+      )?.k;
+    expect([await keyOf(ids[0]), await keyOf(ids[1]), await keyOf(ids[2])]).toEqual([null, broken, null]);
+    const logged = errors.mock.calls.map(([line]) => JSON.parse(String(line)));
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        event: "training_archive_delete_failed",
+        avatarId: ids[1],
+        userId,
+        key: broken,
+        error: "the store is unavailable",
+      }),
+    );
+    expect(logged.find((l) => l.event === "cron_failed")).toBeUndefined();
+    errors.mockRestore();
+  });
+
+  it("logs and skips an abandoned avatar it cannot delete, and still deletes the others", async () => {
+    const userId = await seedUser();
+    const abandoned = await seedAvatars(userId, 5, { status: "DRAFT" });
+    await env.DB.prepare("UPDATE avatars SET updated_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 8 * 86400_000, userId)
+      .run();
+    const stuck = abandoned[2];
+    const errors = vi.spyOn(console, "error");
+    const run = () =>
+      runCron({
+        stopAvatar: async (avatar) => {
+          if (avatar.id === stuck) throw new Error("the workspace did not answer");
+        },
+      });
+    const summary = await run();
+    expect(summary.abandonedAvatarsFailed).toBe(1);
+    const left = await env.DB.prepare("SELECT id FROM avatars WHERE user_id = ?").bind(userId).all<{ id: string }>();
+    expect(left.results.map((r) => r.id)).toEqual([stuck]);
+    expect(errors.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        event: "avatar_expiry_failed",
+        avatarId: stuck,
+        userId,
+        error: "the workspace did not answer",
+      }),
+    );
+    // It stays for a later run, and fails there on its own again.
+    expect((await run()).abandonedAvatarsFailed).toBe(1);
+    errors.mockRestore();
   });
 
   it("drains a backlog of old training archives over several runs, 100 a run", async () => {

@@ -10,7 +10,7 @@ const bindings = {
 const base = {
   ...bindings,
   TELEGRAM_BOT_TOKEN: "123:abc",
-  TELEGRAM_WEBHOOK_SECRET: "s3cret",
+  TELEGRAM_WEBHOOK_SECRET: "0123456789abcdef0123456789abcdef",
   PUBLIC_URL: "https://bot.example/",
 };
 
@@ -81,9 +81,23 @@ describe("settings", () => {
   });
 
   it("refuses a webhook secret Telegram would not accept", () => {
-    expect(problemsOf({ ...base, TELEGRAM_WEBHOOK_SECRET: "has spaces" })).toContain(
-      "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
-    );
+    expect(problemsOf({ ...base, TELEGRAM_WEBHOOK_SECRET: "has spaces but is long enough otherwise" })).toEqual([
+      "TELEGRAM_WEBHOOK_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and - (it has other characters); make one with `openssl rand -hex 32`",
+    ]);
+    expect(problemsOf({ ...base, TELEGRAM_WEBHOOK_SECRET: "x".repeat(257) })).toEqual([
+      "TELEGRAM_WEBHOOK_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and - (it has 257); make one with `openssl rand -hex 32`",
+    ]);
+  });
+
+  it("refuses a webhook secret shorter than 32 characters: it is also the root of the archive links' key", () => {
+    expect(problemsOf({ ...base, TELEGRAM_WEBHOOK_SECRET: "s" })).toEqual([
+      "TELEGRAM_WEBHOOK_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and - (it has 1); make one with `openssl rand -hex 32`",
+    ]);
+    expect(problemsOf({ ...base, TELEGRAM_WEBHOOK_SECRET: "a".repeat(31) })).toEqual([
+      "TELEGRAM_WEBHOOK_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and - (it has 31); make one with `openssl rand -hex 32`",
+    ]);
+    for (const secret of ["a".repeat(32), `${"A-z_0".repeat(51)}9`, "f".repeat(64)])
+      expect(parseSettings({ ...base, TELEGRAM_WEBHOOK_SECRET: secret }).telegramWebhookSecret).toBe(secret);
   });
 
   it("reads the S3 settings with MinIO's defaults, and needs the keys", () => {

@@ -1,4 +1,5 @@
 import { FAL_PRIORITIES, type FalPriority } from "../domain/avatar";
+import { webhookSecretProblem } from "./webhook-secret";
 
 /** Everything the Worker reads from its environment, parsed and checked once at the edge. */
 export interface Settings {
@@ -15,7 +16,7 @@ export interface Settings {
   photoBatchWindowMs: number;
   /** A training running longer than this is given up on and marked ERROR. */
   trainingTimeoutSeconds: number;
-  /** DRAFT and CANCELLED avatars untouched this long (seconds) are deleted with their files. */
+  /** DRAFT, PHOTOS_UPLOADING and CANCELLED avatars unchanged this long (seconds) are deleted with their files. */
   abandonedAvatarTtlSeconds: number;
   /** Generated pictures older than this (seconds) are deleted; undefined keeps them. */
   generationRetentionSeconds: number | undefined;
@@ -139,9 +140,8 @@ export function parseSettings(env: RawEnv): Settings {
   const token = required("TELEGRAM_BOT_TOKEN");
   if (token && !/^\d+:[\w-]+$/.test(token)) problems.push("TELEGRAM_BOT_TOKEN does not look like a BotFather token");
   const webhookSecret = required("TELEGRAM_WEBHOOK_SECRET");
-  if (webhookSecret && !/^[A-Za-z0-9_-]{1,256}$/.test(webhookSecret)) {
-    problems.push("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -");
-  }
+  const secretProblem = webhookSecret ? webhookSecretProblem(webhookSecret) : null;
+  if (secretProblem) problems.push(secretProblem);
 
   const adminUserIds = new Set<number>();
   for (const part of (str("ADMIN_USER_IDS") ?? "").split(",")) {

@@ -131,7 +131,10 @@ export interface Repository {
   listUserAvatars(userId: string): Promise<AvatarRow[]>;
   /** Deletes the user; avatars, photos and generations go with it (foreign keys cascade). */
   deleteUser(userId: string): Promise<void>;
-  /** DRAFT and CANCELLED avatars untouched since `before`. */
+  /**
+   * DRAFT, PHOTOS_UPLOADING and CANCELLED avatars last changed before `before` (updated_at, which moves with
+   * every status change and every photo stored or deleted).
+   */
   listAbandonedAvatars(before: Date, limit: number): Promise<AvatarRow[]>;
   /** Succeeded generations older than `before`. */
   listExpiredGenerations(before: Date, limit: number): Promise<GenerationRow[]>;

@@ -1,6 +1,6 @@
 import type { Repository } from "../db/repository";
 import type { AvatarRow } from "../db/schema";
-import { log } from "../log";
+import { errorFields, log } from "../log";
 import { avatarPrefix, userPrefix } from "../storage/keys";
 import { deletePrefix, type ObjectStorage } from "../storage/object-storage";
 
@@ -22,26 +22,83 @@ export class DataLifecycle {
     log("info", "user_data_deleted", { userId, avatars: avatars.length, objects });
   }
 
-  /** DRAFT and CANCELLED avatars untouched since `before`, with their files; at most `limit` a run. */
-  async removeAbandonedAvatars(before: Date, limit: number): Promise<number> {
-    const abandoned = await this.repo.listAbandonedAvatars(before, limit);
-    for (const avatar of abandoned) {
-      await this.stopAvatar(avatar);
-      await deletePrefix(this.storage, avatarPrefix(avatar.userId, avatar.id));
-      await this.repo.deleteAvatar(avatar.id);
-      log("info", "avatar_expired", { avatarId: avatar.id, userId: avatar.userId, status: avatar.status });
-    }
-    return abandoned.length;
+  /**
+   * Training archives written before `before`: the object, then its key in avatar_data; at most `limit` a run.
+   * Each is its own step: one that fails is logged and skipped, and the rest still go.
+   */
+  async removeStaleTrainingArchives(before: Date, limit: number, now: Date): Promise<RetentionCount> {
+    const stale = await this.repo.listStaleTrainingData(before, limit);
+    const archiveOf = (avatar: AvatarRow) => avatar.avatarData as { trainingData?: { key?: string } };
+    return eachOnItsOwn(
+      stale,
+      "training_archive_delete_failed",
+      (avatar) => ({ avatarId: avatar.id, userId: avatar.userId, key: archiveOf(avatar).trainingData?.key }),
+      async (avatar) => {
+        const { trainingData, ...rest } = archiveOf(avatar);
+        if (trainingData?.key) await this.storage.delete(trainingData.key);
+        await this.repo.setAvatarData(avatar.id, rest, now);
+      },
+    );
   }
 
-  /** Generation results older than `before`; at most `limit` a run. */
-  async removeExpiredGenerations(before: Date, limit: number): Promise<number> {
-    const expired = await this.repo.listExpiredGenerations(before, limit);
-    for (const generation of expired) {
-      if (generation.resultKeys.length > 0) await this.storage.delete(generation.resultKeys);
-      await this.repo.deleteGeneration(generation.id);
-    }
-    if (expired.length > 0) log("info", "generations_expired", { count: expired.length });
-    return expired.length;
+  /**
+   * DRAFT, PHOTOS_UPLOADING and CANCELLED avatars unchanged since `before`, with their files; at most
+   * `limit` a run. One that fails is logged and skipped, and stays for a later run.
+   */
+  async removeAbandonedAvatars(before: Date, limit: number): Promise<RetentionCount> {
+    const abandoned = await this.repo.listAbandonedAvatars(before, limit);
+    return eachOnItsOwn(
+      abandoned,
+      "avatar_expiry_failed",
+      (avatar) => ({ avatarId: avatar.id, userId: avatar.userId, status: avatar.status }),
+      async (avatar) => {
+        await this.stopAvatar(avatar);
+        await deletePrefix(this.storage, avatarPrefix(avatar.userId, avatar.id));
+        await this.repo.deleteAvatar(avatar.id);
+        log("info", "avatar_expired", { avatarId: avatar.id, userId: avatar.userId, status: avatar.status });
+      },
+    );
   }
+
+  /** Generation results older than `before`; at most `limit` a run. One that fails is logged and skipped. */
+  async removeExpiredGenerations(before: Date, limit: number): Promise<RetentionCount> {
+    const expired = await this.repo.listExpiredGenerations(before, limit);
+    const count = await eachOnItsOwn(
+      expired,
+      "generation_expiry_failed",
+      (generation) => ({ generationId: generation.id, avatarId: generation.avatarId, userId: generation.userId }),
+      async (generation) => {
+        if (generation.resultKeys.length > 0) await this.storage.delete(generation.resultKeys);
+        await this.repo.deleteGeneration(generation.id);
+      },
+    );
+    if (count.done > 0) log("info", "generations_expired", { count: count.done });
+    return count;
+  }
+}
+
+/** What one retention job did in a run: rows finished, and rows that failed and wait for a later run. */
+export interface RetentionCount {
+  done: number;
+  failed: number;
+}
+
+/** Runs `work` for each row; a row's failure is logged with its ids and counted, and never stops the others. */
+async function eachOnItsOwn<T>(
+  rows: T[],
+  failureEvent: string,
+  idsOf: (row: T) => Record<string, unknown>,
+  work: (row: T) => Promise<void>,
+): Promise<RetentionCount> {
+  const count: RetentionCount = { done: 0, failed: 0 };
+  for (const row of rows) {
+    try {
+      await work(row);
+      count.done += 1;
+    } catch (error) {
+      count.failed += 1;
+      log("error", failureEvent, { ...idsOf(row), ...errorFields(error) });
+    }
+  }
+  return count;
 }

@@ -106,8 +106,14 @@ onAction(generationFeature, "gallery", async (ctx, { avatarId, page }) => {
 
 onAction(generationFeature, "genDelete", async (ctx, { generationId, page }) => {
   const generation = await ownedGeneration(ctx, generationId);
-  await ctx.deps.repo.deleteGeneration(generationId);
+  // Until it has finished its pictures may still be being stored, and would outlive a deleted row.
+  if (generation.status !== "SUCCEEDED" && generation.status !== "FAILED") {
+    await answer(ctx, ctx.t.generate.stillMaking, true);
+    return;
+  }
+  // Objects first, as for avatars: a failure part-way leaves the row, so the user can delete again.
   await ctx.deps.avatars.deleteObjects(generation.resultKeys);
+  await ctx.deps.repo.deleteGeneration(generationId);
   await answer(ctx, ctx.t.generate.deleted);
   await showGallery(ctx, await ctx.deps.avatars.getOwned(generation.avatarId, ctx.user.id), page);
 });

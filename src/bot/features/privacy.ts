@@ -8,7 +8,15 @@ import { IDLE } from "../session";
 /** /privacy, and /deletemydata with a confirmation that says what will go. */
 export const privacyFeature = new Composer<BotContext>();
 
-privacyFeature.command("privacy", (ctx) => ctx.reply(ctx.t.privacy.text, { parse_mode: "HTML" }));
+privacyFeature.command("privacy", (ctx) => {
+  const settings = ctx.deps.settings;
+  const retention = {
+    abandonedSeconds: settings.abandonedAvatarTtlSeconds,
+    archiveSeconds: settings.avatar.TRAINING_DATA_TTL,
+    picturesSeconds: settings.generationRetentionSeconds,
+  };
+  return ctx.reply(ctx.t.privacy.text(retention), { parse_mode: "HTML" });
+});
 
 privacyFeature.command("deletemydata", async (ctx) => {
   const counts = await ctx.deps.repo.countUserData(ctx.user.id);

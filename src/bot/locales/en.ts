@@ -192,9 +192,10 @@ export const en = {
     galleryEmpty: "No pictures yet. Pick a style to make the first ones.",
     galleryItem: (n: number, prompt: string, date: string) => `${n}. ${prompt} (${date})`,
     deleted: "Deleted.",
+    stillMaking: "These pictures are still being made. You can delete them once they are ready.",
   },
   privacy: {
-    text: `<b>Your data</b>
+    text: (keep: Retention) => `<b>Your data</b>
 
 <b>What is stored</b>
 • Your Telegram id, name, username and language.
@@ -207,9 +208,13 @@ export const en = {
 In this bot's database and file storage (Cloudflare D1 and R2, or the operator's own PostgreSQL and S3). Photos are sent to fal.ai to check faces, to train your model and to generate pictures.
 
 <b>For how long</b>
-• Until you delete them.
-• Unfinished or cancelled avatars: 7 days after you last touched them.
-• Training archives: 7 days.
+• Until you delete them, except as follows.
+• Unfinished avatars (drafts, avatars still at “Collecting photos”, and cancelled ones): deleted with their photos ${duration(keep.abandonedSeconds)} after their last change (a setup step, a photo added or deleted).
+• Training archives: deleted ${duration(keep.archiveSeconds)} after they are made.${
+      keep.picturesSeconds === undefined
+        ? ""
+        : `\n• Generated pictures: deleted ${duration(keep.picturesSeconds)} after they are made.`
+    }
 
 <b>How to delete</b>
 Delete one avatar from “My avatars”, or everything with /deletemydata.`,
@@ -234,3 +239,22 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
 };
 
 export type Messages = typeof en;
+
+/** How long what is not deleted by the user is kept, in seconds (the retention settings). */
+export interface Retention {
+  abandonedSeconds: number;
+  archiveSeconds: number;
+  /** Unset keeps generated pictures until the user deletes them. */
+  picturesSeconds: number | undefined;
+}
+
+/** "7 days", "1 hour", "90 minutes": the largest unit that states the time exactly. */
+function duration(seconds: number): string {
+  const [n, unit] =
+    seconds % 86400 === 0
+      ? [seconds / 86400, "day"]
+      : seconds % 3600 === 0
+        ? [seconds / 3600, "hour"]
+        : [Math.max(1, Math.round(seconds / 60)), "minute"];
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}

@@ -1,4 +1,4 @@
-import type { Messages } from "./en";
+import type { Messages, Retention } from "./en";
 
 /** Russian texts, the same shape as English: the compiler refuses a missing key. */
 export const ru: Messages = {
@@ -192,9 +192,10 @@ export const ru: Messages = {
     galleryEmpty: "Изображений пока нет. Выберите стиль, чтобы создать первые.",
     galleryItem: (n: number, prompt: string, date: string) => `${n}. ${prompt} (${date})`,
     deleted: "Удалено.",
+    stillMaking: "Эти изображения ещё создаются. Удалить их можно, когда они будут готовы.",
   },
   privacy: {
-    text: `<b>Ваши данные</b>
+    text: (keep: Retention) => `<b>Ваши данные</b>
 
 <b>Что хранится</b>
 • Ваш Telegram id, имя, username и язык.
@@ -207,9 +208,13 @@ export const ru: Messages = {
 В базе данных и файловом хранилище бота (Cloudflare D1 и R2 или собственные PostgreSQL и S3 оператора). Фото отправляются в fal.ai для проверки лица, обучения модели и создания изображений.
 
 <b>Как долго</b>
-• Пока вы их не удалите.
-• Незаконченные или отменённые аватары — 7 дней после последнего действия с ними.
-• Архивы для обучения — 7 дней.
+• Пока вы их не удалите, за исключением случаев ниже.
+• Незаконченные аватары (черновики, аватары на этапе «Сбор фото» и отменённые) удаляются вместе с фото через ${duration(keep.abandonedSeconds)} после последнего изменения (шаг настройки, добавленное или удалённое фото).
+• Архивы для обучения удаляются через ${duration(keep.archiveSeconds)} после создания.${
+      keep.picturesSeconds === undefined
+        ? ""
+        : `\n• Созданные изображения удаляются через ${duration(keep.picturesSeconds)} после создания.`
+    }
 
 <b>Как удалить</b>
 Удалите аватар в «Мои аватары» или всё сразу командой /deletemydata.`,
@@ -232,3 +237,18 @@ export const ru: Messages = {
     uploadStopped: "Загрузка фото приостановлена. Аватар сохранён — продолжить можно в «Мои аватары».",
   },
 };
+
+/** Время после «через»: «7 дней», «1 час», «21 минуту» — в самых крупных единицах, где оно точно. */
+function duration(seconds: number): string {
+  if (seconds % 86400 === 0) return plural(seconds / 86400, "день", "дня", "дней");
+  if (seconds % 3600 === 0) return plural(seconds / 3600, "час", "часа", "часов");
+  return plural(Math.max(1, Math.round(seconds / 60)), "минуту", "минуты", "минут");
+}
+
+/** A number with the Russian noun form it takes: 1, 21 → one; 2–4, 22–24 → few; 0, 5–20, 25… → many. */
+function plural(n: number, one: string, few: string, many: string): string {
+  const tens = n % 100;
+  const units = n % 10;
+  const form = units === 1 && tens !== 11 ? one : units >= 2 && units <= 4 && (tens < 12 || tens > 14) ? few : many;
+  return `${n} ${form}`;
+}

@@ -20,8 +20,12 @@ export interface UploadProgress {
 }
 
 const BAR_CELLS = 10;
-/** Refusal lines shown at most; a text must stay well inside Telegram's 4096 characters. */
+/** Lines a section shows at most; older ones are folded into "…and N more". */
 const MAX_LINES = 20;
+/** Telegram's limit on a message's visible text, in UTF-16 code units after entity parsing. */
+const TELEGRAM_TEXT_LIMIT = 4096;
+/** File names are cut to this many UTF-16 code units (Telegram allows them up to 255). */
+const MAX_NAME_LENGTH = 48;
 
 /** The one upload message: a bar, "N of 50", what is still needed, and why photos were refused. */
 export function renderUploadProgress(
@@ -32,7 +36,7 @@ export function renderUploadProgress(
   const max = settings.MAX_PHOTOS_PER_AVATAR;
   const min = settings.MIN_PHOTOS_FOR_TRAINING;
   const filled = Math.round((Math.min(progress.count, max) / max) * BAR_CELLS);
-  const parts = [
+  const head = [
     t.photos.progress(escapeHtml(progress.avatarName), progress.count, max),
     `${"▰".repeat(filled)}${"▱".repeat(BAR_CELLS - filled)}`,
     progress.count >= max
@@ -41,23 +45,41 @@ export function renderUploadProgress(
         ? t.photos.enough(max)
         : t.photos.needMore(min - progress.count, min),
   ];
-  if (progress.pending > 0) parts.push(t.photos.processing(progress.pending));
-  if (progress.awaitingFaceCheck) parts.push(t.photos.awaitingFaceCheck(progress.awaitingFaceCheck));
+  if (progress.pending > 0) head.push(t.photos.processing(progress.pending));
+  if (progress.awaitingFaceCheck) head.push(t.photos.awaitingFaceCheck(progress.awaitingFaceCheck));
 
-  const label = (line: BatchLine) => escapeHtml(line.label.fileName ?? t.photos.photoLabel(line.label.index));
-  const refusals = progress.lines.filter((l) => l.outcome.kind === "refused");
-  if (refusals.length > 0) {
-    const shown = refusals
-      .slice(-MAX_LINES)
-      .map((line) => `• ${label(line)}: ${refusalText(t, settings, line.outcome)}`);
-    parts.push("", t.photos.refusedTitle, ...shown);
-  }
+  const label = (line: BatchLine) =>
+    escapeHtml(line.label.fileName ? shortenName(line.label.fileName) : t.photos.photoLabel(line.label.index));
+  const refusals = progress.lines
+    .filter((line) => line.outcome.kind === "refused")
+    .map((line) => `• ${label(line)}: ${refusalText(t, settings, line.outcome)}`);
   const notes = progress.lines.flatMap((line) =>
     line.outcome.kind === "accepted" && line.outcome.alsoIn !== null
       ? [`• ${t.photos.alsoIn(label(line), escapeHtml(line.outcome.alsoIn))}`]
       : [],
   );
-  if (notes.length > 0) parts.push("", t.photos.notesTitle, ...notes.slice(-MAX_LINES));
+  const sections = [
+    { title: t.photos.refusedTitle, lines: refusals, shown: Math.min(refusals.length, MAX_LINES) },
+    { title: t.photos.notesTitle, lines: notes, shown: Math.min(notes.length, MAX_LINES) },
+  ];
+  const render = () =>
+    [
+      ...head,
+      ...sections.flatMap(({ title, lines, shown }) => {
+        if (lines.length === 0) return [];
+        const hidden = lines.length - shown;
+        return ["", title, ...(hidden > 0 ? [t.photos.andMore(hidden)] : []), ...lines.slice(hidden)];
+      }),
+    ].join("\n");
+  let text = render();
+  // Over the limit, the oldest line of the longer list goes first (notes before refusals on a tie):
+  // the newest lines are about what the user just sent, and a refusal asks them to do something.
+  while (visibleLength(text) > TELEGRAM_TEXT_LIMIT) {
+    const longer = sections.reduce((a, b) => (b.shown >= a.shown ? b : a));
+    if (longer.shown === 0) break;
+    longer.shown -= 1;
+    text = render();
+  }
 
   const keyboard = new InlineKeyboard()
     .text(
@@ -66,7 +88,31 @@ export function renderUploadProgress(
     )
     .row()
     .text(t.photos.view, cb("photos", { avatarId: progress.avatarId, page: 0 }));
-  return { text: parts.join("\n"), keyboard };
+  return { text, keyboard };
+}
+
+/** A long file name with its middle cut out, keeping the start and the extension; never splits a character. */
+function shortenName(name: string, maxLength = MAX_NAME_LENGTH): string {
+  if (name.length <= maxLength) return name;
+  const chars = [...name];
+  const budget = maxLength - 1;
+  const tailBudget = Math.min(Math.floor(budget / 3), 16);
+  let tail = "";
+  for (const char of chars.toReversed()) {
+    if (tail.length + char.length > tailBudget) break;
+    tail = char + tail;
+  }
+  let start = "";
+  for (const char of chars) {
+    if (start.length + char.length > budget - tail.length) break;
+    start += char;
+  }
+  return `${start}…${tail}`;
+}
+
+/** The length Telegram counts for an HTML message: tags dropped, entities decoded, in UTF-16 code units. */
+function visibleLength(html: string): number {
+  return html.replace(/<[^>]*>/g, "").replace(/&(?:lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, "_").length;
 }
 
 function refusalText(t: Messages, settings: AvatarSettings, outcome: PhotoOutcome): string {

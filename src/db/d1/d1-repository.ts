@@ -70,7 +70,7 @@ export class D1Repository implements Repository {
     return this.db
       .select()
       .from(avatars)
-      .where(and(sql`${avatars.status} IN ('DRAFT', 'CANCELLED')`, lt(avatars.updatedAt, before)))
+      .where(and(sql`${avatars.status} IN ('DRAFT', 'PHOTOS_UPLOADING', 'CANCELLED')`, lt(avatars.updatedAt, before)))
       .limit(limit);
   }
 

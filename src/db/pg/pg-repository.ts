@@ -115,7 +115,7 @@ export class PgRepository implements Repository {
       return db
         .select()
         .from(avatars)
-        .where(and(inArray(avatars.status, ["DRAFT", "CANCELLED"]), lt(avatars.updatedAt, before)))
+        .where(and(inArray(avatars.status, ["DRAFT", "PHOTOS_UPLOADING", "CANCELLED"]), lt(avatars.updatedAt, before)))
         .limit(limit);
     });
   }
