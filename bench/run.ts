@@ -87,3 +87,5 @@ console.log("");
 execFileSync(process.execPath, ["bench/backends.ts"], { stdio: "inherit" });
 console.log("");
 execFileSync(process.execPath, ["bench/playground.ts"], { stdio: "inherit" });
+console.log("");
+execFileSync(process.execPath, ["bench/webhook.ts"], { stdio: "inherit" });

@@ -1,0 +1,668 @@
+// The webhook under load: runs the Worker under `wrangler dev` (workerd) on a fresh local D1, R2 and
+// Durable Objects, with the Telegram and fal stand-ins served on loopback, and times POST
+// /telegram/webhook until its answer in two scenarios: one user who walks the wizard and then sends
+// 60 photos as six albums of 10, one update every 100 ms; and 100 users walking the wizard at once
+// (each user's updates one after another, each next one once the bot has answered the last). It also
+// times, one /start at a time, how long the bot takes to send its first message, and waits until the
+// photos are all checked. The same updates, at the same pace, then go to a floor Worker
+// (bench/floor-worker.ts: secret check, JSON parse, one Durable Object put per sender) in this run.
+// Runs alone too (on Node 22): `node_modules/.bin/node bench/webhook.ts`.
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import os from "node:os";
+import { resolve } from "node:path";
+import { build } from "esbuild";
+import { wasmModules } from "../scripts/esbuild-wasm.ts";
+import type * as StandIns from "./webhook-stand-ins.ts";
+
+const OUT = "bench/out";
+const STATE = `${OUT}/webhook-state`;
+const PHOTO_DIR = `${OUT}/webhook-photos`;
+const WRANGLER = "node_modules/wrangler/bin/wrangler.js";
+const HOST = "127.0.0.1";
+// Clear of the playground (8790), startup (8793), backends (8794) and `npm run dev` (8787).
+const PORTS = { bot: 8795, floor: 8796, telegram: 8797, fal: 8798 };
+const LOGS = {
+  bot: `${OUT}/webhook-bot-wrangler.log`,
+  floor: `${OUT}/webhook-floor-wrangler.log`,
+  migrate: `${OUT}/webhook-migrate.log`,
+};
+
+const PHOTOS = 60;
+const ALBUM_SIZE = 10;
+const PHOTO_INTERVAL_MS = 100;
+const WIZARD_USERS = 100;
+const FIRST_REPLY_USERS = 30;
+const TARGET_RATIO = 1.5;
+/** Bounds: one webhook answer, one wait for the bot's reply, the photo checks, the whole bench. */
+const REQUEST_TIMEOUT_MS = 60_000;
+const REPLY_TIMEOUT_MS = 60_000;
+const CHECK_TIMEOUT_MS = 120_000;
+const BENCH_TIMEOUT_MS = 20 * 60_000;
+
+const BOT_TOKEN = "7000000003:webhook-bench-token";
+const FAL_KEY = "bench-key-id:bench-key-secret";
+const hex = () => crypto.randomUUID().replaceAll("-", "");
+const WEBHOOK_SECRET = `bench_${hex()}_${hex().slice(0, 12)}`;
+const METRICS_TOKEN = hex();
+
+interface Sent {
+  update: Record<string, unknown>;
+  /** Photos: ms from the scenario's start. Wizard: ms after this user's previous answer. */
+  at: number;
+}
+
+interface Figures {
+  photos: number[];
+  wizard: number[];
+}
+
+// ---- Processes: every one in its own group, stopped by group id and waited for ----
+
+const groups = new Map<number, { child: ChildProcess; exited: Promise<number | null> }>();
+
+function startGroup(args: string[], log: string, env: Record<string, string> = {}): ChildProcess {
+  const fd = openSync(log, "w");
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", fd, fd],
+    detached: true,
+    // Nothing leaves the machine: no metrics, no update check (it runs with the banner), no Request.cf fetch.
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      ...env,
+    },
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  if (child.pid) groups.set(child.pid, { child, exited });
+  return child;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/** SIGTERM to the whole group, SIGKILL to what is left after 10 s; waits until it is gone (15 s at most). */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (!pid) return;
+  signalGroup(pid, "SIGTERM");
+  for (let waited = 0; groupAlive(pid) && waited < 15_000; waited += 100) {
+    if (waited === 10_000) signalGroup(pid, "SIGKILL");
+    await sleep(100);
+  }
+  groups.delete(pid);
+  if (groupAlive(pid)) console.error(`process group ${pid} was still there 15 s after SIGTERM`);
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all([...groups.values()].map(({ child }) => stopGroup(child)));
+}
+
+/** Runs a command to its end within `timeoutMs`; throws with its log when it fails. */
+async function runToEnd(
+  args: string[],
+  log: string,
+  timeoutMs: number,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const child = startGroup(args, log, env);
+  const entry = child.pid ? groups.get(child.pid) : undefined;
+  const code = await Promise.race([entry?.exited ?? Promise.resolve(null), sleep(timeoutMs).then(() => "timeout")]);
+  await stopGroup(child);
+  if (code !== 0) throw new Error(`${args.slice(1, 4).join(" ")} ended with ${code}:\n${readFileSync(log, "utf8")}`);
+}
+
+async function waitHealthy(url: string, child: ChildProcess, log: string): Promise<void> {
+  const deadline = performance.now() + 90_000;
+  for (let i = 0; i < 900 && performance.now() < deadline; i++) {
+    if (child.exitCode !== null) break;
+    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) })
+      .then(async (r) => (await r.text()) !== "" && r.ok)
+      .catch(() => false);
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`wrangler dev did not answer ${url}/health; its output is in ${log}:\n${tail(log)}`);
+}
+
+// ---- The stand-ins on loopback ----
+
+function serve(port: number, handle: (request: Request) => Promise<Response>, problems: string[]): Promise<Server> {
+  const origin = `http://${HOST}:${port}`;
+  const server = createServer((incoming, outgoing) => {
+    void (async () => {
+      try {
+        const chunks: Buffer[] = [];
+        for await (const chunk of incoming) chunks.push(chunk as Buffer);
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          if (typeof value === "string") headers.set(name, value);
+        }
+        const method = incoming.method ?? "GET";
+        const body = method === "GET" || method === "HEAD" ? {} : { body: new Uint8Array(Buffer.concat(chunks)) };
+        const response = await handle(new Request(new URL(incoming.url ?? "/", origin), { method, headers, ...body }));
+        outgoing.writeHead(response.status, Object.fromEntries(response.headers));
+        outgoing.end(Buffer.from(await response.arrayBuffer()));
+      } catch (error) {
+        problems.push(`${origin} ${incoming.method} ${incoming.url} broke: ${String(error)}`);
+        if (!outgoing.headersSent) outgoing.writeHead(500);
+        outgoing.end();
+      }
+    })();
+  });
+  return new Promise((done, fail) => {
+    server.once("error", (error) => fail(new Error(`cannot listen on ${origin} (${error.message})`)));
+    server.listen(port, HOST, () => done(server));
+  });
+}
+
+/** Fails early when something else (another bench, the playground) already listens on `port`. */
+function assertFree(port: number): Promise<void> {
+  const probe = createServer();
+  return new Promise((done, fail) => {
+    probe.once("error", (error) => fail(new Error(`port ${port} on ${HOST} is taken (${error.message})`)));
+    probe.listen(port, HOST, () => probe.close(() => done()));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((done) => server.close(() => done()));
+}
+
+/** What each chat shows, from the stand-in's events: the bot's latest message and when it came. */
+class Chats {
+  readonly last = new Map<number, StandIns.StoredMessage>();
+  readonly lastAt = new Map<number, number>();
+  readonly firstAt = new Map<number, number>();
+  readonly #waiters = new Map<number, Array<() => void>>();
+
+  constructor(telegram: StandIns.TelegramStandIn) {
+    telegram.subscribe((event) => {
+      if (event.type !== "message" || !event.message.from_bot) return;
+      const { chat_id: chat, message_id: id } = event.message;
+      const now = performance.now();
+      if (!this.firstAt.has(chat)) this.firstAt.set(chat, now);
+      if (id >= (this.last.get(chat)?.message_id ?? 0)) {
+        this.last.set(chat, event.message);
+        this.lastAt.set(chat, now);
+      }
+      const waiters = this.#waiters.get(chat) ?? [];
+      this.#waiters.delete(chat);
+      for (const wake of waiters) wake();
+    });
+  }
+
+  /** Waits (at most `timeoutMs`) until `probe` finds something in chat `chat`. */
+  async until<T>(chat: number, probe: () => T | undefined, what: string, timeoutMs = REPLY_TIMEOUT_MS): Promise<T> {
+    const deadline = performance.now() + timeoutMs;
+    for (let i = 0; i < 10_000; i++) {
+      const found = probe();
+      if (found !== undefined) return found;
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, Math.min(left, 1000));
+        this.#waiters.set(chat, [
+          ...(this.#waiters.get(chat) ?? []),
+          () => {
+            clearTimeout(timer);
+            wake();
+          },
+        ]);
+      });
+    }
+    const shown = this.last.get(chat)?.text ?? "nothing";
+    throw new Error(`chat ${chat}: no ${what} within ${timeoutMs / 1000} s; the bot's last message: ${shown}`);
+  }
+}
+
+function button(message: StandIns.StoredMessage | undefined, label: RegExp): string | undefined {
+  const rows = (message?.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> })
+    ?.inline_keyboard;
+  return rows?.flat().find((b) => label.test(b.text))?.callback_data;
+}
+
+// ---- Traffic ----
+
+/** Posts an update as Telegram does; returns when it was sent and how long the answer took. */
+async function post(url: string, update: unknown): Promise<{ sentAt: number; ms: number }> {
+  const body = JSON.stringify(update);
+  const sentAt = performance.now();
+  const response = await fetch(`${url}/telegram/webhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": WEBHOOK_SECRET },
+    body,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  const ms = performance.now() - sentAt;
+  if (response.status !== 200) throw new Error(`${url}/telegram/webhook answered ${response.status}: ${text}`);
+  return { sentAt, ms };
+}
+
+/** Sends every update at its offset from now, without waiting for earlier answers. */
+async function paced(url: string, script: Sent[]): Promise<number[]> {
+  const start = performance.now();
+  const answers: Array<Promise<{ ms: number }>> = [];
+  for (const { update, at } of script) {
+    await sleep(start + at - performance.now());
+    const answer = post(url, update);
+    answer.catch(() => {}); // Handled by Promise.all below; this only keeps it from counting as unhandled meanwhile.
+    answers.push(answer);
+  }
+  return (await Promise.all(answers)).map((a) => a.ms);
+}
+
+/** A user walks the wizard as in test/create-avatar.test.ts, tapping the buttons the bot put on its last message. */
+async function walkWizard(
+  url: string,
+  telegram: StandIns.TelegramStandIn,
+  chats: Chats,
+  user: StandIns.StandInUser,
+  name: string,
+  script: Sent[],
+): Promise<number[]> {
+  const times: number[] = [];
+  let answeredAt = performance.now();
+  const send = async (update: Record<string, unknown>) => {
+    script.push({ update, at: performance.now() - answeredAt });
+    times.push((await post(url, update)).ms);
+    answeredAt = performance.now();
+  };
+  await send(telegram.textUpdate(user, "/start"));
+  for (const label of [/Create avatar/, /Character/, /Female/]) {
+    const message = await chats.until(
+      user.id,
+      () => (button(chats.last.get(user.id), label) ? chats.last.get(user.id) : undefined),
+      `button ${label.source}`,
+    );
+    await send(telegram.callbackUpdate(user, message.message_id, button(message, label) ?? ""));
+  }
+  await chats.until(
+    user.id,
+    () => (chats.last.get(user.id)?.text?.includes("Step 3 of 3") ? true : undefined),
+    "name step",
+  );
+  await send(telegram.textUpdate(user, name));
+  await chats.until(
+    user.id,
+    () => (chats.last.get(user.id)?.text?.includes(`Avatar ${name} created`) ? true : undefined),
+    "avatar created",
+  );
+  return times;
+}
+
+/** The same updates again, each user's in order after the same pause, users at once. */
+async function replayUsers(url: string, scripts: Sent[][]): Promise<number[]> {
+  const perUser = await Promise.all(
+    scripts.map(async (script) => {
+      const times: number[] = [];
+      for (const { update, at } of script) {
+        await sleep(at);
+        times.push((await post(url, update)).ms);
+      }
+      return times;
+    }),
+  );
+  return perUser.flat();
+}
+
+async function metrics(url: string): Promise<{ accepted: number; refused: Map<string, number> }> {
+  const response = await fetch(`${url}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`/metrics answered ${response.status}: ${text}`);
+  const accepted = Number(/^avatar_studio_storage_objects\{kind="originals"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  const refused = new Map<string, number>();
+  for (const [, reason = "", count] of text.matchAll(
+    /^avatar_studio_photos_refused_total\{reason="([^"]+)"\} (\d+)$/gm,
+  )) {
+    refused.set(reason, Number(count));
+  }
+  return { accepted, refused };
+}
+
+// ---- The run ----
+
+async function standIns(): Promise<typeof StandIns> {
+  await build({
+    entryPoints: ["bench/webhook-stand-ins.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    outfile: `${OUT}/webhook-stand-ins.mjs`,
+    plugins: [wasmModules],
+    logLevel: "error",
+  });
+  return (await import(`../${OUT}/webhook-stand-ins.mjs`)) as typeof StandIns;
+}
+
+/** The sample photos at Telegram's sizes; drawn once (about a second each) and kept in bench/out. */
+async function samplePhotos(make: typeof StandIns.telegramPhoto): Promise<StandIns.PhotoSize[][]> {
+  const manifest = `${PHOTO_DIR}/manifest.json`;
+  type Entry = { file: string; width: number; height: number };
+  if (existsSync(manifest)) {
+    const photos = JSON.parse(readFileSync(manifest, "utf8")) as Entry[][];
+    if (photos.length === PHOTOS) {
+      return photos.map((sizes) => sizes.map((s) => ({ ...s, bytes: new Uint8Array(readFileSync(s.file)) })));
+    }
+  }
+  console.warn(`(drawing ${PHOTOS} sample photos into ${PHOTO_DIR} once; about a minute)`);
+  rmSync(PHOTO_DIR, { recursive: true, force: true });
+  mkdirSync(PHOTO_DIR, { recursive: true });
+  const photos: StandIns.PhotoSize[][] = [];
+  for (let i = 0; i < PHOTOS; i++) photos.push(await make(i));
+  const entries = photos.map((sizes, i) =>
+    sizes.map(({ bytes, width, height }) => {
+      const file = `${PHOTO_DIR}/${i}-${width}x${height}.jpg`;
+      writeFileSync(file, bytes);
+      return { file, width, height };
+    }),
+  );
+  writeFileSync(manifest, JSON.stringify(entries));
+  return photos;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const { TelegramStandIn, FalStandIn, telegramPhoto } = await standIns();
+  const photos = await samplePhotos(telegramPhoto);
+
+  console.log(
+    `Webhook under load (wrangler dev, workerd): POST /telegram/webhook until its answer, the bot against a floor Worker.`,
+  );
+  console.log(
+    `Machine: ${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  console.log("");
+
+  rmSync(STATE, { recursive: true, force: true });
+  mkdirSync(STATE, { recursive: true });
+  const botUrl = `http://${HOST}:${PORTS.bot}`;
+  const floorUrl = `http://${HOST}:${PORTS.floor}`;
+  const telegramOrigin = `http://${HOST}:${PORTS.telegram}`;
+  const falOrigin = `http://${HOST}:${PORTS.fal}`;
+  const vars = {
+    TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TELEGRAM_API_ROOT: telegramOrigin,
+    PUBLIC_URL: botUrl,
+    FAL_KEY,
+    FAL_BASE_URL: falOrigin,
+    METRICS_TOKEN,
+  };
+  const envFile = (name: string, values: Record<string, string>) => {
+    const path = resolve(`${STATE}/${name}.env`);
+    writeFileSync(
+      path,
+      Object.entries(values)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+    );
+    return path;
+  };
+
+  const telegram = new TelegramStandIn(BOT_TOKEN, telegramOrigin);
+  const fal = new FalStandIn(FAL_KEY, falOrigin);
+  const problems: string[] = [];
+  telegram.subscribe((event) => {
+    if (event.type === "problem") problems.push(event.text);
+  });
+  const chats = new Chats(telegram);
+  const servers = [
+    await serve(PORTS.telegram, (r) => telegram.handle(r), problems),
+    await serve(PORTS.fal, (r) => fal.handle(r), problems),
+  ];
+  try {
+    // ---- The bot ----
+    await assertFree(PORTS.bot);
+    await runToEnd(
+      [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", `${STATE}/bot`],
+      LOGS.migrate,
+      120_000,
+      { CI: "true" },
+    );
+    const bot = startGroup(
+      [
+        WRANGLER,
+        "dev",
+        ...["--ip", HOST, "--port", String(PORTS.bot)],
+        ...["--env-file", envFile("bot", vars), "--persist-to", `${STATE}/bot`],
+        "--show-interactive-dev-session=false",
+      ],
+      LOGS.bot,
+    );
+    await waitHealthy(botUrl, bot, LOGS.bot);
+
+    // Photos: the wizard first (it also warms the Worker up), then 60 photos in six albums.
+    const photoUser = { id: 5_000_001, first_name: "Anna", language_code: "en" };
+    const prelude: Sent[] = [];
+    await walkWizard(botUrl, telegram, chats, photoUser, "Bench", prelude);
+    const photoScript: Sent[] = photos.map((sizes, i) => ({
+      update: telegram.photoUpdate(photoUser, sizes, String(13_500_000_000_000 + Math.floor(i / ALBUM_SIZE))),
+      at: i * PHOTO_INTERVAL_MS,
+    }));
+    const photosStarted = performance.now();
+    const botPhotos = await paced(botUrl, photoScript);
+    const checked = await photosChecked(botUrl, chats, photoUser.id, photosStarted);
+
+    // Wizard: 100 users at once.
+    const wizardUsers = Array.from({ length: WIZARD_USERS }, (_, i) => ({
+      id: 5_100_001 + i,
+      first_name: `User ${i + 1}`,
+      language_code: "en",
+    }));
+    const wizardScripts: Sent[][] = wizardUsers.map(() => []);
+    const wizardStarted = performance.now();
+    const botWizard = (
+      await Promise.all(
+        wizardUsers.map((user, i) =>
+          walkWizard(botUrl, telegram, chats, user, `Look ${i + 1}`, wizardScripts[i] as Sent[]),
+        ),
+      )
+    ).flat();
+    const wizardMs = performance.now() - wizardStarted;
+
+    // First reply: one /start at a time, to the bot's first sendMessage to that chat.
+    const firstReply: number[] = [];
+    const firstAnswer: number[] = [];
+    for (let i = 0; i < FIRST_REPLY_USERS; i++) {
+      const user = { id: 5_200_001 + i, first_name: "Anna", language_code: "en" };
+      const { sentAt, ms } = await post(botUrl, telegram.textUpdate(user, "/start"));
+      const repliedAt = await chats.until(user.id, () => chats.firstAt.get(user.id), "first reply");
+      firstReply.push(repliedAt - sentAt);
+      firstAnswer.push(ms);
+    }
+    await stopGroup(bot);
+
+    // ---- The floor, the same updates at the same pace ----
+    const floorConfig = `${OUT}/wrangler.floor.toml`;
+    writeFileSync(
+      floorConfig,
+      [
+        'name = "webhook-floor"',
+        'main = "../floor-worker.ts"',
+        'compatibility_date = "2026-11-01"',
+        "",
+        "[[durable_objects.bindings]]",
+        'name = "UPDATES"',
+        'class_name = "UpdateStore"',
+        "",
+        "[[migrations]]",
+        'tag = "v1"',
+        'new_sqlite_classes = ["UpdateStore"]',
+        "",
+      ].join("\n"),
+    );
+    await assertFree(PORTS.floor);
+    const floor = startGroup(
+      [
+        WRANGLER,
+        "dev",
+        ...["--config", floorConfig, "--ip", HOST, "--port", String(PORTS.floor)],
+        ...["--env-file", envFile("floor", { WEBHOOK_SECRET }), "--persist-to", `${STATE}/floor`],
+        "--show-interactive-dev-session=false",
+      ],
+      LOGS.floor,
+    );
+    await waitHealthy(floorUrl, floor, LOGS.floor);
+    for (const { update } of prelude) await post(floorUrl, update);
+    const floorPhotos = await paced(floorUrl, photoScript);
+    const floorWizard = await replayUsers(floorUrl, wizardScripts);
+    await stopGroup(floor);
+
+    report(
+      { photos: botPhotos, wizard: botWizard },
+      { photos: floorPhotos, wizard: floorWizard },
+      { wizardMs, firstReply, firstAnswer, checked, problems },
+    );
+  } finally {
+    await stopAll();
+    await Promise.all(servers.map(close));
+  }
+}
+
+interface Checked {
+  done: boolean;
+  ms: number;
+  accepted: number;
+  refused: Map<string, number>;
+  shown: string;
+}
+
+/** Waits until every photo is accepted or refused and the chat's upload message says so, with nothing left to check. */
+async function photosChecked(url: string, chats: Chats, chat: number, started: number): Promise<Checked> {
+  const deadline = started + CHECK_TIMEOUT_MS;
+  let last: Checked = { done: false, ms: 0, accepted: 0, refused: new Map(), shown: "" };
+  for (let i = 0; i < 1000 && performance.now() < deadline; i++) {
+    const { accepted, refused } = await metrics(url);
+    const shown = chats.last.get(chat)?.text ?? "";
+    const handled = accepted + [...refused.values()].reduce((a, b) => a + b, 0);
+    const count = Number(/: (\d+) of \d+ photos/.exec(shown)?.[1] ?? -1);
+    const done = handled >= PHOTOS && shown.startsWith("📸") && !shown.includes("⏳") && count === accepted;
+    last = { done, ms: (chats.lastAt.get(chat) ?? performance.now()) - started, accepted, refused, shown };
+    if (done) return last;
+    await sleep(500);
+  }
+  return { ...last, ms: performance.now() - started };
+}
+
+function report(
+  bot: Figures,
+  floor: Figures,
+  extra: { wizardMs: number; firstReply: number[]; firstAnswer: number[]; checked: Checked; problems: string[] },
+): void {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  const figures = (times: number[]) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? 0 };
+  };
+  const rows = [
+    [
+      `photos: ${PHOTOS} as ${PHOTOS / ALBUM_SIZE} albums of ${ALBUM_SIZE}, one every ${PHOTO_INTERVAL_MS} ms`,
+      "photos",
+    ],
+    [`wizard: ${WIZARD_USERS} users at once, 5 updates each`, "wizard"],
+  ] as const;
+  console.log(
+    "| scenario | updates | bot p50 | bot p99 | bot max | floor p50 | floor p99 | floor max | p99 bot/floor |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  const verdicts: string[] = [];
+  for (const [label, key] of rows) {
+    const b = figures(bot[key]);
+    const f = figures(floor[key]);
+    const ratio = b.p99 / f.p99;
+    console.log(
+      `| ${label} | ${bot[key].length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${ratio.toFixed(2)}× |`,
+    );
+    verdicts.push(`${key} ${ratio <= TARGET_RATIO ? "pass" : "FAIL"} (${ratio.toFixed(2)}×)`);
+  }
+  console.log("");
+  console.log(`Target, webhook p99 within ${TARGET_RATIO}× of the floor's: ${verdicts.join(", ")}. Informational.`);
+  console.log(
+    "Under wrangler dev the Worker and all its Durable Objects share one workerd process: a photo being checked holds up the webhook's answers too.",
+  );
+  const reply = [...extra.firstReply].sort((a, b) => a - b);
+  const answer = [...extra.firstAnswer].sort((a, b) => a - b);
+  console.log(
+    `First reply, ${reply.length} users one at a time: /start to the bot's first sendMessage p50 ${ms(quantile(reply, 0.5))} (max ${ms(reply.at(-1) ?? 0)}); the webhook answered in p50 ${ms(quantile(answer, 0.5))}.`,
+  );
+  console.log(
+    `The ${WIZARD_USERS} users' wizards took ${(extra.wizardMs / 1000).toFixed(1)} s, from the first /start to the last "created".`,
+  );
+  const { checked } = extra;
+  const refused = [...checked.refused].map(([reason, n]) => `${n} ${reason}`).join(", ") || "none";
+  const outcome = `${checked.accepted} accepted, refused: ${refused}; the upload message reads "${checked.shown.split("\n")[0] ?? ""}"`;
+  console.log(
+    checked.done
+      ? `Photos checked: all ${PHOTOS}, ${(checked.ms / 1000).toFixed(1)} s after the first was sent (${outcome}).`
+      : `Photos checked: NOT all within ${CHECK_TIMEOUT_MS / 1000} s of the first (${outcome}; the wizard scenario ran while some were still being checked).`,
+  );
+  if (extra.problems.length > 0) {
+    console.log(
+      `The stand-ins saw ${extra.problems.length} problem(s), the first: ${extra.problems.slice(0, 3).join(" | ")}`,
+    );
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, Math.max(0, ms)));
+}
+
+function tail(path: string): string {
+  return existsSync(path) ? readFileSync(path, "utf8").split("\n").slice(-40).join("\n") : "";
+}
+
+let stopping = false;
+async function shutdown(code: number, why: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.error(why);
+  await stopAll();
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => void shutdown(130, `\nStopping the webhook bench (${signal}).`));
+}
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error) => void shutdown(1, `The webhook bench broke: ${String(error)}`));
+}
+setTimeout(
+  () => void shutdown(1, `The webhook bench ran over ${BENCH_TIMEOUT_MS / 60_000} minutes; stopped.`),
+  BENCH_TIMEOUT_MS,
+).unref();
+
+try {
+  await main();
+} catch (error) {
+  console.error(`The webhook bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`wrangler's output: ${LOGS.bot}, ${LOGS.floor}, ${LOGS.migrate}`);
+  process.exitCode = 1;
+}
