@@ -6,10 +6,22 @@ import type { ObjectStorage } from "./storage/object-storage";
 import { R2Storage } from "./storage/r2-storage";
 import { S3Storage } from "./storage/s3-storage";
 
-/** Per-request adapters from the bindings; the one place that picks an implementation. */
+/** One D1 repository per binding: it holds no connection, and building drizzle's schema map costs CPU per update. */
+const d1Repositories = new WeakMap<D1Database, D1Repository>();
+
+/**
+ * Adapters from the bindings; the one place that picks an implementation. A Postgres repository is
+ * made per call (it owns a connection for the request); a D1 one is shared.
+ */
 export function createRepository(env: Env): Repository {
   const { database } = loadSettings(env);
-  return database.driver === "postgres" ? new PgRepository(database.connectionString) : new D1Repository(env.DB);
+  if (database.driver === "postgres") return new PgRepository(database.connectionString);
+  let repository = d1Repositories.get(env.DB);
+  if (!repository) {
+    repository = new D1Repository(env.DB);
+    d1Repositories.set(env.DB, repository);
+  }
+  return repository;
 }
 
 export function createStorage(env: Env): ObjectStorage {

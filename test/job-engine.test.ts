@@ -6,7 +6,9 @@ import {
 } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Repository } from "../src/db/repository";
 import { runScheduled } from "../src/scheduled";
+import { createRepository } from "../src/wiring";
 import { jpeg, picture } from "./corpus/images";
 import type { FalStandIn } from "./stand-ins/fal";
 import type { TelegramStandIn } from "./stand-ins/telegram";
@@ -438,6 +440,29 @@ describe("every training and photo ends", () => {
     await drain(avatarId);
     const text = telegram.lastBotMessage(user.id).text ?? "";
     expect(text).toContain("poison.jpg");
+    expect(text).toMatch(/1 of 50/);
+    expect(await workspace(avatarId).pendingCount()).toBe(0);
+  });
+
+  it("a photo whose check throws twice (the database failing) is refused with 'send it again', and the next is checked", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await send(telegram.documentUpdate(user, image, "first.jpg"));
+    await send(telegram.photoUpdate(user, [{ bytes: await jpeg(picture(600, 560, 78)), width: 600, height: 560 }]));
+    const repo = Object.getPrototypeOf(createRepository(env)) as Repository;
+    const real = repo.findPhotoByHash;
+    let calls = 0;
+    repo.findPhotoByHash = function (this: Repository, ...args: Parameters<Repository["findPhotoByHash"]>) {
+      calls += 1;
+      if (calls <= 2) return Promise.reject(new Error("D1_ERROR: database is locked"));
+      return real.apply(this, args);
+    };
+    try {
+      await drain(avatarId);
+    } finally {
+      repo.findPhotoByHash = real;
+    }
+    const text = telegram.lastBotMessage(user.id).text ?? "";
+    expect(text).toContain("first.jpg: we could not save it. Please send this photo again.");
     expect(text).toMatch(/1 of 50/);
     expect(await workspace(avatarId).pendingCount()).toBe(0);
   });

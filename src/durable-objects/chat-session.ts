@@ -33,6 +33,8 @@ interface InboxRow extends Record<string, SqlStorageValue> {
  */
 export class ChatSession extends DurableObject<Env> {
   #draining: Promise<void> | null = null;
+  /** Whether the safety-net alarm is known to be set (unknown after a restart: asked once). */
+  #alarmSet: boolean | null = null;
 
   readonly #session: SessionStore = {
     get: async () => (await this.ctx.storage.get<SessionState>(SESSION_KEY)) ?? IDLE,
@@ -70,8 +72,13 @@ export class ChatSession extends DurableObject<Env> {
       )
       .toArray();
     if (inserted.length === 0) return "duplicate";
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + SAFETY_NET_MS);
-    void this.#drain();
+    this.#alarmSet ??= (await this.ctx.storage.getAlarm()) !== null;
+    if (!this.#alarmSet) {
+      await this.ctx.storage.setAlarm(now + SAFETY_NET_MS);
+      this.#alarmSet = true;
+    }
+    // Started on the next turn of the event loop, so the webhook's answer goes out first.
+    setTimeout(() => void this.#drain(), 0);
     return "accepted";
   }
 
@@ -82,6 +89,8 @@ export class ChatSession extends DurableObject<Env> {
 
   /** The safety net: updates left in the inbox by a restart are handled now. */
   override async alarm(): Promise<void> {
+    // The alarm that woke us is spent; the drain sets no other.
+    this.#alarmSet = false;
     await this.#drain();
     this.ctx.storage.sql.exec(
       "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
@@ -104,7 +113,10 @@ export class ChatSession extends DurableObject<Env> {
     this.#draining ??= (async () => {
       try {
         for (let row = this.#next(); row; row = this.#next()) await this.#handle(row);
-        if (this.#pendingCount() === 0) await this.ctx.storage.deleteAlarm();
+        if (this.#pendingCount() === 0) {
+          await this.ctx.storage.deleteAlarm();
+          this.#alarmSet = false;
+        }
       } finally {
         this.#draining = null;
       }

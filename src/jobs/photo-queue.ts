@@ -18,7 +18,11 @@ const MAX_BATCH_WAIT_MS = 20_000;
 const PROGRESS_REFRESH_MS = 10_000;
 /** Photos whose face check could not run are checked again after this long. */
 const RECHECK_DELAY_MS = 5 * 60_000;
-/** A photo whose check was cut off (a throw, or the object reset past its CPU budget) this often is refused. */
+/**
+ * A photo whose check was cut off this often is refused, so it cannot hold up the ones behind it:
+ * cut off by the object resetting (past its CPU budget: a crafted file) it is unreadable; by a
+ * failure of ours (the database, storage) the user is asked to send it again.
+ */
 export const MAX_PHOTO_ATTEMPTS = 2;
 /** fal's face check gets this long per photo; past it the photo is kept for a later recheck. */
 export const FACE_CHECK_BUDGET_MS = 45_000;
@@ -26,6 +30,8 @@ export const FACE_CHECK_BUDGET_MS = 45_000;
 interface QueuedPhoto {
   job: PhotoJob;
   attempts: number;
+  /** Tries that ended in a throw (ours), as against ones cut off by a reset. */
+  failures?: number;
 }
 
 interface BatchState {
@@ -92,12 +98,14 @@ export class PhotoQueue {
       kv.put(key, { ...queued, attempts });
       let outcome: PhotoOutcome;
       if (attempts > MAX_PHOTO_ATTEMPTS) {
+        const failures = queued.failures ?? 0;
         log("error", "photo_given_up", {
           avatarId: queued.job.avatarId,
           jobId: queued.job.id,
           attempts: queued.attempts,
+          failures,
         });
-        outcome = { kind: "refused", reason: "unreadable" };
+        outcome = { kind: "refused", reason: failures >= MAX_PHOTO_ATTEMPTS ? "failed" : "unreadable" };
       } else {
         try {
           outcome = await this.#service().process(queued.job);
@@ -109,6 +117,7 @@ export class PhotoQueue {
             attempts,
             ...errorFields(error),
           });
+          kv.put(key, { ...queued, attempts, failures: (queued.failures ?? 0) + 1 });
           continue;
         }
       }

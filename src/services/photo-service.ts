@@ -108,12 +108,16 @@ export class PhotoService {
     try {
       decoded = await this.#decode(job, original, format, header);
     } catch (error) {
-      if (error instanceof ImageRefusal) return refused(error.reason);
-      throw error;
+      return refused(this.#decodeFailure(job, error));
     }
 
     // Faces are looked for on the upright, resized picture; boxes come back normalised.
-    const probe = await preparePhoto(decoded.raster, decoded.decoder, null);
+    let probe: Awaited<ReturnType<typeof preparePhoto>>;
+    try {
+      probe = await preparePhoto(decoded.raster, decoded.decoder, null);
+    } catch (error) {
+      return refused(this.#decodeFailure(job, error));
+    }
     const faces = await this.deps.detectFaces(probe.processed);
     if (faces.kind === "faces" && faces.boxes.length === 0) return refused("no_face");
     if (faces.kind === "faces" && faces.boxes.length > 1) return refused("many_faces");
@@ -219,6 +223,13 @@ export class PhotoService {
       });
     }
     return outcomes;
+  }
+
+  /** A decoder that refuses says why; one that crashes (a crafted file) makes the photo unreadable. */
+  #decodeFailure(job: PhotoJob, error: unknown): RefusalReason {
+    if (error instanceof ImageRefusal) return error.reason;
+    log("warn", "photo_decoder_crashed", { avatarId: job.avatarId, jobId: job.id, ...errorFields(error) });
+    return "unreadable";
   }
 
   async #decode(job: PhotoJob, original: Uint8Array, format: PhotoFormat, header: Header) {
