@@ -249,6 +249,76 @@ describe("one intent, one fal job", () => {
   });
 });
 
+describe("a restart at each step of a generation resumes it, with one fal job and one album", () => {
+  // Each case leaves the row as a restart right after that step's write would, then lets the
+  // workspace (its memory gone) and fal's webhook carry on.
+  const cases: Array<[string, (id: string) => Promise<void>]> = [
+    ["queued, before the intent", async () => undefined],
+    [
+      "after the intent, before fal answered (fal never got it)",
+      async (id) => {
+        await env.DB.prepare("UPDATE generations SET status = 'SUBMITTING' WHERE id = ?").bind(id).run();
+      },
+    ],
+  ];
+  it.each(cases)("%s", async (_, leave) => {
+    const avatarId = await trainedAvatar();
+    await tap(telegram, user, "📸 Portrait studio");
+    const [row] = await generations(avatarId);
+    await leave(String(row?.id));
+    await runDurableObjectAlarm(workspace(avatarId));
+    const status = String((await generations(avatarId))[0]?.status);
+    if (status === "SUBMITTING") {
+      // Never resubmitted: with no job at fal, the deadline ends it and the user is told.
+      expect(await submissions(avatarId)).toHaveLength(0);
+      await env.DB.prepare("UPDATE generations SET deadline_at = ?")
+        .bind(Date.now() - 1)
+        .run();
+      await workspace(avatarId).sweep();
+      expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "timeout" });
+      expect(telegram.lastBotMessage(user.id).text).toContain("it took too long");
+      return;
+    }
+    expect(await submissions(avatarId)).toHaveLength(1);
+    await falDraws(2);
+    expect((await generations(avatarId))[0]).toMatchObject({ status: "SUCCEEDED" });
+    expect(telegram.callsTo("sendMediaGroup")).toHaveLength(1);
+  });
+
+  it.each([
+    ["fal's output recorded, pictures not yet stored", false],
+    ["pictures stored, album not yet sent", true],
+  ])("%s", async (_, stored) => {
+    const avatarId = await trainedAvatar();
+    await tap(telegram, user, "📸 Portrait studio");
+    await runDurableObjectAlarm(workspace(avatarId));
+    const job = fal.job();
+    const urls = [0, 1].map((i) => `https://v3.fal.media/files/gen/${job.id}_${i}.jpg`);
+    for (const url of urls) fal.media.set(url, { bytes: image, contentType: "image/jpeg" });
+    const [row] = await generations(avatarId);
+    const userId = await userIdOf(user.id);
+    const keys = stored
+      ? [1, 2].map((n) => `avatars/user_${userId}/avatar_${avatarId}/generated/gen_${row?.id}_${n}.jpg`)
+      : [];
+    for (const key of keys) await env.BUCKET.put(key, image);
+    await env.DB.prepare(
+      "UPDATE generations SET status = 'DELIVERING', fal_output = ?, result_keys = ?, deadline_at = ? WHERE id = ?",
+    )
+      .bind(
+        JSON.stringify({ images: urls.map((url) => ({ url, nsfw: false })), seed: 1 }),
+        JSON.stringify(keys),
+        Date.now() + 300_000,
+        row?.id,
+      )
+      .run();
+    await runDurableObjectAlarm(workspace(avatarId));
+    expect((await generations(avatarId))[0]).toMatchObject({ status: "SUCCEEDED" });
+    expect(telegram.callsTo("sendMediaGroup")).toHaveLength(1);
+    expect(await generatedObjects(avatarId)).toHaveLength(2);
+    expect(await submissions(avatarId)).toHaveLength(1);
+  });
+});
+
 describe("every generation ends", () => {
   it("Telegram 403 (the user blocked the bot): ends with the pictures in the gallery, nothing resent or re-stored", async () => {
     const avatarId = await trainedAvatar();
@@ -425,6 +495,35 @@ describe("every training and photo ends", () => {
     expect((await exports.default.fetch(await fal.webhook(job.id))).status).toBe(200);
     const [avatar] = await rows("SELECT status, fal_request_id FROM avatars WHERE id = ?", avatarId);
     expect(avatar).toMatchObject({ status: "COMPLETED", fal_request_id: job.id });
+  });
+
+  it("a restart part-way through a start tries again from the alarm and submits once", async () => {
+    const avatarId = await readyToTrain();
+    await tap(telegram, user, "🚀 Start training");
+    // As a restart in the middle of building the archive leaves it: the try counted, nothing sent.
+    await runInDurableObject(workspace(avatarId), async (_, state) => {
+      const training = state.storage.kv.get<Record<string, unknown>>("training");
+      state.storage.kv.put("training", { ...training, attempts: 1 });
+    });
+    await runDurableObjectAlarm(workspace(avatarId));
+    expect(fal.jobs.size).toBe(1);
+    const [avatar] = await rows("SELECT status, fal_request_id FROM avatars WHERE id = ?", avatarId);
+    expect(avatar).toMatchObject({ status: "TRAINING", fal_request_id: fal.job().id });
+    expect(telegram.lastBotMessage(user.id).text).toContain("%");
+  });
+
+  it("a start whose record was cut off and never heard from fal ends at its deadline with Try again", async () => {
+    const avatarId = await readyToTrain();
+    await tap(telegram, user, "🚀 Start training");
+    await runDurableObjectAlarm(workspace(avatarId));
+    await env.DB.prepare("UPDATE avatars SET fal_request_id = NULL, training_started_at = ? WHERE id = ?")
+      .bind(Date.now() - 4 * 3600_000, avatarId)
+      .run();
+    await workspace(avatarId).sweep();
+    const [avatar] = await rows("SELECT status FROM avatars WHERE id = ?", avatarId);
+    expect(avatar?.status).toBe("ERROR");
+    expect(fal.jobs.size).toBe(1);
+    expect(telegram.lastBotMessage(user.id).text).toMatch(/Try again|try again/);
   });
 
   it("a photo whose check was cut off twice is refused as unreadable, and the next photo is checked", async () => {
