@@ -3,6 +3,7 @@ import { imageSize } from "image-size";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadSettings } from "../src/config/settings";
 import type { Repository } from "../src/db/repository";
+import { PHOTO_CHECK } from "../src/domain/photo-check-lifecycle";
 import { createFaceDetector } from "../src/fal/face-detector";
 import { type PhotoJob, PhotoService } from "../src/services/photo-service";
 import type { ObjectStorage } from "../src/storage/object-storage";
@@ -23,7 +24,6 @@ let seq = 0;
 beforeEach(async () => {
   // fal is the stand-in; with STORAGE_DRIVER=s3 the store is the real S3-API server on loopback.
   ({ fal } = installStandIns());
-  const settings = loadSettings(env);
   // Through the configured repository and storage, so this file runs on D1 + R2 and on Postgres + S3.
   repo = createRepository(env);
   storage = createStorage(env);
@@ -44,7 +44,12 @@ beforeEach(async () => {
   );
   await repo.updateAvatarIf(avatarId, "DRAFT", { name: "F", status: "PHOTOS_UPLOADING" }, now);
   files = new Map();
-  service = new PhotoService({
+  service = photoService();
+});
+
+function photoService(now?: () => Date): PhotoService {
+  const settings = loadSettings(env);
+  return new PhotoService({
     repo,
     storage,
     settings: settings.avatar,
@@ -52,8 +57,9 @@ beforeEach(async () => {
     detectFaces: createFaceDetector(settings),
     nextSequence: async () => ++seq,
     scheduleCleanup: async () => undefined,
+    ...(now ? { now } : {}),
   });
-});
+}
 
 async function job(seed: number): Promise<PhotoJob> {
   const id = `file-${seed}-${Math.random()}`;
@@ -114,6 +120,24 @@ describe("face detection on fal", () => {
     expect(outcomes).toMatchObject([{ kind: "accepted" }]);
     expect(await row()).toMatchObject({ validationStatus: "VALID", hasFace: true });
     expect(await count()).toBe(1);
+  });
+
+  it("counts a kept photo unchecked once fal's face check has been out of reach past its deadline", async () => {
+    fal.failNext(500);
+    fal.failNext(500);
+    await service.process(await job(6));
+    fal.failNext(500);
+    fal.failNext(500);
+    expect(await service.recheckPending(avatarId, async () => undefined)).toEqual([]);
+    expect(await row()).toMatchObject({ validationStatus: "PENDING" });
+    fal.failNext(500);
+    fal.failNext(500);
+    const later = photoService(() => new Date(Date.now() + PHOTO_CHECK.pendingDeadlineMs + 60_000));
+    expect(await later.recheckPending(avatarId, async () => undefined)).toMatchObject([
+      { kind: "accepted", faceChecked: false },
+    ]);
+    expect(await row()).toMatchObject({ validationStatus: "VALID", hasFace: null });
+    expect((await repo.findAvatar(avatarId))?.photosCount).toBe(1);
   });
 
   it("treats a refused key as a failure to check, not as no face", async () => {

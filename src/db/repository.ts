@@ -172,8 +172,11 @@ export interface Repository {
   deletePhoto(photoId: string, now: Date): Promise<AvatarPhotoRow | null>;
   /** Photos kept while their face check could not run (fal unavailable), oldest first. */
   listPendingPhotos(avatarId: string, limit: number): Promise<AvatarPhotoRow[]>;
-  /** Records a late face check: the photo becomes VALID and photos_count is recounted. */
-  markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date): Promise<void>;
+  /**
+   * Records a late face check: the photo becomes VALID and photos_count is recounted. `hasFace` is
+   * null for a photo that counts unchecked (fal's face check could not run by its deadline).
+   */
+  markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date, hasFace?: true | null): Promise<void>;
   /** The highest number used in the avatar's object keys so far (keys are never reused). */
   maxPhotoSequence(avatarId: string): Promise<number>;
 

@@ -1,6 +1,7 @@
 import { messagesFor } from "../bot/locales";
 import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-progress";
 import type { Language } from "../db/repository";
+import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
 import { createFaceDetector } from "../fal/face-detector";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
@@ -9,23 +10,8 @@ import { downloadTelegramFile } from "../telegram/files";
 import type { Room } from "./room";
 
 const JOB_PREFIX = "job:";
-/**
- * While photos keep arriving (an album, a burst), the checks wait, so the CPU-heavy decoding never
- * competes with the chat; a batch never waits longer than this for stragglers.
- */
-const MAX_BATCH_WAIT_MS = 20_000;
 /** During a long batch, the progress message is refreshed at most this often. */
 const PROGRESS_REFRESH_MS = 10_000;
-/** Photos whose face check could not run are checked again after this long. */
-const RECHECK_DELAY_MS = 5 * 60_000;
-/**
- * A photo whose check was cut off this often is refused, so it cannot hold up the ones behind it:
- * cut off by the object resetting (past its CPU budget: a crafted file) it is unreadable; by a
- * failure of ours (the database, storage) the user is asked to send it again.
- */
-export const MAX_PHOTO_ATTEMPTS = 2;
-/** fal's face check gets this long per photo; past it the photo is kept for a later recheck. */
-export const FACE_CHECK_BUDGET_MS = 45_000;
 
 interface QueuedPhoto {
   job: PhotoJob;
@@ -77,7 +63,7 @@ export class PhotoQueue {
     const window = this.room.settings.photoBatchWindowMs;
     await this.room.wake(
       "photos",
-      Math.min(Date.now() + window, batch.startedAt + Math.max(window, MAX_BATCH_WAIT_MS)),
+      Math.min(Date.now() + window, batch.startedAt + Math.max(window, PHOTO_CHECK.batchWaitMs)),
       true,
     );
   }
@@ -97,7 +83,7 @@ export class PhotoQueue {
       const attempts = queued.attempts + 1;
       kv.put(key, { ...queued, attempts });
       let outcome: PhotoOutcome;
-      if (attempts > MAX_PHOTO_ATTEMPTS) {
+      if (attempts > PHOTO_CHECK.attempts) {
         const failures = queued.failures ?? 0;
         log("error", "photo_given_up", {
           avatarId: queued.job.avatarId,
@@ -105,7 +91,7 @@ export class PhotoQueue {
           attempts: queued.attempts,
           failures,
         });
-        outcome = { kind: "refused", reason: failures >= MAX_PHOTO_ATTEMPTS ? "failed" : "unreadable" };
+        outcome = { kind: "refused", reason: failures >= PHOTO_CHECK.attempts ? "failed" : "unreadable" };
       } else {
         try {
           outcome = await this.#service().process(queued.job);
@@ -138,7 +124,7 @@ export class PhotoQueue {
     const stillPending = await this.#recheckFaces();
     if (this.#batch().open) await this.#showProgress();
     kv.put("batch", { ...this.#batch(), open: false });
-    if (stillPending) await this.room.wake("recheck", Date.now() + RECHECK_DELAY_MS);
+    if (stillPending) await this.room.wake("recheck", Date.now() + PHOTO_CHECK.recheckEveryMs);
   }
 
   /** The Done button: READY_FOR_TRAINING once enough valid photos are in and nothing is still queued. */
@@ -258,7 +244,7 @@ export class PhotoQueue {
       storage: this.room.objects,
       settings: settings.avatar,
       download: (fileId, maxBytes) => downloadTelegramFile(settings, fileId, maxBytes),
-      detectFaces: createFaceDetector(settings, FACE_CHECK_BUDGET_MS),
+      detectFaces: createFaceDetector(settings, PHOTO_CHECK.faceCheckMs),
       nextSequence: async () => {
         const current = storage.kv.get<number>("seq") ?? (await repo.maxPhotoSequence(avatarId));
         storage.kv.put("seq", current + 1);

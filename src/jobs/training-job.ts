@@ -4,6 +4,7 @@ import { escapeHtml, messagesFor } from "../bot/locales";
 import { renderTrainingOutcome, renderTrainingProgress } from "../bot/screens/training";
 import type { Language } from "../db/repository";
 import type { AvatarRow } from "../db/schema";
+import { TRAINING_START } from "../domain/training-lifecycle";
 import { FalTrainer, type TrainingResult } from "../fal/trainer";
 import { trainingDataLink } from "../http/signed-urls";
 import { errorFields, log } from "../log";
@@ -13,12 +14,6 @@ import type { Screen } from "./notify";
 import type { Room } from "./room";
 
 const STATE_KEY = "training";
-/** A start (archive, link, submit) that has not gone through in this long is given up. */
-export const START_DEADLINE_MS = 10 * 60_000;
-/** Tries at a start that throws (a missing crop, storage or link failure) before it is given up. */
-const MAX_START_ATTEMPTS = 3;
-/** Between such tries. */
-const START_RETRY_MS = 30_000;
 
 /**
  * What the workspace keeps about the training it follows: where its status message is, and the
@@ -111,8 +106,8 @@ export class TrainingJobs {
   async #start(avatar: AvatarRow, state: TrainingState): Promise<void> {
     const t = messagesFor(state.language);
     const attempts = (state.attempts ?? 0) + 1;
-    const lapsed = Date.now() - (state.requestedAt ?? 0) > START_DEADLINE_MS;
-    if (attempts > MAX_START_ATTEMPTS || lapsed) {
+    const lapsed = Date.now() - (state.requestedAt ?? 0) > TRAINING_START.deadlineMs;
+    if (attempts > TRAINING_START.attempts || lapsed) {
       log("error", "training_start_given_up", { avatarId: avatar.id, attempts: attempts - 1 });
       this.#save({ ...state, phase: "idle" });
       await this.#show({ text: t.training.startFailed, keyboard: startKeyboard(t, avatar.id) });
@@ -125,7 +120,7 @@ export class TrainingJobs {
       outcome = await this.#service().start(avatar);
     } catch (error) {
       log("warn", "training_start_failed", { avatarId: avatar.id, attempts, ...errorFields(error) });
-      await this.room.wake("training", Date.now() + START_RETRY_MS);
+      await this.room.wake("training", Date.now() + TRAINING_START.retryMs);
       return;
     }
     this.#save({ ...state, attempts, phase: outcome.kind === "started" ? "running" : "idle" });

@@ -1,5 +1,6 @@
 import type { AvatarSettings } from "../config/settings";
 import type { Repository } from "../db/repository";
+import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
 import type { FaceBox, Header, PhotoFormat } from "../images/prepare";
 import { decodeUpright, ImageRefusal, preparePhoto, readHeader } from "../images/prepare";
 import { FILE_EXTENSIONS, sniffFormat } from "../images/sniff";
@@ -200,9 +201,27 @@ export class PhotoService {
     for (const photo of await this.deps.repo.listPendingPhotos(avatarId, 10)) {
       const processedKey = (photo.photoMetadata as { processedKey?: string }).processedKey;
       const object = processedKey ? await this.deps.storage.get(processedKey) : null;
-      if (!object) continue;
+      if (!object) {
+        // Its crop is gone: it could never be trained on, so it goes, and the user is asked again.
+        await deletePhoto(photo.id);
+        outcomes.push({ kind: "refused", reason: "failed", uploadOrder: photo.uploadOrder });
+        continue;
+      }
       const faces = await this.deps.detectFaces(await object.arrayBuffer());
-      if (faces.kind === "failed" || faces.kind === "skipped") continue;
+      if (faces.kind === "failed" || faces.kind === "skipped") {
+        if (this.#now().getTime() - photo.createdAt.getTime() < PHOTO_CHECK.pendingDeadlineMs) continue;
+        // fal's face check has been out of reach for hours: the photo counts, marked unchecked.
+        await this.deps.repo.markPhotoValid(photo.id, { faceCheck: "unavailable" }, this.#now(), null);
+        log("warn", "photo_face_check_given_up", { avatarId, photoId: photo.id });
+        outcomes.push({
+          kind: "accepted",
+          uploadOrder: photo.uploadOrder,
+          photosCount: 0,
+          alsoIn: null,
+          faceChecked: false,
+        });
+        continue;
+      }
       if (faces.boxes.length !== 1) {
         await deletePhoto(photo.id);
         outcomes.push({

@@ -1,9 +1,7 @@
 import { GrammyError } from "grammy";
 import type { Settings } from "../config/settings";
+import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
 import { telegramApi } from "./api";
-
-/** A download that has not finished in this long is given up (the photo is refused, not stuck). */
-export const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 /** Bots may download files of at most 20 MB; Telegram refuses getFile above that. */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1000 * 1000;
@@ -38,7 +36,7 @@ export async function downloadTelegramFile(settings: Settings, fileId: string, m
   }
   if (!filePath) throw new FileDownloadError("gone", "getFile returned no file_path");
   const response = await fetch(`${settings.telegramApiRoot}/file/bot${settings.telegramBotToken}/${filePath}`, {
-    signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+    signal: AbortSignal.timeout(PHOTO_CHECK.downloadMs),
   });
   if (response.status === 404) throw new FileDownloadError("gone", "file not found");
   if (!response.ok) throw new FileDownloadError("unavailable", `download answered ${response.status}`);

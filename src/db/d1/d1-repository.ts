@@ -250,13 +250,18 @@ export class D1Repository implements Repository {
       .limit(limit);
   }
 
-  async markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date): Promise<void> {
+  async markPhotoValid(
+    photoId: string,
+    metadata: Record<string, unknown>,
+    now: Date,
+    hasFace: true | null = true,
+  ): Promise<void> {
     const photo = await this.findPhoto(photoId);
     if (!photo) return;
     await this.d1.batch([
       this.d1
-        .prepare("UPDATE avatar_photos SET validation_status = 'VALID', has_face = 1, photo_metadata = ? WHERE id = ?")
-        .bind(JSON.stringify({ ...photo.photoMetadata, ...metadata }), photoId),
+        .prepare("UPDATE avatar_photos SET validation_status = 'VALID', has_face = ?, photo_metadata = ? WHERE id = ?")
+        .bind(hasFace ? 1 : null, JSON.stringify({ ...photo.photoMetadata, ...metadata }), photoId),
       this.recountStatement(photo.avatarId, now),
     ]);
   }

@@ -292,14 +292,19 @@ export class PgRepository implements Repository {
     });
   }
 
-  async markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date): Promise<void> {
+  async markPhotoValid(
+    photoId: string,
+    metadata: Record<string, unknown>,
+    now: Date,
+    hasFace: true | null = true,
+  ): Promise<void> {
     return this.#run(async (db) => {
       await db.transaction(async (tx) => {
         const [photo] = await tx
           .update(avatarPhotos)
           .set({
             validationStatus: "VALID",
-            hasFace: true,
+            hasFace,
             // A shallow merge, as the D1 implementation's object spread.
             photoMetadata: sql`${avatarPhotos.photoMetadata} || ${JSON.stringify(metadata)}::jsonb`,
           })
