@@ -2,6 +2,7 @@
 // updates durably must do. It checks Telegram's secret header (in constant time, as the bot does),
 // parses the JSON, stores the update in the sender's own Durable Object and answers 200.
 import { DurableObject } from "cloudflare:workers";
+import { constantTimeEqual } from "../src/http/constant-time";
 
 interface FloorEnv {
   WEBHOOK_SECRET: string;
@@ -27,7 +28,12 @@ export default {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/health") return new Response("ok");
     if (request.method !== "POST" || url.pathname !== "/telegram/webhook") return new Response(null, { status: 404 });
-    if (!(await sameSecret(request.headers.get("x-telegram-bot-api-secret-token"), env.WEBHOOK_SECRET))) {
+    if (
+      !(await constantTimeEqual(
+        request.headers.get("x-telegram-bot-api-secret-token") ?? undefined,
+        env.WEBHOOK_SECRET,
+      ))
+    ) {
       return new Response(null, { status: 401 });
     }
     let update: SenderUpdate;
@@ -41,13 +47,3 @@ export default {
     return Response.json({ ok: true });
   },
 };
-
-async function sameSecret(given: string | null, expected: string): Promise<boolean> {
-  if (given === null) return false;
-  const encoder = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
-}

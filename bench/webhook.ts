@@ -35,6 +35,8 @@ const PHOTO_INTERVAL_MS = 100;
 const WIZARD_USERS = 100;
 const FIRST_REPLY_USERS = 30;
 const TARGET_RATIO = 1.5;
+/** Rounds of each scenario, bot and floor alternating; the verdict is on the median round. */
+const ROUNDS = 3;
 /** Bounds: one webhook answer, one wait for the bot's reply, the photo checks, the whole bench. */
 const REQUEST_TIMEOUT_MS = 60_000;
 const REPLY_TIMEOUT_MS = 60_000;
@@ -456,48 +458,7 @@ async function main(): Promise<void> {
     );
     await waitHealthy(botUrl, bot, LOGS.bot);
 
-    // Photos: the wizard first (it also warms the Worker up), then 60 photos in six albums.
-    const photoUser = { id: 5_000_001, first_name: "Anna", language_code: "en" };
-    const prelude: Sent[] = [];
-    await walkWizard(botUrl, telegram, chats, photoUser, "Bench", prelude);
-    const photoScript: Sent[] = photos.map((sizes, i) => ({
-      update: telegram.photoUpdate(photoUser, sizes, String(13_500_000_000_000 + Math.floor(i / ALBUM_SIZE))),
-      at: i * PHOTO_INTERVAL_MS,
-    }));
-    const photosStarted = performance.now();
-    const botPhotos = await paced(botUrl, photoScript);
-    const checked = await photosChecked(botUrl, chats, photoUser.id, photosStarted);
-
-    // Wizard: 100 users at once.
-    const wizardUsers = Array.from({ length: WIZARD_USERS }, (_, i) => ({
-      id: 5_100_001 + i,
-      first_name: `User ${i + 1}`,
-      language_code: "en",
-    }));
-    const wizardScripts: Sent[][] = wizardUsers.map(() => []);
-    const wizardStarted = performance.now();
-    const botWizard = (
-      await Promise.all(
-        wizardUsers.map((user, i) =>
-          walkWizard(botUrl, telegram, chats, user, `Look ${i + 1}`, wizardScripts[i] as Sent[]),
-        ),
-      )
-    ).flat();
-    const wizardMs = performance.now() - wizardStarted;
-
-    // First reply: one /start at a time, to the bot's first sendMessage to that chat.
-    const firstReply: number[] = [];
-    const firstAnswer: number[] = [];
-    for (let i = 0; i < FIRST_REPLY_USERS; i++) {
-      const user = { id: 5_200_001 + i, first_name: "Anna", language_code: "en" };
-      const { sentAt, ms } = await post(botUrl, telegram.textUpdate(user, "/start"));
-      const repliedAt = await chats.until(user.id, () => chats.firstAt.get(user.id), "first reply");
-      firstReply.push(repliedAt - sentAt);
-      firstAnswer.push(ms);
-    }
-    await stopGroup(bot);
-
-    // ---- The floor, the same updates at the same pace ----
+    // ---- The floor, up beside the bot: each round runs the same updates at the same pace on both ----
     const floorConfig = `${OUT}/wrangler.floor.toml`;
     writeFileSync(
       floorConfig,
@@ -528,16 +489,76 @@ async function main(): Promise<void> {
       LOGS.floor,
     );
     await waitHealthy(floorUrl, floor, LOGS.floor);
-    for (const { update } of prelude) await post(floorUrl, update);
-    const floorPhotos = await paced(floorUrl, photoScript);
-    const floorWizard = await replayUsers(floorUrl, wizardScripts);
+
+    // Rounds alternate bot and floor, so a slow spell of the machine hits both; the verdict is on the
+    // median round. Each round has its own users (a fresh avatar for its 60 photos).
+    const rounds: Array<{ bot: Figures; floor: Figures }> = [];
+    let checked: Checked | null = null;
+    let wizardMs = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      // Photos: the wizard first (in round 1 it also warms the Worker up), then 60 photos in six albums.
+      const photoUser = { id: 5_000_001 + round, first_name: "Anna", language_code: "en" };
+      const prelude: Sent[] = [];
+      await walkWizard(botUrl, telegram, chats, photoUser, `Bench ${round + 1}`, prelude);
+      const photoScript: Sent[] = photos.map((sizes, i) => ({
+        update: telegram.photoUpdate(
+          photoUser,
+          sizes,
+          String(13_500_000_000_000 + round * 100 + Math.floor(i / ALBUM_SIZE)),
+        ),
+        at: i * PHOTO_INTERVAL_MS,
+      }));
+      const photosStarted = performance.now();
+      const botPhotos = await paced(botUrl, photoScript);
+      // The checks finish before anything else is timed, on either Worker.
+      const roundChecked = await photosChecked(botUrl, chats, photoUser.id, photosStarted);
+      checked ??= roundChecked;
+      for (const { update } of prelude) await post(floorUrl, update);
+      const floorPhotos = await paced(floorUrl, photoScript);
+
+      // Wizard: 100 users at once.
+      const wizardUsers = Array.from({ length: WIZARD_USERS }, (_, i) => ({
+        id: 5_100_001 + round * 1000 + i,
+        first_name: `User ${i + 1}`,
+        language_code: "en",
+      }));
+      const wizardScripts: Sent[][] = wizardUsers.map(() => []);
+      const wizardStarted = performance.now();
+      const botWizard = (
+        await Promise.all(
+          wizardUsers.map((user, i) =>
+            walkWizard(botUrl, telegram, chats, user, `Look ${i + 1}`, wizardScripts[i] as Sent[]),
+          ),
+        )
+      ).flat();
+      if (round === 0) wizardMs = performance.now() - wizardStarted;
+      const floorWizard = await replayUsers(floorUrl, wizardScripts);
+      rounds.push({
+        bot: { photos: botPhotos, wizard: botWizard },
+        floor: { photos: floorPhotos, wizard: floorWizard },
+      });
+    }
+
+    // First reply: one /start at a time, to the bot's first sendMessage to that chat.
+    const firstReply: number[] = [];
+    const firstAnswer: number[] = [];
+    for (let i = 0; i < FIRST_REPLY_USERS; i++) {
+      const user = { id: 5_200_001 + i, first_name: "Anna", language_code: "en" };
+      const { sentAt, ms } = await post(botUrl, telegram.textUpdate(user, "/start"));
+      const repliedAt = await chats.until(user.id, () => chats.firstAt.get(user.id), "first reply");
+      firstReply.push(repliedAt - sentAt);
+      firstAnswer.push(ms);
+    }
+    await stopGroup(bot);
     await stopGroup(floor);
 
-    report(
-      { photos: botPhotos, wizard: botWizard },
-      { photos: floorPhotos, wizard: floorWizard },
-      { wizardMs, firstReply, firstAnswer, checked, problems },
-    );
+    report(rounds, {
+      wizardMs,
+      firstReply,
+      firstAnswer,
+      checked: checked ?? { done: false, ms: 0, accepted: 0, refused: new Map(), shown: "" },
+      problems,
+    });
   } finally {
     await stopAll();
     await Promise.all(servers.map(close));
@@ -570,8 +591,7 @@ async function photosChecked(url: string, chats: Chats, chat: number, started: n
 }
 
 function report(
-  bot: Figures,
-  floor: Figures,
+  rounds: Array<{ bot: Figures; floor: Figures }>,
   extra: { wizardMs: number; firstReply: number[]; firstAnswer: number[]; checked: Checked; problems: string[] },
 ): void {
   const ms = (value: number) => `${value.toFixed(1)} ms`;
@@ -587,18 +607,22 @@ function report(
     [`wizard: ${WIZARD_USERS} users at once, 5 updates each`, "wizard"],
   ] as const;
   console.log(
-    "| scenario | updates | bot p50 | bot p99 | bot max | floor p50 | floor p99 | floor max | p99 bot/floor |",
+    "| scenario | round | updates | bot p50 | bot p99 | bot max | floor p50 | floor p99 | floor max | p99 bot/floor |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   const verdicts: string[] = [];
   for (const [label, key] of rows) {
-    const b = figures(bot[key]);
-    const f = figures(floor[key]);
-    const ratio = b.p99 / f.p99;
-    console.log(
-      `| ${label} | ${bot[key].length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${ratio.toFixed(2)}× |`,
-    );
-    verdicts.push(`${key} ${ratio <= TARGET_RATIO ? "pass" : "FAIL"} (${ratio.toFixed(2)}×)`);
+    const ratios: number[] = [];
+    for (const [i, { bot, floor }] of rounds.entries()) {
+      const b = figures(bot[key]);
+      const f = figures(floor[key]);
+      ratios.push(b.p99 / f.p99);
+      console.log(
+        `| ${label} | ${i + 1} | ${bot[key].length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${(b.p99 / f.p99).toFixed(2)}× |`,
+      );
+    }
+    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)] ?? 0;
+    verdicts.push(`${key} ${median <= TARGET_RATIO ? "pass" : "FAIL"} (median ${median.toFixed(2)}×)`);
   }
   console.log("");
   console.log(`Target, webhook p99 within ${TARGET_RATIO}× of the floor's: ${verdicts.join(", ")}. Informational.`);

@@ -102,6 +102,21 @@ async function submissions(avatarId: string) {
   );
 }
 
+/** An update in the user's inbox as a restart leaves it: stored, `attempts` tries cut off, the alarm set. */
+async function storedBeforeRestart(update: Record<string, unknown>, attempts: number) {
+  await runInDurableObject(session(user.id), async (_, state) => {
+    state.storage.sql.exec(
+      "INSERT INTO inbox (update_id, body, received_at, attempts) VALUES (?, ?, ?, ?)",
+      update.update_id as number,
+      JSON.stringify(update),
+      Date.now(),
+      attempts,
+    );
+    await state.storage.setAlarm(Date.now() + 15_000);
+  });
+  return update;
+}
+
 describe("the webhook only hands off", () => {
   it("answers and the chat goes on while a photo's face check hangs at fal", async () => {
     const avatarId = await avatarCollectingPhotos(telegram, user);
@@ -145,16 +160,7 @@ describe("the webhook only hands off", () => {
   });
 
   it("handles an update stored just before a restart, once, from the session's alarm", async () => {
-    const update = telegram.textUpdate(user, "/start");
-    await runInDurableObject(session(user.id), async (_, state) => {
-      state.storage.sql.exec(
-        "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
-        update.update_id as number,
-        JSON.stringify(update),
-        Date.now(),
-      );
-      await state.storage.setAlarm(Date.now() + 15_000);
-    });
+    const update = await storedBeforeRestart(telegram.textUpdate(user, "/start"), 0);
     await evictDurableObject(session(user.id));
     expect(await runDurableObjectAlarm(session(user.id))).toBe(true);
     expect(telegram.callsTo("sendMessage")).toHaveLength(1);
@@ -163,16 +169,7 @@ describe("the webhook only hands off", () => {
   });
 
   it("gives up an update that was cut off twice and tells the user, then handles the next", async () => {
-    const update = telegram.textUpdate(user, "/start");
-    await runInDurableObject(session(user.id), async (_, state) => {
-      state.storage.sql.exec(
-        "INSERT INTO inbox (update_id, body, received_at, attempts) VALUES (?, ?, ?, 2)",
-        update.update_id as number,
-        JSON.stringify(update),
-        Date.now(),
-      );
-      await state.storage.setAlarm(Date.now() + 15_000);
-    });
+    const update = await storedBeforeRestart(telegram.textUpdate(user, "/start"), 2);
     await runDurableObjectAlarm(session(user.id));
     expect(telegram.lastBotMessage(user.id).text).toContain("Something went wrong on our side");
     await say(telegram, user, "/help");

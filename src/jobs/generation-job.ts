@@ -7,6 +7,7 @@ import type { GenerationStatus } from "../domain/avatar";
 import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
 import { type AspectRatio, FalGenerator, type GenerationOutput } from "../fal/generator";
 import { errorFields, log } from "../log";
+import { AvatarService } from "../services/avatar-service";
 import { NO_FAL_KEY } from "../services/training-service";
 import { generatedKey } from "../storage/keys";
 import type { Room } from "./room";
@@ -59,9 +60,9 @@ export class GenerationJobs {
 
   async queue(avatarId: string, userId: string, request: GenerationRequest): Promise<QueueResult> {
     const { repo, settings } = this.room;
-    const avatar = await repo.findAvatar(avatarId);
-    if (!avatar || avatar.userId !== userId || avatar.status !== "COMPLETED" || !avatar.finetuneId)
-      return { kind: "not_ready" };
+    // Another user's avatar reads as a missing one (a DomainError), never as "not trained".
+    const avatar = await new AvatarService(repo, this.room.objects, settings.avatar).getOwned(avatarId, userId);
+    if (avatar.status !== "COMPLETED" || !avatar.finetuneId) return { kind: "not_ready" };
     const now = new Date();
     // A button's intents form a chain: a tap while its last generation is active is the same
     // intent (a double tap); a tap after it ended is a new one, keyed after the one it follows.
