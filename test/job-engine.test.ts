@@ -168,6 +168,27 @@ describe("the webhook only hands off", () => {
     expect(telegram.callsTo("sendMessage")).toHaveLength(1);
   });
 
+  it("forgets handled update ids after three days and keeps recent ones", async () => {
+    const old = telegram.textUpdate(user, "/help");
+    const recent = telegram.textUpdate(user, "/help");
+    await runInDurableObject(session(user.id), async (_, state) => {
+      for (const [update, age] of [[old, 4 * 86400_000], [recent, 3600_000]] as const) {
+        state.storage.sql.exec(
+          "INSERT INTO inbox (update_id, body, received_at, attempts, done_at) VALUES (?, '', ?, 1, ?)",
+          update.update_id as number,
+          Date.now() - age,
+          Date.now() - age,
+        );
+      }
+    });
+    await say(telegram, user, "/start");
+    expect(await isAccepted(user.id, old.update_id as number)).toBe(false);
+    expect(await isAccepted(user.id, recent.update_id as number)).toBe(true);
+    // A redelivery of the recent one is still recognised.
+    await send(recent);
+    expect(telegram.callsTo("sendMessage")).toHaveLength(1);
+  });
+
   it("gives up an update that was cut off twice and tells the user, then handles the next", async () => {
     const update = await storedBeforeRestart(telegram.textUpdate(user, "/start"), 2);
     await runDurableObjectAlarm(session(user.id));

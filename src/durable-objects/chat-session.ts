@@ -33,6 +33,8 @@ interface InboxRow extends Record<string, SqlStorageValue> {
  */
 export class ChatSession extends DurableObject<Env> {
   #draining: Promise<void> | null = null;
+  /** Updates this instance stored with their first start already counted. */
+  readonly #counted = new Set<number>();
   /** Whether the safety-net alarm is known to be set (unknown after a restart: asked once). */
   #alarmSet: boolean | null = null;
 
@@ -65,13 +67,16 @@ export class ChatSession extends DurableObject<Env> {
     const now = Date.now();
     const inserted = this.ctx.storage.sql
       .exec(
-        "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (update_id) DO NOTHING RETURNING seq",
+        // Stored with its first start already counted (the drain starts it at once), which saves the
+        // webhook's answer a second commit; see #handle.
+        "INSERT INTO inbox (update_id, body, received_at, attempts) VALUES (?, ?, ?, 1) ON CONFLICT (update_id) DO NOTHING RETURNING seq",
         update.update_id,
         JSON.stringify(update),
         now,
       )
       .toArray();
     if (inserted.length === 0) return "duplicate";
+    this.#counted.add(update.update_id);
     this.#alarmSet ??= (await this.ctx.storage.getAlarm()) !== null;
     if (!this.#alarmSet) {
       await this.ctx.storage.setAlarm(now + SAFETY_NET_MS);
@@ -92,10 +97,6 @@ export class ChatSession extends DurableObject<Env> {
     // The alarm that woke us is spent; the drain sets no other.
     this.#alarmSet = false;
     await this.#drain();
-    this.ctx.storage.sql.exec(
-      "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
-      Date.now() - REMEMBER_UPDATES_MS,
-    );
   }
 
   /** The chat's current FSM state (used by tests and diagnostics). */
@@ -119,9 +120,17 @@ export class ChatSession extends DurableObject<Env> {
   }
 
   async #work(): Promise<void> {
-    // The safety-net alarm is left to fire (a no-op on an empty inbox, and the prune): re-arming it
-    // for every update of a burst would cost each webhook answer a storage call.
     for (let row = this.#next(); row; row = this.#next()) await this.#handle(row);
+    // Forgotten in the same write as the last update's end, so it costs no extra commit.
+    this.ctx.storage.sql.exec(
+      "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
+      Date.now() - REMEMBER_UPDATES_MS,
+    );
+    // An empty inbox needs no safety net (left set, every chat's alarm would fire for nothing).
+    if (this.#alarmSet && this.#pendingCount() === 0) {
+      this.#alarmSet = false;
+      await this.ctx.storage.deleteAlarm();
+    }
   }
 
   #next(): InboxRow | undefined {
@@ -136,10 +145,14 @@ export class ChatSession extends DurableObject<Env> {
 
   async #handle(row: InboxRow): Promise<void> {
     const update = JSON.parse(row.body) as Update;
-    // Counted before the work starts: a restart part-way leaves the count behind as evidence.
-    this.ctx.storage.sql.exec("UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", row.update_id);
+    // Starts are counted before the work: a restart part-way leaves the count behind as evidence.
+    // An update accepted by this very instance had its first start counted when it was stored.
+    const counted = this.#counted.delete(row.update_id);
+    const earlier = counted ? row.attempts - 1 : row.attempts;
+    if (!counted)
+      this.ctx.storage.sql.exec("UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", row.update_id);
     try {
-      if (row.attempts >= MAX_ATTEMPTS) await this.#giveUp(update);
+      if (earlier >= MAX_ATTEMPTS) await this.#giveUp(update);
       else await this.#process(update);
     } catch (error) {
       // The bot's error boundary already told the user what it could; a throw here means even that
