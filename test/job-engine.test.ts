@@ -172,7 +172,10 @@ describe("the webhook only hands off", () => {
     const old = telegram.textUpdate(user, "/help");
     const recent = telegram.textUpdate(user, "/help");
     await runInDurableObject(session(user.id), async (_, state) => {
-      for (const [update, age] of [[old, 4 * 86400_000], [recent, 3600_000]] as const) {
+      for (const [update, age] of [
+        [old, 4 * 86400_000],
+        [recent, 3600_000],
+      ] as const) {
         state.storage.sql.exec(
           "INSERT INTO inbox (update_id, body, received_at, attempts, done_at) VALUES (?, '', ?, 1, ?)",
           update.update_id as number,
@@ -190,7 +193,7 @@ describe("the webhook only hands off", () => {
   });
 
   it("gives up an update that was cut off twice and tells the user, then handles the next", async () => {
-    const update = await storedBeforeRestart(telegram.textUpdate(user, "/start"), 2);
+    await storedBeforeRestart(telegram.textUpdate(user, "/start"), 2);
     await runDurableObjectAlarm(session(user.id));
     expect(telegram.lastBotMessage(user.id).text).toContain("Something went wrong on our side");
     await say(telegram, user, "/help");
