@@ -13,6 +13,7 @@ import { createServer, type Server } from "node:http";
 import os from "node:os";
 import { resolve } from "node:path";
 import { build } from "esbuild";
+import { toRequest } from "../playground/node-request.ts";
 import { wasmModules } from "../scripts/esbuild-wasm.ts";
 import type * as StandIns from "./webhook-stand-ins.ts";
 
@@ -152,15 +153,7 @@ function serve(port: number, handle: (request: Request) => Promise<Response>, pr
   const server = createServer((incoming, outgoing) => {
     void (async () => {
       try {
-        const chunks: Buffer[] = [];
-        for await (const chunk of incoming) chunks.push(chunk as Buffer);
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(incoming.headers)) {
-          if (typeof value === "string") headers.set(name, value);
-        }
-        const method = incoming.method ?? "GET";
-        const body = method === "GET" || method === "HEAD" ? {} : { body: new Uint8Array(Buffer.concat(chunks)) };
-        const response = await handle(new Request(new URL(incoming.url ?? "/", origin), { method, headers, ...body }));
+        const response = await handle(await toRequest(incoming, origin));
         outgoing.writeHead(response.status, Object.fromEntries(response.headers));
         outgoing.end(Buffer.from(await response.arrayBuffer()));
       } catch (error) {

@@ -5,7 +5,7 @@
  * the Worker's webhook and pushes every Bot API call the Worker makes back to the page (SSE).
  */
 import { readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { encodeJpegRaster, resizeRaster } from "../src/images/codecs";
@@ -14,6 +14,7 @@ import { sniffFormat } from "../src/images/sniff";
 import { FalStandIn } from "../test/stand-ins/fal";
 import { type StandInEvent, type StandInUser, type StoredMessage, TelegramStandIn } from "../test/stand-ins/telegram";
 import { FalDemo } from "./fal-demo";
+import { toRequest } from "./node-request";
 import { SAMPLE_COUNT, samplePhoto } from "./samples";
 import type { Playground, PlaygroundOptions } from "./types";
 
@@ -262,40 +263,6 @@ function openStream(outgoing: ServerResponse, streams: Set<ServerResponse>, tele
     clearInterval(heartbeat);
     streams.delete(outgoing);
   });
-}
-
-async function toRequest(incoming: IncomingMessage, origin: string): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(incoming.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-  }
-  const method = incoming.method ?? "GET";
-  let body = Buffer.concat(chunks);
-  if ((headers.get("content-type") ?? "").startsWith("multipart/form-data")) body = normaliseParts(body);
-  return new Request(new URL(incoming.url ?? "/", origin), {
-    method,
-    headers,
-    ...(method === "GET" || method === "HEAD" ? {} : { body }),
-  });
-}
-
-/**
- * grammY writes part headers as `content-disposition:form-data;name="photo";filename=gen_1.jpg`.
- * Telegram and workerd read that; Node's form parser wants `; ` between the parameters and a
- * quoted file name, so the playground rewrites those header lines before parsing.
- */
-function normaliseParts(body: Buffer): Buffer<ArrayBuffer> {
-  const text = body.toString("latin1");
-  const normal = text.replace(
-    /^content-disposition:\s*form-data;\s*name="([^"]*)"(?:;\s*filename=(?:"([^"]*)"|([^\r\n]*)))?\r\n/gim,
-    (_line, name: string, quoted?: string, bare?: string) => {
-      const file = quoted ?? bare;
-      return `Content-Disposition: form-data; name="${name}"${file === undefined ? "" : `; filename="${file}"`}\r\n`;
-    },
-  );
-  return Buffer.from(normal, "latin1");
 }
 
 async function send(outgoing: ServerResponse, response: Response): Promise<void> {

@@ -131,7 +131,7 @@ describe("the webhook only hands off", () => {
     // A second photo and a command while the first is still at fal: both are answered at once.
     const second = await handOff(telegram.photoUpdate(user, [{ bytes: image, width: 768, height: 1024 }]));
     expect(second.status).toBe(200);
-    await settled({ message: { from: { id: user.id }, chat: { id: user.id, type: "private" } }, update_id: 1 });
+    await session(user.id).settled();
     expect(await workspace(avatarId).pendingCount()).toBe(2);
     release();
     await checking;

@@ -159,7 +159,6 @@ export class AvatarWorkspace extends DurableObject<Env> {
     const settings = loadSettings(this.env);
     return {
       avatarId: this.#avatarId(),
-      env: this.env,
       settings,
       storage: this.ctx.storage,
       repo: createRepository(this.env),

@@ -312,23 +312,14 @@ export class GenerationJobs {
     });
     if (!ended) return;
     log("warn", "generation_failed", { avatarId: generation.avatarId, generationId: generation.id, error: reason });
-    await tellFailure(this.room.notifier, generation, reason);
+    const options = generation.options as unknown as GenerationOptions;
+    const t = messagesFor(options.language ?? "en");
+    const text =
+      reason === "nsfw"
+        ? t.generate.nsfw
+        : t.generate.failed(escapeHtml(reason === "timeout" ? t.generate.timedOut : reason));
+    await this.room.notifier.send(options.chatId, { text, keyboard: againKeyboard(t, generation) });
   }
-}
-
-/** The user's word on a generation that ended without pictures (also used by the cron sweep). */
-export async function tellFailure(
-  notifier: Room["notifier"],
-  generation: GenerationRow,
-  reason: string,
-): Promise<void> {
-  const options = generation.options as unknown as GenerationOptions;
-  const t = messagesFor(options.language ?? "en");
-  const text =
-    reason === "nsfw"
-      ? t.generate.nsfw
-      : t.generate.failed(escapeHtml(reason === "timeout" ? t.generate.timedOut : reason));
-  await notifier.send(options.chatId, { text, keyboard: againKeyboard(t, generation) });
 }
 
 function againKeyboard(t: Messages, generation: GenerationRow): InlineKeyboard {

@@ -12,7 +12,6 @@ export type WakeKind = "photos" | "recheck" | "cleanup" | "training" | "generati
  */
 export interface Room {
   avatarId: string;
-  env: Env;
   settings: Settings;
   storage: DurableObjectStorage;
   repo: Repository;

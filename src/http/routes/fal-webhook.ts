@@ -6,9 +6,13 @@ import { log } from "../../log";
 import { createRepository } from "../../wiring";
 import type { AppEnv } from "../app-env";
 
-/** A job found by the id in the webhook's URL counts only while its request id is still unknown. */
-async function pending<T extends { falRequestId: string | null }>(found: Promise<T | null>): Promise<T | null> {
-  const job = await found;
+/** The job the webhook's URL names, if any, and only while its request id is still unknown. */
+async function pending<T extends { falRequestId: string | null }>(
+  id: string | null,
+  find: (id: string) => Promise<T | null>,
+): Promise<T | null> {
+  if (!id) return null;
+  const job = await find(id);
   return job && job.falRequestId === null ? job : null;
 }
 
@@ -47,34 +51,29 @@ export function registerFalWebhook(app: Hono<AppEnv>): void {
     const repo = createRepository(c.env);
     // The URL names the job too, for a job whose request id was never recorded (a restart between
     // fal's answer to the submit and our write); the signature already proved fal sent this.
-    const url = new URL(c.req.url);
+    const named = new URL(c.req.url).searchParams;
+    /** fal's word as the job reads it: a failure, the output, or null (fetch it from the queue). */
+    const outcome = <T>(read: (payload: unknown) => T): T | { kind: "failed"; reason: string } | null =>
+      delivery.status !== "OK" ? { kind: "failed", reason: failure } : attached ? read(delivery.payload) : null;
     const generation =
       (await repo.findGenerationByFalRequest(requestId)) ??
-      (await pending(repo.findGeneration(url.searchParams.get("generation") ?? "")));
+      (await pending(named.get("generation"), (id) => repo.findGeneration(id)));
     if (generation) {
-      const output: GenerationOutput | null =
-        delivery.status !== "OK"
-          ? { kind: "failed", reason: failure }
-          : attached
-            ? readGenerationOutput(delivery.payload)
-            : null;
-      await c.env.AVATAR_WORKSPACE.getByName(generation.avatarId).generationResult(generation.id, requestId, output);
+      await c.env.AVATAR_WORKSPACE.getByName(generation.avatarId).generationResult(
+        generation.id,
+        requestId,
+        outcome(readGenerationOutput),
+      );
       return c.json({ ok: true });
     }
     const avatar =
       (await repo.findAvatarByFalRequest(requestId)) ??
-      (await pending(repo.findAvatar(url.searchParams.get("avatar") ?? "")));
+      (await pending(named.get("avatar"), (id) => repo.findAvatar(id)));
     if (!avatar) {
       log("info", "fal_webhook_unknown_request", { requestId });
       return c.json({ ok: true });
     }
-    const result: TrainingResult | null =
-      delivery.status !== "OK"
-        ? { kind: "failed", reason: failure }
-        : attached
-          ? readTrainingOutput(delivery.payload)
-          : null;
-    await c.env.AVATAR_WORKSPACE.getByName(avatar.id).trainingResult(requestId, result);
+    await c.env.AVATAR_WORKSPACE.getByName(avatar.id).trainingResult(requestId, outcome(readTrainingOutput));
     return c.json({ ok: true });
   });
 }
