@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
-import { type GenerationOutput, readGenerationOutput } from "../../fal/generator";
-import { readTrainingOutput, type TrainingResult } from "../../fal/trainer";
+import { readGenerationOutput } from "../../fal/generator";
+import { readTrainingOutput } from "../../fal/trainer";
 import { DEFAULT_JWKS_ORIGIN, verifyFalWebhook } from "../../fal/webhook-signature";
 import { log } from "../../log";
 import { createRepository } from "../../wiring";
