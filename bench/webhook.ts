@@ -1,5 +1,6 @@
 // The webhook under load: runs the Worker under `wrangler dev` (workerd) on a fresh local D1, R2 and
-// Durable Objects, with the Telegram and fal stand-ins served on loopback, and times POST
+// Durable Objects, with the Telegram and fal stand-ins served on loopback from a process of their own
+// (bench/webhook-stand-ins.ts, so that serving the bot's calls never delays this one's clock), and times POST
 // /telegram/webhook until its answer in two scenarios: one user who walks the wizard and then sends
 // 60 photos as six albums of 10, one update every 100 ms; and 100 users walking the wizard at once
 // (each user's updates one after another, each next one once the bot has answered the last). It also
@@ -9,13 +10,13 @@
 // Runs alone too (on Node 22): `node_modules/.bin/node bench/webhook.ts`.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import os from "node:os";
 import { resolve } from "node:path";
 import { build } from "esbuild";
-import { toRequest } from "../playground/node-request.ts";
 import { wasmModules } from "../scripts/esbuild-wasm.ts";
-import type * as StandIns from "./webhook-stand-ins.ts";
+import type { StandInUser } from "../test/stand-ins/telegram.ts";
+import type { Ask, StandInsOptions, Told } from "./webhook-stand-ins.ts";
 
 const OUT = "bench/out";
 const STATE = `${OUT}/webhook-state`;
@@ -28,6 +29,7 @@ const LOGS = {
   bot: `${OUT}/webhook-bot-wrangler.log`,
   floor: `${OUT}/webhook-floor-wrangler.log`,
   migrate: `${OUT}/webhook-migrate.log`,
+  standIns: `${OUT}/webhook-stand-ins.log`,
 };
 
 const PHOTOS = 60;
@@ -65,10 +67,11 @@ interface Figures {
 
 const groups = new Map<number, { child: ChildProcess; exited: Promise<number | null> }>();
 
-function startGroup(args: string[], log: string, env: Record<string, string> = {}): ChildProcess {
+function startGroup(args: string[], log: string, env: Record<string, string> = {}, ipc = false): ChildProcess {
   const fd = openSync(log, "w");
   const child = spawn(process.execPath, args, {
-    stdio: ["ignore", fd, fd],
+    stdio: ipc ? ["ignore", fd, fd, "ipc"] : ["ignore", fd, fd],
+    serialization: "advanced",
     detached: true,
     // Nothing leaves the machine: no metrics, no update check (it runs with the banner), no Request.cf fetch.
     env: {
@@ -146,27 +149,81 @@ async function waitHealthy(url: string, child: ChildProcess, log: string): Promi
   throw new Error(`wrangler dev did not answer ${url}/health; its output is in ${log}:\n${tail(log)}`);
 }
 
-// ---- The stand-ins on loopback ----
+// ---- The stand-ins, in their own process (bench/webhook-stand-ins.ts) ----
 
-function serve(port: number, handle: (request: Request) => Promise<Response>, problems: string[]): Promise<Server> {
-  const origin = `http://${HOST}:${port}`;
-  const server = createServer((incoming, outgoing) => {
-    void (async () => {
-      try {
-        const response = await handle(await toRequest(incoming, origin));
-        outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-        outgoing.end(Buffer.from(await response.arrayBuffer()));
-      } catch (error) {
-        problems.push(`${origin} ${incoming.method} ${incoming.url} broke: ${String(error)}`);
-        if (!outgoing.headersSent) outgoing.writeHead(500);
-        outgoing.end();
+/** The stand-ins' process as the bench sees it: updates built there, chats' messages heard from there. */
+class StandIns {
+  readonly #child: ChildProcess;
+  readonly #waiting = new Map<number, { done: (update: Record<string, unknown>) => void; fail: (e: Error) => void }>();
+  readonly #listeners: Array<(told: Told) => void> = [];
+  #next = 0;
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    child.on("message", (told: Told) => {
+      if (told.kind === "answer") {
+        const waiter = this.#waiting.get(told.id);
+        this.#waiting.delete(told.id);
+        if (told.update) waiter?.done(told.update);
+        else waiter?.fail(new Error(`the stand-ins could not build an update: ${told.error}`));
+        return;
       }
-    })();
-  });
-  return new Promise((done, fail) => {
-    server.once("error", (error) => fail(new Error(`cannot listen on ${origin} (${error.message})`)));
-    server.listen(port, HOST, () => done(server));
-  });
+      for (const listener of this.#listeners) listener(told);
+    });
+  }
+
+  /** Bundles and starts the stand-ins; resolves once both listen (or fails with their log). */
+  static async start(options: StandInsOptions): Promise<StandIns> {
+    const bundle = `${OUT}/webhook-stand-ins.mjs`;
+    await build({
+      entryPoints: ["bench/webhook-stand-ins.ts"],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node22",
+      outfile: bundle,
+      plugins: [wasmModules],
+      logLevel: "error",
+    });
+    const child = startGroup([bundle], LOGS.standIns, { STAND_INS_OPTIONS: JSON.stringify(options) }, true);
+    const standIns = new StandIns(child);
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`the stand-ins did not start:\n${tail(LOGS.standIns)}`)), 180_000);
+      standIns.subscribe((told) => {
+        if (told.kind !== "ready") return;
+        clearTimeout(timer);
+        ready();
+      });
+      child.once("exit", () => {
+        clearTimeout(timer);
+        fail(new Error(`the stand-ins stopped:\n${tail(LOGS.standIns)}`));
+      });
+    });
+    return standIns;
+  }
+
+  subscribe(listener: (told: Told) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  update(ask: Exclude<Ask, { op: "close" }>): Promise<Record<string, unknown>> {
+    const id = this.#next++;
+    return new Promise((done, fail) => {
+      this.#waiting.set(id, { done, fail });
+      this.#child.send({ id, ask });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#child.connected) this.#child.send({ id: -1, ask: { op: "close" } });
+    await stopGroup(this.#child);
+  }
+}
+
+interface ShownMessage {
+  messageId: number;
+  text: string;
+  replyMarkup: unknown;
 }
 
 /** Fails early when something else (another bench, the playground) already listens on `port`. */
@@ -178,27 +235,23 @@ function assertFree(port: number): Promise<void> {
   });
 }
 
-function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((done) => server.close(() => done()));
-}
-
 /** What each chat shows, from the stand-in's events: the bot's latest message and when it came. */
 class Chats {
-  readonly last = new Map<number, StandIns.StoredMessage>();
+  readonly last = new Map<number, ShownMessage>();
   readonly lastAt = new Map<number, number>();
   readonly firstAt = new Map<number, number>();
   readonly #waiters = new Map<number, Array<() => void>>();
 
-  constructor(telegram: StandIns.TelegramStandIn) {
-    telegram.subscribe((event) => {
-      if (event.type !== "message" || !event.message.from_bot) return;
-      const { chat_id: chat, message_id: id } = event.message;
-      const now = performance.now();
-      if (!this.firstAt.has(chat)) this.firstAt.set(chat, now);
-      if (id >= (this.last.get(chat)?.message_id ?? 0)) {
-        this.last.set(chat, event.message);
-        this.lastAt.set(chat, now);
+  constructor(standIns: StandIns) {
+    standIns.subscribe((told) => {
+      if (told.kind !== "message") return;
+      const { chat, messageId } = told;
+      // The stand-ins stamp the epoch; on this machine's one clock that is this process's performance.now().
+      const at = told.at - performance.timeOrigin;
+      if (!this.firstAt.has(chat)) this.firstAt.set(chat, at);
+      if (messageId >= (this.last.get(chat)?.messageId ?? 0)) {
+        this.last.set(chat, { messageId, text: told.text, replyMarkup: told.replyMarkup });
+        this.lastAt.set(chat, at);
       }
       const waiters = this.#waiters.get(chat) ?? [];
       this.#waiters.delete(chat);
@@ -230,8 +283,8 @@ class Chats {
   }
 }
 
-function button(message: StandIns.StoredMessage | undefined, label: RegExp): string | undefined {
-  const rows = (message?.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> })
+function button(message: ShownMessage | undefined, label: RegExp): string | undefined {
+  const rows = (message?.replyMarkup as { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> })
     ?.inline_keyboard;
   return rows?.flat().find((b) => label.test(b.text))?.callback_data;
 }
@@ -270,9 +323,9 @@ async function paced(url: string, script: Sent[]): Promise<number[]> {
 /** A user walks the wizard as in test/create-avatar.test.ts, tapping the buttons the bot put on its last message. */
 async function walkWizard(
   url: string,
-  telegram: StandIns.TelegramStandIn,
+  standIns: StandIns,
   chats: Chats,
-  user: StandIns.StandInUser,
+  user: StandInUser,
   name: string,
   script: Sent[],
 ): Promise<number[]> {
@@ -283,24 +336,26 @@ async function walkWizard(
     times.push((await post(url, update)).ms);
     answeredAt = performance.now();
   };
-  await send(telegram.textUpdate(user, "/start"));
+  await send(await standIns.update({ op: "text", user, text: "/start" }));
   for (const label of [/Create avatar/, /Character/, /Female/]) {
     const message = await chats.until(
       user.id,
       () => (button(chats.last.get(user.id), label) ? chats.last.get(user.id) : undefined),
       `button ${label.source}`,
     );
-    await send(telegram.callbackUpdate(user, message.message_id, button(message, label) ?? ""));
+    await send(
+      await standIns.update({ op: "callback", user, messageId: message.messageId, data: button(message, label) ?? "" }),
+    );
   }
   await chats.until(
     user.id,
-    () => (chats.last.get(user.id)?.text?.includes("Step 3 of 3") ? true : undefined),
+    () => (chats.last.get(user.id)?.text.includes("Step 3 of 3") ? true : undefined),
     "name step",
   );
-  await send(telegram.textUpdate(user, name));
+  await send(await standIns.update({ op: "text", user, text: name }));
   await chats.until(
     user.id,
-    () => (chats.last.get(user.id)?.text?.includes(`Avatar ${name} created`) ? true : undefined),
+    () => (chats.last.get(user.id)?.text.includes(`Avatar ${name} created`) ? true : undefined),
     "avatar created",
   );
   return times;
@@ -340,50 +395,8 @@ async function metrics(url: string): Promise<{ accepted: number; refused: Map<st
 
 // ---- The run ----
 
-async function standIns(): Promise<typeof StandIns> {
-  await build({
-    entryPoints: ["bench/webhook-stand-ins.ts"],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    outfile: `${OUT}/webhook-stand-ins.mjs`,
-    plugins: [wasmModules],
-    logLevel: "error",
-  });
-  return (await import(`../${OUT}/webhook-stand-ins.mjs`)) as typeof StandIns;
-}
-
-/** The sample photos at Telegram's sizes; drawn once (about a second each) and kept in bench/out. */
-async function samplePhotos(make: typeof StandIns.telegramPhoto): Promise<StandIns.PhotoSize[][]> {
-  const manifest = `${PHOTO_DIR}/manifest.json`;
-  type Entry = { file: string; width: number; height: number };
-  if (existsSync(manifest)) {
-    const photos = JSON.parse(readFileSync(manifest, "utf8")) as Entry[][];
-    if (photos.length === PHOTOS) {
-      return photos.map((sizes) => sizes.map((s) => ({ ...s, bytes: new Uint8Array(readFileSync(s.file)) })));
-    }
-  }
-  console.warn(`(drawing ${PHOTOS} sample photos into ${PHOTO_DIR} once; about a minute)`);
-  rmSync(PHOTO_DIR, { recursive: true, force: true });
-  mkdirSync(PHOTO_DIR, { recursive: true });
-  const photos: StandIns.PhotoSize[][] = [];
-  for (let i = 0; i < PHOTOS; i++) photos.push(await make(i));
-  const entries = photos.map((sizes, i) =>
-    sizes.map(({ bytes, width, height }) => {
-      const file = `${PHOTO_DIR}/${i}-${width}x${height}.jpg`;
-      writeFileSync(file, bytes);
-      return { file, width, height };
-    }),
-  );
-  writeFileSync(manifest, JSON.stringify(entries));
-  return photos;
-}
-
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const { TelegramStandIn, FalStandIn, telegramPhoto } = await standIns();
-  const photos = await samplePhotos(telegramPhoto);
 
   console.log(
     `Webhook under load (wrangler dev, workerd): POST /telegram/webhook until its answer, the bot against a floor Worker.`,
@@ -419,17 +432,22 @@ async function main(): Promise<void> {
     return path;
   };
 
-  const telegram = new TelegramStandIn(BOT_TOKEN, telegramOrigin);
-  const fal = new FalStandIn(FAL_KEY, falOrigin);
-  const problems: string[] = [];
-  telegram.subscribe((event) => {
-    if (event.type === "problem") problems.push(event.text);
+  await assertFree(PORTS.telegram);
+  await assertFree(PORTS.fal);
+  const standIns = await StandIns.start({
+    host: HOST,
+    telegramPort: PORTS.telegram,
+    falPort: PORTS.fal,
+    botToken: BOT_TOKEN,
+    falKey: FAL_KEY,
+    photoDir: PHOTO_DIR,
+    photos: PHOTOS,
   });
-  const chats = new Chats(telegram);
-  const servers = [
-    await serve(PORTS.telegram, (r) => telegram.handle(r), problems),
-    await serve(PORTS.fal, (r) => fal.handle(r), problems),
-  ];
+  const problems: string[] = [];
+  standIns.subscribe((told) => {
+    if (told.kind === "problem") problems.push(told.text);
+  });
+  const chats = new Chats(standIns);
   try {
     // ---- The bot ----
     await assertFree(PORTS.bot);
@@ -492,15 +510,13 @@ async function main(): Promise<void> {
       // Photos: the wizard first (in round 1 it also warms the Worker up), then 60 photos in six albums.
       const photoUser = { id: 5_000_001 + round, first_name: "Anna", language_code: "en" };
       const prelude: Sent[] = [];
-      await walkWizard(botUrl, telegram, chats, photoUser, `Bench ${round + 1}`, prelude);
-      const photoScript: Sent[] = photos.map((sizes, i) => ({
-        update: telegram.photoUpdate(
-          photoUser,
-          sizes,
-          String(13_500_000_000_000 + round * 100 + Math.floor(i / ALBUM_SIZE)),
-        ),
-        at: i * PHOTO_INTERVAL_MS,
-      }));
+      await walkWizard(botUrl, standIns, chats, photoUser, `Bench ${round + 1}`, prelude);
+      const photoScript: Sent[] = [];
+      for (let i = 0; i < PHOTOS; i++) {
+        const mediaGroupId = String(13_500_000_000_000 + round * 100 + Math.floor(i / ALBUM_SIZE));
+        const update = await standIns.update({ op: "photo", user: photoUser, index: i, mediaGroupId });
+        photoScript.push({ update, at: i * PHOTO_INTERVAL_MS });
+      }
       const photosStarted = performance.now();
       const botPhotos = await paced(botUrl, photoScript);
       // The checks finish before anything else is timed, on either Worker.
@@ -520,7 +536,7 @@ async function main(): Promise<void> {
       const botWizard = (
         await Promise.all(
           wizardUsers.map((user, i) =>
-            walkWizard(botUrl, telegram, chats, user, `Look ${i + 1}`, wizardScripts[i] as Sent[]),
+            walkWizard(botUrl, standIns, chats, user, `Look ${i + 1}`, wizardScripts[i] as Sent[]),
           ),
         )
       ).flat();
@@ -537,7 +553,7 @@ async function main(): Promise<void> {
     const firstAnswer: number[] = [];
     for (let i = 0; i < FIRST_REPLY_USERS; i++) {
       const user = { id: 5_200_001 + i, first_name: "Anna", language_code: "en" };
-      const { sentAt, ms } = await post(botUrl, telegram.textUpdate(user, "/start"));
+      const { sentAt, ms } = await post(botUrl, await standIns.update({ op: "text", user, text: "/start" }));
       const repliedAt = await chats.until(user.id, () => chats.firstAt.get(user.id), "first reply");
       firstReply.push(repliedAt - sentAt);
       firstAnswer.push(ms);
@@ -553,8 +569,8 @@ async function main(): Promise<void> {
       problems,
     });
   } finally {
+    await standIns.close();
     await stopAll();
-    await Promise.all(servers.map(close));
   }
 }
 
