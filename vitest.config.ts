@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
-import { findPostgres } from "./test/postgres-setup.ts";
-import { S3_TEST_CREDENTIALS } from "./test/s3-credentials.ts";
+import { findPostgres } from "./test/servers/postgres-setup.ts";
+import { S3_TEST_CREDENTIALS } from "./test/servers/s3-credentials.ts";
 
 const bindings = {
   TELEGRAM_BOT_TOKEN: "7000000001:test-token-for-the-stand-in",
@@ -48,22 +48,22 @@ function workerProject(
 
 export default defineConfig({
   test: {
-    globalSetup: ["./test/global-setup.ts", ...(withPostgres ? ["./test/postgres-setup.ts"] : [])],
+    globalSetup: ["./test/servers/global-setup.ts", ...(withPostgres ? ["./test/servers/postgres-setup.ts"] : [])],
     // Log lines are part of what the bot does; show them only for a failing test.
     silent: "passed-only",
     projects: [
       // Everything on D1 and R2; the repository contract suite also reaches Postgres when it is there.
       workerProject("d1-r2", ["test/**/*.test.ts"], () => ({}), "contract"),
-      // The photo flow again on Postgres and S3 (test/s3-server.ts, started by test/global-setup.ts).
+      // The photo flow again on Postgres and S3 (test/servers/s3-server.ts, started by test/servers/global-setup.ts).
       ...(withPostgres
         ? [
             workerProject(
               "postgres-s3",
               [
-                "test/photo-upload.test.ts",
-                "test/photo-viewer.test.ts",
-                "test/face-check.test.ts",
-                "test/training-archive.test.ts",
+                "test/integration/photo-upload.test.ts",
+                "test/integration/photo-viewer.test.ts",
+                "test/integration/face-check.test.ts",
+                "test/integration/training-archive.test.ts",
               ],
               (s3Endpoint) => ({
                 DB_DRIVER: "postgres",

@@ -1,6 +1,6 @@
 // The storage backends, per request: runs the Worker under `wrangler dev` (workerd) once on D1 + R2
 // and once on Postgres (through a local Hyperdrive binding, one connection opened and closed per
-// request) + S3 (test/s3-server.ts on loopback, every call signed with aws4fetch), and times
+// request) + S3 (test/servers/s3-server.ts on loopback, every call signed with aws4fetch), and times
 // GET /health, which makes one database round trip and one storage call. The difference between the
 // two rows is what a request pays for the Postgres connection and the signed S3 call.
 // Needs a Postgres server as the tests do (TEST_POSTGRES_URL, or the role .ci/run creates); without
@@ -8,9 +8,9 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import postgres from "postgres";
-import { adminUrl, withDatabase } from "../test/postgres-setup.ts";
-import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from "../test/s3-credentials.ts";
-import { startS3ServerProcess } from "../test/s3-process.ts";
+import { adminUrl, withDatabase } from "../test/servers/postgres-setup.ts";
+import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from "../test/servers/s3-credentials.ts";
+import { startS3ServerProcess } from "../test/servers/s3-process.ts";
 
 const OUT = "bench/out";
 const WRANGLER = "node_modules/wrangler/bin/wrangler.js";

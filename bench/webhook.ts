@@ -320,7 +320,7 @@ async function paced(url: string, script: Sent[]): Promise<number[]> {
   return (await Promise.all(answers)).map((a) => a.ms);
 }
 
-/** A user walks the wizard as in test/create-avatar.test.ts, tapping the buttons the bot put on its last message. */
+/** A user walks the wizard as in test/integration/create-avatar.test.ts, tapping the buttons the bot put on its last message. */
 async function walkWizard(
   url: string,
   standIns: StandIns,

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { webhookSecretProblem } from "../src/config/webhook-secret.ts";
-import { runPollingBridge } from "../src/telegram/polling-bridge.ts";
+import { runPollingBridge } from "./telegram/polling-bridge.ts";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const vars = Object.fromEntries(

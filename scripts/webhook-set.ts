@@ -2,7 +2,7 @@
 //   TELEGRAM_BOT_TOKEN=… TELEGRAM_WEBHOOK_SECRET=… PUBLIC_URL=https://… npm run webhook:set
 import { BOT_COMMANDS } from "../src/bot/commands.ts";
 import { webhookSecretProblem } from "../src/config/webhook-secret.ts";
-import { registerWebhook } from "../src/telegram/register-webhook.ts";
+import { registerWebhook } from "./telegram/register-webhook.ts";
 
 const missing = ["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_URL"].filter((name) => !process.env[name]);
 if (missing.length > 0) {

@@ -1,5 +1,7 @@
 import type { Update } from "grammy/types";
-import { ALLOWED_UPDATES } from "./register-webhook";
+
+/** The only updates the bot handles; the webhook is registered for these, so Telegram does not even send the rest. */
+export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 
 /**
  * Whose chat session an update belongs to: the sender of a message or button press in a private

@@ -5,7 +5,7 @@
  * through a fetch interceptor and can run behind any HTTP server.
  */
 import { imageSize } from "image-size";
-import { BotApiViolation, checkCall, parseHtml, parseMarkdownV2 } from "./bot-api-spec";
+import { BotApiViolation, checkCall, parseHtml } from "./bot-api-spec";
 
 export interface RecordedCall {
   method: string;
@@ -25,7 +25,7 @@ export interface StoredFile {
 export interface StoredMessage {
   message_id: number;
   chat_id: number;
-  /** What the user sees, formatting removed; `html` keeps the formatting as Telegram HTML (parse_mode HTML or MarkdownV2). */
+  /** What the user sees, formatting removed; `html` keeps the HTML source when parse_mode was HTML. */
   text?: string;
   html?: string;
   caption?: string;
@@ -571,11 +571,6 @@ function formatted(
   const source = String(value);
   const htmlField = field === "text" ? "html" : "caption_html";
   if (parseMode === "HTML") return { [field]: parseHtml(source), [htmlField]: source };
-  // MarkdownV2 is kept as its Telegram HTML equivalent, so a chat window renders one format.
-  if (parseMode === "MarkdownV2") {
-    const { text, html } = parseMarkdownV2(source);
-    return { [field]: text, [htmlField]: html };
-  }
   return { [field]: source };
 }
 

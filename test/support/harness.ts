@@ -54,7 +54,7 @@ export function installStandIns(): { telegram: TelegramStandIn; fal: FalStandIn 
     if (telegram.serves(request.url)) return telegram.handle(request);
     if (fal.serves(request.url)) return fal.handle(request);
     if (request.url.startsWith("https://bot.example/")) return exports.default.fetch(request);
-    // With STORAGE_DRIVER=s3 the store is the real S3-API server on loopback (test/global-setup.ts).
+    // With STORAGE_DRIVER=s3 the store is the real S3-API server on loopback (test/servers/global-setup.ts).
     const { storage } = loadSettings(env);
     if (storage.driver === "s3" && request.url.startsWith(`${storage.endpoint}/`)) return realFetch(request);
     throw new Error(`unexpected outbound request to ${request.url}`);

@@ -1,0 +1,452 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import { D1Repository } from "../../src/db/d1/d1-repository";
+import { PgRepository } from "../../src/db/pg/pg-repository";
+import type { NewPhoto, Repository } from "../../src/db/repository";
+
+/** One contract, every database: what the services rely on from the Repository. */
+const backends: Array<[string, () => Repository]> = [["D1 (binding)", () => new D1Repository(env.DB)]];
+if (inject("postgres") && env.HYPERDRIVE) {
+  const { connectionString } = env.HYPERDRIVE;
+  backends.push(["Postgres (Hyperdrive, real server)", () => new PgRepository(connectionString)]);
+}
+
+let lastTelegramId = 6_000_000_000;
+const at = (iso: string) => new Date(iso);
+
+describe.each(backends)("repository contract: %s", (_name, make) => {
+  const repo = make();
+
+  async function user(language: "en" | "ru" = "en") {
+    lastTelegramId += 1;
+    const profile = { telegramId: lastTelegramId, firstName: "Anna", lastName: null, username: null };
+    return repo.upsertUser({ ...profile, languageCode: language }, new Date());
+  }
+
+  async function avatar(userId: string, status: "DRAFT" | "PHOTOS_UPLOADING" = "PHOTOS_UPLOADING", now = new Date()) {
+    const id = crypto.randomUUID();
+    const row = await repo.insertAvatar(
+      { id, userId, triggerWord: `tw${id.slice(0, 8)}`, falIterations: 500, falPriority: "quality", loraRank: 32 },
+      now,
+    );
+    if (status !== "DRAFT") await repo.updateAvatarIf(id, "DRAFT", { status, name: "Me" }, now);
+    return row;
+  }
+
+  function photo(avatarId: string, userId: string, hash: string, extra: Partial<NewPhoto> = {}): NewPhoto {
+    return {
+      id: crypto.randomUUID(),
+      avatarId,
+      userId,
+      minioKey: `k/${hash}`,
+      fileHash: hash,
+      validationStatus: "VALID",
+      fileSize: 1000,
+      width: 640,
+      height: 600,
+      format: "jpg",
+      hasFace: true,
+      qualityScore: 0.5,
+      photoMetadata: { seq: 1, thumbnailBytes: 100, processedBytes: 200 },
+      ...extra,
+    };
+  }
+
+  async function generation(avatarId: string, userId: string, now = new Date(), intentKey = crypto.randomUUID()) {
+    const id = crypto.randomUUID();
+    const deadlineAt = new Date(now.getTime() + 120_000);
+    const { row } = await repo.insertGeneration(
+      {
+        id,
+        avatarId,
+        userId,
+        prompt: "photo of me",
+        preset: null,
+        options: { n: 2 },
+        seed: 4_000_000_000,
+        intentKey,
+        deadlineAt,
+      },
+      now,
+    );
+    return row;
+  }
+
+  /** Walks a generation through its lifecycle to DELIVERING, as the job engine does. */
+  async function delivering(id: string) {
+    expect(await repo.updateGenerationIf(id, "QUEUED", { status: "SUBMITTING" })).toBe(true);
+    expect(await repo.updateGenerationIf(id, "SUBMITTING", { status: "RUNNING", falRequestId: `gen-${id}` })).toBe(
+      true,
+    );
+    expect(await repo.updateGenerationIf(id, "RUNNING", { status: "DELIVERING" })).toBe(true);
+  }
+
+  it("answers a ping", async () => {
+    await expect(repo.ping()).resolves.toBeUndefined();
+  });
+
+  it("upserts a user by Telegram id, keeping the id and created_at, and sets the language", async () => {
+    const first = await repo.upsertUser(
+      { telegramId: 7_123_456_789, firstName: "A", lastName: null, username: null, languageCode: "ru" },
+      at("2026-01-01T00:00:00Z"),
+    );
+    const again = await repo.upsertUser(
+      { telegramId: 7_123_456_789, firstName: "B", lastName: "C", username: "bc", languageCode: "en" },
+      at("2026-01-02T00:00:00Z"),
+    );
+    expect(again).toEqual({
+      ...first,
+      firstName: "B",
+      lastName: "C",
+      username: "bc",
+      lastSeenAt: at("2026-01-02T00:00:00Z"),
+    });
+    expect(first).toMatchObject({
+      telegramId: 7_123_456_789,
+      languageCode: "ru",
+      createdAt: at("2026-01-01T00:00:00Z"),
+    });
+    await repo.setUserLanguage(first.id, "en");
+    expect((await repo.upsertUser({ ...again, languageCode: "ru" }, new Date())).languageCode).toBe("en");
+  });
+
+  it("creates, finds, pages, updates under a status guard and deletes avatars", async () => {
+    const { id: userId } = await user();
+    const created = await avatar(userId, "DRAFT", at("2026-02-01T00:00:00Z"));
+    expect(created).toMatchObject({
+      status: "DRAFT",
+      photosCount: 0,
+      generationsCount: 0,
+      trainingProgress: 0,
+      avatarData: {},
+      trainingConfig: {},
+      name: null,
+      lastStatusCheckAt: null,
+      createdAt: at("2026-02-01T00:00:00Z"),
+    });
+    expect(await repo.findAvatar(created.id)).toEqual(created);
+    expect(await repo.findAvatar("missing")).toBeNull();
+    for (const day of ["02", "03", "04"]) await avatar(userId, "DRAFT", at(`2026-02-${day}T12:00:00Z`));
+    const page = await repo.listAvatars(userId, 1, 2);
+    expect(page.total).toBe(4);
+    expect(page.items.map((a) => a.createdAt.toISOString())).toEqual([
+      "2026-02-03T12:00:00.000Z",
+      "2026-02-02T12:00:00.000Z",
+    ]);
+    expect((await repo.listUserAvatars(userId)).length).toBe(4);
+
+    const patch = {
+      status: "TRAINING" as const,
+      falRequestId: `req-${created.id}`,
+      trainingStartedAt: at("2026-02-05T00:00:00Z"),
+      trainingConfig: { endpoint: "fal-ai/x", input: { steps: 500 } },
+    };
+    expect(await repo.updateAvatarIf(created.id, "DRAFT", patch, at("2026-02-05T00:00:00Z"))).toBe(true);
+    expect(await repo.updateAvatarIf(created.id, "DRAFT", { status: "CANCELLED" }, new Date())).toBe(false);
+    const updated = await repo.findAvatarByFalRequest(`req-${created.id}`);
+    expect(updated).toMatchObject({ ...patch, updatedAt: at("2026-02-05T00:00:00Z") });
+    await repo.setAvatarData(created.id, { trainingData: { key: "z", createdAt: 1, bytes: 9 } }, new Date());
+    expect((await repo.findAvatar(created.id))?.avatarData).toEqual({
+      trainingData: { key: "z", createdAt: 1, bytes: 9 },
+    });
+    expect(await repo.deleteAvatar(created.id)).toBe(true);
+    expect(await repo.deleteAvatar(created.id)).toBe(false);
+  });
+
+  it("adds photos at a dense upload_order, counts only valid ones, and refuses outside an upload", async () => {
+    const { id: userId } = await user();
+    const draft = await avatar(userId, "DRAFT");
+    expect(await repo.insertPhoto(photo(draft.id, userId, "h0"), 50, new Date())).toEqual({ kind: "not_uploading" });
+    const { id } = await avatar(userId);
+    expect(await repo.insertPhoto(photo(id, userId, "h1"), 50, new Date())).toEqual({
+      kind: "inserted",
+      uploadOrder: 1,
+      photosCount: 1,
+    });
+    const pending = photo(id, userId, "h2", { validationStatus: "PENDING", hasFace: null, qualityScore: null });
+    expect(await repo.insertPhoto(pending, 50, new Date())).toEqual({
+      kind: "inserted",
+      uploadOrder: 2,
+      photosCount: 1,
+    });
+    expect(await repo.insertPhoto(photo(id, userId, "h1"), 50, new Date())).toEqual({ kind: "duplicate" });
+    expect(await repo.insertPhoto(photo(id, userId, "h3"), 2, new Date())).toEqual({ kind: "full" });
+
+    const stored = await repo.findPhotoByHash(id, "h2");
+    expect(stored).toMatchObject({ id: pending.id, uploadOrder: 2, hasFace: null, qualityScore: null });
+    expect(stored?.createdAt).toBeInstanceOf(Date);
+    expect((await repo.findPhoto(pending.id))?.photoMetadata).toEqual(pending.photoMetadata);
+    expect(await repo.findPhotoByHash(id, "nope")).toBeNull();
+    expect(await repo.countPhotos(id)).toBe(2);
+    expect((await repo.listPendingPhotos(id, 10)).map((p) => p.id)).toEqual([pending.id]);
+
+    await repo.markPhotoValid(pending.id, { faceBox: [1, 2, 3, 4] }, new Date());
+    expect(await repo.findPhoto(pending.id)).toMatchObject({
+      validationStatus: "VALID",
+      hasFace: true,
+      photoMetadata: { ...pending.photoMetadata, faceBox: [1, 2, 3, 4] },
+    });
+    expect((await repo.findAvatar(id))?.photosCount).toBe(2);
+    expect(await repo.listPendingPhotos(id, 10)).toEqual([]);
+  });
+
+  it("keeps the cap, dense orders and unique hashes when inserts race", async () => {
+    const { id: userId } = await user();
+    const { id } = await avatar(userId);
+    // Six writers, each with its own connection on Postgres (as six Worker invocations would have),
+    // so the inserts really contend for the avatar's row instead of queueing on one socket.
+    const writers = Array.from({ length: 6 }, make);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        writers[i % writers.length]?.insertPhoto(photo(id, userId, `race-${i}`), 5, new Date()),
+      ),
+    );
+    expect(results.filter((r) => r?.kind === "inserted")).toHaveLength(5);
+    expect(results.filter((r) => r?.kind === "full")).toHaveLength(7);
+    const { items, total } = await repo.listPhotos(id, 0, 50);
+    expect(total).toBe(5);
+    expect(items.map((p) => p.uploadOrder)).toEqual([1, 2, 3, 4, 5]);
+    expect((await repo.findAvatar(id))?.photosCount).toBe(5);
+
+    const { id: other } = await avatar(userId);
+    const same = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => writers[i]?.insertPhoto(photo(other, userId, "same"), 50, new Date())),
+    );
+    expect(same.map((r) => r?.kind).sort()).toEqual(["duplicate", "duplicate", "duplicate", "inserted"]);
+    expect(await repo.findOtherAvatarWithHash(userId, id, "same")).toEqual({ id: other, name: "Me" });
+    expect(await repo.findOtherAvatarWithHash(userId, other, "same")).toBeNull();
+  });
+
+  it("deletes a photo, closes the gap in upload_order and recounts", async () => {
+    const { id: userId } = await user();
+    const { id } = await avatar(userId);
+    const photos = ["a", "b", "c", "d"].map((h, i) => photo(id, userId, h, { photoMetadata: { seq: i + 1 } }));
+    for (const p of photos) await repo.insertPhoto(p, 50, new Date());
+    const deleted = await repo.deletePhoto(photos[1]?.id ?? "", at("2026-03-01T00:00:00Z"));
+    expect(deleted).toMatchObject({ id: photos[1]?.id, uploadOrder: 2, fileHash: "b" });
+    expect(await repo.deletePhoto(photos[1]?.id ?? "", new Date())).toBeNull();
+    const page = await repo.listPhotos(id, 1, 2);
+    expect(page).toMatchObject({ total: 3 });
+    expect(page.items.map((p) => [p.fileHash, p.uploadOrder])).toEqual([
+      ["c", 2],
+      ["d", 3],
+    ]);
+    expect(await repo.findAvatar(id)).toMatchObject({ photosCount: 3, updatedAt: at("2026-03-01T00:00:00Z") });
+    // Keys are never reused: the sequence is the highest ever stored, not the count.
+    expect(await repo.maxPhotoSequence(id)).toBe(4);
+    expect(await repo.maxPhotoSequence("none")).toBe(0);
+    expect(await repo.insertPhoto(photo(id, userId, "e"), 50, new Date())).toMatchObject({ uploadOrder: 4 });
+  });
+
+  it("tracks generations: active ones, completion counted once, the gallery, deletion", async () => {
+    const { id: userId } = await user();
+    const { id: avatarId } = await avatar(userId);
+    const queued = await generation(avatarId, userId, at("2026-04-01T00:00:00Z"));
+    expect(queued).toMatchObject({ status: "QUEUED", resultKeys: [], options: { n: 2 }, seed: 4_000_000_000 });
+    const second = await generation(avatarId, userId, at("2026-04-02T00:00:00Z"), `intent-${avatarId}`);
+    const again = await repo.insertGeneration(
+      {
+        ...second,
+        options: {},
+        seed: 1,
+        intentKey: `intent-${avatarId}`,
+        deadlineAt: new Date(),
+        id: crypto.randomUUID(),
+      },
+      new Date(),
+    );
+    expect(again).toMatchObject({ created: false, row: { id: second.id } });
+    expect(await repo.updateGenerationIf(second.id, "RUNNING", { status: "FAILED" })).toBe(false);
+    expect(await repo.updateGenerationIf(second.id, "QUEUED", { status: "SUBMITTING" })).toBe(true);
+    expect(await repo.updateGenerationIf(second.id, "QUEUED", { status: "SUBMITTING" })).toBe(false);
+    await repo.updateGenerationIf(second.id, "SUBMITTING", {
+      status: "RUNNING",
+      falRequestId: `gen-${second.id}`,
+      startedAt: at("2026-04-02T00:00:01Z"),
+    });
+    expect(await repo.findGenerationByFalRequest(`gen-${second.id}`)).toMatchObject({
+      id: second.id,
+      status: "RUNNING",
+      startedAt: at("2026-04-02T00:00:01Z"),
+    });
+    expect(await repo.countActiveGenerations(userId)).toBe(2);
+    expect((await repo.listActiveGenerations(avatarId)).map((g) => g.id).sort()).toEqual([queued.id, second.id].sort());
+    const overdue = (await repo.listOverdueGenerations(at("2026-04-01T00:05:00Z"), 100)).map((g) => g.id);
+    expect(overdue).toContain(queued.id);
+    expect(overdue).not.toContain(second.id);
+
+    expect(await repo.completeGeneration(second.id, { resultKeys: [] }, new Date())).toBe(false);
+    await repo.updateGenerationIf(second.id, "RUNNING", { status: "DELIVERING" });
+    await delivering(queued.id);
+    const done = { resultKeys: ["g/1.jpg", "g/2.jpg"], options: { n: 2, bytes: 500 } };
+    expect(await repo.completeGeneration(second.id, done, at("2026-04-02T00:01:00Z"))).toBe(true);
+    expect(await repo.completeGeneration(second.id, done, new Date())).toBe(false);
+    expect(await repo.completeGeneration(queued.id, { resultKeys: ["g/3.jpg"] }, at("2026-04-03T00:00:00Z"))).toBe(
+      true,
+    );
+    expect(await repo.findGeneration(second.id)).toMatchObject({
+      status: "SUCCEEDED",
+      ...done,
+      completedAt: at("2026-04-02T00:01:00Z"),
+    });
+    expect((await repo.findAvatar(avatarId))?.generationsCount).toBe(2);
+    expect(await repo.countActiveGenerations(userId)).toBe(0);
+
+    const gallery = await repo.listGenerations(avatarId, 0, 1);
+    expect(gallery.total).toBe(2);
+    expect(gallery.items.map((g) => g.id)).toEqual([second.id]);
+    expect((await repo.deleteGeneration(second.id))?.id).toBe(second.id);
+    expect(await repo.deleteGeneration(second.id)).toBeNull();
+    expect(await repo.findGeneration(second.id)).toBeNull();
+    expect((await repo.findAvatar(avatarId))?.generationsCount).toBe(1);
+  });
+
+  it("deletes a user with everything they have, through the foreign keys", async () => {
+    const { id: userId } = await user();
+    const { id: avatarId } = await avatar(userId);
+    await repo.insertPhoto(photo(avatarId, userId, "x"), 50, new Date());
+    const g = await generation(avatarId, userId);
+    await delivering(g.id);
+    await repo.completeGeneration(g.id, { resultKeys: ["k"] }, new Date());
+    await generation(avatarId, userId);
+    expect(await repo.countUserData(userId)).toEqual({ avatars: 1, photos: 1, generations: 1 });
+
+    const { id: second } = await avatar(userId);
+    const doomed = photo(second, userId, "y");
+    await repo.insertPhoto(doomed, 50, new Date());
+    await repo.deleteAvatar(second);
+    expect(await repo.findPhoto(doomed.id)).toBeNull();
+
+    await repo.deleteUser(userId);
+    expect(await repo.countUserData(userId)).toEqual({ avatars: 0, photos: 0, generations: 0 });
+    expect(await repo.findAvatar(avatarId)).toBeNull();
+    expect(await repo.findGeneration(g.id)).toBeNull();
+  });
+
+  it("lists what retention and the training check need", async () => {
+    const { id: userId } = await user();
+    const old = at("2020-01-01T00:00:00Z");
+    const abandoned = await avatar(userId, "DRAFT", old);
+    const uploading = await avatar(userId, "PHOTOS_UPLOADING", old);
+    const cancelled = await avatar(userId, "PHOTOS_UPLOADING", old);
+    await repo.updateAvatarIf(cancelled.id, "PHOTOS_UPLOADING", { status: "CANCELLED" }, old);
+    const kept = await avatar(userId, "PHOTOS_UPLOADING", old);
+    await repo.updateAvatarIf(kept.id, "PHOTOS_UPLOADING", { status: "READY_FOR_TRAINING" }, old);
+    // Storing a photo is a change: the time counts from the last one.
+    const stillAdding = await avatar(userId, "PHOTOS_UPLOADING", old);
+    await repo.insertPhoto(photo(stillAdding.id, userId, "late"), 50, at("2020-01-03T00:00:00Z"));
+    const abandonedIds = (await repo.listAbandonedAvatars(at("2020-01-02T00:00:00Z"), 100)).map((a) => a.id);
+    expect(abandonedIds).toEqual(expect.arrayContaining([abandoned.id, uploading.id, cancelled.id]));
+    expect(abandonedIds).not.toContain(kept.id);
+    expect(abandonedIds).not.toContain(stillAdding.id);
+    expect((await repo.listAbandonedAvatars(at("2020-01-04T00:00:00Z"), 100)).map((a) => a.id)).toContain(
+      stillAdding.id,
+    );
+
+    const gen = await generation(kept.id, userId, old);
+    await delivering(gen.id);
+    await repo.completeGeneration(gen.id, { resultKeys: ["k"] }, old);
+    const expired = await repo.listExpiredGenerations(at("2020-01-02T00:00:00Z"), 100);
+    expect(expired.map((g) => g.id)).toContain(gen.id);
+    expect(await repo.listExpiredGenerations(at("2019-12-31T00:00:00Z"), 100)).toEqual([]);
+
+    const training = async (checkedAt: Date | null) => {
+      const a = await avatar(userId);
+      await repo.updateAvatarIf(
+        a.id,
+        "PHOTOS_UPLOADING",
+        { status: "TRAINING", trainingStartedAt: old, lastStatusCheckAt: checkedAt },
+        new Date(),
+      );
+      return a.id;
+    };
+    const checkedRecently = await training(at("2030-01-01T00:00:00Z"));
+    const checkedLongAgo = await training(at("2021-01-01T00:00:00Z"));
+    const neverChecked = await training(null);
+    const due = await repo.listTrainingsToCheck(at("2029-01-01T00:00:00Z"), 100);
+    const ids = due.map((d) => d.id);
+    expect(ids).not.toContain(checkedRecently);
+    expect(ids.indexOf(neverChecked)).toBeLessThan(ids.indexOf(checkedLongAgo));
+    expect(due.find((d) => d.id === neverChecked)?.trainingStartedAt).toEqual(old);
+
+    await repo.setAvatarData(kept.id, { trainingData: { key: "t.zip", createdAt: old.getTime(), bytes: 10 } }, old);
+    const stale = await repo.listStaleTrainingData(at("2020-01-02T00:00:00Z"), 100);
+    expect(stale.map((a) => a.id)).toContain(kept.id);
+    expect((await repo.listStaleTrainingData(old, 100)).map((a) => a.id)).not.toContain(kept.id);
+  });
+
+  it("caches small values", async () => {
+    const key = `contract-${crypto.randomUUID()}`;
+    expect(await repo.getCached(key)).toBeNull();
+    await repo.putCached(key, { id: 1, name: "bot" }, at("2026-05-01T00:00:00Z"));
+    await repo.putCached(key, { id: 2, names: ["a"] }, at("2026-05-02T00:00:00Z"));
+    expect(await repo.getCached(key)).toEqual({
+      value: { id: 2, names: ["a"] },
+      updatedAt: at("2026-05-02T00:00:00Z"),
+    });
+  });
+
+  it("aggregates the metrics: avatars, trainings, generations per day, storage and counters", async () => {
+    const now = at("2026-06-15T12:00:00Z");
+    const before = await repo.metrics(now);
+    expect(before.trainingSeconds).toEqual({ count: 0, median: null, p95: null });
+
+    const { id: userId } = await user();
+    for (const seconds of [100, 200, 300, 400, 1000]) {
+      const a = await avatar(userId);
+      await repo.updateAvatarIf(
+        a.id,
+        "PHOTOS_UPLOADING",
+        {
+          status: "COMPLETED",
+          avatarType: "STYLE",
+          trainingStartedAt: at("2026-06-01T00:00:00Z"),
+          trainingCompletedAt: new Date(at("2026-06-01T00:00:00Z").getTime() + seconds * 1000),
+        },
+        now,
+      );
+    }
+    const failed = await avatar(userId);
+    await repo.insertPhoto(photo(failed.id, userId, "m1", { fileSize: 1000 }), 50, now);
+    await repo.insertPhoto(photo(failed.id, userId, "m2", { fileSize: 3000 }), 50, now);
+    await repo.updateAvatarIf(failed.id, "PHOTOS_UPLOADING", { status: "ERROR", trainingStartedAt: now }, now);
+    await repo.setAvatarData(failed.id, { trainingData: { key: "t.zip", createdAt: 1, bytes: 777 } }, now);
+    for (const createdAt of ["2026-06-14T23:30:00Z", "2026-06-15T00:30:00Z", "2026-06-15T01:00:00Z"]) {
+      const g = await generation(failed.id, userId, at(createdAt));
+      await delivering(g.id);
+      await repo.completeGeneration(g.id, { resultKeys: ["a", "b"], options: { bytes: 50 } }, now);
+    }
+    for (const label of ["Zeta", "a_b", "ab", "a_b"]) await repo.incrementCounter("photos_refused", label);
+    await repo.incrementCounter("photos_refused", "ab", 5);
+
+    const after = await repo.metrics(now);
+    const styleCompleted = (m: typeof after) =>
+      m.avatars.find((a) => a.type === "STYLE" && a.status === "COMPLETED")?.count ?? 0;
+    expect(styleCompleted(after) - styleCompleted(before)).toBe(5);
+    const keys = after.avatars.map((a) => `${a.type} ${a.status}`);
+    expect(keys).toEqual([...keys].sort());
+    expect(after.trainingSeconds).toEqual({ count: 5, median: 300, p95: 1000 });
+    expect(after.trainingOutcomes.completed - before.trainingOutcomes.completed).toBe(5);
+    expect(after.trainingOutcomes.failed - before.trainingOutcomes.failed).toBe(1);
+    expect(after.generations.total - before.generations.total).toBe(3);
+    expect(after.generations.perDay).toEqual([
+      { day: "2026-06-14", count: 1 },
+      { day: "2026-06-15", count: 2 },
+    ]);
+    const storage = (m: typeof after, kind: string) => m.storage.find((s) => s.kind === kind);
+    const grew = (kind: string) => ({
+      bytes: (storage(after, kind)?.bytes ?? 0) - (storage(before, kind)?.bytes ?? 0),
+      objects: (storage(after, kind)?.objects ?? 0) - (storage(before, kind)?.objects ?? 0),
+    });
+    expect(grew("originals")).toEqual({ bytes: 4000, objects: 2 });
+    expect(grew("thumbnails")).toEqual({ bytes: 200, objects: 2 });
+    expect(grew("processed")).toEqual({ bytes: 400, objects: 2 });
+    expect(grew("training_zips")).toEqual({ bytes: 777, objects: 1 });
+    expect(grew("generated")).toEqual({ bytes: 150, objects: 6 });
+    expect(after.photosRefused).toEqual([
+      { reason: "Zeta", count: 1 },
+      { reason: "a_b", count: 2 },
+      { reason: "ab", count: 6 },
+    ]);
+  });
+});

@@ -1,0 +1,286 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { jpeg, picture } from "../corpus/images";
+import type { FalStandIn } from "../stand-ins/fal";
+import type { TelegramStandIn } from "../stand-ins/telegram";
+import { avatarsOf } from "../support/db";
+import { drain, installStandIns, lastAnswer, newUser, send, tap } from "../support/harness";
+import { avatarCollectingPhotos, expectTrainingArchive } from "../support/journeys";
+
+let telegram: TelegramStandIn;
+let fal: FalStandIn;
+let user = newUser();
+let photos: Uint8Array[] = [];
+
+beforeAll(async () => {
+  photos = await Promise.all([1, 2, 3, 4, 5].map((seed) => jpeg(picture(600, 560, seed))));
+});
+
+beforeEach(() => {
+  ({ telegram, fal } = installStandIns());
+  user = newUser();
+});
+
+const text = () => telegram.lastBotMessage(user.id).text ?? "";
+
+async function avatar(avatarId: string) {
+  return env.DB.prepare("SELECT * FROM avatars WHERE id = ?").bind(avatarId).first<Record<string, unknown>>();
+}
+
+/** Runs the avatar workspace's alarm until `done` holds (the start alarm may also fire on its own). */
+async function settle(avatarId: string, done: () => Promise<boolean>): Promise<void> {
+  const workspace = env.AVATAR_WORKSPACE.getByName(avatarId);
+  for (let i = 0; i < 20; i++) {
+    if (await done()) return;
+    await runDurableObjectAlarm(workspace);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the workspace never got there");
+}
+
+async function readyToTrain(): Promise<string> {
+  const avatarId = await avatarCollectingPhotos(telegram, user);
+  for (const bytes of photos) await send(telegram.photoUpdate(user, [{ bytes, width: 600, height: 560 }], "album"));
+  await drain(avatarId);
+  await tap(telegram, user, "✅ Done");
+  return avatarId;
+}
+
+async function startTraining(avatarId: string): Promise<string> {
+  await tap(telegram, user, "🚀 Train");
+  await tap(telegram, user, "🚀 Start training");
+  await settle(avatarId, async () => (await avatar(avatarId))?.status === "TRAINING");
+  return fal.job().id;
+}
+
+async function deliverWebhook(request: Request): Promise<Response> {
+  return exports.default.fetch(request);
+}
+
+describe("training", () => {
+  it("goes from the training screen to fal, shows progress, and completes by webhook", async () => {
+    const avatarId = await readyToTrain();
+    await tap(telegram, user, "🚀 Train");
+    const trigger = String((await avatar(avatarId))?.trigger_word);
+    expect(text()).toContain(`Trigger word: ${trigger}`);
+    expect(text()).toContain("Priority: 💎 Quality");
+    expect(text()).toContain("Steps: 500");
+    await tap(telegram, user, "⚖️ Balanced");
+    expect(text()).toContain("Priority: ⚖️ Balanced");
+    await tap(telegram, user, "🚀 Start training");
+    expect(text()).toContain("Preparing Me for training");
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "TRAINING");
+
+    const job = fal.job();
+    expect(job.app).toBe("fal-ai/flux-lora-fast-training");
+    expect(job.webhookUrl).toBe(`https://bot.example/fal/webhook?avatar=${avatarId}`);
+    expect(job.input).toMatchObject({ trigger_word: trigger, steps: 500, is_style: false, create_masks: true });
+    const row = await avatar(avatarId);
+    expect(row).toMatchObject({ status: "TRAINING", fal_request_id: job.id, finetune_id: null, training_progress: 0 });
+    expect(text()).toContain("In fal's queue, position 3.");
+
+    // The archive fal downloads: flat, normalised names, the processed crops and no originals.
+    await expectTrainingArchive(String(job.input.images_data_url), photos);
+    const expired = new URL(String(job.input.images_data_url));
+    expired.searchParams.set("expires", "1000");
+    expect((await fetch(expired)).status).toBe(403);
+
+    fal.progress(job.id, 400, 1000);
+    await runDurableObjectAlarm(env.AVATAR_WORKSPACE.getByName(avatarId));
+    expect(text()).toContain("▰▰▰▰▱▱▱▱▱▱ 40%");
+    expect((await avatar(avatarId))?.training_progress).toBe(40);
+
+    fal.succeed(job.id);
+    const response = await deliverWebhook(await fal.webhook(job.id));
+    expect(response.status).toBe(200);
+    const done = await avatar(avatarId);
+    expect(done).toMatchObject({
+      status: "COMPLETED",
+      fal_request_id: job.id,
+      finetune_id: "https://v3.fal.media/files/lora/pytorch_lora_weights.safetensors",
+      training_progress: 100,
+    });
+    expect(text()).toContain("Me is trained and ready");
+  });
+
+  it("completes by polling alone when no webhook arrives", async () => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    fal.succeed(id);
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "COMPLETED");
+    expect(text()).toContain("is trained and ready");
+  });
+
+  it("applies a webhook delivered twice once, and refuses forged, stale and unsigned ones", async () => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    fal.succeed(id);
+    const other = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    expect((await deliverWebhook(await fal.webhook(id, { signWith: other.privateKey }))).status).toBe(401);
+    expect((await deliverWebhook(await fal.webhook(id, { tamper: true }))).status).toBe(401);
+    expect(
+      (await deliverWebhook(await fal.webhook(id, { timestamp: Math.floor(Date.now() / 1000) - 600 }))).status,
+    ).toBe(401);
+    const unsigned = new Request("https://bot.example/fal/webhook", {
+      method: "POST",
+      body: JSON.stringify({ request_id: id, status: "OK" }),
+    });
+    expect((await deliverWebhook(unsigned)).status).toBe(401);
+    expect((await avatar(avatarId))?.status).toBe("TRAINING");
+
+    expect((await deliverWebhook(await fal.webhook(id))).status).toBe(200);
+    const sent = telegram.callsTo("sendMessage").length;
+    expect((await deliverWebhook(await fal.webhook(id))).status).toBe(200);
+    expect(telegram.callsTo("sendMessage").length).toBe(sent);
+    expect((await avatar(avatarId))?.status).toBe("COMPLETED");
+  });
+
+  it.each([
+    [
+      "a validation error",
+      422,
+      { detail: [{ loc: ["body", "images_data_url"], msg: "Could not download the archive", type: "value_error" }] },
+      "body.images_data_url Could not download the archive",
+    ],
+    [
+      "an infrastructure error",
+      503,
+      { detail: "Runner disconnected", error_type: "runner_disconnected" },
+      "Runner disconnected",
+    ],
+  ])("turns %s reported by webhook into ERROR with the reason and Try again", async (_name, status, body, reason) => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    fal.fail(id, status, body);
+    expect((await deliverWebhook(await fal.webhook(id))).status).toBe(200);
+    expect((await avatar(avatarId))?.status).toBe("ERROR");
+    expect(text()).toContain("Training of Me failed");
+    expect(text()).toContain(status === 422 ? "Invalid status code: 422" : "Invalid status code: 503");
+    void reason;
+    await tap(telegram, user, "🔁 Try again");
+    expect((await avatar(avatarId))?.status).toBe("READY_FOR_TRAINING");
+    expect((await avatarsOf(user.id))[0]?.photos_count).toBe(5);
+  });
+
+  it("fetches the result from the queue when the webhook says fal could not attach it", async () => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    fal.succeed(id);
+    const body = {
+      request_id: id,
+      gateway_request_id: id,
+      status: "OK",
+      payload: null,
+      payload_error: "Response payload is not JSON serializable",
+    };
+    expect((await deliverWebhook(await fal.webhook(id, { body }))).status).toBe(200);
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "COMPLETED");
+  });
+
+  it("finds a failure by polling: COMPLETED whose result is an error", async () => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    fal.fail(id, 422);
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "ERROR");
+    expect((await avatar(avatarId))?.training_error).toContain("Could not download the archive");
+  });
+
+  it("never completes a job that finished without a LoRA file", async () => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    fal.succeed(id, { config_file: { url: "https://v3.fal.media/files/lora/config.json" } });
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "ERROR");
+    expect(text()).toContain("fal finished without producing a model file");
+  });
+
+  it.each([
+    ["a 500", { status: 500, body: { detail: "Internal Server Error" } }],
+    [
+      "a 422",
+      { status: 422, body: { detail: [{ loc: ["body", "steps"], msg: "value too large", type: "value_error" }] } },
+    ],
+    ["a network failure", "network" as const],
+  ])("leaves the avatar READY_FOR_TRAINING when submission fails with %s", async (_name, failure) => {
+    const avatarId = await readyToTrain();
+    fal.failNextSubmit(failure);
+    await tap(telegram, user, "🚀 Train");
+    await tap(telegram, user, "🚀 Start training");
+    await settle(avatarId, async () => text().includes("fal did not accept the training"));
+    expect(await avatar(avatarId)).toMatchObject({ status: "READY_FOR_TRAINING", fal_request_id: null });
+  });
+
+  it.each([
+    ["while queued", (_id: string) => undefined, "CANCELLED"],
+    ["while running", (id: string) => fal.progress(id, 10, 100), "CANCELLED"],
+    ["after fal finished", (id: string) => fal.succeed(id), "COMPLETED"],
+  ])("cancels %s", async (_when, prepare, expected) => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    prepare(id);
+    await send(telegram.textUpdate(user, "/start"));
+    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, /^Me/);
+    await tap(telegram, user, "✖️ Cancel training");
+    await tap(telegram, user, "Yes, cancel");
+    expect((await avatar(avatarId))?.status).toBe(expected);
+    if (expected === "CANCELLED") expect(fal.job(id).cancelRequested).toBe(true);
+    expect(text()).toContain(expected === "CANCELLED" ? "Training of Me cancelled" : "is trained and ready");
+  });
+
+  it("gives up on a training stuck past TRAINING_TIMEOUT", async () => {
+    const avatarId = await readyToTrain();
+    await startTraining(avatarId);
+    await env.DB.prepare("UPDATE avatars SET training_started_at = ? WHERE id = ?")
+      .bind(Date.now() - 4 * 3600_000, avatarId)
+      .run();
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "ERROR");
+    expect(text()).toContain("took far longer than training ever should");
+  });
+
+  it("refuses to start for another user's avatar like a missing one", async () => {
+    const avatarId = await readyToTrain();
+    const stranger = newUser();
+    await send(telegram.textUpdate(stranger, "/start"));
+    const menu = telegram.lastBotMessage(stranger.id);
+    await send(telegram.callbackUpdate(stranger, menu.message_id, `tgo:${avatarId}`));
+    expect(lastAnswer(telegram)).toContain("This avatar no longer exists");
+    expect((await avatar(avatarId))?.status).toBe("READY_FOR_TRAINING");
+  });
+});
+
+describe("without FAL_KEY", () => {
+  it("says training is not configured and leaves the avatar ready", async () => {
+    const { TrainingService } = await import("../../src/services/training-service");
+    const { parseSettings } = await import("../../src/config/settings");
+    const { D1Repository } = await import("../../src/db/d1/d1-repository");
+    const { R2Storage } = await import("../../src/storage/r2-storage");
+    const { AvatarService } = await import("../../src/services/avatar-service");
+    const settings = parseSettings({ ...env, FAL_KEY: "" });
+    const repo = new D1Repository(env.DB);
+    const storage = new R2Storage(env.BUCKET);
+    let submitted = false;
+    const service = new TrainingService({
+      repo,
+      storage,
+      avatars: new AvatarService(repo, storage, settings.avatar),
+      settings,
+      trainer: {
+        submit: async () => {
+          submitted = true;
+          return { requestId: "x", queuePosition: 0 };
+        },
+        status: async () => ({ kind: "completed" }),
+        result: async () => ({ kind: "failed", reason: "x" }),
+        cancel: async () => "cancelled",
+      },
+      linkTo: async () => "https://bot.example/x",
+    });
+    const avatar = { status: "READY_FOR_TRAINING", avatarType: "CHARACTER" } as Parameters<typeof service.start>[0];
+    expect(await service.start(avatar)).toEqual({
+      kind: "submit_failed",
+      reason: "this bot has no fal.ai key configured (FAL_KEY)",
+    });
+    expect(submitted).toBe(false);
+  });
+});

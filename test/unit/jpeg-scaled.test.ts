@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { decodeWithJsquash } from "../../src/images/codecs";
+import { decodeJpegScaled } from "../../src/images/jpeg-scaled";
+import { jpeg, picture } from "../corpus/images";
+
+/** Mean absolute difference per channel between a scaled decode and a box-averaged full decode. */
+async function errorAgainstReference(
+  bytes: Uint8Array,
+  scale: number,
+  scaled: { data: Uint8ClampedArray; width: number; height: number },
+) {
+  const full = await decodeWithJsquash(bytes.slice().buffer, "JPEG");
+  const f = 8 / scale;
+  let total = 0;
+  let n = 0;
+  for (let y = 0; y < Math.floor(full.height / f); y++) {
+    for (let x = 0; x < Math.floor(full.width / f); x++) {
+      for (let ch = 0; ch < 3; ch++) {
+        let sum = 0;
+        for (let dy = 0; dy < f; dy++)
+          for (let dx = 0; dx < f; dx++) sum += full.data[((y * f + dy) * full.width + x * f + dx) * 4 + ch] ?? 0;
+        total += Math.abs(sum / (f * f) - (scaled.data[(y * scaled.width + x) * 4 + ch] ?? 0));
+        n++;
+      }
+    }
+  }
+  return total / n;
+}
+
+describe("the scaled JPEG decoder", () => {
+  it.each([
+    [2400, 1800, 1024, 4, 1200, 900],
+    [4096, 4096, 1024, 2, 1024, 1024],
+    [1000, 700, 1024, 8, 1000, 700],
+    [3000, 1000, 256, 1, 375, 125],
+  ])(
+    "decodes a baseline %i×%i for a %i px long side at %i/8, matching a full decode",
+    async (w, h, min, scale, ow, oh) => {
+      const bytes = await jpeg(picture(w, h));
+      const { raster, scale: used } = decodeJpegScaled(bytes, min);
+      expect(used).toBe(scale);
+      expect([raster.width, raster.height]).toEqual([ow, oh]);
+      expect(await errorAgainstReference(bytes, used, raster)).toBeLessThan(6);
+    },
+  );
+
+  it("reads a progressive JPEG from its DC scans at 1/8", async () => {
+    const bytes = await jpeg(picture(2048, 1536), { progressive: true });
+    const { raster, scale } = decodeJpegScaled(bytes, 1024);
+    expect(scale).toBe(1);
+    expect([raster.width, raster.height]).toEqual([256, 192]);
+    expect(await errorAgainstReference(bytes, 1, raster)).toBeLessThan(6);
+  });
+
+  it("refuses a truncated file", async () => {
+    const bytes = await jpeg(picture(800, 600));
+    expect(() => decodeJpegScaled(bytes.subarray(0, bytes.length / 2), 1024)).toThrow(/truncated|corrupt/);
+  });
+});
