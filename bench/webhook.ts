@@ -696,6 +696,9 @@ try {
   await main();
 } catch (error) {
   console.error(`The webhook bench failed: ${error instanceof Error ? error.message : String(error)}`);
-  console.error(`wrangler's output: ${LOGS.bot}, ${LOGS.floor}, ${LOGS.migrate}`);
+  console.error(`wrangler's output: ${LOGS.bot}, ${LOGS.floor}, ${LOGS.migrate}, ${LOGS.standIns}`);
   process.exitCode = 1;
 }
+// Every process it started is gone by now; a handle left behind (one run was kept alive by esbuild's
+// service) must not keep `npm run bench`, which waits for this one, from going on.
+process.exit();
