@@ -11,6 +11,11 @@
 export const PHOTO_CHECK = {
   /** While photos keep arriving the checks wait (decoding is CPU-heavy), at most this long. */
   batchWaitMs: 20_000,
+  /**
+   * The checks start between (1 − this) and 1 batch windows after the last photo: within that slack
+   * a new photo leaves the wake where it is, so a burst moves the alarm a few times, not once a photo.
+   */
+  windowSlack: 1 / 3,
   /** Tries at one photo's check; past them it is refused, so it cannot hold up the queue. */
   attempts: 2,
   /** fal's face check, per photo; past it the photo is kept PENDING. */

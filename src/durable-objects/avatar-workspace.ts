@@ -28,6 +28,8 @@ const WAKE_ORDER: readonly WakeKind[] = ["photos", "recheck", "cleanup", "traini
  */
 export class AvatarWorkspace extends DurableObject<Env> {
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** When the alarm is set for (null: not set); undefined until first asked after a start. */
+  #armedAt: number | null | undefined;
 
   /** Queues a photo and schedules the batch; returns at once, whatever is being checked. */
   async enqueue(job: PhotoJob, language: Language): Promise<void> {
@@ -94,6 +96,8 @@ export class AvatarWorkspace extends DurableObject<Env> {
    * when the lease ends, and a job that re-arms itself keeps its new time.
    */
   override async alarm(): Promise<void> {
+    // The alarm that woke us is spent.
+    this.#armedAt = null;
     const wakes = this.#wakes();
     // The earliest reason counts as due whatever woke the object (an alarm may run a little early).
     const now = Math.max(Date.now(), Math.min(...Object.values(wakes)));
@@ -138,6 +142,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
       this.#photos().discard();
       for (const key of ["wakes", "training"]) this.ctx.storage.kv.delete(key);
       await this.ctx.storage.deleteAlarm();
+      this.#armedAt = null;
     });
   }
 
@@ -164,7 +169,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
       repo: createRepository(this.env),
       objects: createStorage(this.env),
       notifier: new ChatNotifier(settings),
-      wake: (kind, at, replace) => this.#wake(kind, at, replace),
+      wake: (kind, at, replace, slackMs) => this.#wake(kind, at, replace, slackMs),
       unwake: (kind) => {
         const wakes = this.#wakes();
         delete wakes[kind];
@@ -189,9 +194,12 @@ export class AvatarWorkspace extends DurableObject<Env> {
    * Registers a reason to wake at `at` and points the alarm at the earliest one. `replace` moves
    * an existing wake of that kind (the batch window slides); otherwise the earlier time wins.
    */
-  async #wake(kind: WakeKind, at: number, replace = false): Promise<void> {
+  async #wake(kind: WakeKind, at: number, replace = false, slackMs = 0): Promise<void> {
     const wakes = this.#wakes();
     const current = wakes[kind];
+    // A wake already set a little earlier stays as it is: a burst of photos then moves the alarm
+    // once every `slackMs`, not once a photo (each move is a storage write the next update waits behind).
+    if (replace && current !== undefined && current > Date.now() && current <= at && at - current <= slackMs) return;
     wakes[kind] = replace || current === undefined ? at : Math.min(current, at);
     this.ctx.storage.kv.put("wakes", wakes);
     await this.#armAlarm();
@@ -203,8 +211,16 @@ export class AvatarWorkspace extends DurableObject<Env> {
 
   async #armAlarm(): Promise<void> {
     const next = Math.min(...Object.values(this.#wakes()));
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
-    else if (this.#photos().pendingCount() === 0) await this.ctx.storage.deleteAlarm();
+    // Known after the first look (and kept up to date here), so an unchanged alarm costs no write.
+    this.#armedAt ??= await this.ctx.storage.getAlarm();
+    if (Number.isFinite(next)) {
+      if (this.#armedAt === next) return;
+      await this.ctx.storage.setAlarm(next);
+      this.#armedAt = next;
+    } else if (this.#photos().pendingCount() === 0) {
+      await this.ctx.storage.deleteAlarm();
+      this.#armedAt = null;
+    }
   }
 
   #avatarId(): string {

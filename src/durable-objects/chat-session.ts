@@ -94,9 +94,14 @@ export class ChatSession extends DurableObject<Env> {
 
   /** The safety net: updates left in the inbox by a restart are handled now. */
   override async alarm(): Promise<void> {
-    // The alarm that woke us is spent; the drain sets no other.
+    // The alarm that woke us is spent. It is set once per burst of updates and never moved or
+    // dropped (each would be a write the next webhook waits behind); firing on an empty inbox is a no-op.
     this.#alarmSet = false;
     await this.#drain();
+    if (this.#pendingCount() > 0 && !this.#alarmSet) {
+      await this.ctx.storage.setAlarm(Date.now() + SAFETY_NET_MS);
+      this.#alarmSet = true;
+    }
   }
 
   /** The chat's current FSM state (used by tests and diagnostics). */
@@ -126,11 +131,6 @@ export class ChatSession extends DurableObject<Env> {
       "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
       Date.now() - REMEMBER_UPDATES_MS,
     );
-    // An empty inbox needs no safety net (left set, every chat's alarm would fire for nothing).
-    if (this.#alarmSet && this.#pendingCount() === 0) {
-      this.#alarmSet = false;
-      await this.ctx.storage.deleteAlarm();
-    }
   }
 
   #next(): InboxRow | undefined {

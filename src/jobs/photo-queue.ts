@@ -52,19 +52,24 @@ export class PhotoQueue {
   async enqueue(job: PhotoJob, language: Language): Promise<void> {
     const { kv } = this.room.storage;
     const batch = this.#batch();
-    if (!batch.open) Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
-    const progress = kv.get<ProgressState>("progress") ?? { chatId: job.chatId, language };
+    if (!batch.open) {
+      Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
+      kv.put("batch", batch);
+    }
+    const progress = kv.get<ProgressState>("progress");
+    if (progress?.chatId !== job.chatId || progress.language !== language) {
+      kv.put("progress", { ...progress, chatId: job.chatId, language });
+    }
     kv.put(`${JOB_PREFIX}${String(job.receivedAt).padStart(15, "0")}:${job.id}`, {
       job,
       attempts: 0,
     } satisfies QueuedPhoto);
-    kv.put("batch", batch);
-    kv.put("progress", { ...progress, chatId: job.chatId, language });
     const window = this.room.settings.photoBatchWindowMs;
     await this.room.wake(
       "photos",
       Math.min(Date.now() + window, batch.startedAt + Math.max(window, PHOTO_CHECK.batchWaitMs)),
       true,
+      window * PHOTO_CHECK.windowSlack,
     );
   }
 

@@ -17,8 +17,11 @@ export interface Room {
   repo: Repository;
   objects: ObjectStorage;
   notifier: ChatNotifier;
-  /** Wakes the workspace at `at` for `kind`; `replace` moves an existing wake instead of keeping the earlier. */
-  wake(kind: WakeKind, at: number, replace?: boolean): Promise<void>;
+  /**
+   * Wakes the workspace at `at` for `kind`; `replace` moves an existing wake instead of keeping the
+   * earlier, unless that one is due at most `slackMs` before `at`.
+   */
+  wake(kind: WakeKind, at: number, replace?: boolean, slackMs?: number): Promise<void>;
   /** Forgets a wake of this kind (the job has nothing more to do). */
   unwake(kind: WakeKind): void;
 }
