@@ -38,9 +38,18 @@ export class ChatSession extends DurableObject<Env> {
   /** Whether the safety-net alarm is known to be set (unknown after a restart: asked once). */
   #alarmSet: boolean | null = null;
 
+  /** Accepts so far, so a drain knows whether anything arrived while it worked. */
+  #accepts = 0;
+  /** The FSM state as last read or written; this object is its only writer. */
+  #state: SessionState | undefined;
+
   readonly #session: SessionStore = {
-    get: async () => (await this.ctx.storage.get<SessionState>(SESSION_KEY)) ?? IDLE,
+    get: async () => {
+      this.#state ??= (await this.ctx.storage.get<SessionState>(SESSION_KEY)) ?? IDLE;
+      return this.#state;
+    },
     set: async (state) => {
+      this.#state = state;
       if (state.state === "idle") await this.ctx.storage.delete(SESSION_KEY);
       else await this.ctx.storage.put(SESSION_KEY, state);
     },
@@ -76,6 +85,7 @@ export class ChatSession extends DurableObject<Env> {
       )
       .toArray();
     if (inserted.length === 0) return "duplicate";
+    this.#accepts += 1;
     this.#counted.add(update.update_id);
     this.#alarmSet ??= (await this.ctx.storage.getAlarm()) !== null;
     if (!this.#alarmSet) {
@@ -98,6 +108,11 @@ export class ChatSession extends DurableObject<Env> {
     // dropped (each would be a write the next webhook waits behind); firing on an empty inbox is a no-op.
     this.#alarmSet = false;
     await this.#drain();
+    // Forgotten here, once a burst, rather than in a write behind every update.
+    this.ctx.storage.sql.exec(
+      "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
+      Date.now() - REMEMBER_UPDATES_MS,
+    );
     if (this.#pendingCount() > 0 && !this.#alarmSet) {
       await this.ctx.storage.setAlarm(Date.now() + SAFETY_NET_MS);
       this.#alarmSet = true;
@@ -125,18 +140,17 @@ export class ChatSession extends DurableObject<Env> {
   }
 
   async #work(): Promise<void> {
-    for (let row = this.#next(); row; row = this.#next()) await this.#handle(row);
-    // Forgotten in the same write as the last update's end, so it costs no extra commit.
-    this.ctx.storage.sql.exec(
-      "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
-      Date.now() - REMEMBER_UPDATES_MS,
-    );
+    // The inbox is read again only if something was accepted meanwhile: one query per update, not two.
+    for (let seen = -1; seen !== this.#accepts; ) {
+      seen = this.#accepts;
+      for (const row of this.#pending()) await this.#handle(row);
+    }
   }
 
-  #next(): InboxRow | undefined {
+  #pending(): InboxRow[] {
     return this.ctx.storage.sql
-      .exec<InboxRow>("SELECT update_id, body, attempts FROM inbox WHERE done_at IS NULL ORDER BY seq LIMIT 1")
-      .toArray()[0];
+      .exec<InboxRow>("SELECT update_id, body, attempts FROM inbox WHERE done_at IS NULL ORDER BY seq")
+      .toArray();
   }
 
   #pendingCount(): number {

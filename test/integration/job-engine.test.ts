@@ -168,7 +168,20 @@ describe("the webhook only hands off", () => {
     expect(telegram.callsTo("sendMessage")).toHaveLength(1);
   });
 
-  it("forgets handled update ids after three days and keeps recent ones", async () => {
+  it("sets the chat's safety-net alarm once for a burst of updates, and lets it lapse on an empty inbox", async () => {
+    const alarmAt = () => runInDurableObject(session(user.id), (_, state) => state.storage.getAlarm());
+    await say(telegram, user, "/start");
+    const first = await alarmAt();
+    expect(first).not.toBeNull();
+    await say(telegram, user, "/help");
+    expect(await alarmAt()).toBe(first);
+    expect(await runDurableObjectAlarm(session(user.id))).toBe(true);
+    expect(await alarmAt()).toBeNull();
+    await say(telegram, user, "/help");
+    expect(await alarmAt()).not.toBeNull();
+  });
+
+  it("forgets handled update ids after three days, when its alarm runs, and keeps recent ones", async () => {
     const old = telegram.textUpdate(user, "/help");
     const recent = telegram.textUpdate(user, "/help");
     await runInDurableObject(session(user.id), async (_, state) => {
@@ -185,6 +198,8 @@ describe("the webhook only hands off", () => {
       }
     });
     await say(telegram, user, "/start");
+    // Forgetting is the safety-net alarm's work, once a burst (the /start above set it).
+    expect(await runDurableObjectAlarm(session(user.id))).toBe(true);
     expect(await isAccepted(user.id, old.update_id as number)).toBe(false);
     expect(await isAccepted(user.id, recent.update_id as number)).toBe(true);
     // A redelivery of the recent one is still recognised.
