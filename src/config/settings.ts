@@ -1,79 +1,274 @@
-import { FAL_PRIORITIES, type FalPriority } from "../domain/avatar";
-import { webhookSecretProblem } from "./webhook-secret";
+import * as v from "valibot";
+import { FAL_PRIORITIES } from "../domain/avatar";
+import {
+  docOf,
+  envString,
+  flag,
+  kindOfValue,
+  list,
+  oneOf,
+  optional,
+  origin,
+  required,
+  secret,
+  setting,
+  text,
+  wholeNumber,
+  withDefault,
+} from "./env-schema";
+import { webhookSecretFault } from "./webhook-secret";
 
-/** Everything the Worker reads from its environment, parsed and checked once at the edge. */
-export interface Settings {
-  telegramBotToken: string;
-  telegramWebhookSecret: string;
-  telegramApiRoot: string;
-  publicUrl: string;
-  falKey: string | undefined;
-  /** Bearer token for GET /metrics; without it the route is not there. */
-  metricsToken: string | undefined;
-  falBaseUrl: string | undefined;
-  adminUserIds: ReadonlySet<number>;
-  /** Photos arriving within this many milliseconds of each other are processed as one batch. */
-  photoBatchWindowMs: number;
-  /** A training running longer than this is given up on and marked ERROR. */
-  trainingTimeoutSeconds: number;
-  /** DRAFT, PHOTOS_UPLOADING and CANCELLED avatars unchanged this long (seconds) are deleted with their files. */
-  abandonedAvatarTtlSeconds: number;
-  /** Generated pictures older than this (seconds) are deleted; undefined keeps them. */
-  generationRetentionSeconds: number | undefined;
-  /** Generations one user may have running at once. */
-  maxConcurrentGenerations: number;
-  /** A generation not finished after this many seconds is marked failed. */
-  generationTimeoutSeconds: number;
-  avatar: AvatarSettings;
-  /** Where rows live: the D1 binding `DB`, or Postgres through the Hyperdrive binding `HYPERDRIVE`. */
-  database: { driver: "d1" } | { driver: "postgres"; connectionString: string };
-  /** Where files live: the R2 binding, or any S3 API through aws4fetch. */
-  storage: { driver: "r2" } | ({ driver: "s3" } & S3Settings);
-}
+const PHOTO_FORMATS = ["JPEG", "PNG", "WEBP"];
 
-export interface S3Settings {
-  endpoint: string;
-  bucket: string;
-  region: string;
-  forcePathStyle: boolean;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
+const photoFormats = kindOfValue(
+  v.pipe(
+    list,
+    v.transform((formats) => formats.map((f) => f.toUpperCase())),
+    v.check(
+      (formats) => formats.length > 0 && formats.every((f) => PHOTO_FORMATS.includes(f)),
+      `must list some of ${PHOTO_FORMATS.join(", ")}`,
+    ),
+  ),
+  `comma-separated: ${PHOTO_FORMATS.join(", ")}`,
+);
 
-/** The spec's AvatarSettings; each one can be overridden by a var of the same name. */
-export interface AvatarSettings {
-  MAX_PHOTO_SIZE: number;
-  MAX_PHOTOS_PER_AVATAR: number;
-  MIN_PHOTOS_FOR_TRAINING: number;
-  ALLOWED_PHOTO_FORMATS: readonly string[];
-  MIN_PHOTO_RESOLUTION: number;
-  MAX_PHOTO_RESOLUTION: number;
-  DEFAULT_ITERATIONS: number;
-  DEFAULT_PRIORITY: FalPriority;
-  DEFAULT_LORA_RANK: number;
-  AVATAR_BUCKET: string;
-  TRAINING_DATA_TTL: number;
-  FAL_API_TIMEOUT: number;
-  TRAINING_CHECK_INTERVAL: number;
-}
+const userIds = kindOfValue(
+  v.pipe(
+    list,
+    v.array(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d+$/, (issue) => `has "${issue.input}", which is not a Telegram user id`),
+        v.transform(Number),
+      ),
+    ),
+    v.transform((ids): ReadonlySet<number> => new Set(ids)),
+  ),
+  "comma-separated user ids",
+);
 
-export const AVATAR_SETTING_DEFAULTS: AvatarSettings = {
-  MAX_PHOTO_SIZE: 10 * 1024 * 1024,
-  MAX_PHOTOS_PER_AVATAR: 50,
-  MIN_PHOTOS_FOR_TRAINING: 5,
-  ALLOWED_PHOTO_FORMATS: ["JPEG", "PNG", "WEBP"],
-  MIN_PHOTO_RESOLUTION: 512,
-  MAX_PHOTO_RESOLUTION: 4096,
-  DEFAULT_ITERATIONS: 500,
-  DEFAULT_PRIORITY: "quality",
-  DEFAULT_LORA_RANK: 32,
-  AVATAR_BUCKET: "avatars",
-  TRAINING_DATA_TTL: 7 * 24 * 3600,
-  FAL_API_TIMEOUT: 300,
-  TRAINING_CHECK_INTERVAL: 30,
+const botToken = kindOfValue(
+  v.pipe(envString, v.regex(/^\d+:[\w-]+$/, "does not look like a BotFather token")),
+  "BotFather token",
+);
+
+const webhookSecret = kindOfValue(
+  v.pipe(
+    envString,
+    v.check(
+      (secret) => webhookSecretFault(secret) === null,
+      (issue) => webhookSecretFault(issue.input) ?? "",
+    ),
+  ),
+  "32–256 of A-Z a-z 0-9 _ -",
+);
+
+const WITH_S3 = { requiredWhen: ["STORAGE_DRIVER", "s3"] } as const;
+const DAY = 24 * 3600;
+
+/** The spec's AvatarSettings, each overridable by a var of its name. */
+const AVATAR_SETTINGS = {
+  MAX_PHOTO_SIZE: setting(
+    withDefault(wholeNumber(1024, 20_000_000), 10 * 1024 * 1024),
+    "Largest photo accepted, in bytes (10 MiB).",
+  ),
+  MAX_PHOTOS_PER_AVATAR: setting(withDefault(wholeNumber(1, 500), 50), "Photos per avatar."),
+  MIN_PHOTOS_FOR_TRAINING: setting(
+    withDefault(wholeNumber(1, 500), 5),
+    "Photos needed before training; at most `MAX_PHOTOS_PER_AVATAR`.",
+  ),
+  ALLOWED_PHOTO_FORMATS: setting(withDefault(photoFormats, PHOTO_FORMATS.join(",")), "Photo formats accepted."),
+  MIN_PHOTO_RESOLUTION: setting(
+    withDefault(wholeNumber(64, 4096), 512),
+    "Shortest side, pixels; at most `MAX_PHOTO_RESOLUTION`.",
+  ),
+  MAX_PHOTO_RESOLUTION: setting(withDefault(wholeNumber(256, 16384), 4096), "Longest side, pixels."),
+  DEFAULT_ITERATIONS: setting(withDefault(wholeNumber(1, 10_000), 500), "Training steps."),
+  DEFAULT_PRIORITY: setting(withDefault(oneOf(FAL_PRIORITIES), "quality"), "Training priority of a new avatar."),
+  DEFAULT_LORA_RANK: setting(withDefault(wholeNumber(1, 128), 32), "LoRA rank."),
+  AVATAR_BUCKET: setting(
+    withDefault(text, "avatars"),
+    "The bucket name; for R2 the bucket itself is bound as `BUCKET` in `wrangler.toml`.",
+  ),
+  TRAINING_DATA_TTL: setting(
+    withDefault(wholeNumber(60, 365 * DAY), 7 * DAY),
+    "Seconds a training zip is kept (7 days).",
+  ),
+  FAL_API_TIMEOUT: setting(withDefault(wholeNumber(1, 3600), 300), "Seconds before a fal call counts as failed."),
+  TRAINING_CHECK_INTERVAL: setting(
+    withDefault(wholeNumber(5, 3600), 30),
+    "Seconds between status checks of a running training.",
+  ),
 };
 
-const KNOWN_FORMATS = ["JPEG", "PNG", "WEBP"];
+/**
+ * Every setting the Worker reads from its environment, by its var name: what it accepts, its
+ * default and what it means. README's settings table is made from this (`npm run settings:table`).
+ */
+export const SETTINGS = {
+  TELEGRAM_BOT_TOKEN: secret(required(botToken), "The token from BotFather."),
+  TELEGRAM_WEBHOOK_SECRET: secret(
+    required(webhookSecret),
+    "Must match Telegram's `X-Telegram-Bot-Api-Secret-Token` header, else 401 (`openssl rand -hex 32` makes one); also keys the archive links.",
+  ),
+  FAL_KEY: secret(
+    optional(text),
+    "fal.ai API key; without it photos skip the face check, and training and generation say no key is configured.",
+  ),
+  METRICS_TOKEN: secret(
+    optional(text),
+    "Enables `GET /metrics` with `Authorization: Bearer <token>`; without it the route answers 404.",
+  ),
+  DB_DRIVER: setting(
+    withDefault(oneOf(["d1", "postgres"]), "d1"),
+    "Where rows live: the `DB` binding (D1) or the `HYPERDRIVE` binding (Postgres); see [storage backends](docs/storage-backends.md).",
+  ),
+  STORAGE_DRIVER: setting(
+    withDefault(oneOf(["r2", "s3"]), "r2"),
+    "Where files live: the `BUCKET` binding (R2) or any S3 API with the `S3_*` settings; see [storage backends](docs/storage-backends.md).",
+  ),
+  TELEGRAM_API_ROOT: setting(
+    withDefault(origin, "https://api.telegram.org"),
+    "Where Bot API calls and file downloads go; point it at a self-hosted Bot API server if you run one.",
+  ),
+  PUBLIC_URL: setting(
+    required(origin),
+    "The Worker's own public origin; the webhook is `PUBLIC_URL/telegram/webhook`. `wrangler.toml` sets `http://localhost:8787` for local runs.",
+  ),
+  FAL_BASE_URL: setting(
+    optional(origin),
+    "When set, every fal request goes to this origin instead of fal's hosts (path and query kept).",
+  ),
+  ADMIN_USER_IDS: setting(optional(userIds), "Telegram user ids of administrators (`/stats`)."),
+  ...AVATAR_SETTINGS,
+  PHOTO_BATCH_WINDOW_MS: setting(
+    withDefault(wholeNumber(0, 600_000), 1500),
+    "Milliseconds to wait after a photo for more of the same album or burst, then process them as one batch (at most 20 s after the first).",
+  ),
+  TRAINING_TIMEOUT: setting(
+    withDefault(wholeNumber(60, 7 * DAY), 3 * 3600),
+    "Seconds after which a training still running is cancelled at fal and marked ERROR (3 hours).",
+  ),
+  MAX_CONCURRENT_GENERATIONS: setting(
+    withDefault(wholeNumber(1, 20), 2),
+    "Generations one user may have queued or running at once.",
+  ),
+  GENERATION_TIMEOUT: setting(
+    withDefault(wholeNumber(30, 3600), 600),
+    "Seconds after which an unfinished generation is marked failed and the user told.",
+  ),
+  ABANDONED_AVATAR_TTL: setting(
+    withDefault(wholeNumber(3600, 365 * DAY), 7 * DAY),
+    "Seconds a DRAFT, PHOTOS_UPLOADING or CANCELLED avatar may stay unchanged before cron deletes it with its files (7 days).",
+  ),
+  GENERATION_RETENTION: setting(
+    optional(wholeNumber(3600, 10 * 365 * DAY)),
+    "Seconds generated pictures are kept; unset keeps them until the user deletes them.",
+  ),
+  S3_ENDPOINT: setting(optional(origin), "The S3 API's origin.", WITH_S3),
+  S3_BUCKET: setting(optional(text), "The S3 bucket; unset uses `AVATAR_BUCKET`."),
+  S3_REGION: setting(withDefault(text, "us-east-1"), "The S3 region to sign for."),
+  S3_FORCE_PATH_STYLE: setting(
+    withDefault(flag, "true"),
+    "`true`: `endpoint/bucket/key` (MinIO); `false`: `bucket.endpoint/key`.",
+  ),
+  S3_ACCESS_KEY_ID: secret(optional(text), "The S3 access key id.", WITH_S3),
+  S3_SECRET_ACCESS_KEY: secret(optional(text), "The S3 access key's secret.", WITH_S3),
+};
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** What README's table shows of a setting. */
+export function settingDoc(name: SettingName) {
+  return docOf(SETTINGS[name]);
+}
+
+/** The bindings the Worker needs (see `wrangler.toml`), each with what shows it is really there. */
+const BINDINGS: { name: string; usable: (binding: unknown) => boolean; when?: readonly [SettingName, string] }[] = [
+  { name: "DB", usable: hasMethod("prepare"), when: ["DB_DRIVER", "d1"] },
+  { name: "HYPERDRIVE", usable: (b) => typeof connectionStringOf(b) === "string", when: ["DB_DRIVER", "postgres"] },
+  { name: "BUCKET", usable: hasMethod("put"), when: ["STORAGE_DRIVER", "r2"] },
+  { name: "CHAT_SESSION", usable: hasMethod("idFromName") },
+  { name: "AVATAR_WORKSPACE", usable: hasMethod("idFromName") },
+];
+
+const envSchema = v.looseObject(SETTINGS);
+const avatarSettingsSchema = v.object(AVATAR_SETTINGS);
+type Env = v.InferOutput<typeof envSchema>;
+
+const REQUIRED_WHEN = (Object.keys(SETTINGS) as SettingName[]).flatMap((name) => {
+  const when = settingDoc(name).requiredWhen;
+  return when ? [{ name, when }] : [];
+});
+
+/**
+ * The rules between settings: a minimum not above its maximum, the S3 settings with `s3`, the
+ * bindings each driver needs. A rule is checked once the settings it reads are valid.
+ */
+const crossChecks = v.rawCheck<Env>(({ dataset, addIssue }) => {
+  const invalid = new Set(dataset.issues?.map((issue) => issue.path?.[0]?.key));
+  const env = dataset.value as Env;
+  const holds = (when: readonly [string, string] | undefined) =>
+    when === undefined || (!invalid.has(when[0]) && env[when[0]] === when[1]);
+  for (const [min, max] of [
+    ["MIN_PHOTOS_FOR_TRAINING", "MAX_PHOTOS_PER_AVATAR"],
+    ["MIN_PHOTO_RESOLUTION", "MAX_PHOTO_RESOLUTION"],
+  ] as const) {
+    if (!invalid.has(min) && !invalid.has(max) && env[min] > env[max])
+      addIssue({ message: `${min} must not exceed ${max}` });
+  }
+  for (const { name, when } of REQUIRED_WHEN) {
+    if (holds(when) && !invalid.has(name) && env[name] === undefined) addIssue({ message: `${name} is not set` });
+  }
+  for (const { name, usable, when } of BINDINGS) {
+    if (holds(when) && !usable(env[name])) addIssue({ message: `binding ${name} is missing` });
+  }
+});
+
+const settingsSchema = v.pipe(
+  envSchema,
+  crossChecks,
+  v.transform((env) => ({
+    telegramBotToken: env.TELEGRAM_BOT_TOKEN,
+    telegramWebhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+    telegramApiRoot: env.TELEGRAM_API_ROOT,
+    publicUrl: env.PUBLIC_URL,
+    falKey: env.FAL_KEY,
+    metricsToken: env.METRICS_TOKEN,
+    falBaseUrl: env.FAL_BASE_URL,
+    adminUserIds: env.ADMIN_USER_IDS ?? new Set<number>(),
+    photoBatchWindowMs: env.PHOTO_BATCH_WINDOW_MS,
+    trainingTimeoutSeconds: env.TRAINING_TIMEOUT,
+    abandonedAvatarTtlSeconds: env.ABANDONED_AVATAR_TTL,
+    generationRetentionSeconds: env.GENERATION_RETENTION,
+    maxConcurrentGenerations: env.MAX_CONCURRENT_GENERATIONS,
+    generationTimeoutSeconds: env.GENERATION_TIMEOUT,
+    avatar: Object.fromEntries(Object.keys(AVATAR_SETTINGS).map((name) => [name, env[name]])) as AvatarSettings,
+    database:
+      env.DB_DRIVER === "postgres"
+        ? { driver: "postgres" as const, connectionString: String(connectionStringOf(env.HYPERDRIVE)) }
+        : { driver: "d1" as const },
+    storage:
+      env.STORAGE_DRIVER === "s3"
+        ? {
+            driver: "s3" as const,
+            endpoint: env.S3_ENDPOINT ?? "",
+            bucket: env.S3_BUCKET ?? env.AVATAR_BUCKET,
+            region: env.S3_REGION,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE,
+            accessKeyId: env.S3_ACCESS_KEY_ID ?? "",
+            secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? "",
+          }
+        : { driver: "r2" as const },
+  })),
+);
+
+/** Everything the Worker reads from its environment, parsed and checked once at the edge. */
+export type Settings = v.InferOutput<typeof settingsSchema>;
+export type S3Settings = Omit<Extract<Settings["storage"], { driver: "s3" }>, "driver">;
+
+/** The spec's AvatarSettings; each one can be overridden by a var of the same name. */
+export type AvatarSettings = v.InferOutput<typeof avatarSettingsSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -95,168 +290,34 @@ export function loadSettings(env: object): Settings {
   return settings;
 }
 
+/** Parses an environment; throws ConfigError listing every problem found, each naming its setting. */
 export function parseSettings(env: RawEnv): Settings {
-  const problems: string[] = [];
-  const str = (name: string): string | undefined => {
+  const input: RawEnv = {};
+  for (const { name } of BINDINGS) input[name] = env[name];
+  // A blank var (`FAL_KEY=` in .dev.vars) counts as unset.
+  for (const name of Object.keys(SETTINGS)) {
     const value = env[name];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== "string") {
-      problems.push(`${name} must be a string`);
-      return undefined;
-    }
-    const trimmed = value.trim();
-    return trimmed === "" ? undefined : trimmed;
-  };
-  const required = (name: string): string => {
-    const value = str(name);
-    if (value === undefined) problems.push(`${name} is not set`);
-    return value ?? "";
-  };
-  const origin = (name: string, fallback?: string): string | undefined => {
-    const value = str(name) ?? fallback;
-    if (value === undefined) return undefined;
-    try {
-      const url = new URL(value);
-      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("protocol");
-      return value.replace(/\/+$/, "");
-    } catch {
-      problems.push(`${name} must be an http(s) URL, got "${value}"`);
-      return undefined;
-    }
-  };
-  const wholeNumber = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = str(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-  const int = (name: keyof AvatarSettings, min: number, max: number): number =>
-    wholeNumber(name, AVATAR_SETTING_DEFAULTS[name] as number, min, max);
-
-  const token = required("TELEGRAM_BOT_TOKEN");
-  if (token && !/^\d+:[\w-]+$/.test(token)) problems.push("TELEGRAM_BOT_TOKEN does not look like a BotFather token");
-  const webhookSecret = required("TELEGRAM_WEBHOOK_SECRET");
-  const secretProblem = webhookSecret ? webhookSecretProblem(webhookSecret) : null;
-  if (secretProblem) problems.push(secretProblem);
-
-  const adminUserIds = new Set<number>();
-  for (const part of (str("ADMIN_USER_IDS") ?? "").split(",")) {
-    const id = part.trim();
-    if (id === "") continue;
-    if (!/^\d+$/.test(id)) problems.push(`ADMIN_USER_IDS has "${id}", which is not a Telegram user id`);
-    else adminUserIds.add(Number(id));
+    input[name] = typeof value === "string" ? value.trim() || undefined : (value ?? undefined);
   }
-
-  const formats = (str("ALLOWED_PHOTO_FORMATS") ?? AVATAR_SETTING_DEFAULTS.ALLOWED_PHOTO_FORMATS.join(","))
-    .split(",")
-    .map((f) => f.trim().toUpperCase())
-    .filter(Boolean);
-  const unknownFormats = formats.filter((f) => !KNOWN_FORMATS.includes(f));
-  if (formats.length === 0 || unknownFormats.length > 0) {
-    problems.push(`ALLOWED_PHOTO_FORMATS must list some of ${KNOWN_FORMATS.join(", ")}`);
+  const result = v.safeParse(settingsSchema, input);
+  if (!result.success) {
+    throw new ConfigError(
+      result.issues.map((issue) => {
+        const name = issue.path?.[0]?.key;
+        return name === undefined ? issue.message : `${String(name)} ${issue.message}`;
+      }),
+    );
   }
-  const priority = (str("DEFAULT_PRIORITY") ?? AVATAR_SETTING_DEFAULTS.DEFAULT_PRIORITY).toLowerCase();
-  if (!(FAL_PRIORITIES as readonly string[]).includes(priority)) {
-    problems.push(`DEFAULT_PRIORITY must be one of ${FAL_PRIORITIES.join(", ")}`);
-  }
+  return result.output;
+}
 
-  const avatarBucket = str("AVATAR_BUCKET") ?? AVATAR_SETTING_DEFAULTS.AVATAR_BUCKET;
-  const avatar: AvatarSettings = {
-    MAX_PHOTO_SIZE: int("MAX_PHOTO_SIZE", 1024, 20 * 1000 * 1000),
-    MAX_PHOTOS_PER_AVATAR: int("MAX_PHOTOS_PER_AVATAR", 1, 500),
-    MIN_PHOTOS_FOR_TRAINING: int("MIN_PHOTOS_FOR_TRAINING", 1, 500),
-    ALLOWED_PHOTO_FORMATS: formats,
-    MIN_PHOTO_RESOLUTION: int("MIN_PHOTO_RESOLUTION", 64, 4096),
-    MAX_PHOTO_RESOLUTION: int("MAX_PHOTO_RESOLUTION", 256, 16384),
-    DEFAULT_ITERATIONS: int("DEFAULT_ITERATIONS", 1, 10000),
-    DEFAULT_PRIORITY: priority as FalPriority,
-    DEFAULT_LORA_RANK: int("DEFAULT_LORA_RANK", 1, 128),
-    AVATAR_BUCKET: avatarBucket,
-    TRAINING_DATA_TTL: int("TRAINING_DATA_TTL", 60, 365 * 24 * 3600),
-    FAL_API_TIMEOUT: int("FAL_API_TIMEOUT", 1, 3600),
-    TRAINING_CHECK_INTERVAL: int("TRAINING_CHECK_INTERVAL", 5, 3600),
-  };
-  if (avatar.MIN_PHOTOS_FOR_TRAINING > avatar.MAX_PHOTOS_PER_AVATAR) {
-    problems.push("MIN_PHOTOS_FOR_TRAINING must not exceed MAX_PHOTOS_PER_AVATAR");
-  }
-  if (avatar.MIN_PHOTO_RESOLUTION > avatar.MAX_PHOTO_RESOLUTION) {
-    problems.push("MIN_PHOTO_RESOLUTION must not exceed MAX_PHOTO_RESOLUTION");
-  }
+/** The spec's AvatarSettings as they are when no var overrides them. */
+export const AVATAR_SETTING_DEFAULTS: AvatarSettings = v.parse(avatarSettingsSchema, {});
 
-  const driver = (str("STORAGE_DRIVER") ?? "r2").toLowerCase();
-  if (driver !== "r2" && driver !== "s3") problems.push(`STORAGE_DRIVER must be r2 or s3, got "${driver}"`);
-  let storage: Settings["storage"] = { driver: "r2" };
-  if (driver === "s3") {
-    const forcePathStyle = (str("S3_FORCE_PATH_STYLE") ?? "true").toLowerCase();
-    if (forcePathStyle !== "true" && forcePathStyle !== "false")
-      problems.push("S3_FORCE_PATH_STYLE must be true or false");
-    const endpoint = origin("S3_ENDPOINT");
-    if (!endpoint && !problems.some((p) => p.startsWith("S3_ENDPOINT"))) problems.push("S3_ENDPOINT is not set");
-    storage = {
-      driver: "s3",
-      endpoint: endpoint ?? "",
-      bucket: str("S3_BUCKET") ?? avatarBucket,
-      region: str("S3_REGION") ?? "us-east-1",
-      forcePathStyle: forcePathStyle !== "false",
-      accessKeyId: required("S3_ACCESS_KEY_ID"),
-      secretAccessKey: required("S3_SECRET_ACCESS_KEY"),
-    };
-  }
-  const dbDriver = (str("DB_DRIVER") ?? "d1").toLowerCase();
-  if (dbDriver !== "d1" && dbDriver !== "postgres")
-    problems.push(`DB_DRIVER must be d1 or postgres, got "${dbDriver}"`);
-  let database: Settings["database"] = { driver: "d1" };
-  if (dbDriver === "postgres") {
-    const connectionString = (env.HYPERDRIVE as { connectionString?: unknown } | undefined)?.connectionString;
-    if (typeof connectionString !== "string") problems.push("binding HYPERDRIVE is missing");
-    database = { driver: "postgres", connectionString: String(connectionString) };
-  }
-  for (const [binding, method] of [
-    ...(dbDriver === "d1" ? ([["DB", "prepare"]] as const) : []),
-    ...(driver === "r2" ? ([["BUCKET", "put"]] as const) : []),
-    ["CHAT_SESSION", "idFromName"],
-    ["AVATAR_WORKSPACE", "idFromName"],
-  ] as const) {
-    const value = env[binding] as Record<string, unknown> | undefined;
-    if (typeof value?.[method] !== "function") problems.push(`binding ${binding} is missing`);
-  }
+function hasMethod(method: string): (binding: unknown) => boolean {
+  return (binding) => typeof (binding as Record<string, unknown> | undefined)?.[method] === "function";
+}
 
-  const photoBatchWindowMs = wholeNumber("PHOTO_BATCH_WINDOW_MS", 1500, 0, 600_000);
-
-  const trainingTimeoutSeconds = wholeNumber("TRAINING_TIMEOUT", 3 * 3600, 60, 7 * 24 * 3600);
-
-  const abandonedAvatarTtlSeconds = wholeNumber("ABANDONED_AVATAR_TTL", 7 * 24 * 3600, 3600, 365 * 24 * 3600);
-  const generationRetentionSeconds =
-    str("GENERATION_RETENTION") === undefined
-      ? undefined
-      : wholeNumber("GENERATION_RETENTION", 0, 3600, 10 * 365 * 24 * 3600);
-  const maxConcurrentGenerations = wholeNumber("MAX_CONCURRENT_GENERATIONS", 2, 1, 20);
-  const generationTimeoutSeconds = wholeNumber("GENERATION_TIMEOUT", 600, 30, 3600);
-
-  const settings: Settings = {
-    telegramBotToken: token,
-    telegramWebhookSecret: webhookSecret,
-    telegramApiRoot: origin("TELEGRAM_API_ROOT", "https://api.telegram.org") ?? "",
-    publicUrl: origin("PUBLIC_URL") ?? "",
-    falKey: str("FAL_KEY"),
-    metricsToken: str("METRICS_TOKEN"),
-    falBaseUrl: origin("FAL_BASE_URL"),
-    adminUserIds,
-    photoBatchWindowMs,
-    trainingTimeoutSeconds,
-    abandonedAvatarTtlSeconds,
-    generationRetentionSeconds,
-    maxConcurrentGenerations,
-    generationTimeoutSeconds,
-    avatar,
-    database,
-    storage,
-  };
-  if (!settings.publicUrl && !problems.some((p) => p.startsWith("PUBLIC_URL"))) problems.push("PUBLIC_URL is not set");
-  if (problems.length > 0) throw new ConfigError(problems);
-  return settings;
+function connectionStringOf(binding: unknown): unknown {
+  return (binding as { connectionString?: unknown } | undefined)?.connectionString;
 }
