@@ -2,7 +2,7 @@ import { Bot, type BotConfig, type BotError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { DomainError } from "../domain/errors";
 import { errorFields, log } from "../log";
-import { retryTransformer } from "../telegram/api";
+import { configureApi } from "../telegram/api";
 import { decodeAction } from "./callback-data";
 import type { BotContext, BotDeps } from "./context";
 import { adminFeature } from "./features/admin";
@@ -24,7 +24,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     client: { apiRoot: deps.settings.telegramApiRoot },
   };
   const bot = new Bot<BotContext>(deps.settings.telegramBotToken, config);
-  bot.api.config.use(retryTransformer());
+  configureApi(bot.api);
 
   bot.use(async (ctx, next) => {
     const from = ctx.from;

@@ -3,7 +3,7 @@ import type { BotContext } from "./context";
 
 /** Shows a screen: edits the message the button sits on, or sends a new one when there is none or it is too old. */
 export async function show(ctx: BotContext, text: string, keyboard?: InlineKeyboard): Promise<number | undefined> {
-  const options = { parse_mode: "HTML" as const, ...(keyboard ? { reply_markup: keyboard } : {}) };
+  const options = keyboard ? { reply_markup: keyboard } : {};
   const message = ctx.callbackQuery?.message;
   // A photo message (the photo viewer) cannot become a text screen: such a screen is sent anew.
   if (message && "text" in message && message.text !== undefined) {

@@ -243,7 +243,7 @@ export class GenerationJobs {
     const told = await notifier.sendPictures(
       options.chatId,
       pictures,
-      generation.prompt.slice(0, 1000),
+      escapeHtml(generation.prompt.slice(0, 1000)),
       againKeyboard(t, generation),
     );
     if (told.kind === "failed" && !last) return;

@@ -29,7 +29,7 @@ export class ChatNotifier {
 
   /** Edits `messageId` in place when given; sends a new message when there is none or it is gone. */
   async show(chatId: number, messageId: number | undefined, screen: Screen): Promise<Told> {
-    const options = { parse_mode: "HTML" as const, reply_markup: screen.keyboard };
+    const options = { reply_markup: screen.keyboard };
     if (messageId !== undefined) {
       try {
         await this.#api.editMessageText(chatId, messageId, screen.text, options);
@@ -47,17 +47,14 @@ export class ChatNotifier {
   /** A new message, which notifies the user (an outcome rather than progress). */
   async send(chatId: number, screen: Screen): Promise<Told> {
     try {
-      const sent = await this.#api.sendMessage(chatId, screen.text, {
-        parse_mode: "HTML",
-        reply_markup: screen.keyboard,
-      });
+      const sent = await this.#api.sendMessage(chatId, screen.text, { reply_markup: screen.keyboard });
       return { kind: "sent", messageId: sent.message_id };
     } catch (error) {
       return this.#failure(chatId, error);
     }
   }
 
-  /** Sends pictures: one as a photo with its caption and keyboard, several as one album. */
+  /** Sends pictures: one as a photo with its (HTML) caption and keyboard, several as one album. */
   async sendPictures(
     chatId: number,
     pictures: Uint8Array[],

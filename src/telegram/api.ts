@@ -26,9 +26,61 @@ export function retryTransformer(): Transformer {
   };
 }
 
+/** The Bot API 10.1 methods with a `parse_mode` parameter (test/unit/telegram-api.test.ts checks the list). */
+export const PARSE_MODE_METHODS: ReadonlySet<string> = new Set([
+  "sendMessage",
+  "copyMessage",
+  "sendPhoto",
+  "sendLivePhoto",
+  "sendAudio",
+  "sendDocument",
+  "sendVideo",
+  "sendAnimation",
+  "sendVoice",
+  "sendPaidMedia",
+  "sendMessageDraft",
+  "postStory",
+  "editStory",
+  "editMessageText",
+  "editMessageCaption",
+]);
+
+/** The methods whose `media` is InputMedia (one or a list), each of which has its own `parse_mode`. */
+export const MEDIA_METHODS: ReadonlySet<string> = new Set(["sendMediaGroup", "editMessageMedia"]);
+
+/**
+ * Every text the bot sends is Telegram HTML (the locales' strings are, and what users typed is
+ * escaped into them), so `parse_mode: "HTML"` is set here for each call and media item that takes
+ * one, unless the caller chose another.
+ *
+ * Written here rather than taken from @grammyjs/parse-mode: its 2.x has no such transformer any more,
+ * and 1.x's puts `parse_mode` on every call, those without one too (answerCallbackQuery,
+ * sendChatAction, deleteMessage…), and leaves the items of an album without it.
+ */
+export function htmlTransformer(): Transformer {
+  return (prev, method, payload, signal) => {
+    const params = payload as Record<string, unknown> | undefined;
+    if (params && PARSE_MODE_METHODS.has(method)) return prev(method, withHtml(params) as typeof payload, signal);
+    if (params && MEDIA_METHODS.has(method)) {
+      const media = Array.isArray(params.media) ? params.media.map(withHtml) : withHtml(params.media);
+      return prev(method, { ...params, media } as typeof payload, signal);
+    }
+    return prev(method, payload, signal);
+  };
+}
+
+function withHtml<T>(params: T): T {
+  if (typeof params !== "object" || params === null || "parse_mode" in params) return params;
+  return { ...params, parse_mode: "HTML" };
+}
+
+/** Installs the bot's Bot API behaviour (HTML by default, 429s waited out) on a client. */
+export function configureApi(api: Api): Api {
+  api.config.use(retryTransformer(), htmlTransformer());
+  return api;
+}
+
 /** A Bot API client for work done outside an update (jobs telling the user how they went). */
 export function telegramApi(settings: Settings): Api {
-  const api = new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot });
-  api.config.use(retryTransformer());
-  return api;
+  return configureApi(new Api(settings.telegramBotToken, { apiRoot: settings.telegramApiRoot }));
 }

@@ -174,6 +174,16 @@ describe("generating pictures", () => {
     expect(avatar?.generations_count).toBe(3);
   });
 
+  it("shows a prompt with <, > and & in the picture's caption as it was typed", async () => {
+    const avatarId = await trainedAvatar();
+    await openMenu(avatarId);
+    await tap(telegram, user, "✍️ My prompt");
+    await say(telegram, user, "a <b>cat</b> & a dog > a mouse");
+    await submitted(avatarId);
+    await falDraws(1);
+    expect(telegram.lastBotMessage(user.id).caption).toMatch(/, a <b>cat<\/b> & a dog > a mouse$/);
+  });
+
   it("changes the format and the number of images with one tap each", async () => {
     const avatarId = await trainedAvatar();
     await openMenu(avatarId);

@@ -85,7 +85,7 @@ createAvatarFeature.on("message:text", async (ctx, next) => {
       Math.floor(MAX_PHOTO_SIZE / (1024 * 1024)),
       MIN_PHOTO_RESOLUTION,
     );
-    await ctx.reply(text, { parse_mode: "HTML" });
+    await ctx.reply(text);
   } catch (error) {
     if (!isDomainError(error, "invalid_name")) throw error;
     const reason = error.message as keyof typeof ctx.t.wizard.nameInvalid;

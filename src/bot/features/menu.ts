@@ -12,11 +12,11 @@ export const menuFeature = new Composer<BotContext>();
 
 menuFeature.command("start", async (ctx) => {
   const name = escapeHtml(ctx.from?.first_name ?? "");
-  await ctx.reply(ctx.t.menu.greeting(name), { parse_mode: "HTML", reply_markup: mainMenuKeyboard(ctx.t) });
+  await ctx.reply(ctx.t.menu.greeting(name), { reply_markup: mainMenuKeyboard(ctx.t) });
 });
 
 menuFeature.command("help", async (ctx) => {
-  await ctx.reply(helpText(ctx), { parse_mode: "HTML", reply_markup: backToMenuKeyboard(ctx.t) });
+  await ctx.reply(helpText(ctx), { reply_markup: backToMenuKeyboard(ctx.t) });
 });
 
 menuFeature.command("cancel", async (ctx) => {

@@ -15,13 +15,12 @@ privacyFeature.command("privacy", (ctx) => {
     archiveSeconds: settings.avatar.TRAINING_DATA_TTL,
     picturesSeconds: settings.generationRetentionSeconds,
   };
-  return ctx.reply(ctx.t.privacy.text(retention), { parse_mode: "HTML" });
+  return ctx.reply(ctx.t.privacy.text(retention));
 });
 
 privacyFeature.command("deletemydata", async (ctx) => {
   const counts = await ctx.deps.repo.countUserData(ctx.user.id);
   await ctx.reply(ctx.t.deleteData.confirm(counts.avatars, counts.photos, counts.generations), {
-    parse_mode: "HTML",
     reply_markup: new InlineKeyboard()
       .text(ctx.t.deleteData.yes, cb("deleteMyData"))
       .row()
