@@ -1,107 +1,98 @@
 import type { Language } from "../db/repository";
-import {
-  type AvatarGender,
-  type AvatarType,
-  FAL_PRIORITIES,
-  type FalPriority,
-  isAvatarGender,
-  isAvatarType,
-} from "../domain/avatar";
+import { AVATAR_GENDERS, AVATAR_TYPES, FAL_PRIORITIES } from "../domain/avatar";
 
-/** Every inline button's payload, typed. Encoded as short `prefix:arg:arg` strings well under Telegram's 64 bytes. */
-export type Action =
-  | { kind: "menu" }
-  | { kind: "deleteMyData" }
-  | { kind: "create" }
-  | { kind: "help" }
-  | { kind: "language" }
-  | { kind: "setLanguage"; language: Language }
-  | { kind: "avatars"; page: number }
-  | { kind: "card"; avatarId: string }
-  | { kind: "upload"; avatarId: string }
-  | { kind: "delete"; avatarId: string }
-  | { kind: "deleteConfirm"; avatarId: string }
-  | { kind: "wizardType"; avatarId: string; type: AvatarType }
-  | { kind: "wizardGender"; avatarId: string; gender: AvatarGender }
-  | { kind: "wizardCancel"; avatarId: string }
-  | { kind: "wizardCancelConfirm"; avatarId: string }
-  | { kind: "wizardResume"; avatarId: string }
-  | { kind: "photosDone"; avatarId: string }
-  | { kind: "train"; avatarId: string }
-  | { kind: "trainPriority"; avatarId: string; priority: FalPriority }
-  | { kind: "trainSteps"; avatarId: string }
-  | { kind: "trainStart"; avatarId: string }
-  | { kind: "trainCancel"; avatarId: string }
-  | { kind: "trainCancelConfirm"; avatarId: string }
-  | { kind: "trainRetry"; avatarId: string }
-  | { kind: "generate"; avatarId: string }
-  | { kind: "genPreset"; avatarId: string; preset: string }
-  | { kind: "genCustom"; avatarId: string }
-  | { kind: "genAspect"; avatarId: string }
-  | { kind: "genCount"; avatarId: string }
-  | { kind: "genRepeat"; generationId: string }
-  | { kind: "gallery"; avatarId: string; page: number }
-  | { kind: "genDelete"; generationId: string; page: number }
-  | { kind: "photos"; avatarId: string; page: number }
-  | { kind: "photoDelete"; photoId: string; page: number }
-  | { kind: "photoDeleteConfirm"; photoId: string; page: number };
-
-type Kind = Action["kind"];
-type Args<K extends Kind> = Omit<Extract<Action, { kind: K }>, "kind">;
-
-const PREFIX: Record<Kind, string> = {
-  menu: "m",
-  deleteMyData: "dmd",
-  create: "new",
-  help: "h",
-  language: "lang",
-  setLanguage: "setlang",
-  avatars: "al",
-  card: "ac",
-  upload: "au",
-  delete: "ad",
-  deleteConfirm: "adok",
-  wizardType: "wt",
-  wizardGender: "wg",
-  wizardCancel: "wc",
-  wizardCancelConfirm: "wcok",
-  wizardResume: "wr",
-  photosDone: "pd",
-  train: "t",
-  trainPriority: "tp",
-  trainSteps: "ts",
-  trainStart: "tgo",
-  trainCancel: "tx",
-  trainCancelConfirm: "txok",
-  trainRetry: "tr",
-  generate: "g",
-  genPreset: "gp",
-  genCustom: "gc",
-  genAspect: "ga",
-  genCount: "gn",
-  genRepeat: "gr",
-  gallery: "gl",
-  genDelete: "gd",
-  photos: "pv",
-  photoDelete: "px",
-  photoDeleteConfirm: "pxok",
-};
-const KIND_BY_PREFIX = new Map(Object.entries(PREFIX).map(([kind, prefix]) => [prefix, kind as Kind]));
+/** Reads one `:`-separated part of a payload; undefined when it is not a valid value. Values are written with String(). */
+type Part<T> = (part: string) => T | undefined;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const id: Part<string> = (part) => (UUID.test(part) ? part : undefined);
+
+const page: Part<number> = (part) => {
+  const value = Number(part);
+  return Number.isInteger(value) && value >= 0 && value < 10_000 ? value : undefined;
+};
+
+const presetId: Part<string> = (part) => (/^[a-z]{1,12}$/.test(part) ? part : undefined);
+
+function oneOf<const T extends string>(values: readonly T[]): Part<T> {
+  return (part) => values.find((value) => value === part);
+}
+
+const LANGUAGES: readonly Language[] = ["ru", "en"];
+
+interface ActionSpec {
+  prefix: string;
+  /** The payload's fields in wire order, each with how its part is read. */
+  values?: Record<string, Part<unknown>>;
+}
+
+/**
+ * Every inline button's payload: its kind's prefix, then its values in the order listed, joined by
+ * `:` (`ac:<avatar id>`, `px:<photo id>:3`). A new kind is one line here. The prefixes are on buttons
+ * already in users' chats, so they and the order of the values never change.
+ */
+export const ACTIONS = {
+  menu: { prefix: "m" },
+  deleteMyData: { prefix: "dmd" },
+  create: { prefix: "new" },
+  help: { prefix: "h" },
+  language: { prefix: "lang" },
+  setLanguage: { prefix: "setlang", values: { language: oneOf(LANGUAGES) } },
+  avatars: { prefix: "al", values: { page } },
+  card: { prefix: "ac", values: { avatarId: id } },
+  upload: { prefix: "au", values: { avatarId: id } },
+  delete: { prefix: "ad", values: { avatarId: id } },
+  deleteConfirm: { prefix: "adok", values: { avatarId: id } },
+  wizardType: { prefix: "wt", values: { avatarId: id, type: oneOf(AVATAR_TYPES) } },
+  wizardGender: { prefix: "wg", values: { avatarId: id, gender: oneOf(AVATAR_GENDERS) } },
+  wizardCancel: { prefix: "wc", values: { avatarId: id } },
+  wizardCancelConfirm: { prefix: "wcok", values: { avatarId: id } },
+  wizardResume: { prefix: "wr", values: { avatarId: id } },
+  photosDone: { prefix: "pd", values: { avatarId: id } },
+  train: { prefix: "t", values: { avatarId: id } },
+  trainPriority: { prefix: "tp", values: { avatarId: id, priority: oneOf(FAL_PRIORITIES) } },
+  trainSteps: { prefix: "ts", values: { avatarId: id } },
+  trainStart: { prefix: "tgo", values: { avatarId: id } },
+  trainCancel: { prefix: "tx", values: { avatarId: id } },
+  trainCancelConfirm: { prefix: "txok", values: { avatarId: id } },
+  trainRetry: { prefix: "tr", values: { avatarId: id } },
+  generate: { prefix: "g", values: { avatarId: id } },
+  genPreset: { prefix: "gp", values: { avatarId: id, preset: presetId } },
+  genCustom: { prefix: "gc", values: { avatarId: id } },
+  genAspect: { prefix: "ga", values: { avatarId: id } },
+  genCount: { prefix: "gn", values: { avatarId: id } },
+  genRepeat: { prefix: "gr", values: { generationId: id } },
+  gallery: { prefix: "gl", values: { avatarId: id, page } },
+  genDelete: { prefix: "gd", values: { generationId: id, page } },
+  photos: { prefix: "pv", values: { avatarId: id, page } },
+  photoDelete: { prefix: "px", values: { photoId: id, page } },
+  photoDeleteConfirm: { prefix: "pxok", values: { photoId: id, page } },
+} satisfies Record<string, ActionSpec>;
+
+type Kind = keyof typeof ACTIONS;
+type ValuesOf<S> = S extends { values: infer V } ? { [F in keyof V]: V[F] extends Part<infer T> ? T : never } : unknown;
+
+/** Every inline button's payload, typed: `{ kind: "photoDelete", photoId, page }`. */
+export type Action = { [K in Kind]: { kind: K } & ValuesOf<(typeof ACTIONS)[K]> }[Kind];
+
+type Args<K extends Kind> = Omit<Extract<Action, { kind: K }>, "kind">;
+
+/** Telegram refuses a button whose callback_data is longer than this, in bytes. */
+const MAX_BYTES = 64;
+
+function valuesOf(kind: Kind): [string, Part<unknown>][] {
+  const spec: ActionSpec = ACTIONS[kind];
+  return Object.entries(spec.values ?? {});
+}
+
+/** The payload for an action, as its button carries it. */
 export function encodeAction(action: Action): string {
-  const parts = [PREFIX[action.kind]];
-  if ("avatarId" in action) parts.push(action.avatarId);
-  if ("photoId" in action) parts.push(action.photoId);
-  if ("generationId" in action) parts.push(action.generationId);
-  if ("preset" in action) parts.push(action.preset);
-  if ("type" in action) parts.push(action.type);
-  if ("gender" in action) parts.push(action.gender);
-  if ("language" in action) parts.push(action.language);
-  if ("priority" in action) parts.push(action.priority);
-  if ("page" in action) parts.push(String(action.page));
-  return parts.join(":");
+  const fields = action as unknown as Record<string, unknown>;
+  const data = [ACTIONS[action.kind].prefix, ...valuesOf(action.kind).map(([name]) => String(fields[name]))].join(":");
+  if (new TextEncoder().encode(data).length > MAX_BYTES)
+    throw new Error(`callback data over ${MAX_BYTES} bytes: ${data}`);
+  return data;
 }
 
 /** Builds the payload for one action kind: `cb("card", { avatarId })`. */
@@ -109,54 +100,20 @@ export function cb<K extends Kind>(kind: K, ...args: keyof Args<K> extends never
   return encodeAction({ kind, ...(args[0] ?? {}) } as Action);
 }
 
+const KIND_BY_PREFIX = new Map(Object.entries(ACTIONS).map(([kind, { prefix }]) => [prefix, kind as Kind]));
+
 /** Parses a payload; anything unknown or malformed (old bot versions, forged data) is null. */
 export function decodeAction(data: string): Action | null {
-  const [prefix, ...args] = data.split(":");
-  const kind = prefix === undefined ? undefined : KIND_BY_PREFIX.get(prefix);
+  const [prefix = "", ...parts] = data.split(":");
+  const kind = KIND_BY_PREFIX.get(prefix);
   if (!kind) return null;
-  const [first, second] = args;
-  const avatarId = first !== undefined && UUID.test(first) ? first : undefined;
-  switch (kind) {
-    case "menu":
-    case "deleteMyData":
-    case "create":
-    case "help":
-    case "language":
-      return args.length === 0 ? { kind } : null;
-    case "setLanguage":
-      return args.length === 1 && (first === "ru" || first === "en") ? { kind, language: first } : null;
-    case "avatars": {
-      const page = Number(first);
-      return args.length === 1 && Number.isInteger(page) && page >= 0 && page < 10_000 ? { kind, page } : null;
-    }
-    case "wizardType":
-      return avatarId && second !== undefined && isAvatarType(second) ? { kind, avatarId, type: second } : null;
-    case "photos":
-    case "photoDelete":
-    case "photoDeleteConfirm": {
-      const page = Number(second);
-      if (!avatarId || args.length !== 2 || !Number.isInteger(page) || page < 0 || page >= 10_000) return null;
-      return kind === "photos" ? { kind, avatarId, page } : { kind, photoId: avatarId, page };
-    }
-    case "genPreset":
-      return avatarId && args.length === 2 && /^[a-z]{1,12}$/.test(second ?? "")
-        ? { kind, avatarId, preset: second as string }
-        : null;
-    case "genRepeat":
-      return avatarId && args.length === 1 ? { kind, generationId: avatarId } : null;
-    case "gallery":
-    case "genDelete": {
-      const page = Number(second);
-      if (!avatarId || args.length !== 2 || !Number.isInteger(page) || page < 0 || page >= 10_000) return null;
-      return kind === "gallery" ? { kind, avatarId, page } : { kind, generationId: avatarId, page };
-    }
-    case "trainPriority":
-      return avatarId && args.length === 2 && (FAL_PRIORITIES as readonly string[]).includes(second ?? "")
-        ? { kind, avatarId, priority: second as FalPriority }
-        : null;
-    case "wizardGender":
-      return avatarId && second !== undefined && isAvatarGender(second) ? { kind, avatarId, gender: second } : null;
-    default:
-      return avatarId && args.length === 1 ? { kind, avatarId } : null;
+  const fields = valuesOf(kind);
+  if (parts.length !== fields.length) return null;
+  const action: Record<string, unknown> = { kind };
+  for (const [i, [name, read]] of fields.entries()) {
+    const value = read(parts[i] ?? "");
+    if (value === undefined) return null;
+    action[name] = value;
   }
+  return action as Action;
 }

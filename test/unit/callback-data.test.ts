@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Action, decodeAction, encodeAction } from "../../src/bot/callback-data";
+import { ACTIONS, type Action, decodeAction, encodeAction } from "../../src/bot/callback-data";
 
 const id = "0b7c6a52-4f59-4a8e-9a43-0d8f1d1a2b3c";
 const actions: Action[] = [
@@ -22,6 +22,22 @@ const actions: Action[] = [
   { kind: "photos", avatarId: id, page: 49 },
   { kind: "photoDelete", photoId: id, page: 3 },
   { kind: "photoDeleteConfirm", photoId: id, page: 0 },
+  { kind: "deleteMyData" },
+  { kind: "train", avatarId: id },
+  { kind: "trainPriority", avatarId: id, priority: "balanced" },
+  { kind: "trainSteps", avatarId: id },
+  { kind: "trainStart", avatarId: id },
+  { kind: "trainCancel", avatarId: id },
+  { kind: "trainCancelConfirm", avatarId: id },
+  { kind: "trainRetry", avatarId: id },
+  { kind: "generate", avatarId: id },
+  { kind: "genPreset", avatarId: id, preset: "abcdefghijkl" },
+  { kind: "genCustom", avatarId: id },
+  { kind: "genAspect", avatarId: id },
+  { kind: "genCount", avatarId: id },
+  { kind: "genRepeat", generationId: id },
+  { kind: "gallery", avatarId: id, page: 12 },
+  { kind: "genDelete", generationId: id, page: 1 },
 ];
 
 describe("callback data", () => {
@@ -31,6 +47,24 @@ describe("callback data", () => {
     expect(decodeAction(data)).toEqual(action);
   });
 
+  it("has a case above for every kind, and no two kinds share a prefix", () => {
+    expect(new Set(actions.map((a) => a.kind))).toEqual(new Set(Object.keys(ACTIONS)));
+    const prefixes = Object.values(ACTIONS).map((a) => a.prefix);
+    expect(new Set(prefixes).size).toBe(prefixes.length);
+  });
+
+  it("writes the payloads of buttons already in users' chats byte for byte", () => {
+    expect(encodeAction({ kind: "menu" })).toBe("m");
+    expect(encodeAction({ kind: "setLanguage", language: "en" })).toBe("setlang:en");
+    expect(encodeAction({ kind: "wizardGender", avatarId: id, gender: "MALE" })).toBe(`wg:${id}:MALE`);
+    expect(encodeAction({ kind: "photoDeleteConfirm", photoId: id, page: 7 })).toBe(`pxok:${id}:7`);
+    expect(encodeAction({ kind: "genDelete", generationId: id, page: 2 })).toBe(`gd:${id}:2`);
+  });
+
+  it("refuses to write a payload Telegram would refuse (over 64 bytes)", () => {
+    expect(() => encodeAction({ kind: "genPreset", avatarId: id, preset: "x".repeat(30) })).toThrow(/64 bytes/);
+  });
+
   it.each([
     "",
     "zz",
@@ -38,6 +72,9 @@ describe("callback data", () => {
     "ac:not-a-uuid",
     `ac:${id}:extra`,
     `wt:${id}:ROBOT`,
+    `wt:${id}:CHARACTER:extra`,
+    `gp:${id}:Studio`,
+    `px:${id}`,
     "al:-1",
     "al:1.5",
     "setlang:de",
