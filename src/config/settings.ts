@@ -143,7 +143,7 @@ export const SETTINGS = {
   ...AVATAR_SETTINGS,
   PHOTO_BATCH_WINDOW_MS: setting(
     withDefault(wholeNumber(0, 600_000), 1500),
-    "Milliseconds to wait after a photo for more of the same album or burst, then process them as one batch (at most 20 s after the first).",
+    "Milliseconds to wait after a photo for more of the same album or burst, then check them as one batch: checks start two thirds to all of it after the last photo, and at most 20 s after the first.",
   ),
   TRAINING_TIMEOUT: setting(
     withDefault(wholeNumber(60, 7 * DAY), 3 * 3600),
