@@ -1,6 +1,6 @@
 import { loadSettings } from "./config/settings";
-import type { Repository } from "./db/repository";
-import type { AvatarRow } from "./db/schema";
+import type { Avatar } from "./domain/entities";
+import type { Repository } from "./domain/repository";
 import { errorFields, log } from "./log";
 import { DataLifecycle } from "./services/data-lifecycle";
 import type { ObjectStorage } from "./storage/object-storage";
@@ -25,7 +25,7 @@ export interface CronDeps {
   /** Wakes an avatar's workspace so it polls fal for its training. */
   followTraining: (avatarId: string) => Promise<void>;
   /** Stops an avatar's workspace before the avatar is deleted. */
-  stopAvatar: (avatar: AvatarRow) => Promise<void>;
+  stopAvatar: (avatar: Avatar) => Promise<void>;
   /** Makes an avatar's workspace end its jobs that are past their deadline. */
   sweepAvatar?: (avatarId: string) => Promise<void>;
 }
@@ -42,7 +42,7 @@ export async function runScheduled(
       repo: createRepository(env),
       storage: createStorage(env),
       followTraining: (avatarId: string) => env.AVATAR_WORKSPACE.getByName(avatarId).followTraining(),
-      stopAvatar: (avatar: AvatarRow) => env.AVATAR_WORKSPACE.getByName(avatar.id).shutdown(),
+      stopAvatar: (avatar: Avatar) => env.AVATAR_WORKSPACE.getByName(avatar.id).shutdown(),
     };
     const lifecycle = new DataLifecycle(repo, storage, stopAvatar);
     const now = controller.scheduledTime;

@@ -1,5 +1,5 @@
-import type { Language } from "../db/repository";
 import { AVATAR_GENDERS, AVATAR_TYPES, FAL_PRIORITIES } from "../domain/avatar";
+import type { Language } from "../domain/entities";
 
 /** Reads one `:`-separated part of a payload; undefined when it is not a valid value. Values are written with String(). */
 type Part<T> = (part: string) => T | undefined;

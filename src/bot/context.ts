@@ -1,7 +1,7 @@
 import type { Context } from "grammy";
 import type { Settings } from "../config/settings";
-import type { Language, Repository } from "../db/repository";
-import type { UserRow } from "../db/schema";
+import type { Language, User } from "../domain/entities";
+import type { Repository } from "../domain/repository";
 import type { AvatarWorkspace } from "../durable-objects/avatar-workspace";
 import type { AvatarService } from "../services/avatar-service";
 import type { Action } from "./callback-data";
@@ -22,7 +22,7 @@ export interface BotDeps {
 
 export type BotContext = Context & {
   deps: BotDeps;
-  user: UserRow;
+  user: User;
   lang: Language;
   t: Messages;
   /** The parsed callback payload, or null for non-callback updates and unknown payloads. */

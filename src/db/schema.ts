@@ -8,15 +8,25 @@ import {
   GENERATION_STATUSES,
   PHOTO_VALIDATION_STATUSES,
 } from "../domain/avatar";
+import {
+  type AvatarData,
+  type FalImages,
+  type GenerationOptions,
+  LANGUAGES,
+  type PhotoMetadata,
+  type TrainingConfig,
+} from "../domain/entities";
 import { inList } from "./check-sql";
 
+// JSON columns are typed by what is written; rows are read through rows.ts, which parses them into the
+// domain's types, so a row an older version wrote still reads.
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   telegramId: integer("telegram_id").notNull().unique(),
-  languageCode: text("language_code", { enum: ["ru", "en"] }).notNull(),
+  languageCode: text("language_code", { enum: LANGUAGES }).notNull(),
   firstName: text("first_name"),
   lastName: text("last_name"),
   username: text("username"),
@@ -50,8 +60,8 @@ export const avatars = sqliteTable(
     falPriority: text("fal_priority", { enum: FAL_PRIORITIES }).notNull(),
     triggerWord: text("trigger_word").notNull().unique(),
     loraRank: integer("lora_rank").notNull(),
-    avatarData: text("avatar_data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
-    trainingConfig: text("training_config", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    avatarData: text("avatar_data", { mode: "json" }).$type<AvatarData>().notNull().default({}),
+    trainingConfig: text("training_config", { mode: "json" }).$type<TrainingConfig>().notNull().default({}),
     photosCount: integer("photos_count").notNull().default(0),
     generationsCount: integer("generations_count").notNull().default(0),
     createdAt: createdAt(),
@@ -93,7 +103,7 @@ export const avatarPhotos = sqliteTable(
     hasFace: integer("has_face", { mode: "boolean" }),
     qualityScore: real("quality_score"),
     validationError: text("validation_error"),
-    photoMetadata: text("photo_metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    photoMetadata: text("photo_metadata", { mode: "json" }).$type<Partial<PhotoMetadata>>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [
@@ -117,7 +127,7 @@ export const generations = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     prompt: text("prompt").notNull(),
     preset: text("preset"),
-    options: text("options", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    options: text("options", { mode: "json" }).$type<Partial<GenerationOptions>>().notNull().default({}),
     seed: integer("seed"),
     falRequestId: text("fal_request_id").unique(),
     status: text("status", { enum: GENERATION_STATUSES }).notNull().default("QUEUED"),
@@ -160,12 +170,6 @@ export const botCache = sqliteTable("bot_cache", {
   value: text("value", { mode: "json" }).$type<unknown>().notNull(),
   updatedAt: timestamp("updated_at").notNull(),
 });
-
-/** What fal made for a generation: each picture's URL and whether its safety checker flagged it. */
-export interface FalImages {
-  images: Array<{ url: string; nsfw: boolean }>;
-  seed: number | null;
-}
 
 export type UserRow = typeof users.$inferSelect;
 export type AvatarRow = typeof avatars.$inferSelect;

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadSettings } from "../config/settings";
-import type { Language } from "../db/repository";
+import type { Language } from "../domain/entities";
 import type { GenerationOutput } from "../fal/generator";
 import type { TrainingResult } from "../fal/trainer";
 import { FalTrainer } from "../fal/trainer";

@@ -1,11 +1,9 @@
 import type { Settings } from "../config/settings";
+import type { AspectRatio } from "../domain/entities";
 import { createFal } from "./client";
 import { asFalError, jobFailure } from "./trainer";
 
 export const GENERATION_ENDPOINT = "fal-ai/flux-lora";
-
-export const ASPECT_RATIOS = ["1:1", "3:4", "9:16", "16:9"] as const;
-export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 /** Our aspect ratios as fal's `image_size` presets. */
 export const IMAGE_SIZES: Record<AspectRatio, string> = {

@@ -1,6 +1,7 @@
 import { ApiError } from "@fal-ai/client";
 import type { Settings } from "../config/settings";
 import type { AvatarType, FalPriority } from "../domain/avatar";
+import type { TrainerInput } from "../domain/entities";
 import { createFal } from "./client";
 
 export const FAST_TRAINER = "fal-ai/flux-lora-fast-training";
@@ -10,7 +11,7 @@ export const PORTRAIT_MIN_IMAGES = 10;
 
 export interface TrainingPlan {
   endpoint: typeof FAST_TRAINER | typeof PORTRAIT_TRAINER;
-  input: Record<string, unknown>;
+  input: TrainerInput;
 }
 
 /**

@@ -1,11 +1,10 @@
 import { InlineKeyboard } from "grammy";
 import { cb } from "../bot/callback-data";
 import { escapeHtml, type Messages, messagesFor } from "../bot/locales";
-import type { Language } from "../db/repository";
-import type { GenerationRow } from "../db/schema";
 import type { GenerationStatus } from "../domain/avatar";
+import type { AspectRatio, Generation, GenerationOptions, Language } from "../domain/entities";
 import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
-import { type AspectRatio, FalGenerator, type GenerationOutput } from "../fal/generator";
+import { FalGenerator, type GenerationOutput } from "../fal/generator";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { NO_FAL_KEY } from "../services/training-service";
@@ -20,16 +19,6 @@ const MAX_DELIVERY_ATTEMPTS = 3;
 const MAX_INTENT_HOPS = 50;
 /** A picture fal made that has not downloaded in this long is tried again on the next round. */
 const DOWNLOAD_TIMEOUT_MS = 30_000;
-
-export interface GenerationOptions {
-  chatId: number;
-  language: Language;
-  aspect: AspectRatio;
-  count: number;
-  fileIds?: string[];
-  flagged?: number;
-  delivered?: boolean;
-}
 
 export interface GenerationRequest {
   chatId: number;
@@ -134,8 +123,8 @@ export class GenerationJobs {
     if (settled) await this.#settle(generation, settled);
   }
 
-  async #step(generation: GenerationRow): Promise<void> {
-    const options = generation.options as unknown as GenerationOptions;
+  async #step(generation: Generation): Promise<void> {
+    const { options } = generation;
     if (generation.deadlineAt && generation.deadlineAt.getTime() < Date.now()) return this.#expire(generation);
     switch (generation.status) {
       case "QUEUED":
@@ -159,7 +148,7 @@ export class GenerationJobs {
     }
   }
 
-  async #submit(generation: GenerationRow): Promise<void> {
+  async #submit(generation: Generation): Promise<void> {
     const { repo, settings } = this.room;
     const avatar = await repo.findAvatar(generation.avatarId);
     if (!settings.falKey) return this.#fail(generation, "QUEUED", NO_FAL_KEY);
@@ -172,7 +161,7 @@ export class GenerationJobs {
       deadlineAt: generationDeadline("SUBMITTING", now, settings.generationTimeoutSeconds),
     });
     if (!claimed) return;
-    const options = generation.options as unknown as GenerationOptions;
+    const { options } = generation;
     let requestId: string;
     try {
       requestId = await new FalGenerator(settings).submit(
@@ -194,7 +183,7 @@ export class GenerationJobs {
   }
 
   /** fal has finished: a failure ends the generation, pictures move it to delivery. */
-  async #settle(generation: GenerationRow, output: GenerationOutput): Promise<void> {
+  async #settle(generation: Generation, output: GenerationOutput): Promise<void> {
     if (output.kind === "failed") return this.#fail(generation, "RUNNING", output.reason);
     const safe = output.images.filter((image) => !image.nsfw);
     if (safe.length === 0) return this.#fail(generation, "RUNNING", "nsfw");
@@ -212,9 +201,9 @@ export class GenerationJobs {
    * Copies the pictures into storage (keys named by the generation: a retry overwrites, never
    * orphans), then sends them once. A user who blocked the bot still has them in the gallery.
    */
-  async #deliver(generation: GenerationRow): Promise<void> {
+  async #deliver(generation: Generation): Promise<void> {
     const { repo, objects: storage, notifier } = this.room;
-    const options = generation.options as unknown as GenerationOptions;
+    const { options } = generation;
     const images = (generation.falOutput?.images ?? []).filter((image) => !image.nsfw);
     const attempt = generation.attempts + 1;
     if (!(await repo.updateGenerationIf(generation.id, "DELIVERING", { attempts: attempt }))) return;
@@ -239,7 +228,7 @@ export class GenerationJobs {
       await repo.updateGenerationIf(generation.id, "DELIVERING", { resultKeys: keys });
     }
 
-    const t = messagesFor(options.language ?? "en");
+    const t = messagesFor(options.language);
     const told = await notifier.sendPictures(
       options.chatId,
       pictures,
@@ -280,17 +269,17 @@ export class GenerationJobs {
    * Past its deadline: pictures already stored end in the gallery (the user is told where to find
    * them); anything else fails with "it took too long".
    */
-  async #expire(generation: GenerationRow): Promise<void> {
+  async #expire(generation: Generation): Promise<void> {
     log("warn", "generation_overdue", { generationId: generation.id, status: generation.status });
     if (generation.status === "DELIVERING" && generation.resultKeys.length > 0) {
-      const options = generation.options as unknown as GenerationOptions;
+      const { options } = generation;
       const done = await this.room.repo.completeGeneration(
         generation.id,
         { resultKeys: generation.resultKeys, options: { ...options, fileIds: [], delivered: false } },
         new Date(),
       );
       if (done) {
-        const t = messagesFor(options.language ?? "en");
+        const t = messagesFor(options.language);
         await this.room.notifier.send(options.chatId, {
           text: t.generate.inGallery,
           keyboard: againKeyboard(t, generation),
@@ -302,7 +291,7 @@ export class GenerationJobs {
   }
 
   /** Ends a generation that cannot succeed and says why; the status guard makes it happen once. */
-  async #fail(generation: GenerationRow, from: GenerationStatus, reason: string): Promise<void> {
+  async #fail(generation: Generation, from: GenerationStatus, reason: string): Promise<void> {
     const ended = await this.room.repo.updateGenerationIf(generation.id, from, {
       status: "FAILED",
       error: reason,
@@ -312,8 +301,8 @@ export class GenerationJobs {
     });
     if (!ended) return;
     log("warn", "generation_failed", { avatarId: generation.avatarId, generationId: generation.id, error: reason });
-    const options = generation.options as unknown as GenerationOptions;
-    const t = messagesFor(options.language ?? "en");
+    const { options } = generation;
+    const t = messagesFor(options.language);
     const text =
       reason === "nsfw"
         ? t.generate.nsfw
@@ -322,7 +311,7 @@ export class GenerationJobs {
   }
 }
 
-function againKeyboard(t: Messages, generation: GenerationRow): InlineKeyboard {
+function againKeyboard(t: Messages, generation: Generation): InlineKeyboard {
   return new InlineKeyboard()
     .text(t.generate.moreLikeThis, cb("genRepeat", { generationId: generation.id }))
     .text(t.generate.anotherStyle, cb("generate", { avatarId: generation.avatarId }))

@@ -1,6 +1,6 @@
 import { messagesFor } from "../bot/locales";
 import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-progress";
-import type { Language } from "../db/repository";
+import type { Language } from "../domain/entities";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
 import { createFaceDetector } from "../fal/face-detector";
 import { errorFields, log } from "../log";
@@ -151,8 +151,8 @@ export class PhotoQueue {
   async deletePhoto(photoId: string): Promise<boolean> {
     const photo = await this.room.repo.deletePhoto(photoId, new Date());
     if (!photo) return false;
-    const meta = photo.photoMetadata as { thumbnailKey?: string; processedKey?: string };
-    const keys = [photo.minioKey, meta.thumbnailKey, meta.processedKey].filter((k): k is string => Boolean(k));
+    const { thumbnailKey, processedKey } = photo.photoMetadata;
+    const keys = [photo.minioKey, thumbnailKey, processedKey].filter((k): k is string => Boolean(k));
     try {
       await this.room.objects.delete(keys);
     } catch (error) {

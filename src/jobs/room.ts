@@ -1,5 +1,5 @@
 import type { Settings } from "../config/settings";
-import type { Repository } from "../db/repository";
+import type { Repository } from "../domain/repository";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { ChatNotifier } from "./notify";
 

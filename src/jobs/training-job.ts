@@ -2,8 +2,7 @@ import { InlineKeyboard } from "grammy";
 import { cb } from "../bot/callback-data";
 import { escapeHtml, messagesFor } from "../bot/locales";
 import { renderTrainingOutcome, renderTrainingProgress } from "../bot/screens/training";
-import type { Language } from "../db/repository";
-import type { AvatarRow } from "../db/schema";
+import type { Avatar, Language } from "../domain/entities";
 import { TRAINING_START } from "../domain/training-lifecycle";
 import { FalTrainer, type TrainingResult } from "../fal/trainer";
 import { trainingDataLink } from "../http/signed-urls";
@@ -103,7 +102,7 @@ export class TrainingJobs {
     return outcome.avatar.status === "CANCELLED" ? "cancelled" : "finished";
   }
 
-  async #start(avatar: AvatarRow, state: TrainingState): Promise<void> {
+  async #start(avatar: Avatar, state: TrainingState): Promise<void> {
     const t = messagesFor(state.language);
     const attempts = (state.attempts ?? 0) + 1;
     const lapsed = Date.now() - (state.requestedAt ?? 0) > TRAINING_START.deadlineMs;
@@ -139,7 +138,7 @@ export class TrainingJobs {
   }
 
   /** The outcome arrives as a new message, so it notifies; the progress message gives way to it. */
-  async #showOutcome(avatar: AvatarRow): Promise<void> {
+  async #showOutcome(avatar: Avatar): Promise<void> {
     const state = this.#state();
     this.#save({ ...(state ?? { chatId: 0, language: "en" }), phase: "idle" });
     this.room.unwake("training");

@@ -1,10 +1,10 @@
 import type { AvatarSettings } from "../config/settings";
-import type { AvatarPatch, Page, Repository } from "../db/repository";
-import type { AvatarRow } from "../db/schema";
 import { type AvatarGender, type AvatarStatus, type AvatarType, falModeFor } from "../domain/avatar";
 import { applyTransition } from "../domain/avatar-lifecycle";
 import { parseAvatarName } from "../domain/avatar-name";
+import type { Avatar } from "../domain/entities";
 import { DomainError } from "../domain/errors";
+import type { AvatarPatch, Page, Repository } from "../domain/repository";
 import { log } from "../log";
 import { avatarPrefix } from "../storage/keys";
 import { deletePrefix, type ObjectStorage } from "../storage/object-storage";
@@ -30,7 +30,7 @@ export class AvatarService {
     private readonly discardQueue: (avatarId: string) => Promise<void> = async () => undefined,
   ) {}
 
-  async startCreation(userId: string): Promise<AvatarRow> {
+  async startCreation(userId: string): Promise<Avatar> {
     const avatar = await this.repo.insertAvatar(
       {
         id: crypto.randomUUID(),
@@ -47,22 +47,22 @@ export class AvatarService {
   }
 
   /** The avatar when it exists and belongs to the user; a foreign id is reported exactly like a missing one. */
-  async getOwned(avatarId: string, userId: string): Promise<AvatarRow> {
+  async getOwned(avatarId: string, userId: string): Promise<Avatar> {
     const avatar = await this.repo.findAvatar(avatarId);
     if (!avatar || avatar.userId !== userId) throw new DomainError("avatar_not_found", `Avatar ${avatarId} not found`);
     return avatar;
   }
 
-  async setType(avatarId: string, userId: string, type: AvatarType): Promise<AvatarRow> {
+  async setType(avatarId: string, userId: string, type: AvatarType): Promise<Avatar> {
     return this.patchDraft(avatarId, userId, { avatarType: type, falMode: falModeFor(type) });
   }
 
-  async setGender(avatarId: string, userId: string, gender: AvatarGender): Promise<AvatarRow> {
+  async setGender(avatarId: string, userId: string, gender: AvatarGender): Promise<Avatar> {
     return this.patchDraft(avatarId, userId, { gender });
   }
 
   /** Names the avatar and opens it for photos (DRAFT → PHOTOS_UPLOADING). */
-  async finalizeCreation(avatarId: string, userId: string, rawName: string): Promise<AvatarRow> {
+  async finalizeCreation(avatarId: string, userId: string, rawName: string): Promise<Avatar> {
     const parsed = parseAvatarName(rawName);
     if (!parsed.ok) throw new DomainError("invalid_name", parsed.reason);
     const avatar = await this.getOwned(avatarId, userId);
@@ -71,13 +71,13 @@ export class AvatarService {
   }
 
   /** The wizard's cancel: DRAFT → CANCELLED. */
-  async cancelCreation(avatarId: string, userId: string): Promise<AvatarRow> {
+  async cancelCreation(avatarId: string, userId: string): Promise<Avatar> {
     const avatar = await this.getOwned(avatarId, userId);
     return this.transition(avatar, "CANCELLED");
   }
 
   /** Moves the avatar through the lifecycle table, guarded against a concurrent change of status. */
-  async transition(avatar: AvatarRow, to: AvatarStatus, patch: Omit<AvatarPatch, "status"> = {}): Promise<AvatarRow> {
+  async transition(avatar: Avatar, to: AvatarStatus, patch: Omit<AvatarPatch, "status"> = {}): Promise<Avatar> {
     applyTransition(avatar.status, to);
     const changed = await this.repo.updateAvatarIf(avatar.id, avatar.status, { ...patch, status: to }, this.now());
     if (!changed) throw new DomainError("stale_action", `Avatar ${avatar.id} changed meanwhile`);
@@ -85,7 +85,7 @@ export class AvatarService {
     return { ...avatar, ...patch, status: to };
   }
 
-  async listForUser(userId: string, page: number): Promise<Page<AvatarRow> & { page: number; pages: number }> {
+  async listForUser(userId: string, page: number): Promise<Page<Avatar> & { page: number; pages: number }> {
     const first = await this.repo.listAvatars(userId, Math.max(0, page) * AVATARS_PAGE_SIZE, AVATARS_PAGE_SIZE);
     const pages = Math.max(1, Math.ceil(first.total / AVATARS_PAGE_SIZE));
     if (page < pages) return { ...first, page: Math.max(0, page), pages };
@@ -117,7 +117,7 @@ export class AvatarService {
     if (keys.length > 0) await this.storage.delete(keys);
   }
 
-  private async patchDraft(avatarId: string, userId: string, patch: AvatarPatch): Promise<AvatarRow> {
+  private async patchDraft(avatarId: string, userId: string, patch: AvatarPatch): Promise<Avatar> {
     const avatar = await this.getOwned(avatarId, userId);
     if (avatar.status !== "DRAFT") throw new DomainError("stale_action", `Avatar ${avatarId} is ${avatar.status}`);
     const changed = await this.repo.updateAvatarIf(avatarId, "DRAFT", patch, this.now());

@@ -1,5 +1,5 @@
-import type { Repository } from "../db/repository";
-import type { AvatarRow } from "../db/schema";
+import type { Avatar } from "../domain/entities";
+import type { Repository } from "../domain/repository";
 import { errorFields, log } from "../log";
 import { avatarPrefix, userPrefix } from "../storage/keys";
 import { deletePrefix, type ObjectStorage } from "../storage/object-storage";
@@ -10,7 +10,7 @@ export class DataLifecycle {
     private readonly repo: Repository,
     private readonly storage: ObjectStorage,
     /** Stops the avatar's Durable Object work (queued photos, a running training at fal). */
-    private readonly stopAvatar: (avatar: AvatarRow) => Promise<void>,
+    private readonly stopAvatar: (avatar: Avatar) => Promise<void>,
   ) {}
 
   /** Everything of the user: their avatars' work is stopped, their files and then their rows go. */
@@ -28,13 +28,12 @@ export class DataLifecycle {
    */
   async removeStaleTrainingArchives(before: Date, limit: number, now: Date): Promise<RetentionCount> {
     const stale = await this.repo.listStaleTrainingData(before, limit);
-    const archiveOf = (avatar: AvatarRow) => avatar.avatarData as { trainingData?: { key?: string } };
     return eachOnItsOwn(
       stale,
       "training_archive_delete_failed",
-      (avatar) => ({ avatarId: avatar.id, userId: avatar.userId, key: archiveOf(avatar).trainingData?.key }),
+      (avatar) => ({ avatarId: avatar.id, userId: avatar.userId, key: avatar.avatarData.trainingData?.key }),
       async (avatar) => {
-        const { trainingData, ...rest } = archiveOf(avatar);
+        const { trainingData, ...rest } = avatar.avatarData;
         if (trainingData?.key) await this.storage.delete(trainingData.key);
         await this.repo.setAvatarData(avatar.id, rest, now);
       },

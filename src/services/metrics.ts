@@ -1,4 +1,4 @@
-import type { MetricsSnapshot } from "../db/repository";
+import type { MetricsSnapshot } from "../domain/repository";
 
 /**
  * The spec's metrics in Prometheus text format. Avatars, trainings, generations and storage are

@@ -1,6 +1,6 @@
 import type { AvatarSettings } from "../config/settings";
-import type { Repository } from "../db/repository";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
+import type { Repository } from "../domain/repository";
 import type { FaceBox, Header, PhotoFormat } from "../images/prepare";
 import { decodeUpright, ImageRefusal, preparePhoto, readHeader } from "../images/prepare";
 import { FILE_EXTENSIONS, sniffFormat } from "../images/sniff";
@@ -199,7 +199,7 @@ export class PhotoService {
   async recheckPending(avatarId: string, deletePhoto: (photoId: string) => Promise<void>): Promise<PhotoOutcome[]> {
     const outcomes: PhotoOutcome[] = [];
     for (const photo of await this.deps.repo.listPendingPhotos(avatarId, 10)) {
-      const processedKey = (photo.photoMetadata as { processedKey?: string }).processedKey;
+      const { processedKey } = photo.photoMetadata;
       const object = processedKey ? await this.deps.storage.get(processedKey) : null;
       if (!object) {
         // Its crop is gone: it could never be trained on, so it goes, and the user is asked again.

@@ -1,5 +1,5 @@
 import { Zip, ZipPassThrough } from "fflate";
-import type { AvatarPhotoRow } from "../db/schema";
+import type { AvatarPhoto } from "../domain/entities";
 import type { ObjectStorage } from "../storage/object-storage";
 
 /**
@@ -9,7 +9,7 @@ import type { ObjectStorage } from "../storage/object-storage";
  */
 export async function buildTrainingZip(
   storage: ObjectStorage,
-  photos: AvatarPhotoRow[],
+  photos: AvatarPhoto[],
 ): Promise<{ bytes: Uint8Array; names: string[] }> {
   const chunks: Uint8Array[] = [];
   let failure: Error | null = null;
@@ -21,7 +21,7 @@ export async function buildTrainingZip(
   });
   const names: string[] = [];
   for (const photo of photos) {
-    const key = (photo.photoMetadata as { processedKey?: string }).processedKey;
+    const key = photo.photoMetadata.processedKey;
     const object = key ? await storage.get(key) : null;
     if (!object) throw new Error(`processed crop missing for photo ${photo.id}`);
     const name = `image_${String(names.length + 1).padStart(3, "0")}.jpg`;

@@ -1,7 +1,6 @@
 import type { Settings } from "../config/settings";
-import type { Repository } from "../db/repository";
-import type { AvatarRow } from "../db/schema";
-import type { AvatarType } from "../domain/avatar";
+import type { Avatar } from "../domain/entities";
+import type { Repository } from "../domain/repository";
 import {
   FalRequestError,
   type FalTrainer,
@@ -23,14 +22,14 @@ export const NO_FAL_KEY = "this bot has no fal.ai key configured (FAL_KEY)";
 export const TRAINING_DATA_LINK_TTL_SECONDS = 24 * 3600;
 
 export type StartOutcome =
-  | { kind: "started"; avatar: AvatarRow; queuePosition: number }
+  | { kind: "started"; avatar: Avatar; queuePosition: number }
   | { kind: "not_enough_photos"; missing: number }
   | { kind: "submit_failed"; reason: string }
   | { kind: "stale" };
 
 export type CheckOutcome =
-  | { kind: "waiting"; status: TrainingStatus; avatar: AvatarRow }
-  | { kind: "finished"; avatar: AvatarRow }
+  | { kind: "waiting"; status: TrainingStatus; avatar: Avatar }
+  | { kind: "finished"; avatar: Avatar }
   | { kind: "unavailable" }
   | { kind: "not_training" };
 
@@ -49,9 +48,10 @@ export interface TrainingDeps {
 export class TrainingService {
   constructor(private readonly deps: TrainingDeps) {}
 
-  async start(avatar: AvatarRow): Promise<StartOutcome> {
+  async start(avatar: Avatar): Promise<StartOutcome> {
     const { repo, storage, settings } = this.deps;
-    if (avatar.status !== "READY_FOR_TRAINING" || !avatar.avatarType) return { kind: "stale" };
+    const { avatarType } = avatar;
+    if (avatar.status !== "READY_FOR_TRAINING" || !avatarType) return { kind: "stale" };
     if (!settings.falKey) return { kind: "submit_failed", reason: NO_FAL_KEY };
     const photos = (await repo.listPhotos(avatar.id, 0, settings.avatar.MAX_PHOTOS_PER_AVATAR)).items.filter(
       (p) => p.validationStatus === "VALID",
@@ -65,7 +65,7 @@ export class TrainingService {
     const link = await this.deps.linkTo(key, TRAINING_DATA_LINK_TTL_SECONDS);
     const plan = planTraining(
       {
-        avatarType: avatar.avatarType as AvatarType,
+        avatarType,
         falPriority: avatar.falPriority,
         falIterations: avatar.falIterations,
         triggerWord: avatar.triggerWord,
@@ -79,7 +79,7 @@ export class TrainingService {
     // avatar, or the training's deadline settles it.
     const now = this.#now();
     const { images_data_url: _link, ...input } = plan.input;
-    let intent: AvatarRow;
+    let intent: Avatar;
     try {
       intent = await this.deps.avatars.transition(avatar, "TRAINING", {
         falRequestId: null,
@@ -132,7 +132,7 @@ export class TrainingService {
   }
 
   /** Asks fal how the job is doing; finishes the avatar when fal is done. */
-  async check(avatar: AvatarRow): Promise<CheckOutcome> {
+  async check(avatar: Avatar): Promise<CheckOutcome> {
     if (avatar.status !== "TRAINING" || !avatar.falRequestId || !avatar.falEndpoint) return { kind: "not_training" };
     const now = this.#now();
     let status: TrainingStatus;
@@ -172,7 +172,7 @@ export class TrainingService {
   }
 
   /** Applies fal's final word once; a second delivery, or one for another request, changes nothing. */
-  async finish(avatar: AvatarRow, requestId: string, result: TrainingResult): Promise<CheckOutcome> {
+  async finish(avatar: Avatar, requestId: string, result: TrainingResult): Promise<CheckOutcome> {
     if (avatar.status !== "TRAINING" || (avatar.falRequestId ?? "") !== requestId) return { kind: "not_training" };
     const now = this.#now();
     const duration = avatar.trainingStartedAt
@@ -209,7 +209,7 @@ export class TrainingService {
   }
 
   /** Cancel: fal is asked to stop; a job fal already finished is completed instead. */
-  async cancel(avatar: AvatarRow): Promise<CheckOutcome> {
+  async cancel(avatar: Avatar): Promise<CheckOutcome> {
     if (avatar.status !== "TRAINING") return { kind: "not_training" };
     // Without a request id (the start's record was cut off) there is nothing at fal to ask.
     const answer =

@@ -1,6 +1,6 @@
 import type { UserFromGetMe } from "grammy/types";
 import type { Settings } from "../config/settings";
-import type { Repository } from "../db/repository";
+import type { Repository } from "../domain/repository";
 import { log } from "../log";
 import { telegramApi } from "./api";
 

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { D1Repository } from "../../src/db/d1/d1-repository";
 import { PgRepository } from "../../src/db/pg/pg-repository";
-import type { NewPhoto, Repository } from "../../src/db/repository";
+import type { AvatarData, GenerationOptions, PhotoMetadata } from "../../src/domain/entities";
+import type { NewPhoto, Repository } from "../../src/domain/repository";
 
 /** One contract, every database: what the services rely on from the Repository. */
 const backends: Array<[string, () => Repository]> = [["D1 (binding)", () => new D1Repository(env.DB)]];
@@ -13,6 +14,14 @@ if (inject("postgres") && env.HYPERDRIVE) {
 
 let lastTelegramId = 6_000_000_000;
 const at = (iso: string) => new Date(iso);
+const METADATA: PhotoMetadata = {
+  seq: 1,
+  thumbnailKey: "k/thumb.jpg",
+  processedKey: "k/crop.jpg",
+  thumbnailBytes: 100,
+  processedBytes: 200,
+};
+const OPTIONS: GenerationOptions = { aspect: "3:4", count: 2, chatId: 42, language: "en" };
 
 describe.each(backends)("repository contract: %s", (_name, make) => {
   const repo = make();
@@ -47,7 +56,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
       format: "jpg",
       hasFace: true,
       qualityScore: 0.5,
-      photoMetadata: { seq: 1, thumbnailBytes: 100, processedBytes: 200 },
+      photoMetadata: METADATA,
       ...extra,
     };
   }
@@ -62,7 +71,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
         userId,
         prompt: "photo of me",
         preset: null,
-        options: { n: 2 },
+        options: OPTIONS,
         seed: 4_000_000_000,
         intentKey,
         deadlineAt,
@@ -180,11 +189,12 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect(await repo.countPhotos(id)).toBe(2);
     expect((await repo.listPendingPhotos(id, 10)).map((p) => p.id)).toEqual([pending.id]);
 
-    await repo.markPhotoValid(pending.id, { faceBox: [1, 2, 3, 4] }, new Date());
+    const faceBox = { x: 0.1, y: 0.2, width: 0.3, height: 0.4 };
+    await repo.markPhotoValid(pending.id, { faceBox }, new Date());
     expect(await repo.findPhoto(pending.id)).toMatchObject({
       validationStatus: "VALID",
       hasFace: true,
-      photoMetadata: { ...pending.photoMetadata, faceBox: [1, 2, 3, 4] },
+      photoMetadata: { ...pending.photoMetadata, faceBox },
     });
     expect((await repo.findAvatar(id))?.photosCount).toBe(2);
     expect(await repo.listPendingPhotos(id, 10)).toEqual([]);
@@ -220,7 +230,9 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
   it("deletes a photo, closes the gap in upload_order and recounts", async () => {
     const { id: userId } = await user();
     const { id } = await avatar(userId);
-    const photos = ["a", "b", "c", "d"].map((h, i) => photo(id, userId, h, { photoMetadata: { seq: i + 1 } }));
+    const photos = ["a", "b", "c", "d"].map((h, i) =>
+      photo(id, userId, h, { photoMetadata: { ...METADATA, seq: i + 1 } }),
+    );
     for (const p of photos) await repo.insertPhoto(p, 50, new Date());
     const deleted = await repo.deletePhoto(photos[1]?.id ?? "", at("2026-03-01T00:00:00Z"));
     expect(deleted).toMatchObject({ id: photos[1]?.id, uploadOrder: 2, fileHash: "b" });
@@ -242,12 +254,12 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     const { id: userId } = await user();
     const { id: avatarId } = await avatar(userId);
     const queued = await generation(avatarId, userId, at("2026-04-01T00:00:00Z"));
-    expect(queued).toMatchObject({ status: "QUEUED", resultKeys: [], options: { n: 2 }, seed: 4_000_000_000 });
+    expect(queued).toMatchObject({ status: "QUEUED", resultKeys: [], options: OPTIONS, seed: 4_000_000_000 });
     const second = await generation(avatarId, userId, at("2026-04-02T00:00:00Z"), `intent-${avatarId}`);
     const again = await repo.insertGeneration(
       {
         ...second,
-        options: {},
+        options: { ...OPTIONS, count: 1 },
         seed: 1,
         intentKey: `intent-${avatarId}`,
         deadlineAt: new Date(),
@@ -278,7 +290,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect(await repo.completeGeneration(second.id, { resultKeys: [] }, new Date())).toBe(false);
     await repo.updateGenerationIf(second.id, "RUNNING", { status: "DELIVERING" });
     await delivering(queued.id);
-    const done = { resultKeys: ["g/1.jpg", "g/2.jpg"], options: { n: 2, bytes: 500 } };
+    const done = { resultKeys: ["g/1.jpg", "g/2.jpg"], options: { ...OPTIONS, bytes: 500 } };
     expect(await repo.completeGeneration(second.id, done, at("2026-04-02T00:01:00Z"))).toBe(true);
     expect(await repo.completeGeneration(second.id, done, new Date())).toBe(false);
     expect(await repo.completeGeneration(queued.id, { resultKeys: ["g/3.jpg"] }, at("2026-04-03T00:00:00Z"))).toBe(
@@ -375,6 +387,53 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect((await repo.listStaleTrainingData(old, 100)).map((a) => a.id)).not.toContain(kept.id);
   });
 
+  it("reads JSON an older version wrote: missing fields take their defaults, unknown ones are dropped", async () => {
+    const { id: userId } = await user();
+    const { id } = await avatar(userId);
+    // What an older version might have stored, written as it was (the typed API would refuse it).
+    const stored = <T>(value: Record<string, unknown>) => value as unknown as T;
+    await repo.setAvatarData(
+      id,
+      stored<AvatarData>({ trainingData: { key: "t.zip" }, genOptions: { aspect: "2:1", count: 9 }, retired: true }),
+      new Date(),
+    );
+    expect((await repo.findAvatar(id))?.avatarData).toEqual({
+      trainingData: { key: "t.zip", createdAt: 0, bytes: 0 },
+      genOptions: { aspect: "3:4", count: 2 },
+    });
+    const old = photo(id, userId, "old", {
+      photoMetadata: stored<PhotoMetadata>({ thumbnailKey: "k/t.jpg", faceBox: [1, 2, 3, 4], extra: { a: 1 } }),
+    });
+    await repo.insertPhoto(old, 50, new Date());
+    expect((await repo.findPhoto(old.id))?.photoMetadata).toEqual({
+      seq: 0,
+      thumbnailKey: "k/t.jpg",
+      processedKey: null,
+      thumbnailBytes: 0,
+      processedBytes: 0,
+    });
+    const { row } = await repo.insertGeneration(
+      {
+        id: crypto.randomUUID(),
+        avatarId: id,
+        userId,
+        prompt: "p",
+        preset: null,
+        options: stored<GenerationOptions>({ chatId: 7, aspect: "1:1", legacy: "x" }),
+        seed: 1,
+        intentKey: crypto.randomUUID(),
+        deadlineAt: new Date(),
+      },
+      new Date(),
+    );
+    expect((await repo.findGeneration(row.id))?.options).toEqual({
+      aspect: "1:1",
+      count: 2,
+      chatId: 7,
+      language: "en",
+    });
+  });
+
   it("caches small values", async () => {
     const key = `contract-${crypto.randomUUID()}`;
     expect(await repo.getCached(key)).toBeNull();
@@ -414,7 +473,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     for (const createdAt of ["2026-06-14T23:30:00Z", "2026-06-15T00:30:00Z", "2026-06-15T01:00:00Z"]) {
       const g = await generation(failed.id, userId, at(createdAt));
       await delivering(g.id);
-      await repo.completeGeneration(g.id, { resultKeys: ["a", "b"], options: { bytes: 50 } }, now);
+      await repo.completeGeneration(g.id, { resultKeys: ["a", "b"], options: { ...OPTIONS, bytes: 50 } }, now);
     }
     for (const label of ["Zeta", "a_b", "ab", "a_b"]) await repo.incrementCounter("photos_refused", label);
     await repo.incrementCounter("photos_refused", "ab", 5);

@@ -6,7 +6,7 @@ import {
 } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Repository } from "../../src/db/repository";
+import type { Repository } from "../../src/domain/repository";
 import { runScheduled } from "../../src/scheduled";
 import { createRepository } from "../../src/wiring";
 import { jpeg, picture } from "../corpus/images";

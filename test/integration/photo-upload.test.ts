@@ -4,7 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { messagesFor } from "../../src/bot/locales";
 import { type BatchLine, renderUploadProgress } from "../../src/bot/screens/upload-progress";
 import { AVATAR_SETTING_DEFAULTS } from "../../src/config/settings";
-import type { Repository } from "../../src/db/repository";
+import type { Repository } from "../../src/domain/repository";
 import type { ObjectStorage } from "../../src/storage/object-storage";
 import { createRepository, createStorage } from "../../src/wiring";
 import { jpeg, picture, png, webp } from "../corpus/images";

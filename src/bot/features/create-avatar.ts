@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import type { AvatarRow } from "../../db/schema";
+import type { Avatar } from "../../domain/entities";
 import { isDomainError } from "../../domain/errors";
 import type { BotContext } from "../context";
 import { mainMenuKeyboard } from "../keyboards/menu";
@@ -99,13 +99,13 @@ export async function wizardCancelPrompt(ctx: BotContext, avatarId: string): Pro
 }
 
 /** The step a draft is at, from what has been chosen so far. */
-function stepFor(avatar: AvatarRow): WizardStep {
+function stepFor(avatar: Avatar): WizardStep {
   if (!avatar.avatarType) return "selecting_type";
   if (!avatar.gender) return "selecting_gender";
   return "waiting_name";
 }
 
-async function renderStep(ctx: BotContext, avatar: AvatarRow, step: WizardStep): Promise<void> {
+async function renderStep(ctx: BotContext, avatar: Avatar, step: WizardStep): Promise<void> {
   const t = ctx.t;
   const screens: Record<WizardStep, () => Promise<number | undefined>> = {
     selecting_type: () => show(ctx, `${t.wizard.chooseType}\n\n${t.wizard.typeHelp}`, typeKeyboard(t, avatar.id)),
@@ -128,7 +128,7 @@ async function isAt(ctx: BotContext, avatarId: string, step?: WizardStep): Promi
   return false;
 }
 
-async function findDraft(ctx: BotContext, avatarId: string): Promise<AvatarRow | null> {
+async function findDraft(ctx: BotContext, avatarId: string): Promise<Avatar | null> {
   const avatar = await ctx.deps.repo.findAvatar(avatarId);
   return avatar && avatar.userId === ctx.user.id && avatar.status === "DRAFT" ? avatar : null;
 }

@@ -1,8 +1,14 @@
 import { Composer, InlineKeyboard } from "grammy";
-import type { AvatarRow, GenerationRow } from "../../db/schema";
+import {
+  ASPECT_RATIOS,
+  type Avatar,
+  DEFAULT_PICTURE_OPTIONS,
+  type Generation,
+  MAX_PICTURES,
+  type PictureOptions,
+} from "../../domain/entities";
 import { DomainError } from "../../domain/errors";
 import { PROMPT_MAX_LENGTH, presetById, presetsFor, sanitizePrompt, subjectFor } from "../../domain/presets";
-import { ASPECT_RATIOS, type AspectRatio } from "../../fal/generator";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { escapeHtml, formatDate } from "../locales";
@@ -14,22 +20,9 @@ import { IDLE } from "../session";
 export const generationFeature = new Composer<BotContext>();
 
 const GALLERY_PAGE_SIZE = 5;
-const MAX_IMAGES = 4;
 
-interface GenOptions {
-  aspect: AspectRatio;
-  count: number;
-}
-
-function optionsOf(avatar: AvatarRow): GenOptions {
-  const stored = (avatar.avatarData as { genOptions?: Partial<GenOptions> }).genOptions ?? {};
-  return {
-    aspect: ASPECT_RATIOS.includes(stored.aspect as AspectRatio) ? (stored.aspect as AspectRatio) : "3:4",
-    count:
-      Number.isInteger(stored.count) && (stored.count ?? 0) >= 1 && (stored.count ?? 0) <= MAX_IMAGES
-        ? (stored.count as number)
-        : 2,
-  };
+function optionsOf(avatar: Avatar): PictureOptions {
+  return avatar.avatarData.genOptions ?? DEFAULT_PICTURE_OPTIONS;
 }
 
 onAction(generationFeature, "generate", async (ctx, { avatarId }) => {
@@ -51,7 +44,7 @@ onAction(generationFeature, "genCount", async (ctx, { avatarId }) => {
   const avatar = await trained(ctx, avatarId);
   if (!avatar) return;
   const options = optionsOf(avatar);
-  await saveOptions(ctx, avatar, { ...options, count: (options.count % MAX_IMAGES) + 1 });
+  await saveOptions(ctx, avatar, { ...options, count: (options.count % MAX_PICTURES) + 1 });
 });
 
 onAction(generationFeature, "genPreset", async (ctx, { avatarId, preset }) => {
@@ -94,8 +87,8 @@ onAction(generationFeature, "genRepeat", async (ctx, { generationId }) => {
   const generation = await ownedGeneration(ctx, generationId);
   const avatar = await trained(ctx, generation.avatarId);
   if (!avatar) return;
-  const options = generation.options as Partial<GenOptions>;
-  await start(ctx, avatar, generation.prompt, generation.preset, { ...optionsOf(avatar), ...pick(options) });
+  const { aspect, count } = generation.options;
+  await start(ctx, avatar, generation.prompt, generation.preset, { aspect, count });
 });
 
 onAction(generationFeature, "gallery", async (ctx, { avatarId, page }) => {
@@ -119,22 +112,15 @@ onAction(generationFeature, "genDelete", async (ctx, { generationId, page }) => 
 });
 
 /** A generation of the user's own; anything else reads as a missing avatar. */
-async function ownedGeneration(ctx: BotContext, generationId: string): Promise<GenerationRow> {
+async function ownedGeneration(ctx: BotContext, generationId: string): Promise<Generation> {
   const generation = await ctx.deps.repo.findGeneration(generationId);
   if (!generation || generation.userId !== ctx.user.id)
     throw new DomainError("avatar_not_found", "generation not found");
   return generation;
 }
 
-function pick(options: Partial<GenOptions>): Partial<GenOptions> {
-  return {
-    ...(options.aspect && ASPECT_RATIOS.includes(options.aspect) ? { aspect: options.aspect } : {}),
-    ...(options.count ? { count: options.count } : {}),
-  };
-}
-
 /** The avatar when it is the user's and trained; otherwise says plainly why not. */
-async function trained(ctx: BotContext, avatarId: string): Promise<AvatarRow | null> {
+async function trained(ctx: BotContext, avatarId: string): Promise<Avatar | null> {
   const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
   if (avatar.status === "COMPLETED" && avatar.finetuneId) return avatar;
   await answer(ctx, ctx.t.generate.notReady, true);
@@ -142,7 +128,7 @@ async function trained(ctx: BotContext, avatarId: string): Promise<AvatarRow | n
   return null;
 }
 
-async function saveOptions(ctx: BotContext, avatar: AvatarRow, options: GenOptions): Promise<void> {
+async function saveOptions(ctx: BotContext, avatar: Avatar, options: PictureOptions): Promise<void> {
   const avatarData = { ...avatar.avatarData, genOptions: options };
   await ctx.deps.repo.setAvatarData(avatar.id, avatarData, new Date());
   await answer(ctx);
@@ -151,10 +137,10 @@ async function saveOptions(ctx: BotContext, avatar: AvatarRow, options: GenOptio
 
 async function start(
   ctx: BotContext,
-  avatar: AvatarRow,
+  avatar: Avatar,
   prompt: string,
   preset: string | null,
-  options: GenOptions,
+  options: PictureOptions,
 ): Promise<void> {
   const chatId = ctx.chat?.id ?? ctx.from?.id ?? 0;
   const tapped = ctx.callbackQuery;
@@ -189,7 +175,7 @@ async function start(
   await ctx.reply(ctx.t.generate.working);
 }
 
-async function showMenu(ctx: BotContext, avatar: AvatarRow): Promise<void> {
+async function showMenu(ctx: BotContext, avatar: Avatar): Promise<void> {
   const t = ctx.t;
   const options = optionsOf(avatar);
   const keyboard = new InlineKeyboard();
@@ -215,7 +201,7 @@ async function showMenu(ctx: BotContext, avatar: AvatarRow): Promise<void> {
   await show(ctx, text, keyboard);
 }
 
-async function showGallery(ctx: BotContext, avatar: AvatarRow, requested: number): Promise<void> {
+async function showGallery(ctx: BotContext, avatar: Avatar, requested: number): Promise<void> {
   const t = ctx.t;
   let page = requested;
   let list = await ctx.deps.repo.listGenerations(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);

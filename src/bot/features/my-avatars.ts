@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import type { AvatarRow } from "../../db/schema";
+import type { Avatar } from "../../domain/entities";
 import type { BotContext } from "../context";
 import { avatarCardKeyboard, avatarListKeyboard, deleteConfirmKeyboard } from "../keyboards/avatars";
 import { escapeHtml, formatDate } from "../locales";
@@ -51,7 +51,7 @@ async function showList(ctx: BotContext, page: number): Promise<void> {
   await show(ctx, text, avatarListKeyboard(ctx.t, list.items, list.page, list.pages));
 }
 
-function summary(ctx: BotContext, avatar: AvatarRow): string {
+function summary(ctx: BotContext, avatar: Avatar): string {
   const parts = [
     `<b>${escapeHtml(avatar.name ?? ctx.t.avatars.untitled)}</b>`,
     ctx.t.status[avatar.status],
@@ -62,7 +62,7 @@ function summary(ctx: BotContext, avatar: AvatarRow): string {
   return parts.join(" · ");
 }
 
-function cardText(ctx: BotContext, avatar: AvatarRow): string {
+function cardText(ctx: BotContext, avatar: Avatar): string {
   const t = ctx.t;
   const photos = t.avatars.photos(avatar.photosCount, ctx.deps.settings.avatar.MAX_PHOTOS_PER_AVATAR);
   const progress = avatar.status === "TRAINING" ? ` · ${t.avatars.training(avatar.trainingProgress)}` : "";

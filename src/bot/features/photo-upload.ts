@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { PhotoSize } from "grammy/types";
-import type { AvatarPhotoRow } from "../../db/schema";
+import type { AvatarPhoto } from "../../domain/entities";
 import { DomainError } from "../../domain/errors";
 import type { PhotoJob } from "../../services/photo-service";
 import { cb } from "../callback-data";
@@ -135,7 +135,7 @@ onAction(photoUploadFeature, "photoDeleteConfirm", async (ctx, { photoId, page }
 });
 
 /** A photo of the user's own; anything else reads as a missing avatar. */
-async function ownedPhoto(ctx: BotContext, photoId: string): Promise<AvatarPhotoRow> {
+async function ownedPhoto(ctx: BotContext, photoId: string): Promise<AvatarPhoto> {
   const photo = await ctx.deps.repo.findPhoto(photoId);
   if (!photo || photo.userId !== ctx.user.id) throw new DomainError("avatar_not_found", `photo ${photoId} not found`);
   return photo;
@@ -167,7 +167,7 @@ async function showPhoto(ctx: BotContext, avatarId: string, deletable: boolean, 
   if (deletable) keyboard.text(t.photos.deletePhoto, cb("photoDelete", { photoId: photo.id, page })).row();
   keyboard.text(t.photos.back, back);
 
-  const key = (photo.photoMetadata as { thumbnailKey?: string }).thumbnailKey ?? photo.minioKey;
+  const key = photo.photoMetadata.thumbnailKey ?? photo.minioKey;
   const object = await ctx.deps.avatars.readObject(key);
   const media = new InputFile(new Uint8Array(await object.arrayBuffer()), `thumb_${photo.uploadOrder}.jpg`);
   const current = ctx.callbackQuery?.message;

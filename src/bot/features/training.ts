@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from "grammy";
-import type { AvatarRow } from "../../db/schema";
 import { FAL_PRIORITIES } from "../../domain/avatar";
+import type { Avatar } from "../../domain/entities";
 import { FAST_TRAINER, PORTRAIT_MIN_IMAGES, PORTRAIT_TRAINER } from "../../fal/trainer";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
@@ -83,14 +83,14 @@ onAction(trainingFeature, "trainRetry", async (ctx, { avatarId }) => {
 });
 
 /** The avatar, when it is the user's and ready to train; otherwise answers that the button is stale. */
-async function ready(ctx: BotContext, avatarId: string): Promise<AvatarRow | null> {
+async function ready(ctx: BotContext, avatarId: string): Promise<Avatar | null> {
   const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
   if (avatar.status === "READY_FOR_TRAINING") return avatar;
   await answer(ctx, ctx.t.errors.stale);
   return null;
 }
 
-async function showScreen(ctx: BotContext, avatar: AvatarRow): Promise<void> {
+async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
   const t = ctx.t;
   const trainer =
     avatar.falPriority === "quality" && avatar.avatarType === "CHARACTER" && avatar.photosCount >= PORTRAIT_MIN_IMAGES

@@ -1,9 +1,9 @@
 import { InlineKeyboard } from "grammy";
-import type { AvatarRow } from "../../db/schema";
+import type { Avatar } from "../../domain/entities";
 import { cb } from "../callback-data";
 import type { Messages } from "../locales";
 
-export function avatarListKeyboard(t: Messages, avatars: AvatarRow[], page: number, pages: number): InlineKeyboard {
+export function avatarListKeyboard(t: Messages, avatars: Avatar[], page: number, pages: number): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   for (const avatar of avatars) {
     const label = `${avatar.name ?? t.avatars.untitled} · ${t.status[avatar.status]}`;
@@ -17,7 +17,7 @@ export function avatarListKeyboard(t: Messages, avatars: AvatarRow[], page: numb
   return keyboard.text(t.menu.create, cb("create")).text(t.menu.back, cb("menu"));
 }
 
-export function avatarCardKeyboard(t: Messages, avatar: AvatarRow): InlineKeyboard {
+export function avatarCardKeyboard(t: Messages, avatar: Avatar): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   const avatarId = avatar.id;
   if (avatar.status === "DRAFT") keyboard.text(t.avatars.continueSetup, cb("wizardResume", { avatarId })).row();

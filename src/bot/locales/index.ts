@@ -1,4 +1,4 @@
-import type { Language } from "../../db/repository";
+import type { Language } from "../../domain/entities";
 import { en, type Messages } from "./en";
 import { ru } from "./ru";
 

@@ -1,5 +1,5 @@
 import { InlineKeyboard } from "grammy";
-import type { AvatarRow } from "../../db/schema";
+import type { Avatar } from "../../domain/entities";
 import type { TrainingStatus } from "../../fal/trainer";
 import { cb } from "../callback-data";
 import { escapeHtml, type Messages } from "../locales";
@@ -8,7 +8,7 @@ const BAR_CELLS = 10;
 
 export function renderTrainingProgress(
   t: Messages,
-  avatar: AvatarRow,
+  avatar: Avatar,
   status: TrainingStatus | null,
   now: Date,
 ): { text: string; keyboard: InlineKeyboard } {
@@ -31,7 +31,7 @@ export function renderTrainingProgress(
   };
 }
 
-export function renderTrainingOutcome(t: Messages, avatar: AvatarRow): { text: string; keyboard: InlineKeyboard } {
+export function renderTrainingOutcome(t: Messages, avatar: Avatar): { text: string; keyboard: InlineKeyboard } {
   const name = escapeHtml(avatar.name ?? "");
   const keyboard = new InlineKeyboard();
   if (avatar.status === "COMPLETED") {

@@ -1,22 +1,21 @@
 import { and, asc, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
+import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
-import {
-  type AvatarPatch,
-  type GenerationPatch,
-  type InsertPhotoResult,
-  type Language,
-  type MetricsSnapshot,
-  type NewAvatar,
-  type NewGeneration,
-  type NewPhoto,
-  newUserValues,
-  type Page,
-  type Repository,
-  seenAgain,
-  type TelegramProfile,
-} from "../repository";
+import type {
+  AvatarPatch,
+  GenerationPatch,
+  InsertPhotoResult,
+  MetricsSnapshot,
+  NewAvatar,
+  NewGeneration,
+  NewPhoto,
+  Page,
+  Repository,
+  TelegramProfile,
+} from "../../domain/repository";
+import { newUserValues, seenAgain, toAvatar, toGeneration, toPhoto, toUser } from "../rows";
 import * as schema from "../schema";
 import { avatarPhotos, avatars, botCache, generations, users } from "../schema";
 
@@ -32,14 +31,14 @@ export class D1Repository implements Repository {
     await this.d1.prepare("SELECT 1").first();
   }
 
-  async upsertUser(profile: TelegramProfile, now: Date): Promise<schema.UserRow> {
+  async upsertUser(profile: TelegramProfile, now: Date): Promise<User> {
     const [row] = await this.db
       .insert(users)
       .values(newUserValues(profile, now))
       .onConflictDoUpdate({ target: users.telegramId, set: seenAgain(profile, now) })
       .returning();
     if (!row) throw new Error("upsert returned no user");
-    return row;
+    return toUser(row);
   }
 
   async setUserLanguage(userId: string, language: Language): Promise<void> {
@@ -58,45 +57,46 @@ export class D1Repository implements Repository {
     return row ?? { avatars: 0, photos: 0, generations: 0 };
   }
 
-  async listUserAvatars(userId: string): Promise<schema.AvatarRow[]> {
-    return this.db.select().from(avatars).where(eq(avatars.userId, userId));
+  async listUserAvatars(userId: string): Promise<Avatar[]> {
+    return (await this.db.select().from(avatars).where(eq(avatars.userId, userId))).map(toAvatar);
   }
 
   async deleteUser(userId: string): Promise<void> {
     await this.db.delete(users).where(eq(users.id, userId));
   }
 
-  async listAbandonedAvatars(before: Date, limit: number): Promise<schema.AvatarRow[]> {
-    return this.db
+  async listAbandonedAvatars(before: Date, limit: number): Promise<Avatar[]> {
+    const rows = await this.db
       .select()
       .from(avatars)
       .where(and(sql`${avatars.status} IN ('DRAFT', 'PHOTOS_UPLOADING', 'CANCELLED')`, lt(avatars.updatedAt, before)))
       .limit(limit);
+    return rows.map(toAvatar);
   }
 
-  async listExpiredGenerations(before: Date, limit: number): Promise<schema.GenerationRow[]> {
-    return this.db
+  async listExpiredGenerations(before: Date, limit: number): Promise<Generation[]> {
+    const rows = await this.db
       .select()
       .from(generations)
       .where(and(eq(generations.status, "SUCCEEDED"), lt(generations.createdAt, before)))
       .limit(limit);
+    return rows.map(toGeneration);
   }
 
-  async insertAvatar(avatar: NewAvatar, now: Date): Promise<schema.AvatarRow> {
+  async insertAvatar(avatar: NewAvatar, now: Date): Promise<Avatar> {
     const [row] = await this.db
       .insert(avatars)
       .values({ ...avatar, status: "DRAFT", createdAt: now, updatedAt: now })
       .returning();
     if (!row) throw new Error("insert returned no avatar");
-    return row;
+    return toAvatar(row);
   }
 
-  async findAvatar(avatarId: string): Promise<schema.AvatarRow | null> {
-    const row = await this.db.query.avatars.findFirst({ where: eq(avatars.id, avatarId) });
-    return row ?? null;
+  async findAvatar(avatarId: string): Promise<Avatar | null> {
+    return mapped(await this.db.query.avatars.findFirst({ where: eq(avatars.id, avatarId) }), toAvatar);
   }
 
-  async listAvatars(userId: string, offset: number, limit: number): Promise<Page<schema.AvatarRow>> {
+  async listAvatars(userId: string, offset: number, limit: number): Promise<Page<Avatar>> {
     const [items, totals] = await this.db.batch([
       this.db
         .select()
@@ -107,7 +107,7 @@ export class D1Repository implements Repository {
         .offset(offset),
       this.db.select({ total: count() }).from(avatars).where(eq(avatars.userId, userId)),
     ]);
-    return { items, total: totals[0]?.total ?? 0 };
+    return { items: items.map(toAvatar), total: totals[0]?.total ?? 0 };
   }
 
   async updateAvatarIf(avatarId: string, expected: AvatarStatus, patch: AvatarPatch, now: Date): Promise<boolean> {
@@ -179,11 +179,11 @@ export class D1Repository implements Repository {
     return { kind: "inserted", uploadOrder: row?.o ?? 0, photosCount: row?.c ?? 0 };
   }
 
-  async findPhotoByHash(avatarId: string, fileHash: string): Promise<schema.AvatarPhotoRow | null> {
+  async findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhoto | null> {
     const row = await this.db.query.avatarPhotos.findFirst({
       where: and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash)),
     });
-    return row ?? null;
+    return mapped(row, toPhoto);
   }
 
   async findOtherAvatarWithHash(
@@ -206,7 +206,7 @@ export class D1Repository implements Repository {
     return row?.n ?? 0;
   }
 
-  async listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<schema.AvatarPhotoRow>> {
+  async listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<AvatarPhoto>> {
     const [items, totals] = await this.db.batch([
       this.db
         .select()
@@ -217,14 +217,14 @@ export class D1Repository implements Repository {
         .offset(offset),
       this.db.select({ total: count() }).from(avatarPhotos).where(eq(avatarPhotos.avatarId, avatarId)),
     ]);
-    return { items, total: totals[0]?.total ?? 0 };
+    return { items: items.map(toPhoto), total: totals[0]?.total ?? 0 };
   }
 
-  async findPhoto(photoId: string): Promise<schema.AvatarPhotoRow | null> {
-    return (await this.db.query.avatarPhotos.findFirst({ where: eq(avatarPhotos.id, photoId) })) ?? null;
+  async findPhoto(photoId: string): Promise<AvatarPhoto | null> {
+    return mapped(await this.db.query.avatarPhotos.findFirst({ where: eq(avatarPhotos.id, photoId) }), toPhoto);
   }
 
-  async deletePhoto(photoId: string, now: Date): Promise<schema.AvatarPhotoRow | null> {
+  async deletePhoto(photoId: string, now: Date): Promise<AvatarPhoto | null> {
     const photo = await this.findPhoto(photoId);
     if (!photo) return null;
     // Two steps through negative numbers keep (avatar_id, upload_order) unique at every row update.
@@ -241,18 +241,19 @@ export class D1Repository implements Repository {
     return (deleted?.meta.changes ?? 0) > 0 ? photo : null;
   }
 
-  async listPendingPhotos(avatarId: string, limit: number): Promise<schema.AvatarPhotoRow[]> {
-    return this.db
+  async listPendingPhotos(avatarId: string, limit: number): Promise<AvatarPhoto[]> {
+    const rows = await this.db
       .select()
       .from(avatarPhotos)
       .where(and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.validationStatus, "PENDING")))
       .orderBy(avatarPhotos.uploadOrder)
       .limit(limit);
+    return rows.map(toPhoto);
   }
 
   async markPhotoValid(
     photoId: string,
-    metadata: Record<string, unknown>,
+    metadata: Partial<PhotoMetadata>,
     now: Date,
     hasFace: true | null = true,
   ): Promise<void> {
@@ -286,12 +287,12 @@ export class D1Repository implements Repository {
       .bind(avatarId, now.getTime());
   }
 
-  async setAvatarData(avatarId: string, data: Record<string, unknown>, now: Date): Promise<void> {
+  async setAvatarData(avatarId: string, data: AvatarData, now: Date): Promise<void> {
     await this.db.update(avatars).set({ avatarData: data, updatedAt: now }).where(eq(avatars.id, avatarId));
   }
 
-  async findAvatarByFalRequest(requestId: string): Promise<schema.AvatarRow | null> {
-    return (await this.db.query.avatars.findFirst({ where: eq(avatars.falRequestId, requestId) })) ?? null;
+  async findAvatarByFalRequest(requestId: string): Promise<Avatar | null> {
+    return mapped(await this.db.query.avatars.findFirst({ where: eq(avatars.falRequestId, requestId) }), toAvatar);
   }
 
   async listTrainingsToCheck(
@@ -306,29 +307,27 @@ export class D1Repository implements Repository {
       .limit(limit);
   }
 
-  async listStaleTrainingData(before: Date, limit: number): Promise<schema.AvatarRow[]> {
-    return this.db
+  async listStaleTrainingData(before: Date, limit: number): Promise<Avatar[]> {
+    const rows = await this.db
       .select()
       .from(avatars)
       .where(sql`json_extract(${avatars.avatarData}, '$.trainingData.createdAt') < ${before.getTime()}`)
       .limit(limit);
+    return rows.map(toAvatar);
   }
 
-  async insertGeneration(
-    generation: NewGeneration,
-    now: Date,
-  ): Promise<{ row: schema.GenerationRow; created: boolean }> {
+  async insertGeneration(generation: NewGeneration, now: Date): Promise<{ row: Generation; created: boolean }> {
     const [row] = await this.db
       .insert(generations)
       .values({ ...generation, status: "QUEUED", createdAt: now })
       .onConflictDoNothing({ target: generations.intentKey })
       .returning();
-    if (row) return { row, created: true };
+    if (row) return { row: toGeneration(row), created: true };
     const existing = await this.db.query.generations.findFirst({
       where: eq(generations.intentKey, generation.intentKey),
     });
     if (!existing) throw new Error("insert returned no generation");
-    return { row: existing, created: false };
+    return { row: toGeneration(existing), created: false };
   }
 
   async updateGenerationIf(id: string, expected: GenerationStatus, patch: GenerationPatch): Promise<boolean> {
@@ -340,25 +339,28 @@ export class D1Repository implements Repository {
     return updated.length > 0;
   }
 
-  async listOverdueGenerations(now: Date, limit: number): Promise<schema.GenerationRow[]> {
-    return this.db
+  async listOverdueGenerations(now: Date, limit: number): Promise<Generation[]> {
+    const rows = await this.db
       .select()
       .from(generations)
       .where(and(inArray(generations.status, ACTIVE_GENERATION_STATUSES), lt(generations.deadlineAt, now)))
       .orderBy(asc(generations.deadlineAt))
       .limit(limit);
+    return rows.map(toGeneration);
   }
 
-  async findGeneration(id: string): Promise<schema.GenerationRow | null> {
-    return (await this.db.query.generations.findFirst({ where: eq(generations.id, id) })) ?? null;
+  async findGeneration(id: string): Promise<Generation | null> {
+    return mapped(await this.db.query.generations.findFirst({ where: eq(generations.id, id) }), toGeneration);
   }
 
-  async findGenerationByFalRequest(requestId: string): Promise<schema.GenerationRow | null> {
-    return (await this.db.query.generations.findFirst({ where: eq(generations.falRequestId, requestId) })) ?? null;
+  async findGenerationByFalRequest(requestId: string): Promise<Generation | null> {
+    const row = await this.db.query.generations.findFirst({ where: eq(generations.falRequestId, requestId) });
+    return mapped(row, toGeneration);
   }
 
-  async findGenerationByIntent(intentKey: string): Promise<schema.GenerationRow | null> {
-    return (await this.db.query.generations.findFirst({ where: eq(generations.intentKey, intentKey) })) ?? null;
+  async findGenerationByIntent(intentKey: string): Promise<Generation | null> {
+    const row = await this.db.query.generations.findFirst({ where: eq(generations.intentKey, intentKey) });
+    return mapped(row, toGeneration);
   }
 
   async countActiveGenerations(userId: string): Promise<number> {
@@ -369,14 +371,15 @@ export class D1Repository implements Repository {
     return row?.n ?? 0;
   }
 
-  async listActiveGenerations(avatarId: string): Promise<schema.GenerationRow[]> {
-    return this.db
+  async listActiveGenerations(avatarId: string): Promise<Generation[]> {
+    const rows = await this.db
       .select()
       .from(generations)
       .where(and(eq(generations.avatarId, avatarId), inArray(generations.status, ACTIVE_GENERATION_STATUSES)));
+    return rows.map(toGeneration);
   }
 
-  async listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<schema.GenerationRow>> {
+  async listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<Generation>> {
     const where = and(eq(generations.avatarId, avatarId), eq(generations.status, "SUCCEEDED"));
     const [items, totals] = await this.db.batch([
       this.db
@@ -388,7 +391,7 @@ export class D1Repository implements Repository {
         .offset(offset),
       this.db.select({ total: count() }).from(generations).where(where),
     ]);
-    return { items, total: totals[0]?.total ?? 0 };
+    return { items: items.map(toGeneration), total: totals[0]?.total ?? 0 };
   }
 
   async completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean> {
@@ -408,7 +411,7 @@ export class D1Repository implements Repository {
     return (updated?.meta.changes ?? 0) > 0;
   }
 
-  async deleteGeneration(id: string): Promise<schema.GenerationRow | null> {
+  async deleteGeneration(id: string): Promise<Generation | null> {
     const row = await this.findGeneration(id);
     if (!row) return null;
     await this.d1.batch([
@@ -535,4 +538,9 @@ export class D1Repository implements Repository {
       .values({ key, value, updatedAt: now })
       .onConflictDoUpdate({ target: botCache.key, set: { value: sql`excluded.value`, updatedAt: now } });
   }
+}
+
+/** The record a found row maps onto, or null for none. */
+function mapped<R, T>(row: R | undefined, map: (row: R) => T): T | null {
+  return row === undefined ? null : map(row);
 }

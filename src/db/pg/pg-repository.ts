@@ -2,23 +2,21 @@ import { and, asc, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } fro
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
+import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
-import {
-  type AvatarPatch,
-  type GenerationPatch,
-  type InsertPhotoResult,
-  type Language,
-  type MetricsSnapshot,
-  type NewAvatar,
-  type NewGeneration,
-  type NewPhoto,
-  newUserValues,
-  type Page,
-  type Repository,
-  seenAgain,
-  type TelegramProfile,
-} from "../repository";
-import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
+import type {
+  AvatarPatch,
+  GenerationPatch,
+  InsertPhotoResult,
+  MetricsSnapshot,
+  NewAvatar,
+  NewGeneration,
+  NewPhoto,
+  Page,
+  Repository,
+  TelegramProfile,
+} from "../../domain/repository";
+import { newUserValues, seenAgain, toAvatar, toGeneration, toPhoto, toUser } from "../rows";
 import { connectPostgres } from "./connect";
 import { avatarPhotos, avatars, botCache, generations, metricsCounters, users } from "./schema";
 
@@ -69,7 +67,7 @@ export class PgRepository implements Repository {
     await this.#run((db) => db.execute(sql`SELECT 1`));
   }
 
-  async upsertUser(profile: TelegramProfile, now: Date): Promise<UserRow> {
+  async upsertUser(profile: TelegramProfile, now: Date): Promise<User> {
     return this.#run(async (db) => {
       const [row] = await db
         .insert(users)
@@ -77,7 +75,7 @@ export class PgRepository implements Repository {
         .onConflictDoUpdate({ target: users.telegramId, set: seenAgain(profile, now) })
         .returning();
       if (!row) throw new Error("upsert returned no user");
-      return row;
+      return toUser(row);
     });
   }
 
@@ -98,9 +96,9 @@ export class PgRepository implements Repository {
     });
   }
 
-  async listUserAvatars(userId: string): Promise<AvatarRow[]> {
+  async listUserAvatars(userId: string): Promise<Avatar[]> {
     return this.#run(async (db) => {
-      return db.select().from(avatars).where(eq(avatars.userId, userId));
+      return (await db.select().from(avatars).where(eq(avatars.userId, userId))).map(toAvatar);
     });
   }
 
@@ -110,44 +108,46 @@ export class PgRepository implements Repository {
     });
   }
 
-  async listAbandonedAvatars(before: Date, limit: number): Promise<AvatarRow[]> {
+  async listAbandonedAvatars(before: Date, limit: number): Promise<Avatar[]> {
     return this.#run(async (db) => {
-      return db
+      const rows = await db
         .select()
         .from(avatars)
         .where(and(inArray(avatars.status, ["DRAFT", "PHOTOS_UPLOADING", "CANCELLED"]), lt(avatars.updatedAt, before)))
         .limit(limit);
+      return rows.map(toAvatar);
     });
   }
 
-  async listExpiredGenerations(before: Date, limit: number): Promise<GenerationRow[]> {
+  async listExpiredGenerations(before: Date, limit: number): Promise<Generation[]> {
     return this.#run(async (db) => {
-      return db
+      const rows = await db
         .select()
         .from(generations)
         .where(and(eq(generations.status, "SUCCEEDED"), lt(generations.createdAt, before)))
         .limit(limit);
+      return rows.map(toGeneration);
     });
   }
 
-  async insertAvatar(avatar: NewAvatar, now: Date): Promise<AvatarRow> {
+  async insertAvatar(avatar: NewAvatar, now: Date): Promise<Avatar> {
     return this.#run(async (db) => {
       const [row] = await db
         .insert(avatars)
         .values({ ...avatar, status: "DRAFT", createdAt: now, updatedAt: now })
         .returning();
       if (!row) throw new Error("insert returned no avatar");
-      return row;
+      return toAvatar(row);
     });
   }
 
-  async findAvatar(avatarId: string): Promise<AvatarRow | null> {
+  async findAvatar(avatarId: string): Promise<Avatar | null> {
     return this.#run(async (db) => {
-      return first(db.select().from(avatars).where(eq(avatars.id, avatarId)));
+      return first(db.select().from(avatars).where(eq(avatars.id, avatarId)), toAvatar);
     });
   }
 
-  async listAvatars(userId: string, offset: number, limit: number): Promise<Page<AvatarRow>> {
+  async listAvatars(userId: string, offset: number, limit: number): Promise<Page<Avatar>> {
     return this.#run(async (db) => {
       const where = eq(avatars.userId, userId);
       return page(
@@ -159,6 +159,7 @@ export class PgRepository implements Repository {
           .limit(limit)
           .offset(offset),
         db.select({ total: count() }).from(avatars).where(where),
+        toAvatar,
       );
     });
   }
@@ -203,13 +204,14 @@ export class PgRepository implements Repository {
     });
   }
 
-  async findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhotoRow | null> {
+  async findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhoto | null> {
     return this.#run(async (db) => {
       return first(
         db
           .select()
           .from(avatarPhotos)
           .where(and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash))),
+        toPhoto,
       );
     });
   }
@@ -243,23 +245,24 @@ export class PgRepository implements Repository {
     });
   }
 
-  async listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<AvatarPhotoRow>> {
+  async listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<AvatarPhoto>> {
     return this.#run(async (db) => {
       const where = eq(avatarPhotos.avatarId, avatarId);
       return page(
         db.select().from(avatarPhotos).where(where).orderBy(avatarPhotos.uploadOrder).limit(limit).offset(offset),
         db.select({ total: count() }).from(avatarPhotos).where(where),
+        toPhoto,
       );
     });
   }
 
-  async findPhoto(photoId: string): Promise<AvatarPhotoRow | null> {
+  async findPhoto(photoId: string): Promise<AvatarPhoto | null> {
     return this.#run(async (db) => {
-      return first(db.select().from(avatarPhotos).where(eq(avatarPhotos.id, photoId)));
+      return first(db.select().from(avatarPhotos).where(eq(avatarPhotos.id, photoId)), toPhoto);
     });
   }
 
-  async deletePhoto(photoId: string, now: Date): Promise<AvatarPhotoRow | null> {
+  async deletePhoto(photoId: string, now: Date): Promise<AvatarPhoto | null> {
     return this.#run(async (db) => {
       const found = await this.findPhoto(photoId);
       if (!found) return null;
@@ -276,25 +279,26 @@ export class PgRepository implements Repository {
           sql`UPDATE avatar_photos SET upload_order = -upload_order WHERE avatar_id = ${photo.avatarId} AND upload_order < 0`,
         );
         await recountPhotos(tx, photo.avatarId, now);
-        return photo;
+        return toPhoto(photo);
       });
     });
   }
 
-  async listPendingPhotos(avatarId: string, limit: number): Promise<AvatarPhotoRow[]> {
+  async listPendingPhotos(avatarId: string, limit: number): Promise<AvatarPhoto[]> {
     return this.#run(async (db) => {
-      return db
+      const rows = await db
         .select()
         .from(avatarPhotos)
         .where(and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.validationStatus, "PENDING")))
         .orderBy(avatarPhotos.uploadOrder)
         .limit(limit);
+      return rows.map(toPhoto);
     });
   }
 
   async markPhotoValid(
     photoId: string,
-    metadata: Record<string, unknown>,
+    metadata: Partial<PhotoMetadata>,
     now: Date,
     hasFace: true | null = true,
   ): Promise<void> {
@@ -325,15 +329,15 @@ export class PgRepository implements Repository {
     });
   }
 
-  async setAvatarData(avatarId: string, data: Record<string, unknown>, now: Date): Promise<void> {
+  async setAvatarData(avatarId: string, data: AvatarData, now: Date): Promise<void> {
     return this.#run(async (db) => {
       await db.update(avatars).set({ avatarData: data, updatedAt: now }).where(eq(avatars.id, avatarId));
     });
   }
 
-  async findAvatarByFalRequest(requestId: string): Promise<AvatarRow | null> {
+  async findAvatarByFalRequest(requestId: string): Promise<Avatar | null> {
     return this.#run(async (db) => {
-      return first(db.select().from(avatars).where(eq(avatars.falRequestId, requestId)));
+      return first(db.select().from(avatars).where(eq(avatars.falRequestId, requestId)), toAvatar);
     });
   }
 
@@ -356,26 +360,28 @@ export class PgRepository implements Repository {
     });
   }
 
-  async listStaleTrainingData(before: Date, limit: number): Promise<AvatarRow[]> {
+  async listStaleTrainingData(before: Date, limit: number): Promise<Avatar[]> {
     return this.#run(async (db) => {
-      return db
+      const rows = await db
         .select()
         .from(avatars)
         .where(sql`(${avatars.avatarData} #>> '{trainingData,createdAt}')::float8 < ${before.getTime()}`)
         .limit(limit);
+      return rows.map(toAvatar);
     });
   }
 
-  async insertGeneration(generation: NewGeneration, now: Date): Promise<{ row: GenerationRow; created: boolean }> {
+  async insertGeneration(generation: NewGeneration, now: Date): Promise<{ row: Generation; created: boolean }> {
     return this.#run(async (db) => {
       const [row] = await db
         .insert(generations)
         .values({ ...generation, status: "QUEUED", createdAt: now })
         .onConflictDoNothing({ target: generations.intentKey })
         .returning();
-      if (row) return { row, created: true };
+      if (row) return { row: toGeneration(row), created: true };
       const existing = await first(
         db.select().from(generations).where(eq(generations.intentKey, generation.intentKey)),
+        toGeneration,
       );
       if (!existing) throw new Error("insert returned no generation");
       return { row: existing, created: false };
@@ -393,32 +399,33 @@ export class PgRepository implements Repository {
     });
   }
 
-  async listOverdueGenerations(now: Date, limit: number): Promise<GenerationRow[]> {
+  async listOverdueGenerations(now: Date, limit: number): Promise<Generation[]> {
     return this.#run(async (db) => {
-      return db
+      const rows = await db
         .select()
         .from(generations)
         .where(and(inArray(generations.status, ACTIVE_GENERATION_STATUSES), lt(generations.deadlineAt, now)))
         .orderBy(asc(generations.deadlineAt))
         .limit(limit);
+      return rows.map(toGeneration);
     });
   }
 
-  async findGeneration(id: string): Promise<GenerationRow | null> {
+  async findGeneration(id: string): Promise<Generation | null> {
     return this.#run(async (db) => {
-      return first(db.select().from(generations).where(eq(generations.id, id)));
+      return first(db.select().from(generations).where(eq(generations.id, id)), toGeneration);
     });
   }
 
-  async findGenerationByFalRequest(requestId: string): Promise<GenerationRow | null> {
+  async findGenerationByFalRequest(requestId: string): Promise<Generation | null> {
     return this.#run(async (db) => {
-      return first(db.select().from(generations).where(eq(generations.falRequestId, requestId)));
+      return first(db.select().from(generations).where(eq(generations.falRequestId, requestId)), toGeneration);
     });
   }
 
-  async findGenerationByIntent(intentKey: string): Promise<GenerationRow | null> {
+  async findGenerationByIntent(intentKey: string): Promise<Generation | null> {
     return this.#run(async (db) => {
-      return first(db.select().from(generations).where(eq(generations.intentKey, intentKey)));
+      return first(db.select().from(generations).where(eq(generations.intentKey, intentKey)), toGeneration);
     });
   }
 
@@ -432,16 +439,17 @@ export class PgRepository implements Repository {
     });
   }
 
-  async listActiveGenerations(avatarId: string): Promise<GenerationRow[]> {
+  async listActiveGenerations(avatarId: string): Promise<Generation[]> {
     return this.#run(async (db) => {
-      return db
+      const rows = await db
         .select()
         .from(generations)
         .where(and(eq(generations.avatarId, avatarId), inArray(generations.status, ACTIVE_GENERATION_STATUSES)));
+      return rows.map(toGeneration);
     });
   }
 
-  async listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<GenerationRow>> {
+  async listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<Generation>> {
     return this.#run(async (db) => {
       const where = and(eq(generations.avatarId, avatarId), eq(generations.status, "SUCCEEDED"));
       return page(
@@ -453,6 +461,7 @@ export class PgRepository implements Repository {
           .limit(limit)
           .offset(offset),
         db.select({ total: count() }).from(generations).where(where),
+        toGeneration,
       );
     });
   }
@@ -479,12 +488,13 @@ export class PgRepository implements Repository {
     });
   }
 
-  async deleteGeneration(id: string): Promise<GenerationRow | null> {
+  async deleteGeneration(id: string): Promise<Generation | null> {
     return this.#run(async (db) => {
       return db.transaction(async (tx) => {
         const [row] = await tx.delete(generations).where(eq(generations.id, id)).returning();
-        if (row) await recountGenerations(tx, row.avatarId, null);
-        return row ?? null;
+        if (!row) return null;
+        await recountGenerations(tx, row.avatarId, null);
+        return toGeneration(row);
       });
     });
   }
@@ -582,7 +592,7 @@ export class PgRepository implements Repository {
 
   async getCached<T>(key: string): Promise<{ value: T; updatedAt: Date } | null> {
     return this.#run(async (db) => {
-      const row = await first(db.select().from(botCache).where(eq(botCache.key, key)));
+      const row = await first(db.select().from(botCache).where(eq(botCache.key, key)), (cached) => cached);
       return row ? { value: row.value as T, updatedAt: row.updatedAt } : null;
     });
   }
@@ -597,14 +607,19 @@ export class PgRepository implements Repository {
   }
 }
 
-async function first<T>(query: { limit(n: number): PromiseLike<T[]> }): Promise<T | null> {
+/** The first row the query finds, as its record; null for none. */
+async function first<R, T>(query: { limit(n: number): PromiseLike<R[]> }, map: (row: R) => T): Promise<T | null> {
   const [row] = await query.limit(1);
-  return row ?? null;
+  return row === undefined ? null : map(row);
 }
 
-async function page<T>(items: PromiseLike<T[]>, totals: PromiseLike<Array<{ total: number }>>): Promise<Page<T>> {
+async function page<R, T>(
+  items: PromiseLike<R[]>,
+  totals: PromiseLike<Array<{ total: number }>>,
+  map: (row: R) => T,
+): Promise<Page<T>> {
   const [rows, [total]] = await Promise.all([items, totals]);
-  return { items: rows, total: total?.total ?? 0 };
+  return { items: rows.map(map), total: total?.total ?? 0 };
 }
 
 /** Locks the avatar's row for the rest of the transaction: one photo write per avatar at a time. */

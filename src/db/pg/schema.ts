@@ -21,8 +21,16 @@ import {
   GENERATION_STATUSES,
   PHOTO_VALIDATION_STATUSES,
 } from "../../domain/avatar";
+import {
+  type AvatarData,
+  type FalImages,
+  type GenerationOptions,
+  LANGUAGES,
+  type PhotoMetadata,
+  type TrainingConfig,
+} from "../../domain/entities";
 import { inList } from "../check-sql";
-import type { AvatarPhotoRow, AvatarRow, FalImages, GenerationRow, UserRow } from "../schema";
+import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
 
 // The same tables, names, checks and indexes as ../schema.ts (D1), in Postgres types: timestamptz for
 // times, boolean, jsonb, bigint for Telegram's ids. Rows come out as the shared row types.
@@ -33,7 +41,7 @@ const createdAt = () => timestamp("created_at").notNull().defaultNow();
 export const users = pgTable("users", {
   id: text("id").primaryKey(),
   telegramId: bigint("telegram_id", { mode: "number" }).notNull().unique(),
-  languageCode: text("language_code", { enum: ["ru", "en"] }).notNull(),
+  languageCode: text("language_code", { enum: LANGUAGES }).notNull(),
   firstName: text("first_name"),
   lastName: text("last_name"),
   username: text("username"),
@@ -65,8 +73,8 @@ export const avatars = pgTable(
     falPriority: text("fal_priority", { enum: FAL_PRIORITIES }).notNull(),
     triggerWord: text("trigger_word").notNull().unique(),
     loraRank: integer("lora_rank").notNull(),
-    avatarData: jsonb("avatar_data").$type<Record<string, unknown>>().notNull().default({}),
-    trainingConfig: jsonb("training_config").$type<Record<string, unknown>>().notNull().default({}),
+    avatarData: jsonb("avatar_data").$type<AvatarData>().notNull().default({}),
+    trainingConfig: jsonb("training_config").$type<TrainingConfig>().notNull().default({}),
     photosCount: integer("photos_count").notNull().default(0),
     generationsCount: integer("generations_count").notNull().default(0),
     createdAt: createdAt(),
@@ -107,7 +115,7 @@ export const avatarPhotos = pgTable(
     hasFace: boolean("has_face"),
     qualityScore: doublePrecision("quality_score"),
     validationError: text("validation_error"),
-    photoMetadata: jsonb("photo_metadata").$type<Record<string, unknown>>().notNull().default({}),
+    photoMetadata: jsonb("photo_metadata").$type<Partial<PhotoMetadata>>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [
@@ -131,7 +139,7 @@ export const generations = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     prompt: text("prompt").notNull(),
     preset: text("preset"),
-    options: jsonb("options").$type<Record<string, unknown>>().notNull().default({}),
+    options: jsonb("options").$type<Partial<GenerationOptions>>().notNull().default({}),
     seed: bigint("seed", { mode: "number" }),
     falRequestId: text("fal_request_id").unique(),
     status: text("status", { enum: GENERATION_STATUSES }).notNull().default("QUEUED"),

@@ -1,29 +1,25 @@
-import type { AvatarGender, AvatarStatus, AvatarType, FalPriority, GenerationStatus } from "../domain/avatar";
-import type { AvatarPhotoRow, AvatarRow, FalImages, GenerationRow, UserRow } from "./schema";
+import type { AvatarGender, AvatarStatus, AvatarType, FalPriority, GenerationStatus } from "./avatar";
+import type {
+  Avatar,
+  AvatarData,
+  AvatarPhoto,
+  FalImages,
+  FalMode,
+  Generation,
+  GenerationOptions,
+  Language,
+  PhotoMetadata,
+  TrainingConfig,
+  User,
+} from "./entities";
 
-export type Language = "ru" | "en";
-
+/** Who sent an update, as Telegram describes them. */
 export interface TelegramProfile {
   telegramId: number;
   firstName: string | null;
   lastName: string | null;
   username: string | null;
   languageCode: Language;
-}
-
-/** A user row as first seen, and what a later sighting refreshes: the same on every database. */
-export function newUserValues(profile: TelegramProfile, now: Date) {
-  return {
-    id: crypto.randomUUID(),
-    telegramId: profile.telegramId,
-    languageCode: profile.languageCode,
-    ...seenAgain(profile, now),
-    createdAt: now,
-  };
-}
-
-export function seenAgain(profile: TelegramProfile, now: Date) {
-  return { firstName: profile.firstName, lastName: profile.lastName, username: profile.username, lastSeenAt: now };
 }
 
 export interface NewAvatar {
@@ -41,7 +37,7 @@ export interface AvatarPatch {
   name?: string;
   gender?: AvatarGender;
   avatarType?: AvatarType;
-  falMode?: "character" | "style" | "custom";
+  falMode?: FalMode;
   falPriority?: FalPriority;
   falIterations?: number;
   loraRank?: number;
@@ -53,8 +49,8 @@ export interface AvatarPatch {
   trainingCompletedAt?: Date | null;
   trainingError?: string | null;
   lastStatusCheckAt?: Date | null;
-  trainingConfig?: Record<string, unknown>;
-  avatarData?: Record<string, unknown>;
+  trainingConfig?: TrainingConfig;
+  avatarData?: AvatarData;
 }
 
 export interface NewPhoto {
@@ -70,7 +66,7 @@ export interface NewPhoto {
   format: string;
   hasFace: boolean | null;
   qualityScore: number | null;
-  photoMetadata: Record<string, unknown>;
+  photoMetadata: PhotoMetadata;
 }
 
 export type InsertPhotoResult =
@@ -85,7 +81,7 @@ export interface NewGeneration {
   userId: string;
   prompt: string;
   preset: string | null;
-  options: Record<string, unknown>;
+  options: GenerationOptions;
   seed: number;
   intentKey: string;
   deadlineAt: Date;
@@ -99,7 +95,7 @@ export interface GenerationPatch {
   attempts?: number;
   error?: string | null;
   resultKeys?: string[];
-  options?: Record<string, unknown>;
+  options?: GenerationOptions;
   startedAt?: Date | null;
   completedAt?: Date | null;
 }
@@ -123,42 +119,42 @@ export interface Repository {
   /** Answers once the database does (for /health). */
   ping(): Promise<void>;
 
-  upsertUser(profile: TelegramProfile, now: Date): Promise<UserRow>;
+  upsertUser(profile: TelegramProfile, now: Date): Promise<User>;
   setUserLanguage(userId: string, language: Language): Promise<void>;
   /** What a user has: for the deletion confirmation. */
   countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }>;
   /** Every avatar of the user (ids and what is needed to stop their work). */
-  listUserAvatars(userId: string): Promise<AvatarRow[]>;
+  listUserAvatars(userId: string): Promise<Avatar[]>;
   /** Deletes the user; avatars, photos and generations go with it (foreign keys cascade). */
   deleteUser(userId: string): Promise<void>;
   /**
    * DRAFT, PHOTOS_UPLOADING and CANCELLED avatars last changed before `before` (updated_at, which moves with
    * every status change and every photo stored or deleted).
    */
-  listAbandonedAvatars(before: Date, limit: number): Promise<AvatarRow[]>;
+  listAbandonedAvatars(before: Date, limit: number): Promise<Avatar[]>;
   /** Succeeded generations older than `before`. */
-  listExpiredGenerations(before: Date, limit: number): Promise<GenerationRow[]>;
+  listExpiredGenerations(before: Date, limit: number): Promise<Generation[]>;
 
-  insertAvatar(avatar: NewAvatar, now: Date): Promise<AvatarRow>;
-  findAvatar(avatarId: string): Promise<AvatarRow | null>;
-  listAvatars(userId: string, offset: number, limit: number): Promise<Page<AvatarRow>>;
+  insertAvatar(avatar: NewAvatar, now: Date): Promise<Avatar>;
+  findAvatar(avatarId: string): Promise<Avatar | null>;
+  listAvatars(userId: string, offset: number, limit: number): Promise<Page<Avatar>>;
   /** Applies the patch only while the avatar is still in `expected` status; false when it was not. */
   updateAvatarIf(avatarId: string, expected: AvatarStatus, patch: AvatarPatch, now: Date): Promise<boolean>;
   deleteAvatar(avatarId: string): Promise<boolean>;
-  findAvatarByFalRequest(requestId: string): Promise<AvatarRow | null>;
+  findAvatarByFalRequest(requestId: string): Promise<Avatar | null>;
   /** Replaces avatar_data whatever the status (bookkeeping such as the training archive's key). */
-  setAvatarData(avatarId: string, data: Record<string, unknown>, now: Date): Promise<void>;
+  setAvatarData(avatarId: string, data: AvatarData, now: Date): Promise<void>;
   /** Trainings not checked since `before`, least recently checked first. */
   listTrainingsToCheck(before: Date, limit: number): Promise<Array<{ id: string; trainingStartedAt: Date | null }>>;
   /** Avatars whose training archive was written before `before`. */
-  listStaleTrainingData(before: Date, limit: number): Promise<AvatarRow[]>;
+  listStaleTrainingData(before: Date, limit: number): Promise<Avatar[]>;
 
   /**
    * Adds a photo at the next dense upload_order and recounts photos_count, atomically, only while
    * the avatar is collecting photos and holds fewer than `maxPhotos`.
    */
   insertPhoto(photo: NewPhoto, maxPhotos: number, now: Date): Promise<InsertPhotoResult>;
-  findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhotoRow | null>;
+  findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhoto | null>;
   /** Another of the user's avatars that already holds a photo with this hash. */
   findOtherAvatarWithHash(
     userId: string,
@@ -166,36 +162,36 @@ export interface Repository {
     fileHash: string,
   ): Promise<{ id: string; name: string | null } | null>;
   countPhotos(avatarId: string): Promise<number>;
-  listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<AvatarPhotoRow>>;
-  findPhoto(photoId: string): Promise<AvatarPhotoRow | null>;
+  listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<AvatarPhoto>>;
+  findPhoto(photoId: string): Promise<AvatarPhoto | null>;
   /** Removes the photo, closes the gap in upload_order and recounts; null when it was already gone. */
-  deletePhoto(photoId: string, now: Date): Promise<AvatarPhotoRow | null>;
+  deletePhoto(photoId: string, now: Date): Promise<AvatarPhoto | null>;
   /** Photos kept while their face check could not run (fal unavailable), oldest first. */
-  listPendingPhotos(avatarId: string, limit: number): Promise<AvatarPhotoRow[]>;
+  listPendingPhotos(avatarId: string, limit: number): Promise<AvatarPhoto[]>;
   /**
    * Records a late face check: the photo becomes VALID and photos_count is recounted. `hasFace` is
    * null for a photo that counts unchecked (fal's face check could not run by its deadline).
    */
-  markPhotoValid(photoId: string, metadata: Record<string, unknown>, now: Date, hasFace?: true | null): Promise<void>;
+  markPhotoValid(photoId: string, metadata: Partial<PhotoMetadata>, now: Date, hasFace?: true | null): Promise<void>;
   /** The highest number used in the avatar's object keys so far (keys are never reused). */
   maxPhotoSequence(avatarId: string): Promise<number>;
 
   /** Records an intent once: a second insert with the same intent_key returns the first row, not new. */
-  insertGeneration(generation: NewGeneration, now: Date): Promise<{ row: GenerationRow; created: boolean }>;
+  insertGeneration(generation: NewGeneration, now: Date): Promise<{ row: Generation; created: boolean }>;
   /** Applies the patch only while the generation is still in `expected` status; false when it was not. */
   updateGenerationIf(id: string, expected: GenerationStatus, patch: GenerationPatch): Promise<boolean>;
   /** Active generations whose deadline has passed, oldest deadline first (the cron sweep). */
-  listOverdueGenerations(now: Date, limit: number): Promise<GenerationRow[]>;
-  findGeneration(id: string): Promise<GenerationRow | null>;
-  findGenerationByFalRequest(requestId: string): Promise<GenerationRow | null>;
-  findGenerationByIntent(intentKey: string): Promise<GenerationRow | null>;
+  listOverdueGenerations(now: Date, limit: number): Promise<Generation[]>;
+  findGeneration(id: string): Promise<Generation | null>;
+  findGenerationByFalRequest(requestId: string): Promise<Generation | null>;
+  findGenerationByIntent(intentKey: string): Promise<Generation | null>;
   /** Active (not yet SUCCEEDED or FAILED) generations of a user (the concurrency cap). */
   countActiveGenerations(userId: string): Promise<number>;
-  listActiveGenerations(avatarId: string): Promise<GenerationRow[]>;
-  listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<GenerationRow>>;
+  listActiveGenerations(avatarId: string): Promise<Generation[]>;
+  listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<Generation>>;
   /** Marks a DELIVERING generation SUCCEEDED and counts it on the avatar, atomically, once. */
   completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean>;
-  deleteGeneration(id: string): Promise<GenerationRow | null>;
+  deleteGeneration(id: string): Promise<Generation | null>;
 
   incrementCounter(name: string, label: string, by?: number): Promise<void>;
   /** The figures behind /stats and /metrics, from cheap aggregate queries and the counters. */
