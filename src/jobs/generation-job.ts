@@ -203,7 +203,7 @@ export class GenerationJobs {
    */
   async #deliver(generation: Generation): Promise<void> {
     const { repo, objects: storage, notifier } = this.room;
-    const { options } = generation;
+    let { options } = generation;
     const images = (generation.falOutput?.images ?? []).filter((image) => !image.nsfw);
     const attempt = generation.attempts + 1;
     if (!(await repo.updateGenerationIf(generation.id, "DELIVERING", { attempts: attempt }))) return;
@@ -225,7 +225,9 @@ export class GenerationJobs {
       }
       keys = images.map((_, i) => generatedKey(generation.userId, generation.avatarId, generation.id, i + 1));
       for (const [i, key] of keys.entries()) await storage.put(key, pictures[i] as Uint8Array, "image/jpeg");
-      await repo.updateGenerationIf(generation.id, "DELIVERING", { resultKeys: keys });
+      // Recorded with the keys: however the generation ends, its row holds what is stored (/metrics reads it).
+      options = { ...options, bytes: pictures.reduce((sum, picture) => sum + picture.byteLength, 0) };
+      await repo.updateGenerationIf(generation.id, "DELIVERING", { resultKeys: keys, options });
     }
 
     const t = messagesFor(options.language);

@@ -1,8 +1,12 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { cb } from "../../src/bot/callback-data";
 import { D1Repository } from "../../src/db/d1/d1-repository";
 import { createApp } from "../../src/http/app";
-import { installStandIns, say } from "../support/harness";
+import { jpeg, picture } from "../corpus/images";
+import { userIdOf } from "../support/db";
+import { installStandIns, newUser, say, send, tap } from "../support/harness";
 
 const DAY = 86400_000;
 
@@ -147,5 +151,57 @@ describe("/stats", () => {
     const unknown = telegram.lastBotMessage(someone.id);
     expect(stats.text).toBe(unknown.text);
     expect(stats.reply_markup).toEqual(unknown.reply_markup);
+  });
+});
+
+// Last in the file: it adds an avatar and a generation to the scripted history the tests above count.
+describe("generated storage", () => {
+  it("grows by the bytes of the pictures a generation stores", async () => {
+    const { telegram, fal } = installStandIns();
+    const user = newUser();
+    await say(telegram, user, "/start");
+    const avatarId = crypto.randomUUID();
+    await env.DB.prepare(
+      `INSERT INTO avatars (id, user_id, name, gender, avatar_type, status, fal_iterations, fal_priority, trigger_word,
+         lora_rank, finetune_id, updated_at) VALUES (?, ?, 'Ann', 'FEMALE', 'CHARACTER', 'COMPLETED', 500, 'quality', ?, 32, ?, 0)`,
+    )
+      .bind(
+        avatarId,
+        await userIdOf(user.id),
+        `ohx${avatarId.slice(0, 7)}`,
+        "https://v3.fal.media/files/lora/w.safetensors",
+      )
+      .run();
+    const generated = async () => {
+      const text = await (await metrics("test-metrics-token")).text();
+      const value = (name: string) => Number(new RegExp(`${name}\\{kind="generated"\\} (\\d+)`).exec(text)?.[1]);
+      return { bytes: value("avatar_studio_storage_bytes"), objects: value("avatar_studio_storage_objects") };
+    };
+    const before = await generated();
+
+    await send(
+      telegram.callbackUpdate(user, telegram.lastBotMessage(user.id).message_id, cb("generate", { avatarId })),
+    );
+    await tap(telegram, user, "📸 Portrait studio");
+    await runDurableObjectAlarm(env.AVATAR_WORKSPACE.getByName(avatarId));
+    const job = fal.job();
+    const drawn = [await jpeg(picture(768, 1024, 3)), await jpeg(picture(768, 1024, 4))];
+    const images = drawn.map((bytes, i) => {
+      const url = `https://v3.fal.media/files/gen/${job.id}_${i}.jpg`;
+      fal.media.set(url, { bytes, contentType: "image/jpeg" });
+      return { url, width: 768, height: 1024, content_type: "image/jpeg" };
+    });
+    fal.succeed(job.id, { images, seed: 42, has_nsfw_concepts: [false, false], prompt: job.input.prompt });
+    expect((await exports.default.fetch(await fal.webhook(job.id))).status).toBe(200);
+    expect(telegram.callsTo("sendMediaGroup")).toHaveLength(1);
+
+    const prefix = `avatars/user_${await userIdOf(user.id)}/avatar_${avatarId}/generated/`;
+    const stored = (await env.BUCKET.list({ prefix })).objects;
+    expect(stored).toHaveLength(2);
+    const storedBytes = stored.reduce((sum, object) => sum + object.size, 0);
+    expect(storedBytes).toBe(drawn.reduce((sum, bytes) => sum + bytes.length, 0));
+    const after = await generated();
+    expect(after.objects - before.objects).toBe(2);
+    expect(after.bytes - before.bytes).toBe(storedBytes);
   });
 });
