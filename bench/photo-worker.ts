@@ -1,7 +1,8 @@
 // One measurement in a fresh process: read an input file, run the Worker's own decode and
 // thumbnail/crop code on it, and print CPU time and peak resident memory as JSON.
 import { readFileSync } from "node:fs";
-import { decodeUpright, ImageRefusal, type PhotoFormat, preparePhoto, readHeader } from "../src/images/prepare";
+import { ImageRefusal, type PhotoFormat } from "../src/domain/ports";
+import { decodeUpright, preparePhoto, readHeader } from "../src/images/prepare";
 
 const [, , path, format, mode] = process.argv;
 const bytes = new Uint8Array(readFileSync(path as string));

@@ -1,9 +1,9 @@
 import { loadSettings } from "./config/settings";
 import type { Avatar } from "./domain/entities";
+import type { ObjectStorage } from "./domain/object-storage";
 import type { Repository } from "./domain/repository";
 import { errorFields, log } from "./log";
 import { DataLifecycle } from "./services/data-lifecycle";
-import type { ObjectStorage } from "./storage/object-storage";
 import { createRepository, createStorage } from "./wiring";
 
 /**

@@ -1,8 +1,8 @@
 import { loadSettings } from "./config/settings";
 import { D1Repository } from "./db/d1/d1-repository";
 import { PgRepository } from "./db/pg/pg-repository";
+import type { ObjectStorage } from "./domain/object-storage";
 import type { Repository } from "./domain/repository";
-import type { ObjectStorage } from "./storage/object-storage";
 import { R2Storage } from "./storage/r2-storage";
 import { S3Storage } from "./storage/s3-storage";
 

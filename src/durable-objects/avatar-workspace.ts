@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadSettings } from "../config/settings";
 import type { Language } from "../domain/entities";
+import type { TrainingResult } from "../domain/ports";
 import type { GenerationOutput } from "../fal/generator";
-import type { TrainingResult } from "../fal/trainer";
 import { FalTrainer } from "../fal/trainer";
 import { GenerationJobs, type GenerationRequest, type QueueResult } from "../jobs/generation-job";
 import { ChatNotifier } from "../jobs/notify";

@@ -1,7 +1,7 @@
 import { ApiError } from "@fal-ai/client";
 import type { Settings } from "../config/settings";
-import type { FaceBox } from "../images/prepare";
-import type { FaceCheck } from "../services/photo-service";
+import type { FaceBox } from "../domain/entities";
+import type { FaceCheck } from "../domain/ports";
 import { createFal } from "./client";
 
 export const FACE_DETECTION_ENDPOINT = "fal-ai/moondream3-preview/detect";

@@ -1,69 +1,17 @@
 import { ApiError } from "@fal-ai/client";
 import type { Settings } from "../config/settings";
-import type { AvatarType, FalPriority } from "../domain/avatar";
-import type { TrainerInput } from "../domain/entities";
+import {
+  FalRequestError,
+  FalUnavailable,
+  type Trainer,
+  type TrainingResult,
+  type TrainingStatus,
+} from "../domain/ports";
+import type { TrainingPlan } from "../domain/training-plan";
 import { createFal } from "./client";
 
-export const FAST_TRAINER = "fal-ai/flux-lora-fast-training";
-export const PORTRAIT_TRAINER = "fal-ai/flux-lora-portrait-trainer";
-/** fal's portrait trainer needs at least this many images. */
-export const PORTRAIT_MIN_IMAGES = 10;
-
-export interface TrainingPlan {
-  endpoint: typeof FAST_TRAINER | typeof PORTRAIT_TRAINER;
-  input: TrainerInput;
-}
-
-/**
- * The spec's settings mapped onto fal's trainers (README, "Training on fal"):
- * - quality + CHARACTER with ≥10 photos → flux-lora-portrait-trainer (subject crop, multi-resolution);
- * - otherwise flux-lora-fast-training: `is_style` for STYLE, face masks for CHARACTER
- *   except at speed priority, where mask preprocessing is skipped;
- * - fal_iterations → `steps` on both; the trigger word → `trigger_word` / `trigger_phrase`;
- * - lora_rank: neither trainer takes a rank, so it is recorded in training_config only.
- */
-export function planTraining(
-  avatar: { avatarType: AvatarType; falPriority: FalPriority; falIterations: number; triggerWord: string },
-  photoCount: number,
-  imagesUrl: string,
-): TrainingPlan {
-  if (avatar.falPriority === "quality" && avatar.avatarType === "CHARACTER" && photoCount >= PORTRAIT_MIN_IMAGES) {
-    return {
-      endpoint: PORTRAIT_TRAINER,
-      input: {
-        images_data_url: imagesUrl,
-        trigger_phrase: avatar.triggerWord,
-        steps: avatar.falIterations,
-        multiresolution_training: true,
-        subject_crop: true,
-      },
-    };
-  }
-  return {
-    endpoint: FAST_TRAINER,
-    input: {
-      images_data_url: imagesUrl,
-      trigger_word: avatar.triggerWord,
-      steps: avatar.falIterations,
-      is_style: avatar.avatarType === "STYLE",
-      create_masks: avatar.avatarType === "CHARACTER" && avatar.falPriority !== "speed",
-    },
-  };
-}
-
-export type TrainingStatus =
-  | { kind: "queued"; position: number }
-  | { kind: "running"; progress: number | null; logs: string[] }
-  | { kind: "completed" };
-
-export type TrainingResult =
-  | { kind: "ok"; loraUrl: string; configUrl: string | null }
-  | { kind: "failed"; reason: string };
-
-export class FalUnavailable extends Error {}
-
 /** fal's queue for one trainer endpoint, through @fal-ai/client (honouring FAL_BASE_URL). */
-export class FalTrainer {
+export class FalTrainer implements Trainer {
   readonly #fal;
   readonly #timeoutMs: number;
 
@@ -145,15 +93,6 @@ export function jobFailure(error: unknown): { kind: "failed"; reason: string } {
 export function asFalError(error: unknown): FalRequestError | FalUnavailable {
   if (error instanceof ApiError) return new FalRequestError(error.status, describeFalError(error.status, error.body));
   return new FalUnavailable(error instanceof Error ? error.message : String(error));
-}
-
-export class FalRequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Reads a trainer's output (from the result endpoint or a webhook payload). */

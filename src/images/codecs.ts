@@ -9,12 +9,9 @@ import RESIZE from "@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm?module
 import WEBP_DEC from "@jsquash/webp/codec/dec/webp_dec.wasm";
 import decodeWebp, { init as initWebpDecode } from "@jsquash/webp/decode";
 
-/** Decoded pixels, RGBA, 8 bits per channel. */
-export interface Raster {
-  data: Uint8ClampedArray;
-  width: number;
-  height: number;
-}
+import type { Raster } from "../domain/ports";
+
+export type { Raster };
 
 // jSquash builds ImageData objects; workerd has no ImageData global.
 if (!("ImageData" in globalThis)) {

@@ -1,10 +1,19 @@
 import { imageSize } from "image-size";
-import { decodeWithJsquash, encodeJpegRaster, type Raster, resizeRaster } from "./codecs";
+import type { FaceBox, PhotoDecoder } from "../domain/entities";
+import {
+  type ImageHeader,
+  ImageRefusal,
+  type PhotoFormat,
+  type PhotoImages,
+  type PreparedPhoto,
+  type Raster,
+  type UprightPhoto,
+} from "../domain/ports";
+import { decodeWithJsquash, encodeJpegRaster, resizeRaster } from "./codecs";
 import { decodeJpegScaled } from "./jpeg-scaled";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
-
-export type PhotoFormat = "JPEG" | "PNG" | "WEBP";
+import { sniffFormat } from "./sniff";
 
 /**
  * Pixel budgets for jSquash's full-size decoders, set from `npm run bench` so that the whole
@@ -20,23 +29,8 @@ export const WORKING_SIDE = 1280;
 export const THUMBNAIL_SIDE = 256;
 export const PROCESSED_SIDE = 1024;
 
-export interface Header {
-  width: number;
-  height: number;
-  orientation: number;
-}
-
-export class ImageRefusal extends Error {
-  constructor(
-    readonly reason: "unreadable" | "too_complex",
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Dimensions and EXIF orientation from the header alone; nothing is decoded. */
-export function readHeader(bytes: Uint8Array): Header | null {
+export function readHeader(bytes: Uint8Array): ImageHeader | null {
   try {
     const size = imageSize(bytes);
     if (!size.width || !size.height) return null;
@@ -46,33 +40,16 @@ export function readHeader(bytes: Uint8Array): Header | null {
   }
 }
 
-export interface FaceBox {
-  /** Normalised 0–1 coordinates of the processed image. */
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface PreparedPhoto {
-  thumbnail: ArrayBuffer;
-  processed: ArrayBuffer;
-  processedWidth: number;
-  processedHeight: number;
-  quality: ReturnType<typeof qualityScore>;
-  decoder: "jsquash" | "jpeg-scaled" | "png-streaming";
-}
-
 /** Decodes within the memory budget and applies the EXIF orientation: the picture as the user sees it. */
 export async function decodeUpright(
   bytes: Uint8Array,
   format: PhotoFormat,
-  header: Header,
-): Promise<{ raster: Raster; decoder: PreparedPhoto["decoder"] }> {
+  header: ImageHeader,
+): Promise<UprightPhoto> {
   const pixels = header.width * header.height;
   try {
     let raster: Raster;
-    let decoder: PreparedPhoto["decoder"] = "jsquash";
+    let decoder: PhotoDecoder = "jsquash";
     if (format === "JPEG") {
       // Our decoder reads every Huffman code, so it also proves the entropy data sound (libjpeg would
       // quietly paint over corrupt data); it is small in memory at any size and reads CMYK.
@@ -137,7 +114,7 @@ export function boxDownscale(image: Raster, maxSide: number): Raster {
 /** The 256 px thumbnail, the ≤1024 px training crop (face-centred when a face is known), and a quality score. */
 export async function preparePhoto(
   upright: Raster,
-  decoder: PreparedPhoto["decoder"],
+  decoder: PhotoDecoder,
   face: FaceBox | null,
 ): Promise<PreparedPhoto> {
   const thumbSize = fitWithin(upright.width, upright.height, THUMBNAIL_SIDE);
@@ -219,3 +196,11 @@ export function orient(image: Raster, orientation: number): Raster {
   }
   return { data: out, width: outW, height: outH };
 }
+
+/** The photo check's codecs, as the services' port. */
+export const photoImages: PhotoImages = {
+  sniff: sniffFormat,
+  readHeader,
+  decodeUpright,
+  prepare: (upright, face) => preparePhoto(upright.raster, upright.decoder, face),
+};

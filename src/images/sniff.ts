@@ -16,5 +16,3 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat {
   if (head.startsWith("<svg") || (head.startsWith("<?xml") && head.includes("<svg"))) return "SVG";
   return "UNKNOWN";
 }
-
-export const FILE_EXTENSIONS: Record<"JPEG" | "PNG" | "WEBP", string> = { JPEG: "jpg", PNG: "png", WEBP: "webp" };

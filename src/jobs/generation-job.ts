@@ -4,11 +4,11 @@ import { escapeHtml, type Messages, messagesFor } from "../bot/locales";
 import type { GenerationStatus } from "../domain/avatar";
 import type { AspectRatio, Generation, GenerationOptions, Language } from "../domain/entities";
 import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
+import { generatedKey } from "../domain/storage-keys";
 import { FalGenerator, type GenerationOutput } from "../fal/generator";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { NO_FAL_KEY } from "../services/training-service";
-import { generatedKey } from "../storage/keys";
 import type { Room } from "./room";
 
 /** How often an active generation is looked at when no webhook has arrived. */

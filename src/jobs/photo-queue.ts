@@ -3,6 +3,7 @@ import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-prog
 import type { Language } from "../domain/entities";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
 import { createFaceDetector } from "../fal/face-detector";
+import { photoImages } from "../images/prepare";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { type PhotoJob, type PhotoOutcome, PhotoService } from "../services/photo-service";
@@ -248,6 +249,7 @@ export class PhotoQueue {
       repo,
       storage: this.room.objects,
       settings: settings.avatar,
+      images: photoImages,
       download: (fileId, maxBytes) => downloadTelegramFile(settings, fileId, maxBytes),
       detectFaces: createFaceDetector(settings, PHOTO_CHECK.faceCheckMs),
       nextSequence: async () => {

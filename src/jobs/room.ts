@@ -1,6 +1,6 @@
 import type { Settings } from "../config/settings";
+import type { ObjectStorage } from "../domain/object-storage";
 import type { Repository } from "../domain/repository";
-import type { ObjectStorage } from "../storage/object-storage";
 import type { ChatNotifier } from "./notify";
 
 /** The reasons an avatar's workspace wakes up; each job keeps one of its own. */

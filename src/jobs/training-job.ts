@@ -3,12 +3,13 @@ import { cb } from "../bot/callback-data";
 import { escapeHtml, messagesFor } from "../bot/locales";
 import { renderTrainingOutcome, renderTrainingProgress } from "../bot/screens/training";
 import type { Avatar, Language } from "../domain/entities";
+import type { TrainingResult } from "../domain/ports";
 import { TRAINING_START } from "../domain/training-lifecycle";
-import { FalTrainer, type TrainingResult } from "../fal/trainer";
-import { trainingDataLink } from "../http/signed-urls";
+import { FalTrainer } from "../fal/trainer";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { TrainingService } from "../services/training-service";
+import { trainingDataLink } from "../storage/signed-urls";
 import type { Screen } from "./notify";
 import type { Room } from "./room";
 

@@ -4,10 +4,10 @@ import { applyTransition } from "../domain/avatar-lifecycle";
 import { parseAvatarName } from "../domain/avatar-name";
 import type { Avatar } from "../domain/entities";
 import { DomainError } from "../domain/errors";
+import { deletePrefix, type ObjectStorage } from "../domain/object-storage";
 import type { AvatarPatch, Page, Repository } from "../domain/repository";
+import { avatarPrefix } from "../domain/storage-keys";
 import { log } from "../log";
-import { avatarPrefix } from "../storage/keys";
-import { deletePrefix, type ObjectStorage } from "../storage/object-storage";
 
 export const AVATARS_PAGE_SIZE = 5;
 

@@ -1,8 +1,8 @@
 import type { Avatar } from "../domain/entities";
+import { deletePrefix, type ObjectStorage } from "../domain/object-storage";
 import type { Repository } from "../domain/repository";
+import { avatarPrefix, userPrefix } from "../domain/storage-keys";
 import { errorFields, log } from "../log";
-import { avatarPrefix, userPrefix } from "../storage/keys";
-import { deletePrefix, type ObjectStorage } from "../storage/object-storage";
 
 /** Deleting a user's data on request, and the retention rules the cron trigger applies. */
 export class DataLifecycle {

@@ -1,13 +1,20 @@
 import type { AvatarSettings } from "../config/settings";
+import type { ObjectStorage } from "../domain/object-storage";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
+import {
+  type FaceCheck,
+  FileDownloadError,
+  type ImageHeader,
+  ImageRefusal,
+  type PhotoFormat,
+  type PhotoImages,
+  type PreparedPhoto,
+  TELEGRAM_DOWNLOAD_LIMIT,
+  type UprightPhoto,
+} from "../domain/ports";
 import type { Repository } from "../domain/repository";
-import type { FaceBox, Header, PhotoFormat } from "../images/prepare";
-import { decodeUpright, ImageRefusal, preparePhoto, readHeader } from "../images/prepare";
-import { FILE_EXTENSIONS, sniffFormat } from "../images/sniff";
+import { PHOTO_EXTENSIONS, photoKeys } from "../domain/storage-keys";
 import { errorFields, log } from "../log";
-import { photoKeys } from "../storage/keys";
-import type { ObjectStorage } from "../storage/object-storage";
-import { FileDownloadError, TELEGRAM_DOWNLOAD_LIMIT } from "../telegram/files";
 
 /** One photo or image file a user sent, waiting in the avatar's workspace. */
 export interface PhotoJob {
@@ -44,12 +51,11 @@ export type PhotoOutcome =
   | { kind: "accepted"; uploadOrder: number; photosCount: number; alsoIn: string | null; faceChecked: boolean }
   | { kind: "refused"; reason: RefusalReason; format?: string; width?: number; height?: number; uploadOrder?: number };
 
-export type FaceCheck = { kind: "faces"; boxes: FaceBox[] } | { kind: "skipped" } | { kind: "failed"; error: string };
-
 export interface PhotoServiceDeps {
   repo: Repository;
   storage: ObjectStorage;
   settings: AvatarSettings;
+  images: PhotoImages;
   download: (fileId: string, maxBytes: number) => Promise<Uint8Array>;
   detectFaces: (jpeg: ArrayBuffer) => Promise<FaceCheck>;
   nextSequence: () => Promise<number>;
@@ -87,13 +93,14 @@ export class PhotoService {
     }
     if (original.length === 0) return refused("unreadable");
 
-    const sniffed = sniffFormat(original);
+    const { images } = this.deps;
+    const sniffed = images.sniff(original);
     if (sniffed === "UNKNOWN") return refused("unreadable");
     if (!(settings.ALLOWED_PHOTO_FORMATS as readonly string[]).includes(sniffed))
       return { kind: "refused", reason: "wrong_format", format: sniffed };
     const format = sniffed as PhotoFormat;
 
-    const header = readHeader(original);
+    const header = images.readHeader(original);
     if (!header) return refused("unreadable");
     const shortSide = Math.min(header.width, header.height);
     const longSide = Math.max(header.width, header.height);
@@ -105,7 +112,7 @@ export class PhotoService {
     const fileHash = await sha256Hex(original);
     if (await repo.findPhotoByHash(job.avatarId, fileHash)) return refused("duplicate");
 
-    let decoded: Awaited<ReturnType<typeof decodeUpright>>;
+    let decoded: UprightPhoto;
     try {
       decoded = await this.#decode(job, original, format, header);
     } catch (error) {
@@ -113,9 +120,9 @@ export class PhotoService {
     }
 
     // Faces are looked for on the upright, resized picture; boxes come back normalised.
-    let probe: Awaited<ReturnType<typeof preparePhoto>>;
+    let probe: PreparedPhoto;
     try {
-      probe = await preparePhoto(decoded.raster, decoded.decoder, null);
+      probe = await images.prepare(decoded, null);
     } catch (error) {
       return refused(this.#decodeFailure(job, error));
     }
@@ -127,10 +134,10 @@ export class PhotoService {
       log("info", "face_check_skipped", { avatarId: job.avatarId, jobId: job.id, why: "no FAL_KEY" });
     if (faces.kind === "failed")
       log("warn", "face_check_failed", { avatarId: job.avatarId, jobId: job.id, error: faces.error });
-    const prepared = face ? await preparePhoto(decoded.raster, decoded.decoder, face) : probe;
+    const prepared = face ? await images.prepare(decoded, face) : probe;
 
     const sequence = await this.deps.nextSequence();
-    const keys = photoKeys(job.userId, job.avatarId, sequence, FILE_EXTENSIONS[format]);
+    const keys = photoKeys(job.userId, job.avatarId, sequence, PHOTO_EXTENSIONS[format]);
     const stored = await this.#storeAll([
       [keys.original, original, mimeOf(format)],
       [keys.thumbnail, prepared.thumbnail, "image/jpeg"],
@@ -153,7 +160,7 @@ export class PhotoService {
           fileSize: original.length,
           width: header.width,
           height: header.height,
-          format: FILE_EXTENSIONS[format],
+          format: PHOTO_EXTENSIONS[format],
           hasFace: faces.kind === "faces" ? true : null,
           qualityScore: prepared.quality.score,
           photoMetadata: {
@@ -251,19 +258,20 @@ export class PhotoService {
     return "unreadable";
   }
 
-  async #decode(job: PhotoJob, original: Uint8Array, format: PhotoFormat, header: Header) {
+  async #decode(job: PhotoJob, original: Uint8Array, format: PhotoFormat, header: ImageHeader): Promise<UprightPhoto> {
+    const { images } = this.deps;
     if (job.preview && job.preview.fileId !== job.fileId) {
       // Telegram already made a smaller JPEG of this photo: decoding it costs a fraction of the original.
       try {
         const preview = await this.deps.download(job.preview.fileId, TELEGRAM_DOWNLOAD_LIMIT);
-        const previewHeader = readHeader(preview);
-        if (previewHeader && sniffFormat(preview) === "JPEG")
-          return await decodeUpright(preview, "JPEG", previewHeader);
+        const previewHeader = images.readHeader(preview);
+        if (previewHeader && images.sniff(preview) === "JPEG")
+          return await images.decodeUpright(preview, "JPEG", previewHeader);
       } catch (error) {
         log("warn", "photo_preview_unusable", { jobId: job.id, ...errorFields(error) });
       }
     }
-    return decodeUpright(original, format, header);
+    return images.decodeUpright(original, format, header);
   }
 
   /** Puts every object or none: on a failure the ones already stored are removed again. */

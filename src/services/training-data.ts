@@ -1,6 +1,6 @@
 import { Zip, ZipPassThrough } from "fflate";
 import type { AvatarPhoto } from "../domain/entities";
-import type { ObjectStorage } from "../storage/object-storage";
+import type { ObjectStorage } from "../domain/object-storage";
 
 /**
  * Zips the avatar's processed crops, flat, as image_001.jpg, image_002.jpg, …: streamed one file

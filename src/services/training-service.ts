@@ -1,17 +1,17 @@
 import type { Settings } from "../config/settings";
 import type { Avatar } from "../domain/entities";
-import type { Repository } from "../domain/repository";
+import type { ObjectStorage } from "../domain/object-storage";
 import {
   FalRequestError,
-  type FalTrainer,
   FalUnavailable,
-  planTraining,
+  type Trainer,
   type TrainingResult,
   type TrainingStatus,
-} from "../fal/trainer";
+} from "../domain/ports";
+import type { Repository } from "../domain/repository";
+import { trainingZipKey } from "../domain/storage-keys";
+import { planTraining } from "../domain/training-plan";
 import { errorFields, log } from "../log";
-import { trainingZipKey } from "../storage/keys";
-import type { ObjectStorage } from "../storage/object-storage";
 import type { AvatarService } from "./avatar-service";
 import { buildTrainingZip } from "./training-data";
 
@@ -38,7 +38,7 @@ export interface TrainingDeps {
   storage: ObjectStorage;
   avatars: AvatarService;
   settings: Settings;
-  trainer: Pick<FalTrainer, "submit" | "status" | "result" | "cancel">;
+  trainer: Trainer;
   /** A time-limited URL fal can download the archive from. */
   linkTo: (key: string, ttlSeconds: number) => Promise<string>;
   now?: () => Date;

@@ -1,4 +1,4 @@
-import type { ObjectStorage, StoredObject } from "./object-storage";
+import type { ObjectStorage, StoredObject } from "../domain/object-storage";
 
 const R2_DELETE_BATCH = 1000;
 

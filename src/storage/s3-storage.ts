@@ -1,6 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import type { S3Settings } from "../config/settings";
-import type { ObjectStorage, StoredObject } from "./object-storage";
+import type { ObjectStorage, StoredObject } from "../domain/object-storage";
 
 export type StorageErrorCode = "missing" | "denied" | "throttled" | "unreachable" | "failed";
 

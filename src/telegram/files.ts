@@ -1,19 +1,8 @@
 import { GrammyError } from "grammy";
 import type { Settings } from "../config/settings";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
+import { FileDownloadError } from "../domain/ports";
 import { telegramApi } from "./api";
-
-/** Bots may download files of at most 20 MB; Telegram refuses getFile above that. */
-export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1000 * 1000;
-
-export class FileDownloadError extends Error {
-  constructor(
-    readonly reason: "too_big" | "gone" | "unavailable",
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Downloads a file the user sent: getFile, then `${apiRoot}/file/bot<token>/<file_path>`. */
 export async function downloadTelegramFile(settings: Settings, fileId: string, maxBytes: number): Promise<Uint8Array> {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { AwsClient } from "aws4fetch";
 import { describe, expect, inject, it, vi } from "vitest";
-import { deletePrefix, type ObjectStorage } from "../../src/storage/object-storage";
+import { deletePrefix, type ObjectStorage } from "../../src/domain/object-storage";
 import { R2Storage } from "../../src/storage/r2-storage";
 import { S3Storage, StorageError } from "../../src/storage/s3-storage";
 import { S3_TEST_BUCKET, S3_TEST_CREDENTIALS } from "../servers/s3-credentials";

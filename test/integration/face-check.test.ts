@@ -2,11 +2,12 @@ import { env } from "cloudflare:workers";
 import { imageSize } from "image-size";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/settings";
+import type { ObjectStorage } from "../../src/domain/object-storage";
 import { PHOTO_CHECK } from "../../src/domain/photo-check-lifecycle";
 import type { Repository } from "../../src/domain/repository";
 import { createFaceDetector } from "../../src/fal/face-detector";
+import { photoImages } from "../../src/images/prepare";
 import { type PhotoJob, PhotoService } from "../../src/services/photo-service";
-import type { ObjectStorage } from "../../src/storage/object-storage";
 import { createRepository, createStorage } from "../../src/wiring";
 import { jpeg, picture } from "../corpus/images";
 import type { FalStandIn } from "../stand-ins/fal";
@@ -53,6 +54,7 @@ function photoService(now?: () => Date): PhotoService {
     repo,
     storage,
     settings: settings.avatar,
+    images: photoImages,
     download: async (fileId) => files.get(fileId) as Uint8Array,
     detectFaces: createFaceDetector(settings),
     nextSequence: async () => ++seq,

@@ -2,8 +2,8 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { D1Repository } from "../../src/db/d1/d1-repository";
+import type { ObjectStorage } from "../../src/domain/object-storage";
 import { type CronDeps, runScheduled, TRAININGS_PER_RUN } from "../../src/scheduled";
-import type { ObjectStorage } from "../../src/storage/object-storage";
 import { R2Storage } from "../../src/storage/r2-storage";
 
 const repo = new D1Repository(env.DB);

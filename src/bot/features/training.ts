@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { FAL_PRIORITIES } from "../../domain/avatar";
 import type { Avatar } from "../../domain/entities";
-import { FAST_TRAINER, PORTRAIT_MIN_IMAGES, PORTRAIT_TRAINER } from "../../fal/trainer";
+import { chooseTrainer } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { escapeHtml } from "../locales";
@@ -92,10 +92,7 @@ async function ready(ctx: BotContext, avatarId: string): Promise<Avatar | null> 
 
 async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
   const t = ctx.t;
-  const trainer =
-    avatar.falPriority === "quality" && avatar.avatarType === "CHARACTER" && avatar.photosCount >= PORTRAIT_MIN_IMAGES
-      ? PORTRAIT_TRAINER
-      : FAST_TRAINER;
+  const trainer = chooseTrainer(avatar, avatar.photosCount);
   const text = [
     t.training.title(escapeHtml(avatar.name ?? "")),
     "",

@@ -1,6 +1,6 @@
 import { InlineKeyboard } from "grammy";
 import type { Avatar } from "../../domain/entities";
-import type { TrainingStatus } from "../../fal/trainer";
+import type { TrainingStatus } from "../../domain/ports";
 import { cb } from "../callback-data";
 import { escapeHtml, type Messages } from "../locales";
 

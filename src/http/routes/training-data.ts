@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
+import { TRAINING_DATA_PREFIX as PREFIX, verifySignedPath } from "../../storage/signed-urls";
 import { createStorage } from "../../wiring";
 import type { AppEnv } from "../app-env";
-import { TRAINING_DATA_PREFIX as PREFIX, verifySignedPath } from "../signed-urls";
 
 /** GET /training-data/<key>?expires=…&signature=…: streams the archive to fal while the link is valid. */
 export function registerTrainingData(app: Hono<AppEnv>): void {

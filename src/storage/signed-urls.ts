@@ -4,7 +4,7 @@
  * derived from TELEGRAM_WEBHOOK_SECRET with HKDF, so no extra secret is needed.
  */
 import type { Settings } from "../config/settings";
-import type { ObjectStorage } from "../storage/object-storage";
+import type { ObjectStorage } from "../domain/object-storage";
 
 const encoder = new TextEncoder();
 

@@ -1,3 +1,5 @@
+import type { PhotoFormat } from "./ports";
+
 /** The spec's storage layout, key for key: avatars/user_{user_id}/avatar_{avatar_id}/... */
 export function avatarPrefix(userId: string, avatarId: string): string {
   return `avatars/user_${userId}/avatar_${avatarId}/`;
@@ -6,6 +8,9 @@ export function avatarPrefix(userId: string, avatarId: string): string {
 export function userPrefix(userId: string): string {
   return `avatars/user_${userId}/`;
 }
+
+/** The extension a photo's original is stored under. */
+export const PHOTO_EXTENSIONS: Record<PhotoFormat, string> = { JPEG: "jpg", PNG: "png", WEBP: "webp" };
 
 /** The three objects of one photo; `sequence` numbers keys and is never reused within an avatar. */
 export function photoKeys(userId: string, avatarId: string, sequence: number, extension: string) {

@@ -1,4 +1,4 @@
-/** The small storage contract the services use; R2 implements it here, S3 in its own adapter. */
+/** The small storage contract the services use; src/storage/ implements it over R2 and over the S3 API. */
 export interface ObjectStorage {
   put(key: string, body: ArrayBuffer | Uint8Array | string, contentType: string): Promise<void>;
   get(key: string): Promise<StoredObject | null>;
