@@ -1,9 +1,11 @@
 import type { Context } from "grammy";
 import type { Settings } from "../config/settings";
 import type { Language, User } from "../domain/entities";
-import type { Repository } from "../domain/repository";
 import type { AvatarWorkspace } from "../durable-objects/avatar-workspace";
 import type { AvatarService } from "../services/avatar-service";
+import type { GalleryService } from "../services/gallery-service";
+import type { MetricsService } from "../services/metrics";
+import type { UserService } from "../services/user-service";
 import type { Action } from "./callback-data";
 import type { Messages } from "./locales";
 import type { SessionStore } from "./session";
@@ -11,8 +13,10 @@ import type { SessionStore } from "./session";
 /** What every handler needs, built once per update by createBot's caller. */
 export interface BotDeps {
   settings: Settings;
-  repo: Repository;
+  users: UserService;
   avatars: AvatarService;
+  gallery: GalleryService;
+  metrics: MetricsService;
   session: SessionStore;
   /** Deletes everything of a user (/deletemydata). */
   deleteUserData: (userId: string) => Promise<void>;

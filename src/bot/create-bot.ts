@@ -31,7 +31,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     if (!from || from.is_bot || ctx.chat?.type !== "private") return;
     const now = new Date();
     ctx.deps = deps;
-    ctx.user = await deps.repo.upsertUser(
+    ctx.user = await deps.users.signIn(
       {
         telegramId: from.id,
         firstName: from.first_name,

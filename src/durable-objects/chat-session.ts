@@ -7,6 +7,9 @@ import { loadSettings } from "../config/settings";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { DataLifecycle } from "../services/data-lifecycle";
+import { GalleryService } from "../services/gallery-service";
+import { MetricsService } from "../services/metrics";
+import { UserService } from "../services/user-service";
 import { telegramApi } from "../telegram/api";
 import { getBotInfo } from "../telegram/bot-info";
 import { createRepository, createStorage } from "../wiring";
@@ -179,16 +182,19 @@ export class ChatSession extends DurableObject<Env> {
   async #process(update: Update): Promise<void> {
     const settings = loadSettings(this.env);
     const repo = createRepository(this.env);
+    const storage = createStorage(this.env);
     const workspace = (avatarId: string) => this.env.AVATAR_WORKSPACE.getByName(avatarId);
-    const avatars = new AvatarService(repo, createStorage(this.env), settings.avatar, undefined, (avatarId) =>
+    const avatars = new AvatarService(repo, storage, settings.avatar, undefined, (avatarId) =>
       workspace(avatarId).discard(),
     );
-    const lifecycle = new DataLifecycle(repo, createStorage(this.env), (avatar) => workspace(avatar.id).shutdown());
+    const lifecycle = new DataLifecycle(repo, storage, (avatar) => workspace(avatar.id).shutdown());
     const bot = createBot(
       {
         settings,
-        repo,
+        users: new UserService(repo),
         avatars,
+        gallery: new GalleryService(repo, storage),
+        metrics: new MetricsService(repo),
         session: this.#session,
         workspace,
         deleteUserData: (userId) => lifecycle.deleteUserData(userId),

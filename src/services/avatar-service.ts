@@ -2,7 +2,7 @@ import type { AvatarSettings } from "../config/settings";
 import { type AvatarGender, type AvatarStatus, type AvatarType, falModeFor } from "../domain/avatar";
 import { applyTransition } from "../domain/avatar-lifecycle";
 import { parseAvatarName } from "../domain/avatar-name";
-import type { Avatar } from "../domain/entities";
+import type { Avatar, AvatarPhoto, PictureOptions } from "../domain/entities";
 import { DomainError } from "../domain/errors";
 import { deletePrefix, type ObjectStorage } from "../domain/object-storage";
 import type { AvatarPatch, Page, Repository } from "../domain/repository";
@@ -112,9 +112,35 @@ export class AvatarService {
     return object;
   }
 
-  /** Removes stored objects of the user's own (generated pictures deleted from the gallery). */
-  async deleteObjects(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.storage.delete(keys);
+  /** The user's avatar while it is still a draft; null for anything else. */
+  async findDraft(avatarId: string, userId: string): Promise<Avatar | null> {
+    const avatar = await this.repo.findAvatar(avatarId);
+    return avatar && avatar.userId === userId && avatar.status === "DRAFT" ? avatar : null;
+  }
+
+  /** The training screen's choices, kept while the avatar waits to be trained (after that they change nothing). */
+  async setTrainingOptions(avatar: Avatar, patch: Pick<AvatarPatch, "falPriority" | "falIterations">): Promise<Avatar> {
+    await this.repo.updateAvatarIf(avatar.id, "READY_FOR_TRAINING", patch, this.now());
+    return { ...avatar, ...patch };
+  }
+
+  /** The generation menu's choices, kept with the avatar for its next visit. */
+  async savePictureOptions(avatar: Avatar, options: PictureOptions): Promise<Avatar> {
+    const avatarData = { ...avatar.avatarData, genOptions: options };
+    await this.repo.setAvatarData(avatar.id, avatarData, this.now());
+    return { ...avatar, avatarData };
+  }
+
+  /** A photo of the user's own; anything else reads as a missing avatar. */
+  async getOwnedPhoto(photoId: string, userId: string): Promise<AvatarPhoto> {
+    const photo = await this.repo.findPhoto(photoId);
+    if (!photo || photo.userId !== userId) throw new DomainError("avatar_not_found", `photo ${photoId} not found`);
+    return photo;
+  }
+
+  /** The avatar's photos in upload order. */
+  async listPhotos(avatarId: string, offset: number, limit: number): Promise<Page<AvatarPhoto>> {
+    return this.repo.listPhotos(avatarId, offset, limit);
   }
 
   private async patchDraft(avatarId: string, userId: string, patch: AvatarPatch): Promise<Avatar> {

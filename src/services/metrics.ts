@@ -1,4 +1,13 @@
-import type { MetricsSnapshot } from "../domain/repository";
+import type { MetricsSnapshot, Repository } from "../domain/repository";
+
+/** The figures behind /metrics and /stats, from the rows and the counters. */
+export class MetricsService {
+  constructor(private readonly repo: Repository) {}
+
+  async snapshot(now: Date): Promise<MetricsSnapshot> {
+    return this.repo.metrics(now);
+  }
+}
 
 /**
  * The spec's metrics in Prometheus text format. Avatars, trainings, generations and storage are

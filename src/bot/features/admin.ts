@@ -11,5 +11,5 @@ adminFeature.command("stats", async (ctx) => {
     await ctx.reply(ctx.t.errors.unknownInput, { reply_markup: mainMenuKeyboard(ctx.t) });
     return;
   }
-  await ctx.reply(renderStats(await ctx.deps.repo.metrics(new Date())));
+  await ctx.reply(renderStats(await ctx.deps.metrics.snapshot(new Date())));
 });

@@ -20,7 +20,7 @@ onAction(createAvatarFeature, "create", async (ctx) => {
       await answer(ctx, ctx.t.errors.stale);
       return;
     }
-    const draft = await findDraft(ctx, session.avatarId);
+    const draft = await ctx.deps.avatars.findDraft(session.avatarId, ctx.user.id);
     if (draft) {
       await answer(ctx, ctx.t.wizard.resumed);
       await renderStep(ctx, draft, stepFor(draft));
@@ -126,9 +126,4 @@ async function isAt(ctx: BotContext, avatarId: string, step?: WizardStep): Promi
   await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
   await answer(ctx, ctx.t.errors.stale);
   return false;
-}
-
-async function findDraft(ctx: BotContext, avatarId: string): Promise<Avatar | null> {
-  const avatar = await ctx.deps.repo.findAvatar(avatarId);
-  return avatar && avatar.userId === ctx.user.id && avatar.status === "DRAFT" ? avatar : null;
 }

@@ -3,11 +3,9 @@ import {
   ASPECT_RATIOS,
   type Avatar,
   DEFAULT_PICTURE_OPTIONS,
-  type Generation,
   MAX_PICTURES,
   type PictureOptions,
 } from "../../domain/entities";
-import { DomainError } from "../../domain/errors";
 import { PROMPT_MAX_LENGTH, presetById, presetsFor, sanitizePrompt, subjectFor } from "../../domain/presets";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
@@ -84,7 +82,7 @@ generationFeature.on("message:text", async (ctx, next) => {
 });
 
 onAction(generationFeature, "genRepeat", async (ctx, { generationId }) => {
-  const generation = await ownedGeneration(ctx, generationId);
+  const generation = await ctx.deps.gallery.getOwned(generationId, ctx.user.id);
   const avatar = await trained(ctx, generation.avatarId);
   if (!avatar) return;
   const { aspect, count } = generation.options;
@@ -98,26 +96,16 @@ onAction(generationFeature, "gallery", async (ctx, { avatarId, page }) => {
 });
 
 onAction(generationFeature, "genDelete", async (ctx, { generationId, page }) => {
-  const generation = await ownedGeneration(ctx, generationId);
+  const generation = await ctx.deps.gallery.getOwned(generationId, ctx.user.id);
   // Until it has finished its pictures may still be being stored, and would outlive a deleted row.
   if (generation.status !== "SUCCEEDED" && generation.status !== "FAILED") {
     await answer(ctx, ctx.t.generate.stillMaking, true);
     return;
   }
-  // Objects first, as for avatars: a failure part-way leaves the row, so the user can delete again.
-  await ctx.deps.avatars.deleteObjects(generation.resultKeys);
-  await ctx.deps.repo.deleteGeneration(generationId);
+  await ctx.deps.gallery.delete(generation);
   await answer(ctx, ctx.t.generate.deleted);
   await showGallery(ctx, await ctx.deps.avatars.getOwned(generation.avatarId, ctx.user.id), page);
 });
-
-/** A generation of the user's own; anything else reads as a missing avatar. */
-async function ownedGeneration(ctx: BotContext, generationId: string): Promise<Generation> {
-  const generation = await ctx.deps.repo.findGeneration(generationId);
-  if (!generation || generation.userId !== ctx.user.id)
-    throw new DomainError("avatar_not_found", "generation not found");
-  return generation;
-}
 
 /** The avatar when it is the user's and trained; otherwise says plainly why not. */
 async function trained(ctx: BotContext, avatarId: string): Promise<Avatar | null> {
@@ -129,10 +117,9 @@ async function trained(ctx: BotContext, avatarId: string): Promise<Avatar | null
 }
 
 async function saveOptions(ctx: BotContext, avatar: Avatar, options: PictureOptions): Promise<void> {
-  const avatarData = { ...avatar.avatarData, genOptions: options };
-  await ctx.deps.repo.setAvatarData(avatar.id, avatarData, new Date());
+  const saved = await ctx.deps.avatars.savePictureOptions(avatar, options);
   await answer(ctx);
-  await showMenu(ctx, { ...avatar, avatarData });
+  await showMenu(ctx, saved);
 }
 
 async function start(
@@ -191,7 +178,7 @@ async function showMenu(ctx: BotContext, avatar: Avatar): Promise<void> {
     .text(t.generate.aspect(options.aspect), cb("genAspect", { avatarId: avatar.id }))
     .text(t.generate.count(options.count), cb("genCount", { avatarId: avatar.id }))
     .row();
-  const last = (await ctx.deps.repo.listGenerations(avatar.id, 0, 1)).items[0];
+  const last = (await ctx.deps.gallery.list(avatar.id, 0, 1)).items[0];
   if (last) keyboard.text(t.generate.repeat, cb("genRepeat", { generationId: last.id }));
   keyboard
     .text(t.generate.gallery, cb("gallery", { avatarId: avatar.id, page: 0 }))
@@ -204,11 +191,11 @@ async function showMenu(ctx: BotContext, avatar: Avatar): Promise<void> {
 async function showGallery(ctx: BotContext, avatar: Avatar, requested: number): Promise<void> {
   const t = ctx.t;
   let page = requested;
-  let list = await ctx.deps.repo.listGenerations(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
+  let list = await ctx.deps.gallery.list(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
   const pages = Math.max(1, Math.ceil(list.total / GALLERY_PAGE_SIZE));
   if (page >= pages) {
     page = pages - 1;
-    list = await ctx.deps.repo.listGenerations(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
+    list = await ctx.deps.gallery.list(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
   }
   const back = new InlineKeyboard().text(t.generate.back, cb("generate", { avatarId: avatar.id }));
   if (list.total === 0) {

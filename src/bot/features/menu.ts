@@ -54,7 +54,7 @@ onAction(menuFeature, "language", async (ctx) => {
 });
 
 onAction(menuFeature, "setLanguage", async (ctx, { language }) => {
-  await ctx.deps.repo.setUserLanguage(ctx.user.id, language);
+  await ctx.deps.users.setLanguage(ctx.user.id, language);
   ctx.lang = language;
   ctx.t = messagesFor(language);
   await answer(ctx, ctx.t.language.changed);

@@ -1,7 +1,5 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { PhotoSize } from "grammy/types";
-import type { AvatarPhoto } from "../../domain/entities";
-import { DomainError } from "../../domain/errors";
 import type { PhotoJob } from "../../services/photo-service";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
@@ -114,7 +112,7 @@ onAction(photoUploadFeature, "photos", async (ctx, { avatarId, page }) => {
 });
 
 onAction(photoUploadFeature, "photoDelete", async (ctx, { photoId, page }) => {
-  const photo = await ownedPhoto(ctx, photoId);
+  const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
   await answer(ctx, ctx.t.photos.confirmDeletePhoto);
   const keyboard = new InlineKeyboard()
     .text(ctx.t.photos.yesDeletePhoto, cb("photoDeleteConfirm", { photoId, page }))
@@ -123,7 +121,7 @@ onAction(photoUploadFeature, "photoDelete", async (ctx, { photoId, page }) => {
 });
 
 onAction(photoUploadFeature, "photoDeleteConfirm", async (ctx, { photoId, page }) => {
-  const photo = await ownedPhoto(ctx, photoId);
+  const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
   const avatar = await ctx.deps.avatars.getOwned(photo.avatarId, ctx.user.id);
   if (avatar.status !== "PHOTOS_UPLOADING") {
     await answer(ctx, ctx.t.errors.stale);
@@ -134,17 +132,10 @@ onAction(photoUploadFeature, "photoDeleteConfirm", async (ctx, { photoId, page }
   await showPhoto(ctx, photo.avatarId, true, page);
 });
 
-/** A photo of the user's own; anything else reads as a missing avatar. */
-async function ownedPhoto(ctx: BotContext, photoId: string): Promise<AvatarPhoto> {
-  const photo = await ctx.deps.repo.findPhoto(photoId);
-  if (!photo || photo.userId !== ctx.user.id) throw new DomainError("avatar_not_found", `photo ${photoId} not found`);
-  return photo;
-}
-
 async function showPhoto(ctx: BotContext, avatarId: string, deletable: boolean, requestedPage: number): Promise<void> {
-  const first = await ctx.deps.repo.listPhotos(avatarId, requestedPage, 1);
+  const first = await ctx.deps.avatars.listPhotos(avatarId, requestedPage, 1);
   const page = first.items.length === 0 && first.total > 0 ? first.total - 1 : requestedPage;
-  const list = page === requestedPage ? first : await ctx.deps.repo.listPhotos(avatarId, page, 1);
+  const list = page === requestedPage ? first : await ctx.deps.avatars.listPhotos(avatarId, page, 1);
   const photo = list.items[0];
   const back = cb("card", { avatarId });
   if (!photo) {

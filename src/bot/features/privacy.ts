@@ -19,7 +19,7 @@ privacyFeature.command("privacy", (ctx) => {
 });
 
 privacyFeature.command("deletemydata", async (ctx) => {
-  const counts = await ctx.deps.repo.countUserData(ctx.user.id);
+  const counts = await ctx.deps.users.countData(ctx.user.id);
   await ctx.reply(ctx.t.deleteData.confirm(counts.avatars, counts.photos, counts.generations), {
     reply_markup: new InlineKeyboard()
       .text(ctx.t.deleteData.yes, cb("deleteMyData"))

@@ -23,18 +23,18 @@ onAction(trainingFeature, "train", async (ctx, { avatarId }) => {
 onAction(trainingFeature, "trainPriority", async (ctx, { avatarId, priority }) => {
   const avatar = await ready(ctx, avatarId);
   if (!avatar) return;
-  await ctx.deps.repo.updateAvatarIf(avatarId, "READY_FOR_TRAINING", { falPriority: priority }, new Date());
+  const chosen = await ctx.deps.avatars.setTrainingOptions(avatar, { falPriority: priority });
   await answer(ctx);
-  await showScreen(ctx, { ...avatar, falPriority: priority });
+  await showScreen(ctx, chosen);
 });
 
 onAction(trainingFeature, "trainSteps", async (ctx, { avatarId }) => {
   const avatar = await ready(ctx, avatarId);
   if (!avatar) return;
   const next = STEP_CHOICES[(STEP_CHOICES.indexOf(avatar.falIterations) + 1) % STEP_CHOICES.length] ?? 500;
-  await ctx.deps.repo.updateAvatarIf(avatarId, "READY_FOR_TRAINING", { falIterations: next }, new Date());
+  const chosen = await ctx.deps.avatars.setTrainingOptions(avatar, { falIterations: next });
   await answer(ctx);
-  await showScreen(ctx, { ...avatar, falIterations: next });
+  await showScreen(ctx, chosen);
 });
 
 onAction(trainingFeature, "trainStart", async (ctx, { avatarId }) => {

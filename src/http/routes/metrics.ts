@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { renderPrometheus } from "../../services/metrics";
+import { MetricsService, renderPrometheus } from "../../services/metrics";
 import { createRepository } from "../../wiring";
 import type { AppEnv } from "../app-env";
 import { constantTimeEqual } from "../constant-time";
@@ -14,7 +14,7 @@ export function registerMetrics(app: Hono<AppEnv>): void {
       c.header("WWW-Authenticate", 'Bearer realm="metrics"');
       return c.json({ error: "unauthorized" }, 401);
     }
-    const body = renderPrometheus(await createRepository(c.env).metrics(new Date()));
+    const body = renderPrometheus(await new MetricsService(createRepository(c.env)).snapshot(new Date()));
     return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 }
