@@ -1,6 +1,6 @@
 /**
  * TELEGRAM_WEBHOOK_SECRET is Telegram's secret token (1-256 characters of A-Z, a-z, 0-9, _ and -) and
- * also the root of the archive links' HMAC key (src/http/signed-urls.ts), so it must be long enough
+ * also the root of the archive links' HMAC key (src/storage/signed-urls.ts), so it must be long enough
  * not to be guessed: 32 characters at least. No imports, so the Node scripts can check it too.
  */
 export const WEBHOOK_SECRET_MIN_LENGTH = 32;

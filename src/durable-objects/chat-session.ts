@@ -9,7 +9,7 @@ import { AvatarService } from "../services/avatar-service";
 import { DataLifecycle } from "../services/data-lifecycle";
 import { GalleryService } from "../services/gallery-service";
 import { MetricsService } from "../services/metrics";
-import { UserService } from "../services/user-service";
+import { type UserMemory, UserService } from "../services/user-service";
 import { telegramApi } from "../telegram/api";
 import { getBotInfo } from "../telegram/bot-info";
 import { createRepository, createStorage } from "../wiring";
@@ -43,6 +43,8 @@ export class ChatSession extends DurableObject<Env> {
 
   /** Accepts so far, so a drain knows whether anything arrived while it worked. */
   #accepts = 0;
+  /** This chat's user as last recorded, so an unchanged profile is not written on every update. */
+  readonly #user: UserMemory = {};
   /** The FSM state as last read or written; this object is its only writer. */
   #state: SessionState | undefined;
 
@@ -188,16 +190,21 @@ export class ChatSession extends DurableObject<Env> {
       workspace(avatarId).discard(),
     );
     const lifecycle = new DataLifecycle(repo, storage, (avatar) => workspace(avatar.id).shutdown());
+    const users = new UserService(repo, this.#user);
     const bot = createBot(
       {
         settings,
-        users: new UserService(repo),
+        users,
         avatars,
         gallery: new GalleryService(repo, storage),
         metrics: new MetricsService(repo),
         session: this.#session,
         workspace,
-        deleteUserData: (userId) => lifecycle.deleteUserData(userId),
+        deleteUserData: async (userId) => {
+          users.forget();
+          await lifecycle.deleteUserData(userId);
+          users.forget();
+        },
       },
       await getBotInfo(settings, repo),
     );
