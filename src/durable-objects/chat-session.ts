@@ -17,6 +17,8 @@ import { createRepository, createStorage } from "../wiring";
 const SESSION_KEY = "session";
 /** Telegram stops re-delivering an update after a day; its id is remembered a while longer. */
 const REMEMBER_UPDATES_MS = 3 * 24 * 3600 * 1000;
+/** Handled update ids older than REMEMBER_UPDATES_MS are looked for at most this often. */
+const PRUNE_EVERY_MS = 24 * 3600 * 1000;
 /** If the object restarts with updates still in its inbox, its alarm picks them up after this long. */
 const SAFETY_NET_MS = 15_000;
 /** An update whose handling was cut off (the object restarted) this many times is given up. */
@@ -41,6 +43,8 @@ export class ChatSession extends DurableObject<Env> {
   /** Whether the safety-net alarm is known to be set (unknown after a restart: asked once). */
   #alarmSet: boolean | null = null;
 
+  /** When old update ids were last forgotten by this instance. */
+  #prunedAt: number | undefined;
   /** Accepts so far, so a drain knows whether anything arrived while it worked. */
   #accepts = 0;
   /** This chat's user as last recorded, so an unchanged profile is not written on every update. */
@@ -110,17 +114,18 @@ export class ChatSession extends DurableObject<Env> {
   /** The safety net: updates left in the inbox by a restart are handled now. */
   override async alarm(): Promise<void> {
     // The alarm that woke us is spent. It is set once per burst of updates and never moved or
-    // dropped (each would be a write the next webhook waits behind); firing on an empty inbox is a no-op.
+    // dropped (each would be a write the next webhook waits behind), so it mostly finds an empty
+    // inbox and costs one query. A drain that finishes has handled everything accepted up to its
+    // end; one cut off by a restart fails this alarm, which the runtime then retries.
     this.#alarmSet = false;
     await this.#drain();
-    // Forgotten here, once a burst, rather than in a write behind every update.
-    this.ctx.storage.sql.exec(
-      "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
-      Date.now() - REMEMBER_UPDATES_MS,
-    );
-    if (this.#pendingCount() > 0 && !this.#alarmSet) {
-      await this.ctx.storage.setAlarm(Date.now() + SAFETY_NET_MS);
-      this.#alarmSet = true;
+    // Forgotten here, at most once a day per instance, rather than in a write behind every update.
+    if (this.#prunedAt === undefined || Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = Date.now();
+      this.ctx.storage.sql.exec(
+        "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
+        Date.now() - REMEMBER_UPDATES_MS,
+      );
     }
   }
 
