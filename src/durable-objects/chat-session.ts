@@ -102,7 +102,9 @@ export class ChatSession extends DurableObject<Env> {
       this.#alarmSet = true;
     }
     // Started on the next turn of the event loop, so the webhook's answer goes out first.
-    setTimeout(() => void this.#drain(), 0);
+    // The runtime's own timer: nodejs_compat's setTimeout builds a Node Timeout object, which
+    // profiled at about 0.4 ms an update.
+    void scheduler.wait(0).then(() => this.#drain());
     return "accepted";
   }
 
