@@ -1,9 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Update } from "grammy/types";
+import type { Bot } from "grammy";
+import type { Update, UserFromGetMe } from "grammy/types";
+import type { BotContext } from "../bot/context";
 import { createBot } from "../bot/create-bot";
 import { languageFromCode, messagesFor } from "../bot/locales";
 import { IDLE, type SessionState, type SessionStore } from "../bot/session";
 import { loadSettings } from "../config/settings";
+import type { Repository } from "../domain/repository";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
 import { DataLifecycle } from "../services/data-lifecycle";
@@ -51,6 +54,8 @@ export class ChatSession extends DurableObject<Env> {
   readonly #user: UserMemory = {};
   /** The FSM state as last read or written; this object is its only writer. */
   #state: SessionState | undefined;
+  /** The bot for this chat on D1, rebuilt only when the bot's own profile (getMe) is refreshed. */
+  #bot: { info: UserFromGetMe; bot: Bot<BotContext> } | undefined;
 
   readonly #session: SessionStore = {
     get: async () => {
@@ -190,7 +195,22 @@ export class ChatSession extends DurableObject<Env> {
 
   async #process(update: Update): Promise<void> {
     const settings = loadSettings(this.env);
+    // A Postgres repository owns a connection for one request, so its bot is built per update. On D1
+    // the bot and its services hold nothing per request and are built once per instance: building
+    // them profiled at about 0.3 ms an update in the 100-user wizard.
+    if (settings.database.driver === "postgres") {
+      const repo = createRepository(this.env);
+      await this.#createBot(repo, await getBotInfo(settings, repo)).handleUpdate(update);
+      return;
+    }
     const repo = createRepository(this.env);
+    const info = await getBotInfo(settings, repo);
+    if (this.#bot?.info !== info) this.#bot = { info, bot: this.#createBot(repo, info) };
+    await this.#bot.bot.handleUpdate(update);
+  }
+
+  #createBot(repo: Repository, info: UserFromGetMe): Bot<BotContext> {
+    const settings = loadSettings(this.env);
     const storage = createStorage(this.env);
     const workspace = (avatarId: string) => this.env.AVATAR_WORKSPACE.getByName(avatarId);
     const avatars = new AvatarService(repo, storage, settings.avatar, undefined, (avatarId) =>
@@ -198,7 +218,7 @@ export class ChatSession extends DurableObject<Env> {
     );
     const lifecycle = new DataLifecycle(repo, storage, (avatar) => workspace(avatar.id).shutdown());
     const users = new UserService(repo, this.#user);
-    const bot = createBot(
+    return createBot(
       {
         settings,
         users,
@@ -213,9 +233,8 @@ export class ChatSession extends DurableObject<Env> {
           users.forget();
         },
       },
-      await getBotInfo(settings, repo),
+      info,
     );
-    await bot.handleUpdate(update);
   }
 
   /** The update stopped the object twice: the user hears that it did not go through. */

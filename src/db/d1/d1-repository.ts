@@ -22,9 +22,20 @@ import { avatarPhotos, avatars, botCache, generations, users } from "../schema";
 /** Repository over D1 through drizzle. D1 has no interactive transactions, so multi-step writes use batch(). */
 export class D1Repository implements Repository {
   readonly db: DrizzleD1Database<typeof schema>;
+  /**
+   * The most frequent query (most updates and every job step read an avatar) has its SQL built once:
+   * building SQL (for all queries) profiled at about 7% of the bot's CPU in the 100-user wizard.
+   */
+  readonly #findAvatar;
 
   constructor(private readonly d1: D1Database) {
     this.db = drizzle(d1, { schema });
+    this.#findAvatar = this.db
+      .select()
+      .from(avatars)
+      .where(eq(avatars.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare();
   }
 
   async ping(): Promise<void> {
@@ -93,7 +104,7 @@ export class D1Repository implements Repository {
   }
 
   async findAvatar(avatarId: string): Promise<Avatar | null> {
-    return mapped(await this.db.query.avatars.findFirst({ where: eq(avatars.id, avatarId) }), toAvatar);
+    return mapped((await this.#findAvatar.all({ id: avatarId }))[0], toAvatar);
   }
 
   async listAvatars(userId: string, offset: number, limit: number): Promise<Page<Avatar>> {
