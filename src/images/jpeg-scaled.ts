@@ -1,4 +1,5 @@
 import type { Raster } from "./codecs";
+import { DecodeBudget, DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 
 /**
  * A JPEG decoder that works in the DCT domain and never builds the full-size image: each 8×8 block
@@ -6,7 +7,7 @@ import type { Raster } from "./codecs";
  * at 1024×1024 in a few megabytes. Baseline (Huffman, 8-bit) files take any N; progressive files are
  * read from their DC scans alone (N = 1). Grayscale, YCbCr, RGB, CMYK and YCCK are understood.
  */
-export class JpegError extends Error {}
+export class JpegError extends DecoderError {}
 
 const ZIGZAG = [
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
@@ -16,6 +17,8 @@ const ZIGZAG = [
 
 /** The largest DC coefficient an 8-bit encoder writes (8 × 128), with room for rounding. */
 const DC_LIMIT = 1040;
+/** Block visits a progressive file may make, in whole passes over its blocks (encoders write 6 to 12 scans). */
+const PROGRESSIVE_PASSES = 32;
 
 interface Huffman {
   lookup: Map<number, number>; // (length << 16 | code) → symbol
@@ -41,8 +44,12 @@ export interface ScaledJpeg {
   scale: number;
 }
 
-/** Decodes so that the long side is at least `minLongSide` where the file allows, using as little memory as it can. */
-export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): ScaledJpeg {
+/**
+ * Decodes so that the long side is at least `minLongSide` where the file allows, using as little memory as it can.
+ * `expected` is the geometry the header checks accepted: a frame of any other size is refused, and so is the work
+ * (block visits) a real picture of that size would not need.
+ */
+export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number, expected?: Geometry): ScaledJpeg {
   const quant: Int32Array[] = [];
   const dcTables: Huffman[] = [];
   const acTables: Huffman[] = [];
@@ -56,6 +63,8 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
   let adobeTransform: number | undefined;
   let N = 8;
   let pos = 2;
+  let budget: DecodeBudget | undefined;
+  const scanned = new Set<Component>();
 
   const u16 = (at: number) => ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new JpegError("not a JPEG");
@@ -65,8 +74,13 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
     const marker = bytes[pos + 1] ?? 0;
     pos += 2;
     if (marker === 0xd9) break;
-    if (marker === 0xff || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
+    if (marker === 0xff) {
+      pos -= 1; // a fill byte: the marker starts at the next 0xFF
+      continue;
+    }
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
     const length = u16(pos);
+    if (length < 2) throw new JpegError("corrupt segment length");
     const segment = bytes.subarray(pos + 2, pos + length);
     if (pos + length > bytes.length) throw new JpegError("truncated segment");
     switch (marker) {
@@ -75,6 +89,7 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
         while (i < segment.length) {
           const pq = (segment[i] ?? 0) >> 4;
           const tq = (segment[i] ?? 0) & 15;
+          if (pq > 1 || tq > 3 || i + 1 + (pq ? 128 : 64) > segment.length) throw new JpegError("corrupt DQT");
           const table = new Int32Array(64);
           for (let k = 0; k < 64; k++) {
             table[ZIGZAG[k] ?? 0] = pq
@@ -94,6 +109,7 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
           const counts = segment.subarray(i + 1, i + 17);
           let total = 0;
           for (const c of counts) total += c;
+          if (tc > 1 || th > 3 || total > 256 || i + 17 + total > segment.length) throw new JpegError("corrupt DHT");
           const symbols = segment.subarray(i + 17, i + 17 + total);
           (tc === 0 ? dcTables : acTables)[th] = buildHuffman(counts, symbols);
           i += 17 + total;
@@ -103,18 +119,28 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
       case 0xc0:
       case 0xc1:
       case 0xc2: {
+        if (components.length > 0) throw new JpegError("a second frame header");
         if (segment[0] !== 8) throw new JpegError("only 8-bit JPEG is supported");
         progressive = marker === 0xc2;
         height = u16(pos + 3);
         width = u16(pos + 5);
         if (width === 0 || height === 0) throw new JpegError("no dimensions");
+        expectGeometry({ width, height }, expected, "the JPEG frame");
         const count = segment[5] ?? 0;
+        if (count !== 1 && count !== 3 && count !== 4) throw new JpegError(`${count} components`);
+        if (segment.length < 6 + 3 * count) throw new JpegError("truncated frame header");
         const raw = Array.from({ length: count }, (_, c) => ({
           id: segment[6 + 3 * c] ?? 0,
-          h: (segment[7 + 3 * c] ?? 0x11) >> 4,
-          v: (segment[7 + 3 * c] ?? 0x11) & 15,
+          h: (segment[7 + 3 * c] ?? 0) >> 4,
+          v: (segment[7 + 3 * c] ?? 0) & 15,
           tq: segment[8 + 3 * c] ?? 0,
         }));
+        if (raw.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3))
+          throw new JpegError("impossible sampling factors");
+        if (new Set(raw.map((c) => c.id)).size !== count) throw new JpegError("two components share an id");
+        // An MCU holds at most 10 blocks (T.81 B.2.3), so no frame needs more than that.
+        if (count > 1 && raw.reduce((n, c) => n + c.h * c.v, 0) > 10)
+          throw new JpegError("impossible sampling factors");
         hMax = Math.max(...raw.map((c) => c.h));
         vMax = Math.max(...raw.map((c) => c.v));
         N = progressive ? 1 : chooseScale(Math.max(width, height), minLongSide);
@@ -132,6 +158,8 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
             pred: 0,
           };
         });
+        const blocks = components.reduce((n, c) => n + c.blocksW * c.blocksH, 0);
+        budget = new DecodeBudget(blocks * (progressive ? PROGRESSIVE_PASSES : 1), "the JPEG");
         break;
       }
       case 0xc3:
@@ -146,6 +174,7 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
       case 0xcf:
         throw new JpegError("lossless, hierarchical and arithmetic-coded JPEGs are not supported");
       case 0xdd:
+        if (length !== 4) throw new JpegError("corrupt DRI");
         restartInterval = u16(pos + 2);
         break;
       case 0xee:
@@ -154,31 +183,56 @@ export function decodeJpegScaled(bytes: Uint8Array, minLongSide: number): Scaled
         }
         break;
       case 0xda: {
-        if (components.length === 0) throw new JpegError("scan before frame");
+        if (components.length === 0 || !budget) throw new JpegError("scan before frame");
         const count = segment[0] ?? 0;
+        if (count < 1 || count > components.length || segment.length !== 4 + 2 * count)
+          throw new JpegError("corrupt scan header");
         const scan = Array.from({ length: count }, (_, c) => {
           const id = segment[1 + 2 * c];
           const tables = segment[2 + 2 * c] ?? 0;
           const component = components.find((k) => k.id === id);
           if (!component) throw new JpegError("scan names an unknown component");
+          if (tables >> 4 > 3 || (tables & 15) > 3) throw new JpegError("corrupt scan header");
           return { component, dc: tables >> 4, ac: tables & 15 };
         });
+        if (new Set(scan.map((c) => c.component)).size !== count) throw new JpegError("a component twice in a scan");
         const ss = segment[1 + 2 * count] ?? 0;
+        const se = segment[2 + 2 * count] ?? 0;
         const approx = segment[3 + 2 * count] ?? 0;
-        const reader = new BitReader(bytes, pos + length);
-        const context = { hMax, vMax, width, height, N, restartInterval, quant, dcTables, acTables };
+        if (
+          progressive &&
+          (ss > se || se > 63 || (ss === 0) !== (se === 0) || (ss > 0 && count !== 1) || (approx & 15) > 13)
+        )
+          throw new JpegError("corrupt progressive scan");
+        const dataStart = pos + length;
+        if (bytes[dataStart] === 0xff && bytes[dataStart + 1] !== 0) throw new JpegError("a scan with no data");
+        const reader = new BitReader(bytes, dataStart);
+        const context = { hMax, vMax, width, height, N, restartInterval, quant, dcTables, acTables, budget };
         if (!progressive) {
+          for (const c of scan) {
+            if (scanned.has(c.component)) throw new JpegError("a component scanned twice");
+            scanned.add(c.component);
+          }
           decodeBaselineScan(reader, scan, context);
+          pos = scanEnd(bytes, reader.end());
         } else if (ss === 0) {
+          if (approx >> 4 === 0) for (const c of scan) scanned.add(c.component);
+          else if (scan.some((c) => !scanned.has(c.component)))
+            throw new JpegError("a refinement before its first scan");
           decodeDcScan(reader, scan, approx >> 4, approx & 15, context);
+          pos = scanEnd(bytes, reader.end());
+        } else {
+          // AC scans are not read at this scale; they still count against the budget.
+          for (const c of scan) budget.spend(c.component.blocksW * c.component.blocksH);
+          pos = nextMarker(bytes, dataStart);
         }
-        pos = nextMarker(bytes, reader.end());
         continue;
       }
     }
     pos += length;
   }
   if (components.length === 0) throw new JpegError("no image frame");
+  if (components.some((c) => !scanned.has(c))) throw new JpegError("a component has no image data");
   return {
     raster: toRgba(components, width, height, N, hMax, vMax, adobeTransform, progressive),
     scale: N,
@@ -203,6 +257,8 @@ function buildHuffman(counts: Uint8Array, symbols: Uint8Array): Huffman {
       code++;
       maxLength = length;
     }
+    // More codes of a length than it has room for: the table is not a prefix code.
+    if (code > 1 << length) throw new JpegError("corrupt Huffman table");
     code <<= 1;
   }
   return { lookup, maxLength };
@@ -212,8 +268,6 @@ class BitReader {
   #byte = 0;
   #bits = 0;
   #hitMarker = false;
-  /** Set when a scan asked for bits past its data: the file is truncated or its entropy data corrupt. */
-  starved = false;
   constructor(
     private readonly bytes: Uint8Array,
     private pos: number,
@@ -221,18 +275,16 @@ class BitReader {
 
   bit(): number {
     if (this.#bits === 0) {
-      if (this.#hitMarker || this.pos >= this.bytes.length) {
-        this.starved = true;
-        return 0;
-      }
+      // A scan that asks for bits past its data is truncated or corrupt; padding it with zeros would paint a picture.
+      if (this.#hitMarker || this.pos >= this.bytes.length)
+        throw new JpegError("corrupt image data: the scan ends early");
       let value = this.bytes[this.pos] ?? 0;
       if (value === 0xff) {
         const next = this.bytes[this.pos + 1] ?? 0;
         if (next === 0) this.pos += 1;
         else {
           this.#hitMarker = true;
-          this.starved = true;
-          return 0;
+          throw new JpegError("corrupt image data: the scan ends early");
         }
       }
       this.pos += 1;
@@ -267,18 +319,26 @@ class BitReader {
     return value < 1 << (size - 1) ? value - (1 << size) + 1 : value;
   }
 
-  /** At a restart marker: drop the partial byte and step over RSTn. */
+  /** At a restart marker: drop the partial byte and step over RSTn, which must come right after the data. */
   restart(): void {
     this.#bits = 0;
     this.#hitMarker = false;
-    while (this.pos < this.bytes.length && this.bytes[this.pos] !== 0xff) this.pos++;
     const marker = this.bytes[this.pos + 1] ?? 0;
-    if (marker >= 0xd0 && marker <= 0xd7) this.pos += 2;
+    if (this.bytes[this.pos] !== 0xff || marker < 0xd0 || marker > 0xd7)
+      throw new JpegError("corrupt image data: a restart interval does not end at its marker");
+    this.pos += 2;
   }
 
   end(): number {
     return this.pos;
   }
+}
+
+/** Where a fully read scan ends: its last byte is padding, so a marker must follow at once. */
+function scanEnd(bytes: Uint8Array, at: number): number {
+  if (at + 1 >= bytes.length) throw new JpegError("truncated JPEG: the image data ends early");
+  if (bytes[at] !== 0xff || bytes[at + 1] === 0) throw new JpegError("corrupt image data: data left over after a scan");
+  return at;
 }
 
 function nextMarker(bytes: Uint8Array, from: number): number {
@@ -300,6 +360,7 @@ interface ScanComponent {
 }
 
 interface ScanContext {
+  budget: DecodeBudget;
   hMax: number;
   vMax: number;
   width: number;
@@ -328,6 +389,7 @@ function forEachBlock(
     const comp = only.component;
     const w = Math.ceil(Math.ceil((ctx.width * comp.h) / ctx.hMax) / 8);
     const h = Math.ceil(Math.ceil((ctx.height * comp.v) / ctx.vMax) / 8);
+    ctx.budget.spend(w * h);
     for (let by = 0; by < h; by++) {
       for (let bx = 0; bx < w; bx++) {
         restart();
@@ -339,6 +401,7 @@ function forEachBlock(
   }
   const mcusX = Math.ceil(ctx.width / (8 * ctx.hMax));
   const mcusY = Math.ceil(ctx.height / (8 * ctx.vMax));
+  ctx.budget.spend(mcusX * mcusY * scan.reduce((n, c) => n + c.component.h * c.component.v, 0));
   for (let my = 0; my < mcusY; my++) {
     for (let mx = 0; mx < mcusX; mx++) {
       restart();

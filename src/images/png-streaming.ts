@@ -1,5 +1,6 @@
 import { Unzlib } from "fflate";
 import type { Raster } from "./codecs";
+import { DecodeBudget, DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 
 /**
  * A PNG decoder that never holds the full image: IDAT is inflated as a stream (fflate), each
@@ -7,7 +8,7 @@ import type { Raster } from "./codecs";
  * size. Handles every colour type, bit depths 1–16, palettes and Adam7 interlacing; transparent
  * pixels are composited over white.
  */
-export class PngError extends Error {}
+export class PngError extends DecoderError {}
 
 const ADAM7 = [
   [0, 0, 8, 8],
@@ -22,15 +23,28 @@ const ADAM7 = [
 const INFLATE_SLICE = 4096;
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** The bit depths each colour type allows (PNG spec, table 11.1). */
+const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
-export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster {
+export interface PngStructure {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  interlaced: boolean;
+  palette: Uint8Array | undefined;
+  transparency: Uint8Array | undefined;
+  idat: Uint8Array[];
+}
+
+/**
+ * Walks the chunks and checks what the pixels will be read by: one IHDR, first, of the accepted
+ * geometry and a valid colour type and depth, a palette where one is needed, and image data.
+ */
+export function readPngStructure(bytes: Uint8Array, expected?: Geometry): PngStructure {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
-  let width = 0;
-  let height = 0;
-  let depth = 8;
-  let colorType = 0;
-  let interlaced = false;
+  let header: Omit<PngStructure, "palette" | "transparency" | "idat"> | undefined;
   let palette: Uint8Array | undefined;
   let transparency: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
@@ -38,16 +52,25 @@ export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster 
   while (pos + 8 <= bytes.length) {
     const length = view.getUint32(pos);
     const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
-    const data = bytes.subarray(pos + 8, pos + 8 + length);
     if (pos + 12 + length > bytes.length) throw new PngError("truncated PNG");
+    const data = bytes.subarray(pos + 8, pos + 8 + length);
+    if (!header && type !== "IHDR") throw new PngError("the first chunk is not IHDR");
     if (type === "IHDR") {
-      width = view.getUint32(pos + 8);
-      height = view.getUint32(pos + 12);
-      depth = data[8] ?? 8;
-      colorType = data[9] ?? 0;
-      interlaced = data[12] === 1;
-    } else if (type === "PLTE") palette = data;
-    else if (type === "tRNS") transparency = data;
+      if (header) throw new PngError("a second IHDR");
+      if (length !== 13) throw new PngError("corrupt IHDR");
+      const width = view.getUint32(pos + 8);
+      const height = view.getUint32(pos + 12);
+      const [depth = 0, colorType = 0, compression, filter, interlace = 0] = data.subarray(8, 13);
+      if (!width || !height) throw new PngError("no dimensions");
+      expectGeometry({ width, height }, expected, "the PNG's IHDR");
+      if (!DEPTHS[colorType]?.includes(depth) || compression !== 0 || filter !== 0 || interlace > 1)
+        throw new PngError("unsupported PNG header");
+      header = { width, height, depth, colorType, interlaced: interlace === 1 };
+    } else if (type === "PLTE") {
+      if (palette || idat.length > 0 || length % 3 !== 0 || length === 0 || length > 768)
+        throw new PngError("corrupt palette");
+      palette = data;
+    } else if (type === "tRNS") transparency = data;
     else if (type === "IDAT") idat.push(data);
     else if (type === "IEND") {
       ended = true;
@@ -55,11 +78,22 @@ export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster 
     }
     pos += 12 + length;
   }
-  const channels = CHANNELS[colorType];
-  if (!width || !height || !channels || ![1, 2, 4, 8, 16].includes(depth)) throw new PngError("unsupported PNG header");
-  if (colorType === 3 && !palette) throw new PngError("palette missing");
+  if (!header) throw new PngError("truncated PNG");
+  if (header.colorType === 3 && !palette) throw new PngError("palette missing");
   if (!ended || idat.length === 0) throw new PngError("truncated PNG");
+  return { ...header, palette, transparency, idat };
+}
 
+/**
+ * Decodes to at most `maxLongSide` on the long side. `expected` is the geometry the header checks
+ * accepted; the inflated data must be exactly what that geometry holds, never more.
+ */
+export function decodePngScaled(bytes: Uint8Array, maxLongSide: number, expected?: Geometry): Raster {
+  const { width, height, depth, colorType, interlaced, palette, transparency, idat } = readPngStructure(
+    bytes,
+    expected,
+  );
+  const channels = CHANNELS[colorType] ?? 1;
   const factor = Math.max(1, Math.ceil(Math.max(width, height) / maxLongSide));
   const outW = Math.ceil(width / factor);
   const outH = Math.ceil(height / factor);
@@ -140,7 +174,13 @@ export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster 
     }
   };
 
+  const budget = new DecodeBudget(
+    passes.reduce((n, p) => n + p.h * (Math.ceil((p.w * bitsPerPixel) / 8) + 1), 0),
+    "the PNG",
+  );
   const inflate = new Unzlib((chunk) => {
+    // Inflating past the geometry's bytes is refused at the first byte too many, before any more is inflated.
+    budget.spend(chunk.length);
     let offset = 0;
     while (offset < chunk.length && passIndex < passes.length) {
       const take = Math.min(rowBytes + 1 - filled, chunk.length - offset);
@@ -162,6 +202,7 @@ export function decodePngScaled(bytes: Uint8Array, maxLongSide: number): Raster 
       }
     });
   } catch (error) {
+    if (error instanceof DecoderError) throw error;
     throw new PngError(`corrupt image data: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (passIndex < passes.length) throw new PngError("truncated PNG: the image data ends early");

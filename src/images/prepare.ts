@@ -10,17 +10,18 @@ import {
   type UprightPhoto,
 } from "../domain/ports";
 import { decodeWithJsquash, encodeJpegRaster, resizeRaster } from "./codecs";
+import { DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 import { decodeJpegScaled } from "./jpeg-scaled";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
+import { checkWebpStructure } from "./webp-structure";
 
 /**
  * Pixel budgets for jSquash's full-size decoders, set from `npm run bench` so that the whole
- * photo step stays inside a 128 MB isolate. Above them, JPEG and PNG use the scaled decoders;
- * a WEBP is refused (libwebp in jSquash has no scaled decode).
+ * photo step stays inside a 128 MB isolate. Above them a progressive JPEG is read from its DC
+ * scans alone and a WEBP is refused (libwebp in jSquash has no scaled decode).
  */
-export const PNG_DIRECT_MAX_PIXELS = 1_300_000;
 export const PROGRESSIVE_JPEG_DIRECT_MAX_PIXELS = 3_200_000;
 export const WEBP_MAX_PIXELS = 3_200_000;
 /** Decoded pictures are box-filtered down to this long side before anything else touches them. */
@@ -47,37 +48,54 @@ export async function decodeUpright(
   header: ImageHeader,
 ): Promise<UprightPhoto> {
   const pixels = header.width * header.height;
+  const geometry = { width: header.width, height: header.height };
   try {
     let raster: Raster;
     let decoder: PhotoDecoder = "jsquash";
     if (format === "JPEG") {
       // Our decoder reads every Huffman code, so it also proves the entropy data sound (libjpeg would
       // quietly paint over corrupt data); it is small in memory at any size and reads CMYK.
-      const scaled = decodeJpegScaled(bytes, PROCESSED_SIDE);
+      const scaled = decodeJpegScaled(bytes, PROCESSED_SIDE, geometry);
       raster = scaled.raster;
       decoder = "jpeg-scaled";
       if (scaled.progressive && pixels <= PROGRESSIVE_JPEG_DIRECT_MAX_PIXELS) {
         // For progressive files ours reads DC scans only; jSquash gives full detail where it fits.
         try {
-          raster = boxDownscale(await decodeWithJsquash(bytes.slice().buffer, format), WORKING_SIDE);
+          raster = boxDownscale(await decodeForeign(bytes, format, geometry), WORKING_SIDE);
           decoder = "jsquash";
         } catch {
           // CMYK and other layouts libjpeg cannot turn into RGBA keep the DC picture.
         }
       }
-    } else if (format === "PNG" && pixels > PNG_DIRECT_MAX_PIXELS) {
-      raster = decodePngScaled(bytes, WORKING_SIDE);
+    } else if (format === "PNG") {
+      // Ours at every size: libpng-style decoders stop reading at the last row, so they cannot tell
+      // a file whose IDAT inflates past its geometry; ours counts every byte it inflates.
+      raster = decodePngScaled(bytes, WORKING_SIDE, geometry);
       decoder = "png-streaming";
-    } else if (format === "WEBP" && pixels > WEBP_MAX_PIXELS) {
-      throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
     } else {
-      raster = await decodeWithJsquash(bytes.slice().buffer, format);
+      checkWebpStructure(bytes, geometry);
+      if (pixels > WEBP_MAX_PIXELS)
+        throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
+      raster = await decodeForeign(bytes, format, geometry);
     }
     return { raster: orient(boxDownscale(raster, WORKING_SIDE), header.orientation), decoder };
   } catch (error) {
-    if (error instanceof ImageRefusal) throw error;
-    throw new ImageRefusal("unreadable", error instanceof Error ? error.message : String(error));
+    // A refusal is expected of user bytes; anything else thrown here is a bug, and stays one.
+    if (error instanceof DecoderError) throw new ImageRefusal("unreadable", error.message);
+    throw error;
   }
+}
+
+/** jSquash's decode: whatever the library throws on these bytes is its refusal, and so is a picture of another size. */
+async function decodeForeign(bytes: Uint8Array, format: PhotoFormat, expected: Geometry): Promise<Raster> {
+  let raster: Raster;
+  try {
+    raster = await decodeWithJsquash(bytes.slice().buffer, format);
+  } catch (error) {
+    throw new DecoderError(`${format} decoder: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  expectGeometry(raster, expected, `the decoded ${format}`);
+  return raster;
 }
 
 /** Averages whole blocks of pixels so the long side is at most `maxSide`; returns small images as they are. */
