@@ -39,7 +39,7 @@ if (mode !== "baseline") {
     const decoded = await timed(() => decodeUpright(bytes, format as PhotoFormat, header));
     decoder = decoded.decoder;
     checkpoint();
-    const prepared = await timed(() => preparePhoto(decoded.raster, decoded.decoder, null));
+    const prepared = await timed(() => preparePhoto(decoded, null));
     checkpoint();
     void prepared;
   } catch (error) {

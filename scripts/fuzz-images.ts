@@ -76,7 +76,7 @@ child.on("message", (message: Message) => {
   const outcome = done.outcome.startsWith("refused (") ? done.outcome : done.outcome;
   outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
   const ms = Math.max(done.ms, done.cpuMs);
-  if (ms > slowest.ms) slowest = { ms, label: `case ${done.index} (${done.label})` };
+  if (ms > slowest.ms) slowest = { ms, label: `case ${done.index} (${done.label}): ${done.outcome}` };
   const bytes = Math.max(done.largestAllocation, done.wasmMemory);
   if (bytes > largest.bytes)
     largest = {

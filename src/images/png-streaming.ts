@@ -1,6 +1,7 @@
 import { Unzlib } from "fflate";
 import type { Raster } from "./codecs";
 import { DecodeBudget, DecoderError, expectGeometry, type Geometry } from "./decode-limits";
+import type { Region } from "./jpeg-scaled";
 
 /**
  * A PNG decoder that never holds the full image: IDAT is inflated as a stream (fflate), each
@@ -85,18 +86,23 @@ export function readPngStructure(bytes: Uint8Array, expected?: Geometry): PngStr
 }
 
 /**
- * Decodes to at most `maxLongSide` on the long side. `expected` is the geometry the header checks
- * accepted; the inflated data must be exactly what that geometry holds, never more.
+ * Decodes `region` (the whole picture by default), averaging whole f×f blocks, with f the largest that
+ * keeps its long side at least `minLongSide`. `expected` is the geometry the header checks accepted;
+ * the inflated data must be exactly what that geometry holds, never more.
  */
-export function decodePngScaled(bytes: Uint8Array, maxLongSide: number, expected?: Geometry): Raster {
+export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected?: Geometry, region?: Region): Raster {
   const { width, height, depth, colorType, interlaced, palette, transparency, idat } = readPngStructure(
     bytes,
     expected,
   );
   const channels = CHANNELS[colorType] ?? 1;
-  const factor = Math.max(1, Math.ceil(Math.max(width, height) / maxLongSide));
-  const outW = Math.ceil(width / factor);
-  const outH = Math.ceil(height / factor);
+  const rx = Math.max(0, Math.min(width - 1, Math.floor(region?.x ?? 0)));
+  const ry = Math.max(0, Math.min(height - 1, Math.floor(region?.y ?? 0)));
+  const rw = Math.max(1, Math.min(width - rx, Math.ceil(region?.width ?? width)));
+  const rh = Math.max(1, Math.min(height - ry, Math.ceil(region?.height ?? height)));
+  const factor = Math.max(1, Math.floor(Math.max(rw, rh) / minLongSide));
+  const outW = Math.ceil(rw / factor);
+  const outH = Math.ceil(rh / factor);
   const sums = new Float32Array(outW * outH * 4);
   const bitsPerPixel = channels * depth;
   const bpp = Math.max(1, bitsPerPixel >> 3);
@@ -134,9 +140,11 @@ export function decodePngScaled(bytes: Uint8Array, maxLongSide: number, expected
     if (!pass) return;
     unfilter(current, previous, bpp);
     const y = pass.y0 + row * pass.dy;
-    const oy = Math.floor(y / factor);
-    for (let i = 0; i < pass.w; i++) {
+    const oy = Math.floor((y - ry) / factor);
+    const inside = y >= ry && y < ry + rh;
+    for (let i = 0; inside && i < pass.w; i++) {
       const x = pass.x0 + i * pass.dx;
+      if (x < rx || x >= rx + rw) continue;
       let r: number;
       let g: number;
       let b: number;
@@ -157,7 +165,7 @@ export function decodePngScaled(bytes: Uint8Array, maxLongSide: number, expected
         if (channels === 4) a = to8(sampleAt(current, i, 3));
       }
       const alpha = a / 255;
-      const o = (oy * outW + Math.floor(x / factor)) * 4;
+      const o = (oy * outW + Math.floor((x - rx) / factor)) * 4;
       sums[o] = (sums[o] ?? 0) + r * alpha + 255 * (1 - alpha);
       sums[o + 1] = (sums[o + 1] ?? 0) + g * alpha + 255 * (1 - alpha);
       sums[o + 2] = (sums[o + 2] ?? 0) + b * alpha + 255 * (1 - alpha);

@@ -137,7 +137,7 @@ for (let index = 0; index < CASES; index++) {
   else {
     try {
       const upright = await decodeUpright(bytes, format, header);
-      await preparePhoto(upright.raster, upright.decoder, null);
+      await preparePhoto(upright, null);
       outcome = "accepted";
     } catch (error) {
       if (error instanceof ImageRefusal) outcome = `refused (${error.reason})`;
