@@ -135,6 +135,48 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
   };
   const to8 = (value: number) => (depth === 16 ? value / 257 : colorType === 3 ? value : (value * 255) / maxValue);
 
+  /** Per pass: each sample's output column (×4), or -1 outside the region. */
+  const columnTables = new Map<number, Int32Array>();
+  const columns = (pass: { x0: number; dx: number; w: number }) => {
+    let table = columnTables.get(passIndex);
+    if (!table) {
+      table = Int32Array.from({ length: pass.w }, (_, i) => {
+        const x = pass.x0 + i * pass.dx;
+        return x < rx || x >= rx + rw ? -1 : Math.floor((x - rx) / factor) * 4;
+      });
+      columnTables.set(passIndex, table);
+    }
+    return table;
+  };
+  /** The common case, 8-bit grey or RGB with or without alpha, without the general path's per-sample calls. */
+  const addRow8 = (line: Uint8Array, cols: Int32Array, rowBase: number) => {
+    for (let i = 0, p = 1; i < cols.length; i++, p += channels) {
+      const col = cols[i] ?? -1;
+      if (col < 0) continue;
+      let r = line[p] ?? 0;
+      let g = r;
+      let b = r;
+      let a = 255;
+      if (channels >= 3) {
+        g = line[p + 1] ?? 0;
+        b = line[p + 2] ?? 0;
+        if (channels === 4) a = line[p + 3] ?? 0;
+      } else if (channels === 2) a = line[p + 1] ?? 0;
+      if (a !== 255) {
+        const alpha = a / 255;
+        const white = 255 - a;
+        r = r * alpha + white;
+        g = g * alpha + white;
+        b = b * alpha + white;
+      }
+      const o = rowBase + col;
+      sums[o] = (sums[o] ?? 0) + r;
+      sums[o + 1] = (sums[o + 1] ?? 0) + g;
+      sums[o + 2] = (sums[o + 2] ?? 0) + b;
+      sums[o + 3] = (sums[o + 3] ?? 0) + 1;
+    }
+  };
+
   const emitRow = () => {
     const pass = passes[passIndex];
     if (!pass) return;
@@ -142,7 +184,8 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
     const y = pass.y0 + row * pass.dy;
     const oy = Math.floor((y - ry) / factor);
     const inside = y >= ry && y < ry + rh;
-    for (let i = 0; inside && i < pass.w; i++) {
+    if (inside && depth === 8 && colorType !== 3) addRow8(current, columns(pass), oy * outW * 4);
+    for (let i = 0; inside && !(depth === 8 && colorType !== 3) && i < pass.w; i++) {
       const x = pass.x0 + i * pass.dx;
       if (x < rx || x >= rx + rw) continue;
       let r: number;
@@ -228,33 +271,35 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
 
 function unfilter(line: Uint8Array, prior: Uint8Array, bpp: number): void {
   const filter = line[0];
-  for (let i = 1; i < line.length; i++) {
-    const left = i > bpp ? (line[i - bpp] ?? 0) : 0;
-    const up = prior[i] ?? 0;
-    const upLeft = i > bpp ? (prior[i - bpp] ?? 0) : 0;
-    const x = line[i] ?? 0;
-    switch (filter) {
-      case 1:
-        line[i] = x + left;
-        break;
-      case 2:
-        line[i] = x + up;
-        break;
-      case 3:
-        line[i] = x + ((left + up) >> 1);
-        break;
-      case 4: {
+  const n = line.length;
+  switch (filter) {
+    case 0:
+      return;
+    case 1:
+      for (let i = 1 + bpp; i < n; i++) line[i] = (line[i] ?? 0) + (line[i - bpp] ?? 0);
+      return;
+    case 2:
+      for (let i = 1; i < n; i++) line[i] = (line[i] ?? 0) + (prior[i] ?? 0);
+      return;
+    case 3:
+      for (let i = 1; i < n; i++) {
+        const left = i > bpp ? (line[i - bpp] ?? 0) : 0;
+        line[i] = (line[i] ?? 0) + ((left + (prior[i] ?? 0)) >> 1);
+      }
+      return;
+    case 4:
+      for (let i = 1; i < n; i++) {
+        const left = i > bpp ? (line[i - bpp] ?? 0) : 0;
+        const up = prior[i] ?? 0;
+        const upLeft = i > bpp ? (prior[i - bpp] ?? 0) : 0;
         const p = left + up - upLeft;
         const pa = Math.abs(p - left);
         const pb = Math.abs(p - up);
         const pc = Math.abs(p - upLeft);
-        line[i] = x + (pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft);
-        break;
+        line[i] = (line[i] ?? 0) + (pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft);
       }
-      case 0:
-        break;
-      default:
-        throw new PngError(`unknown filter ${filter}`);
-    }
+      return;
+    default:
+      throw new PngError(`unknown filter ${filter}`);
   }
 }

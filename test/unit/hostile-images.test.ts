@@ -61,7 +61,7 @@ describe("crafted JPEGs are refused as unreadable, quickly", () => {
     const bytes = await make();
     const result = await decode(bytes, "JPEG");
     expect(result.outcome).toBe("unreadable");
-    expect(result.ms).toBeLessThan(1000);
+    expect(result.ms).toBeLessThan(2000);
   });
 
   it("refuses a frame that disagrees with the geometry the header checks read", async () => {
@@ -114,14 +114,14 @@ describe("crafted PNGs are refused as unreadable, quickly", () => {
     if (!readHeader(bytes)) return;
     const result = await decode(bytes, "PNG");
     expect(result.outcome).toBe("unreadable");
-    expect(result.ms).toBeLessThan(1000);
+    expect(result.ms).toBeLessThan(2000);
   });
 
   it("stops inflating at the first byte past the geometry", () => {
     const bytes = pngInflatingPast(600, 400, 16 << 20);
     const started = performance.now();
     expect(() => decodePngScaled(bytes, 1280, { width: 600, height: 400 })).toThrow(/more work/);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it("refuses an IHDR that disagrees with the geometry the header checks read", () => {
