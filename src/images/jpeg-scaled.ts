@@ -758,12 +758,27 @@ function toRgba(
       }
       let m = p1.plane[r1 + (p1.xs[x] ?? 0)] ?? 0;
       let n = p2.plane[r2 + (p2.xs[x] ?? 0)] ?? 0;
-      if (transform !== 0) [a, m, n] = ycc(a, m, n);
+      if (transform !== 0) {
+        // YCbCr → RGB (JFIF), inline: this loop runs once per output pixel.
+        const cb = m - 128;
+        const cr = n - 128;
+        const luma = a;
+        a = luma + 1.402 * cr;
+        m = luma - 0.344136 * cb - 0.714136 * cr;
+        n = luma + 1.772 * cb;
+      }
       if (p3) {
         const k = p3.plane[r3 + (p3.xs[x] ?? 0)] ?? 0;
         // Adobe writes CMYK inverted; other encoders write it straight.
-        if (adobeTransform !== undefined) [a, m, n] = [(a * k) / 255, (m * k) / 255, (n * k) / 255];
-        else [a, m, n] = [((255 - a) * (255 - k)) / 255, ((255 - m) * (255 - k)) / 255, ((255 - n) * (255 - k)) / 255];
+        if (adobeTransform !== undefined) {
+          a = (a * k) / 255;
+          m = (m * k) / 255;
+          n = (n * k) / 255;
+        } else {
+          a = ((255 - a) * (255 - k)) / 255;
+          m = ((255 - m) * (255 - k)) / 255;
+          n = ((255 - n) * (255 - k)) / 255;
+        }
       }
       data[o] = a;
       data[o + 1] = m;
@@ -772,8 +787,4 @@ function toRgba(
     }
   }
   return { data, width: outW, height: outH };
-}
-
-function ycc(y: number, cb: number, cr: number): [number, number, number] {
-  return [y + 1.402 * (cr - 128), y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128), y + 1.772 * (cb - 128)];
 }

@@ -31,10 +31,18 @@ const inputs: Array<[string, () => Promise<Uint8Array>]> = [
   ],
   ["4096×1024 baseline panorama", () => jpeg(photo(4096, 1024), { quality: 88 })],
   ["2304×1728 PNG", () => png(photo(2304, 1728))],
+  // The upright picture (1500×1000) has too few pixels for the face crops, so each region is decoded again from the source.
+  ...[3, 6, 8].map((orientation): [string, () => Promise<Uint8Array>] => [
+    `3000×2000 progressive JPEG with EXIF ${orientation}`,
+    async () => withExifOrientation(await jpeg(photo(3000, 2000), { progressive: true, quality: 88 }), orientation),
+  ]),
   ["1600×1200 lossy WEBP", () => webp(photo(1600, 1200))],
 ];
-// The issue's face box: 20% × 40% of the frame.
-const FACE: FaceBox = { x: 0.4, y: 0.25, width: 0.2, height: 0.4 };
+// The issue's face box, 20% × 40% of the frame, and a small one off to a corner (a wrong region shows there).
+const FACES: FaceBox[] = [
+  { x: 0.4, y: 0.25, width: 0.2, height: 0.4 },
+  { x: 0.08, y: 0.1, width: 0.1, height: 0.12 },
+];
 
 /** The face square as preparePhoto cuts it, in upright source pixels. */
 function faceSquare(width: number, height: number, face: FaceBox) {
@@ -48,8 +56,8 @@ function faceSquare(width: number, height: number, face: FaceBox) {
 
 let failed = 0;
 let passed = 0;
-console.log("| input | crop | PSNR | face crop | PSNR |");
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| input | crop | PSNR | face crop | PSNR | small face crop | PSNR |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const [name, make] of inputs) {
   const bytes = await make();
   const header = readHeader(bytes);
@@ -58,7 +66,7 @@ for (const [name, make] of inputs) {
   const upright = await decodeUpright(bytes, sniffFormat(bytes) as PhotoFormat, header);
   const cells: string[] = [];
   const problems: string[] = [];
-  for (const face of [null, FACE]) {
+  for (const face of [null, ...FACES]) {
     const region = face ? faceSquare(width, height, face) : { left: 0, top: 0, width, height };
     const prepared = await preparePhoto(upright, face);
     const crop = await decodeOutput(prepared.processed);
