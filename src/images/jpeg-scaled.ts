@@ -31,7 +31,11 @@ interface Huffman {
   valOffset: Int32Array;
   symbols: Uint8Array;
   maxLength: number;
+  /** For the next LOOKAHEAD bits: (code length << 8 | symbol) of a code that short, else 0. */
+  fast: Uint16Array;
 }
+
+const LOOKAHEAD = 9;
 
 /** A pixel rectangle in the stored (not yet EXIF-rotated) image. */
 export interface Region {
@@ -329,42 +333,85 @@ function buildHuffman(counts: Uint8Array, symbols: Uint8Array): Huffman {
     if (code > 1 << length) throw new JpegError("corrupt Huffman table");
     code <<= 1;
   }
-  return { maxCode, valOffset, symbols: symbols.slice(), maxLength };
+  const fast = new Uint16Array(1 << LOOKAHEAD);
+  code = 0;
+  k = 0;
+  for (let length = 1; length <= LOOKAHEAD; length++) {
+    for (let i = 0; i < (counts[length - 1] ?? 0); i++, code++, k++) {
+      const shift = LOOKAHEAD - length;
+      fast.fill((length << 8) | (symbols[k] ?? 0), code << shift, (code + 1) << shift);
+    }
+    code <<= 1;
+  }
+  return { maxCode, valOffset, symbols: symbols.slice(), maxLength, fast };
 }
 
+/**
+ * Reads a scan's entropy-coded bits, up to 32 of them buffered. It stops buffering at a marker and
+ * never invents bits: asking for more than the scan holds is an error.
+ */
 class BitReader {
-  #byte = 0;
-  #bits = 0;
+  #acc = 0;
+  #count = 0;
+  #atMarker = false;
   constructor(
     private readonly bytes: Uint8Array,
     private pos: number,
   ) {}
 
-  bit(): number {
-    if (this.#bits === 0) {
-      // A scan that asks for bits past its data is truncated or corrupt; padding it with zeros would paint a picture.
-      if (this.pos >= this.bytes.length) throw new JpegError("corrupt image data: the scan ends early");
+  #fill(): void {
+    while (this.#count <= 24 && !this.#atMarker) {
+      if (this.pos >= this.bytes.length) {
+        this.#atMarker = true;
+        return;
+      }
       const value = this.bytes[this.pos] ?? 0;
       if (value === 0xff) {
-        if ((this.bytes[this.pos + 1] ?? 0) !== 0) throw new JpegError("corrupt image data: the scan ends early");
-        this.pos += 1;
-      }
-      this.pos += 1;
-      this.#byte = value;
-      this.#bits = 8;
+        if ((this.bytes[this.pos + 1] ?? 0) !== 0) {
+          this.#atMarker = true;
+          return;
+        }
+        this.pos += 2;
+      } else this.pos += 1;
+      this.#acc = ((this.#acc << 8) | value) >>> 0;
+      this.#count += 8;
     }
-    this.#bits -= 1;
-    return (this.#byte >> this.#bits) & 1;
+  }
+
+  #starved(): never {
+    // A scan that asks for bits past its data is truncated or corrupt; padding it with zeros would paint a picture.
+    throw new JpegError("corrupt image data: the scan ends early");
+  }
+
+  bit(): number {
+    if (this.#count === 0) {
+      this.#fill();
+      if (this.#count === 0) this.#starved();
+    }
+    this.#count -= 1;
+    return (this.#acc >>> this.#count) & 1;
   }
 
   bits(n: number): number {
-    let value = 0;
-    for (let i = 0; i < n; i++) value = (value << 1) | this.bit();
-    return value;
+    if (n === 0) return 0;
+    if (this.#count < n) {
+      this.#fill();
+      if (this.#count < n) this.#starved();
+    }
+    this.#count -= n;
+    return (this.#acc >>> this.#count) & ((1 << n) - 1);
   }
 
   decode(table: Huffman | undefined): number {
     if (!table) throw new JpegError("missing Huffman table");
+    if (this.#count < 16) this.#fill();
+    if (this.#count >= LOOKAHEAD) {
+      const entry = table.fast[(this.#acc >>> (this.#count - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)] ?? 0;
+      if (entry !== 0) {
+        this.#count -= entry >> 8;
+        return entry & 255;
+      }
+    }
     let code = 0;
     for (let length = 1; length <= table.maxLength; length++) {
       code = (code << 1) | this.bit();
@@ -379,17 +426,26 @@ class BitReader {
     return value < 1 << (size - 1) ? value - (1 << size) + 1 : value;
   }
 
-  /** At a restart marker: drop the partial byte and step over RSTn, which must come right after the data. */
+  /** At a restart marker: drop the padding bits and step over RSTn, which must come right after the data. */
   restart(): void {
-    this.#bits = 0;
+    if (this.#count >= 8) throw new JpegError("corrupt image data: data left over before a restart marker");
+    this.#count = 0;
+    this.#acc = 0;
+    this.#atMarker = false;
     const marker = this.bytes[this.pos + 1] ?? 0;
     if (this.bytes[this.pos] !== 0xff || marker < 0xd0 || marker > 0xd7)
       throw new JpegError("corrupt image data: a restart interval does not end at its marker");
     this.pos += 2;
   }
 
+  /** Just past the last byte a bit was taken from: whole buffered bytes are given back (0xFF 0x00 as one). */
   end(): number {
-    return this.pos;
+    let pos = this.pos;
+    for (let i = 0; i < this.#count >> 3; i++) {
+      pos -= 1;
+      if (this.bytes[pos] === 0 && this.bytes[pos - 1] === 0xff) pos -= 1;
+    }
+    return pos;
   }
 }
 
