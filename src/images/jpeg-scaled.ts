@@ -544,7 +544,7 @@ function slots(N: number): Int8Array {
 
 function baselineBlock(ctx: ScanContext): BlockDecoder {
   const { N, reader } = ctx;
-  const block = new Float32Array(N * N);
+  const block = new Float64Array(N * N);
   const slot = slots(N);
   return (c, bx, by) => {
     const comp = c.component;
@@ -707,12 +707,12 @@ function acRefineBlock(ctx: ScanContext, ss: number, se: number, al: number): Bl
   };
 }
 
-const cosTables = new Map<number, Float32Array>();
+const cosTables = new Map<number, Float64Array>();
 /** cos[x·N + u]: the N-point inverse DCT's basis, scaled as the 8-point one so block means stay. */
-function cosTable(n: number): Float32Array {
+function cosTable(n: number): Float64Array {
   let table = cosTables.get(n);
   if (!table) {
-    table = new Float32Array(n * n);
+    table = new Float64Array(n * n);
     for (let x = 0; x < n; x++) {
       for (let u = 0; u < n; u++) {
         table[x * n + u] = ((u === 0 ? Math.SQRT1_2 : 1) / 2) * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n));
@@ -723,9 +723,12 @@ function cosTable(n: number): Float32Array {
   return table;
 }
 
-const rowScratch = new Float32Array(64);
-/** Dequantised N×N coefficients → N×N pixels of the component's plane, separably (rows, then columns). */
-function inverseTransform(block: Float32Array, acs: boolean, comp: Component, index: number, N: number): void {
+const rowScratch = new Float64Array(64);
+/**
+ * Dequantised N×N coefficients → N×N pixels of the component's plane, separably (rows, then columns),
+ * skipping the coefficient rows that are all zero (most of a photo's blocks end after two or three).
+ */
+function inverseTransform(block: Float64Array, acs: boolean, comp: Component, index: number, N: number): void {
   const regionW = comp.bx1 - comp.bx0;
   const stride = regionW * N;
   const ox = (index % regionW) * N;
@@ -737,19 +740,29 @@ function inverseTransform(block: Float32Array, acs: boolean, comp: Component, in
     return;
   }
   const cos = cosTable(N);
+  let rows = 0;
   for (let v = 0; v < N; v++) {
+    let any = false;
+    for (let u = 0; u < N; u++) if ((block[v * N + u] ?? 0) !== 0) any = true;
+    if (!any) continue;
+    rows = v + 1;
     for (let x = 0; x < N; x++) {
       let sum = 0;
       for (let u = 0; u < N; u++) sum += (cos[x * N + u] ?? 0) * (block[v * N + u] ?? 0);
       rowScratch[v * N + x] = sum;
     }
   }
+  for (let v = 0; v < rows; v++) {
+    let any = false;
+    for (let u = 0; u < N; u++) if ((block[v * N + u] ?? 0) !== 0) any = true;
+    if (!any) rowScratch.fill(0, v * N, v * N + N);
+  }
   for (let y = 0; y < N; y++) {
     const row = (oy + y) * stride + ox;
     for (let x = 0; x < N; x++) {
-      let sum = 0;
-      for (let v = 0; v < N; v++) sum += (cos[y * N + v] ?? 0) * (rowScratch[v * N + x] ?? 0);
-      plane[row + x] = Math.round(sum + 128);
+      let sum = 128;
+      for (let v = 0; v < rows; v++) sum += (cos[y * N + v] ?? 0) * (rowScratch[v * N + x] ?? 0);
+      plane[row + x] = Math.round(sum);
     }
   }
 }
@@ -757,7 +770,7 @@ function inverseTransform(block: Float32Array, acs: boolean, comp: Component, in
 function inverseTransformAll(comp: Component, quant: Int32Array[], N: number): void {
   const q = quant[comp.tq];
   if (!q || !comp.coefficients) throw new JpegError("missing quantization table");
-  const block = new Float32Array(N * N);
+  const block = new Float64Array(N * N);
   const naturalOf = new Int32Array(N * N);
   for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) naturalOf[y * N + x] = y * 8 + x;
   const count = (comp.bx1 - comp.bx0) * (comp.by1 - comp.by0);
