@@ -209,3 +209,94 @@ export function webpWithCanvas(bytes: Uint8Array, width: number, height: number,
   new DataView(out.buffer).setUint32(4, out.length - 8, true);
   return out;
 }
+
+/**
+ * A baseline greyscale JPEG with a restart marker every `interval` blocks (the codec library writes
+ * none): each 8×8 block is flat, `level(bx, by)`, so it is one DC difference and an end-of-block.
+ */
+export function jpegWithRestarts(
+  width: number,
+  height: number,
+  interval: number,
+  level: (bx: number, by: number) => number,
+): Uint8Array {
+  const dcCounts = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+  const dcCodes: Array<[number, number]> = [];
+  let code = 0;
+  let symbol = 0;
+  for (let length = 1; length <= 16; length++) {
+    for (let i = 0; i < (dcCounts[length - 1] ?? 0); i++) dcCodes[symbol++] = [code++, length];
+    code <<= 1;
+  }
+  const out: number[] = [];
+  let bits: number[] = [];
+  const put = (value: number, length: number) => {
+    for (let i = length - 1; i >= 0; i--) bits.push((value >> i) & 1);
+  };
+  const flush = () => {
+    while (bits.length % 8) bits.push(1);
+    for (let i = 0; i < bits.length; i += 8) {
+      const byte = bits.slice(i, i + 8).reduce((a, bit) => (a << 1) | bit, 0);
+      out.push(byte);
+      if (byte === 0xff) out.push(0);
+    }
+    bits = [];
+  };
+  const blocksW = Math.ceil(width / 8);
+  const blocksH = Math.ceil(height / 8);
+  let pred = 0;
+  let restarts = 0;
+  for (let b = 0; b < blocksW * blocksH; b++) {
+    if (b > 0 && b % interval === 0) {
+      flush();
+      out.push(0xff, 0xd0 + (restarts++ % 8));
+      pred = 0;
+    }
+    const dc = (level(b % blocksW, Math.floor(b / blocksW)) - 128) * 8;
+    const diff = dc - pred;
+    pred = dc;
+    const size = diff === 0 ? 0 : Math.floor(Math.log2(Math.abs(diff))) + 1;
+    const [dcCode, dcLength] = dcCodes[size] ?? [0, 0];
+    put(dcCode, dcLength);
+    if (size > 0) put(diff > 0 ? diff : diff + (1 << size) - 1, size);
+    put(0, 1); // EOB
+  }
+  flush();
+  return concat([
+    new Uint8Array([0xff, 0xd8]),
+    segment(0xdb, [0, ...new Array(64).fill(1)]),
+    segment(0xc0, [8, height >> 8, height & 255, width >> 8, width & 255, 1, 1, 0x11, 0]),
+    segment(0xc4, [0x00, ...dcCounts, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+    segment(0xc4, [0x10, 1, ...new Array(15).fill(0), 0]),
+    segment(0xdd, [interval >> 8, interval & 255]),
+    segment(0xda, [1, 1, 0, 0, 63, 0]),
+    new Uint8Array(out),
+    new Uint8Array([0xff, 0xd9]),
+  ]);
+}
+
+/** An Adam7-interlaced 8-bit RGB PNG (the codec library writes none), every row unfiltered. */
+export function interlacedPng(width: number, height: number, pixel: (x: number, y: number) => number[]): Uint8Array {
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
+  const raw: number[] = [];
+  for (const [x0 = 0, y0 = 0, dx = 1, dy = 1] of passes) {
+    if (x0 >= width || y0 >= height) continue;
+    for (let y = y0; y < height; y += dy) {
+      raw.push(0);
+      for (let x = x0; x < width; x += dx) raw.push(...pixel(x, y));
+    }
+  }
+  return buildPng([
+    { type: "IHDR", data: ihdr(width, height, 8, 2, 1) },
+    { type: "IDAT", data: zlibSync(new Uint8Array(raw)) },
+    { type: "IEND", data: new Uint8Array() },
+  ]);
+}

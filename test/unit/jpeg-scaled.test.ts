@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeWithJsquash } from "../../src/images/codecs";
 import { decodeJpegScaled } from "../../src/images/jpeg-scaled";
+import { jpegWithRestarts } from "../corpus/hostile";
 import { jpeg, picture } from "../corpus/images";
 
 /** Mean absolute difference per channel between a scaled decode and a box-averaged full decode. */
@@ -71,5 +72,21 @@ describe("the scaled JPEG decoder", () => {
   it("refuses a truncated file", async () => {
     const bytes = await jpeg(picture(800, 600));
     expect(() => decodeJpegScaled(bytes.subarray(0, bytes.length / 2), 1024)).toThrow(/truncated|corrupt/);
+  });
+
+  it("reads restart markers, and refuses an interval that does not end at one", () => {
+    const level = (bx: number, by: number) => 40 + ((bx * 7 + by * 13) % 180);
+    const bytes = jpegWithRestarts(640, 512, 7, level);
+    const { raster } = decodeJpegScaled(bytes, { minLongSide: 640, expected: { width: 640, height: 512 } });
+    for (const [x, y] of [
+      [0, 0],
+      [333, 101],
+      [639, 511],
+    ] as const)
+      expect(raster.data[(y * 640 + x) * 4]).toBe(level(x >> 3, y >> 3));
+    const at = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xd3);
+    const broken = bytes.slice();
+    broken[at + 1] = 0xc8; // RST3 becomes a marker no decoder expects there
+    expect(() => decodeJpegScaled(broken, 640)).toThrow(/corrupt|ends early/);
   });
 });
