@@ -3,6 +3,9 @@
 // a file (sniff, header checks, decode, thumbnail and crop). Reports each case to the parent over IPC.
 
 import { ImageRefusal, type PhotoFormat } from "../../src/domain/ports";
+import { DecoderError } from "../../src/images/decode-limits";
+import { decodeJpegScaled } from "../../src/images/jpeg-scaled";
+import { decodePngScaled } from "../../src/images/png-streaming";
 import { decodeUpright, preparePhoto, readHeader } from "../../src/images/prepare";
 import { sniffFormat } from "../../src/images/sniff";
 import { cmykJpeg, grayscaleJpeg, jpeg, picture, png, rawPng, webp } from "../corpus/images";
@@ -138,12 +141,27 @@ for (let index = 0; index < CASES; index++) {
     try {
       const upright = await decodeUpright(bytes, format, header);
       await preparePhoto(upright, null);
+      await preparePhoto(upright, { x: 0.05, y: 0.1, width: 0.1, height: 0.12 });
       outcome = "accepted";
     } catch (error) {
       if (error instanceof ImageRefusal) outcome = `refused (${error.reason})`;
       else {
         outcome = "crashed";
         failure = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      }
+    }
+  }
+  if (header && !failure && format !== "WEBP" && Math.max(header.width, header.height) <= MAX_SIDE) {
+    // The region decode a face crop makes from the source, on the same bytes: a typed refusal or pixels.
+    const region = { x: header.width / 3, y: header.height / 4, width: header.width / 3, height: header.height / 3 };
+    const geometry = { width: header.width, height: header.height };
+    try {
+      if (format === "JPEG") decodeJpegScaled(bytes, { minLongSide: 64, expected: geometry, region });
+      else decodePngScaled(bytes, 64, geometry, region);
+    } catch (error) {
+      if (!(error instanceof DecoderError)) {
+        outcome = "crashed";
+        failure = `region decode: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
       }
     }
   }
