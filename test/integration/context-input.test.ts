@@ -120,6 +120,19 @@ describe("input at the wrong moment in the wizard", () => {
     expect(lastText()).toContain("Cancel creating this avatar?");
   });
 
+  it("goes one step back from the name and the gender, and the choice can be made again", async () => {
+    await toStep(3);
+    await tap(telegram, user, "⬅️ Back");
+    expect(lastText()).toContain("Step 2 of 3");
+    await tap(telegram, user, "⬅️ Back");
+    expect(lastText()).toContain("Step 1 of 3");
+    await tap(telegram, user, "🎨 Style");
+    await tap(telegram, user, "👨 Male");
+    await expectLiveStepAtBottom("Step 3 of 3");
+    expect((await avatarsOf(user.id))[0]).toMatchObject({ status: "DRAFT", avatar_type: "STYLE", gender: "MALE" });
+    expect(noStaleAnswers()).toBe(true);
+  });
+
   it("takes the Cancel button off the name step once the avatar is created", async () => {
     await toStep(3);
     const step = last();

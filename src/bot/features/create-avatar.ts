@@ -46,6 +46,15 @@ onAction(createAvatarFeature, "wizardGender", async (ctx, { avatarId, gender }) 
   await renderStep(ctx, avatar, "waiting_name");
 });
 
+// One step back: the choice made there stays until it is chosen again.
+onAction(createAvatarFeature, "wizardBack", async (ctx, { avatarId, to }) => {
+  const from: WizardStep = to === "selecting_type" ? "selecting_gender" : "waiting_name";
+  if (!(await isAt(ctx, avatarId, from))) return;
+  const draft = await ctx.deps.avatars.findDraft(avatarId, ctx.user.id);
+  await answer(ctx);
+  if (draft) await renderStep(ctx, draft, to);
+});
+
 onAction(createAvatarFeature, "wizardCancel", async (ctx, { avatarId }) => {
   if (!(await isAt(ctx, avatarId))) return;
   await answer(ctx);

@@ -229,6 +229,7 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
   },
   flow: {
     trainAgain: "🚀 Train again",
+    stepBack: "⬅️ Back",
     trainingCancelledStatus: "🚫 Training cancelled",
     typeByButtons: "☝️ Choose the avatar's type with the buttons below.",
     genderByButtons: "☝️ Choose the gender with the buttons below.",

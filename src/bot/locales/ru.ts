@@ -229,6 +229,7 @@ export const ru: Messages = {
   },
   flow: {
     trainAgain: "🚀 Обучить снова",
+    stepBack: "⬅️ Назад",
     trainingCancelledStatus: "🚫 Обучение отменено",
     typeByButtons: "☝️ Выберите тип аватара кнопками ниже.",
     genderByButtons: "☝️ Выберите пол кнопками ниже.",
