@@ -205,6 +205,18 @@ describe("input while photos are expected", () => {
   });
 });
 
+describe("/cancel while photos are expected", () => {
+  it("pauses the upload and states how long the unfinished avatar is kept, in Russian too", async () => {
+    user = newUser("ru");
+    await avatarCollectingPhotos(telegram, user, "Мария");
+    await say(telegram, user, "/cancel");
+    expect(lastText()).toContain(
+      "Незаконченный аватар хранится 7 дней после последнего изменения; продолжить до этого срока можно в разделе «Мои аватары».",
+    );
+    expect(await sessionOf(user.id)).toEqual({ state: "idle" });
+  });
+});
+
 describe("a photo with nothing collecting", () => {
   it("offers to continue the avatar that was collecting, and keeps nothing", async () => {
     const avatarId = await avatarCollectingPhotos(telegram, user, "Maria");

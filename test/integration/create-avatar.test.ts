@@ -186,6 +186,8 @@ describe("the creation wizard", () => {
     await say(telegram, user, "Ann");
     await say(telegram, user, "/cancel");
     expect(lastText()).toContain("Photo upload paused");
+    // The retention sweep's deadline, so "continue any time" is never a promise it breaks.
+    expect(lastText()).toContain("An unfinished avatar is kept for 7 days after its last change");
     expect((await avatarsOf(user.id))[0]?.status).toBe("PHOTOS_UPLOADING");
     expect(await sessionOf(user.id)).toEqual({ state: "idle" });
   });

@@ -3,6 +3,7 @@ import { PROMPT_MAX_LENGTH } from "../../domain/presets";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { escapeHtml } from "../locales";
+import { IDLE } from "../session";
 
 /**
  * Installed just before the catch-all: what the user sent that the step they are at cannot take
@@ -15,7 +16,14 @@ contextInputFeature.on("message", async (ctx, next) => {
   const session = await ctx.deps.session.get();
   const t = ctx.t;
   if (session.state === "uploading_photos") {
-    const avatar = await ctx.deps.avatars.getOwned(session.avatarId, ctx.user.id);
+    const [avatar] = (await ctx.deps.avatars.withStatus(ctx.user.id, "PHOTOS_UPLOADING")).filter(
+      (a) => a.id === session.avatarId,
+    );
+    if (!avatar) {
+      // The avatar moved on (deleted, or done elsewhere): the chat is no longer collecting.
+      await ctx.deps.session.set(IDLE);
+      return next();
+    }
     const keyboard = new InlineKeyboard()
       .text(t.photos.done, cb("photosDone", { avatarId: avatar.id }))
       .row()

@@ -38,7 +38,9 @@ menuFeature.command("cancel", async (ctx) => {
   }
   if (session.state === "uploading_photos") {
     await ctx.deps.session.set(IDLE);
-    await ctx.reply(ctx.t.errors.uploadStopped, { reply_markup: mainMenuKeyboard(ctx.t) });
+    // Said with the deadline: the retention sweep deletes an avatar left collecting photos.
+    const paused = ctx.t.flow.uploadPaused(ctx.deps.settings.abandonedAvatarTtlSeconds);
+    await ctx.reply(paused, { reply_markup: mainMenuKeyboard(ctx.t) });
     return;
   }
   const training = await ctx.deps.avatars.withStatus(ctx.user.id, "TRAINING");

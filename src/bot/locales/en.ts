@@ -246,6 +246,8 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
       `📷 No avatar is collecting photos right now, so I did not keep this one. To add photos to the avatar “${name}”, press “Continue uploading” and send them again.`,
     promptAsText: "✍️ Describe the picture in words, as a text message.",
     promptCancelled: "Your own prompt is cancelled; no picture was ordered.",
+    uploadPaused: (keepSeconds: number) =>
+      `Photo upload paused. An unfinished avatar is kept for ${duration(keepSeconds)} after its last change; continue any time before then from “My avatars”.`,
     confirmCancelTraining: (name: string) =>
       `The avatar “${name}” is training. Cancel this training? The photos stay; you can train again later.`,
     whichTraining: "Several avatars are training. Which training should I cancel?",
