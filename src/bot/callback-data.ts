@@ -49,6 +49,7 @@ export const ACTIONS = {
   wizardCancel: { prefix: "wc", values: { avatarId: id } },
   wizardCancelConfirm: { prefix: "wcok", values: { avatarId: id } },
   wizardResume: { prefix: "wr", values: { avatarId: id } },
+  wizardBack: { prefix: "wb", values: { avatarId: id, to: oneOf(["selecting_type", "selecting_gender"] as const) } },
   photosDone: { prefix: "pd", values: { avatarId: id } },
   train: { prefix: "t", values: { avatarId: id } },
   trainPriority: { prefix: "tp", values: { avatarId: id, priority: oneOf(FAL_PRIORITIES) } },

@@ -6,6 +6,7 @@ import { configureApi } from "../telegram/api";
 import { decodeAction } from "./callback-data";
 import type { BotContext, BotDeps } from "./context";
 import { adminFeature } from "./features/admin";
+import { contextInputFeature } from "./features/context-input";
 import { createAvatarFeature } from "./features/create-avatar";
 import { fallbackFeature } from "./features/fallback";
 import { generationFeature } from "./features/generation";
@@ -57,6 +58,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     photoUploadFeature,
     trainingFeature,
     generationFeature,
+    contextInputFeature,
     fallbackFeature,
   );
   return bot;

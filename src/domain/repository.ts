@@ -129,7 +129,8 @@ export interface Repository {
   deleteUser(userId: string): Promise<void>;
   /**
    * DRAFT, PHOTOS_UPLOADING and CANCELLED avatars last changed before `before` (updated_at, which moves with
-   * every status change and every photo stored or deleted).
+   * every status change and every photo stored or deleted); not one whose training was cancelled
+   * (CANCELLED with training_started_at set), which is kept to be trained again.
    */
   listAbandonedAvatars(before: Date, limit: number): Promise<Avatar[]>;
   /** Succeeded generations older than `before`. */

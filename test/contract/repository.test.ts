@@ -344,12 +344,21 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     await repo.updateAvatarIf(cancelled.id, "PHOTOS_UPLOADING", { status: "CANCELLED" }, old);
     const kept = await avatar(userId, "PHOTOS_UPLOADING", old);
     await repo.updateAvatarIf(kept.id, "PHOTOS_UPLOADING", { status: "READY_FOR_TRAINING" }, old);
+    // A cancelled training keeps its avatar: the user was told they can train it again later.
+    const trainingCancelled = await avatar(userId, "PHOTOS_UPLOADING", old);
+    await repo.updateAvatarIf(
+      trainingCancelled.id,
+      "PHOTOS_UPLOADING",
+      { status: "CANCELLED", trainingStartedAt: old, trainingCompletedAt: old },
+      old,
+    );
     // Storing a photo is a change: the time counts from the last one.
     const stillAdding = await avatar(userId, "PHOTOS_UPLOADING", old);
     await repo.insertPhoto(photo(stillAdding.id, userId, "late"), 50, at("2020-01-03T00:00:00Z"));
     const abandonedIds = (await repo.listAbandonedAvatars(at("2020-01-02T00:00:00Z"), 100)).map((a) => a.id);
     expect(abandonedIds).toEqual(expect.arrayContaining([abandoned.id, uploading.id, cancelled.id]));
     expect(abandonedIds).not.toContain(kept.id);
+    expect(abandonedIds).not.toContain(trainingCancelled.id);
     expect(abandonedIds).not.toContain(stillAdding.id);
     expect((await repo.listAbandonedAvatars(at("2020-01-04T00:00:00Z"), 100)).map((a) => a.id)).toContain(
       stillAdding.id,

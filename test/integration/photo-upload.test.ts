@@ -138,10 +138,11 @@ describe("uploading photos", () => {
     expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toHaveLength(150);
   }, 60_000);
 
-  it("asks to use My avatars when a photo arrives outside an upload", async () => {
+  it("says how to start when a photo arrives with no avatar collecting, and keeps nothing", async () => {
     await send(telegram.textUpdate(user, "/start"));
     await sendPhoto(sample[0] as Uint8Array);
-    expect(progressText()).toContain("To add photos, open “My avatars”");
+    expect(progressText()).toContain("No avatar is collecting photos right now, so I did not keep this one.");
+    expect(telegram.buttonData(telegram.lastBotMessage(user.id), "➕ Create avatar")).toBe("new");
   });
 });
 

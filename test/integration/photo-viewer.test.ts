@@ -105,8 +105,21 @@ describe("the photo viewer", () => {
     await say(telegram, stranger, "/start");
     const menu = telegram.lastBotMessage(stranger.id);
     await send(telegram.callbackUpdate(stranger, menu.message_id, `pxok:${results[0]?.id}:0`));
-    expect(lastAnswer(telegram)).toContain("This avatar no longer exists");
+    // The same answer a photo already deleted gets: nothing says the photo exists.
+    expect(lastAnswer(telegram)).toBe("This photo has already been deleted.");
     expect(await photoIds(avatarId)).toHaveLength(3);
+  });
+
+  it("answers a delete confirmation pressed again plainly, and deletes nothing more", async () => {
+    const avatarId = await withThreePhotos();
+    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🗑 Delete photo");
+    const viewer = telegram.lastBotMessage(user.id);
+    const yes = telegram.buttonData(viewer, "Yes, delete");
+    await send(telegram.callbackUpdate(user, viewer.message_id, yes));
+    await send(telegram.callbackUpdate(user, viewer.message_id, yes));
+    expect(lastAnswer(telegram)).toBe("This photo has already been deleted.");
+    expect(await photoIds(avatarId)).toHaveLength(2);
   });
 
   it("deleting the avatar removes its photos' rows and files", async () => {

@@ -209,6 +209,35 @@ export class TelegramStandIn {
     );
   }
 
+  /** A sticker, as a client sends one from the sticker panel. */
+  stickerUpdate(user: StandInUser, emoji = "👍"): Record<string, unknown> {
+    const file = this.registerFile(new Uint8Array(16));
+    const sticker = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      type: "regular",
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji,
+      file_size: file.file_size,
+    };
+    return this.#incoming(user, {}, { sticker });
+  }
+
+  /** A voice message of `seconds`. */
+  voiceUpdate(user: StandInUser, seconds = 3): Record<string, unknown> {
+    const file = this.registerFile(new Uint8Array(32));
+    const voice = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      duration: seconds,
+      mime_type: "audio/ogg",
+    };
+    return this.#incoming(user, {}, { voice });
+  }
+
   /** A message from the user: stored in the chat as sent, delivered as Telegram's update JSON. */
   #incoming(
     user: StandInUser,

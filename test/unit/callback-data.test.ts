@@ -18,6 +18,7 @@ const actions: Action[] = [
   { kind: "wizardCancel", avatarId: id },
   { kind: "wizardCancelConfirm", avatarId: id },
   { kind: "wizardResume", avatarId: id },
+  { kind: "wizardBack", avatarId: id, to: "selecting_gender" },
   { kind: "photosDone", avatarId: id },
   { kind: "photos", avatarId: id, page: 49 },
   { kind: "photoDelete", photoId: id, page: 3 },

@@ -1,9 +1,9 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { PhotoSize } from "grammy/types";
+import { isDomainError } from "../../domain/errors";
 import type { PhotoJob } from "../../services/photo-service";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
-import { mainMenuKeyboard } from "../keyboards/menu";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
@@ -15,12 +15,10 @@ export const photoUploadFeature = new Composer<BotContext>();
 
 const PREVIEW_LONG_SIDE = 1024;
 
-photoUploadFeature.on(["message:photo", "message:document"], async (ctx) => {
+photoUploadFeature.on(["message:photo", "message:document"], async (ctx, next) => {
   const session = await ctx.deps.session.get();
-  if (session.state !== "uploading_photos") {
-    await ctx.reply(ctx.t.photos.notUploading, { reply_markup: mainMenuKeyboard(ctx.t) });
-    return;
-  }
+  // Not collecting: contextInputFeature says what happened to it and how to start.
+  if (session.state !== "uploading_photos") return next();
   const message = ctx.message;
   const base = {
     id: `${message.chat.id}:${message.message_id}`,
@@ -121,7 +119,15 @@ onAction(photoUploadFeature, "photoDelete", async (ctx, { photoId, page }) => {
 });
 
 onAction(photoUploadFeature, "photoDeleteConfirm", async (ctx, { photoId, page }) => {
-  const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
+  const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id).catch((error: unknown) => {
+    if (isDomainError(error, "avatar_not_found")) return null;
+    throw error;
+  });
+  if (!photo) {
+    // Pressed a second time: the viewer already shows what is left.
+    await answer(ctx, ctx.t.flow.photoAlreadyDeleted, true);
+    return;
+  }
   const avatar = await ctx.deps.avatars.getOwned(photo.avatarId, ctx.user.id);
   if (avatar.status !== "PHOTOS_UPLOADING") {
     await answer(ctx, ctx.t.errors.stale);

@@ -209,7 +209,7 @@ In this bot's database and file storage (Cloudflare D1 and R2, or the operator's
 
 <b>For how long</b>
 • Until you delete them, except as follows.
-• Unfinished avatars (drafts, avatars still at “Collecting photos”, and cancelled ones): deleted with their photos ${duration(keep.abandonedSeconds)} after their last change (a setup step, a photo added or deleted).
+• Unfinished avatars (drafts, avatars still at “Collecting photos”, and those whose creation was cancelled): deleted with their photos ${duration(keep.abandonedSeconds)} after their last change (a setup step, a photo added or deleted).
 • Training archives: deleted ${duration(keep.archiveSeconds)} after they are made.${
       keep.picturesSeconds === undefined
         ? ""
@@ -226,6 +226,43 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     no: "No, keep my data",
     done: "All your data has been deleted. Send /start whenever you want to begin again.",
     kept: "Nothing was deleted.",
+  },
+  flow: {
+    trainAgain: "🚀 Train again",
+    stepBack: "⬅️ Back",
+    trainingCancelledStatus: "🚫 Training cancelled",
+    typeByButtons: "☝️ Choose the avatar's type with the buttons below.",
+    genderByButtons: "☝️ Choose the gender with the buttons below.",
+    nameAsText: "☝️ Send the avatar's name as a text message.",
+    photoBeforeName:
+      "📷 Send the avatar's name first: the avatar does not exist until it has one. I did not keep this photo; send it again after the name.",
+    photoTooEarly:
+      "📷 Photos come after step 3, once the avatar has a name. I did not keep this photo; send it again then.",
+    collecting: (name: string) =>
+      `📤 I am collecting photos for the avatar “${name}”. Send them as photos or as JPEG, PNG or WEBP files; an album works too. Text, stickers and voice messages are not used. When there are enough, press “Done”.`,
+    photoNoAvatar:
+      "📷 No avatar is collecting photos right now, so I did not keep this one. Create an avatar first (type, gender, name), then send your photos.",
+    photoContinue: (name: string) =>
+      `📷 No avatar is collecting photos right now, so I did not keep this one. To add photos to the avatar “${name}”, press “Continue uploading” and send them again.`,
+    promptAsText: "✍️ Describe the picture in words, as a text message.",
+    promptCancelled: "Your own prompt is cancelled; no picture was ordered.",
+    uploadPaused: (keepSeconds: number) =>
+      `Photo upload paused. An unfinished avatar is kept for ${duration(keepSeconds)} after its last change; continue any time before then from “My avatars”.`,
+    confirmCancelTraining: (name: string) =>
+      `The avatar “${name}” is training. Cancel this training? The photos stay; you can train again later.`,
+    whichTraining: "Several avatars are training. Which training should I cancel?",
+    notCancelled: {
+      COMPLETED: (name: string) =>
+        `The training of “${name}” has already finished: the avatar is ready. Nothing was cancelled.`,
+      ERROR: (name: string) => `The training of “${name}” has already ended with an error. Nothing was cancelled.`,
+      CANCELLED: (name: string) => `The training of “${name}” has already been cancelled.`,
+      other: (name: string) => `The avatar “${name}” is not training now. Nothing was cancelled.`,
+    },
+    avatarAlreadyDeleted: "This avatar has already been deleted.",
+    photoAlreadyDeleted: "This photo has already been deleted.",
+    alreadyCreated: "This avatar has already been created, so nothing was cancelled.",
+    alreadyCancelled: "Creating this avatar has already been cancelled.",
+    movedBelow: "⬇️ Continued below.",
   },
   errors: {
     notFound: "This avatar no longer exists. Open “My avatars” for the current list.",

@@ -50,7 +50,11 @@ export function renderTrainingOutcome(t: Messages, avatar: Avatar): { text: stri
       .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
     return { text: t.training.failed(name, escapeHtml(plainReason(t, avatar.trainingError))), keyboard };
   }
-  keyboard.text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+  // Cancelled: the photos stay, and the avatar can be trained again from here.
+  keyboard
+    .text(t.flow.trainAgain, cb("trainRetry", { avatarId: avatar.id }))
+    .row()
+    .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
   return { text: t.training.cancelled(name), keyboard };
 }
 

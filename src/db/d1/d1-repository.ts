@@ -80,7 +80,13 @@ export class D1Repository implements Repository {
     const rows = await this.db
       .select()
       .from(avatars)
-      .where(and(sql`${avatars.status} IN ('DRAFT', 'PHOTOS_UPLOADING', 'CANCELLED')`, lt(avatars.updatedAt, before)))
+      .where(
+        and(
+          // A CANCELLED avatar that was trained is a cancelled training, kept to be trained again.
+          sql`(${avatars.status} IN ('DRAFT', 'PHOTOS_UPLOADING') OR (${avatars.status} = 'CANCELLED' AND ${avatars.trainingStartedAt} IS NULL))`,
+          lt(avatars.updatedAt, before),
+        ),
+      )
       .limit(limit);
     return rows.map(toAvatar);
   }

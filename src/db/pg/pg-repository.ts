@@ -113,7 +113,16 @@ export class PgRepository implements Repository {
       const rows = await db
         .select()
         .from(avatars)
-        .where(and(inArray(avatars.status, ["DRAFT", "PHOTOS_UPLOADING", "CANCELLED"]), lt(avatars.updatedAt, before)))
+        .where(
+          and(
+            // A CANCELLED avatar that was trained is a cancelled training, kept to be trained again.
+            or(
+              inArray(avatars.status, ["DRAFT", "PHOTOS_UPLOADING"]),
+              and(eq(avatars.status, "CANCELLED"), isNull(avatars.trainingStartedAt)),
+            ),
+            lt(avatars.updatedAt, before),
+          ),
+        )
         .limit(limit);
       return rows.map(toAvatar);
     });
