@@ -8,6 +8,7 @@ import type { BotContext, BotDeps } from "./context";
 import { adminFeature } from "./features/admin";
 import { createAvatarFeature } from "./features/create-avatar";
 import { fallbackFeature } from "./features/fallback";
+import { galleryFeature } from "./features/gallery";
 import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
@@ -57,6 +58,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     photoUploadFeature,
     trainingFeature,
     generationFeature,
+    galleryFeature,
     fallbackFeature,
   );
   return bot;
