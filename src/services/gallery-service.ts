@@ -1,6 +1,5 @@
 import type { Generation } from "../domain/entities";
 import { DomainError } from "../domain/errors";
-import { isActiveGeneration } from "../domain/generation-lifecycle";
 import type { ObjectStorage } from "../domain/object-storage";
 import type { Page, Repository } from "../domain/repository";
 
@@ -61,7 +60,7 @@ export class GalleryService {
 
   /** The avatar's sets still being made (shown as such, never deletable yet). */
   async making(avatarId: string): Promise<Generation[]> {
-    return (await this.repo.listActiveGenerations(avatarId)).filter((g) => isActiveGeneration(g.status));
+    return this.repo.listActiveGenerations(avatarId);
   }
 
   /** Each picture of a set as it can be sent: by `fileIds` Telegram already has, or from storage. */
