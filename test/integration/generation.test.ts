@@ -433,7 +433,7 @@ describe("the gallery", () => {
     await tap(telegram, user, "🗑 Delete", cinema?.message_id);
     const asking = telegram.messages.get(`${user.id}:${cinema?.message_id}`);
     expect(asking?.caption).toBe(
-      "🗑 Delete these pictures?\nAnn · Cinematic · portrait 3:4\nAll 2 pictures will be deleted for good.",
+      "🗑 Delete these pictures?\nAnn · Cinematic · portrait 3:4\nBoth pictures will be deleted for good.",
     );
     expect(labels(asking)).toEqual([["Yes, delete", "No, keep"]]);
     expect(await generations(avatarId)).toHaveLength(3);

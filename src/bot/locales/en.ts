@@ -214,7 +214,7 @@ export const en = {
     sendAgain: "📨 Send again",
     delete: "🗑 Delete",
     confirmDelete: (caption: string, count: number) =>
-      `🗑 <b>Delete these pictures?</b>\n${caption}\n${count === 1 ? "The picture" : `All ${count} pictures`} will be deleted for good.`,
+      `🗑 <b>Delete these pictures?</b>\n${caption}\n${count === 1 ? "The picture" : count === 2 ? "Both pictures" : `All ${count} pictures`} will be deleted for good.`,
     yesDelete: "Yes, delete",
     noKeep: "No, keep",
     deletedSet: (caption: string) => `🗑 Deleted: ${caption}`,
