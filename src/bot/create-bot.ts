@@ -9,6 +9,7 @@ import { adminFeature } from "./features/admin";
 import { contextInputFeature } from "./features/context-input";
 import { createAvatarFeature } from "./features/create-avatar";
 import { fallbackFeature } from "./features/fallback";
+import { galleryFeature } from "./features/gallery";
 import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
@@ -58,6 +59,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     photoUploadFeature,
     trainingFeature,
     generationFeature,
+    galleryFeature,
     contextInputFeature,
     fallbackFeature,
   );

@@ -190,6 +190,11 @@ export interface Repository {
   countActiveGenerations(userId: string): Promise<number>;
   listActiveGenerations(avatarId: string): Promise<Generation[]>;
   listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<Generation>>;
+  /**
+   * Up to `limit` succeeded generations made strictly before (`older`) or after (`newer`) `edge`, the
+   * nearest to it, newest first: the gallery pages by the sets it shows, so a delete never shifts a page.
+   */
+  listGenerationsBeside(avatarId: string, edge: Date, side: "older" | "newer", limit: number): Promise<Generation[]>;
   /** Marks a DELIVERING generation SUCCEEDED and counts it on the avatar, atomically, once. */
   completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean>;
   deleteGeneration(id: string): Promise<Generation | null>;

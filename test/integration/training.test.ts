@@ -219,7 +219,7 @@ describe("training", () => {
     const id = await startTraining(avatarId);
     prepare(id);
     await send(telegram.textUpdate(user, "/start"));
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Me/);
     await tap(telegram, user, "✖️ Cancel training");
     await tap(telegram, user, "Yes, cancel");

@@ -380,6 +380,24 @@ export class TelegramStandIn {
         Object.assign(message, next, { reply_markup: params.reply_markup });
         return this.#edited(message);
       }
+      case "editMessageCaption": {
+        const message = this.#existing(params);
+        if (!message.photo && !message.document)
+          throw new BotApiViolation(400, "Bad Request: there is no caption in the message to edit");
+        const next = {
+          caption: undefined,
+          caption_html: undefined,
+          ...formatted(params.caption, params.parse_mode, "caption"),
+        };
+        if (message.caption === next.caption && same(message.reply_markup, params.reply_markup)) {
+          throw new BotApiViolation(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+          );
+        }
+        Object.assign(message, next, { reply_markup: params.reply_markup });
+        return this.#edited(message);
+      }
       case "editMessageReplyMarkup": {
         const message = this.#existing(params);
         if (same(message.reply_markup, params.reply_markup)) {

@@ -111,11 +111,13 @@ onAction(photoUploadFeature, "photos", async (ctx, { avatarId, page }) => {
 
 onAction(photoUploadFeature, "photoDelete", async (ctx, { photoId, page }) => {
   const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
-  await answer(ctx, ctx.t.photos.confirmDeletePhoto);
+  const { total } = await ctx.deps.avatars.listPhotos(photo.avatarId, page, 1);
+  await answer(ctx);
   const keyboard = new InlineKeyboard()
     .text(ctx.t.photos.yesDeletePhoto, cb("photoDeleteConfirm", { photoId, page }))
     .text(ctx.t.photos.keepPhoto, cb("photos", { avatarId: photo.avatarId, page }));
-  await ctx.editMessageReplyMarkup({ reply_markup: keyboard });
+  // The question goes in the photo's own caption, where it stays until answered.
+  await ctx.editMessageCaption({ caption: ctx.t.photos.confirmDeletePhoto(page + 1, total), reply_markup: keyboard });
 });
 
 onAction(photoUploadFeature, "photoDeleteConfirm", async (ctx, { photoId, page }) => {

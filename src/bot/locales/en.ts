@@ -1,4 +1,5 @@
 import type { AvatarGender, AvatarStatus, AvatarType } from "../../domain/avatar";
+import type { AspectRatio } from "../../domain/entities";
 
 /** English texts. Every string is HTML; values that users typed arrive here already escaped. */
 export const en = {
@@ -6,7 +7,7 @@ export const en = {
     greeting: (name: string) =>
       `Hi, ${name}! 👋\n\nI turn your photos into a personal AI avatar. Send me 5–50 photos of yourself, I train a model on them, and then I can draw you in any style.\n\nWhat would you like to do?`,
     title: "Main menu. What would you like to do?",
-    myAvatars: "🖼 My avatars",
+    myAvatars: "🗂 My avatars",
     create: "➕ Create avatar",
     help: "❓ Help",
     language: "🌐 Language",
@@ -111,7 +112,7 @@ export const en = {
     alsoIn: (label: string, name: string) => `${label} is also in your avatar “${name}”; added here too.`,
     done: "✅ Done",
     doneNeedMore: (missing: number) => `Done (${missing} more needed)`,
-    view: "🖼 View photos",
+    view: "🤳 View photos",
     notUploading: "To add photos, open “My avatars”, choose an avatar and press “Continue uploading”.",
     needMoreAlert: (missing: number, min: number) => `Add ${missing} more photo(s) first: at least ${min} are needed.`,
     stillChecking: "Still checking your latest photos. Try again in a few seconds.",
@@ -122,7 +123,8 @@ export const en = {
     faceUnknown: "not checked",
     facePending: "check pending",
     deletePhoto: "🗑 Delete photo",
-    confirmDeletePhoto: "Delete this photo?",
+    confirmDeletePhoto: (n: number, total: number) =>
+      `🗑 <b>Delete this photo?</b>\nPhoto ${n} of ${total}. It leaves the avatar and its files are removed; this cannot be undone.`,
     yesDeletePhoto: "Yes, delete",
     keepPhoto: "No, keep",
     photoDeleted: "Photo deleted.",
@@ -169,30 +171,55 @@ export const en = {
     presets: "Pick a style, or write your own prompt:",
     custom: "✍️ My prompt",
     repeat: "🔁 Repeat",
-    gallery: "🖼 My pictures",
+    gallery: "🏞 My pictures",
     aspect: (aspect: string) => `📐 ${aspect}`,
     count: (n: number) => `🔢 ×${n}`,
     askPrompt: (max: number) =>
       `Describe the picture in any language, up to ${max} characters. I will add your trigger word.`,
     promptEmpty: "The prompt is empty. Describe the picture in words.",
     promptTooLong: (max: number) => `That prompt is longer than ${max} characters. Shorten it and send again.`,
-    inGallery: "🖼 Your pictures are ready, but I could not send them here. You will find them under “🖼 My pictures”.",
+    inGallery: "🏞 Your pictures are ready, but I could not send them here. You will find them under “🏞 My pictures”.",
     alreadyDrawing: "Already drawing these — they will arrive in a moment.",
     working: "🎨 Drawing… this takes about half a minute.",
     busy: (max: number) => `You already have ${max} pictures being made. Wait for them to arrive, then try again.`,
     notReady: "This avatar is not trained yet. Train it first, then generate.",
-    moreLikeThis: "🔁 More like this",
+    moreLikeThis: "✨ More like this",
     anotherStyle: "🎨 Another style",
     back: "⬅️ Back",
     failed: (reason: string) => `⚠️ The picture could not be made: ${reason}. Please try again.`,
     timedOut: "it took too long",
     nsfw: "🙈 The result was flagged as not safe for work, so I did not send it. Try a different prompt or style.",
-    galleryTitle: (name: string, total: number, page: number, pages: number) =>
-      `🖼 <b>${name}</b>: ${total} picture set(s)${pages > 1 ? `, page ${page} of ${pages}` : ""}`,
-    galleryEmpty: "No pictures yet. Pick a style to make the first ones.",
-    galleryItem: (n: number, prompt: string, date: string) => `${n}. ${prompt} (${date})`,
     deleted: "Deleted.",
     stillMaking: "These pictures are still being made. You can delete them once they are ready.",
+  },
+  pictures: {
+    /** A set's caption: avatar · style or the user's own words · shape. */
+    caption: (name: string, style: string, shape: string) => `${name} · ${style} · ${shape}`,
+    ownPrompt: (words: string) => `your prompt “${words}”`,
+    retiredStyle: "an earlier style",
+    shape: {
+      "3:4": "portrait 3:4",
+      "9:16": "stories 9:16",
+      "16:9": "landscape 16:9",
+      "1:1": "square 1:1",
+    } satisfies Record<AspectRatio, string>,
+    made: (count: number, date: string) => `${count} ${count === 1 ? "picture" : "pictures"} · ${date}`,
+    header: (name: string) => `🏞 Pictures of <b>${name}</b>, newest first.`,
+    empty: (name: string) => `🏞 No pictures of <b>${name}</b> yet. Pick a style to make the first ones.`,
+    making: "⏳ Still being made (they will arrive in the chat):",
+    allShown: "That is all of them.",
+    moreOlder: "Older ones: tap “Older ▶️”.",
+    newer: "◀️ Newer",
+    older: "Older ▶️",
+    sendAgain: "📨 Send again",
+    delete: "🗑 Delete",
+    confirmDelete: (caption: string, count: number) =>
+      `🗑 <b>Delete these pictures?</b>\n${caption}\n${count === 1 ? "The picture" : count === 2 ? "Both pictures" : `All ${count} pictures`} will be deleted for good.`,
+    yesDelete: "Yes, delete",
+    noKeep: "No, keep",
+    deletedSet: (caption: string) => `🗑 Deleted: ${caption}`,
+    gone: "These pictures are no longer in your gallery: they were deleted.",
+    unavailable: "This picture could not be loaded. You can still delete it or make more like it.",
   },
   privacy: {
     text: (keep: Retention) => `<b>Your data</b>

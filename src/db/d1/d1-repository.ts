@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
 import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
@@ -409,6 +409,33 @@ export class D1Repository implements Repository {
       this.db.select({ total: count() }).from(generations).where(where),
     ]);
     return { items: items.map(toGeneration), total: totals[0]?.total ?? 0 };
+  }
+
+  async listGenerationsBeside(
+    avatarId: string,
+    edge: Date,
+    side: "older" | "newer",
+    limit: number,
+  ): Promise<Generation[]> {
+    const older = side === "older";
+    const rows = await this.db
+      .select()
+      .from(generations)
+      .where(
+        and(
+          eq(generations.avatarId, avatarId),
+          eq(generations.status, "SUCCEEDED"),
+          older ? lt(generations.createdAt, edge) : gt(generations.createdAt, edge),
+        ),
+      )
+      .orderBy(
+        ...(older
+          ? [desc(generations.createdAt), desc(generations.id)]
+          : [asc(generations.createdAt), asc(generations.id)]),
+      )
+      .limit(limit);
+    const items = rows.map(toGeneration);
+    return older ? items : items.reverse();
   }
 
   async completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
@@ -473,6 +473,35 @@ export class PgRepository implements Repository {
         toGeneration,
       );
     });
+  }
+
+  async listGenerationsBeside(
+    avatarId: string,
+    edge: Date,
+    side: "older" | "newer",
+    limit: number,
+  ): Promise<Generation[]> {
+    const older = side === "older";
+    const rows = await this.#run((db) =>
+      db
+        .select()
+        .from(generations)
+        .where(
+          and(
+            eq(generations.avatarId, avatarId),
+            eq(generations.status, "SUCCEEDED"),
+            older ? lt(generations.createdAt, edge) : gt(generations.createdAt, edge),
+          ),
+        )
+        .orderBy(
+          ...(older
+            ? [desc(generations.createdAt), desc(generations.id)]
+            : [asc(generations.createdAt), asc(generations.id)]),
+        )
+        .limit(limit),
+    );
+    const items = rows.map(toGeneration);
+    return older ? items : items.reverse();
   }
 
   async completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean> {
