@@ -1,12 +1,14 @@
 // `npm run screenshots -- <outdir>`: walks the playground in headless Chromium, once in English and
 // once in Russian, and saves the screens a review looks at, each at phone width (390 px) and at
 // desktop width, as <outdir>/<prefix>-<screen>-<lang>-<width>.png:
+//   start               the empty chat before Start (the bot's description, where the bot sets one)
 //   upload              an album of six photos and one file the bot refuses, as the user sees it
 //   training-options    the training screen before it starts
 //   training-progress   the training running, its bar moving
 //   gallery             "My pictures" after one generated set
 //
 //   --prefix <name>   the files' first word (default "shot"; "before" / "after" for a closing note)
+//   --until <screen>  end each walk after this screen (a quick retake of the first screens)
 //   --readme          also refresh README's docs/playground.png (English, 960×1100, after the album)
 //
 // Buttons are found by what they say in either language, with the wording of several releases, so
@@ -48,11 +50,15 @@ const STILL_CHECKING = /⏳|Checking|Проверяю|проверяю/;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { prefix: { type: "string", default: "shot" }, readme: { type: "boolean", default: false } },
+  options: {
+    prefix: { type: "string", default: "shot" },
+    until: { type: "string" },
+    readme: { type: "boolean", default: false },
+  },
 });
 const outdir = positionals[0];
 if (!outdir) {
-  console.error("usage: npm run screenshots -- <outdir> [--prefix before|after] [--readme]");
+  console.error("usage: npm run screenshots -- <outdir> [--prefix before|after] [--until <screen>] [--readme]");
   process.exit(2);
 }
 if (!existsSync(CHROMIUM)) {
@@ -92,6 +98,9 @@ async function walk(browser: Browser, lang: Lang): Promise<void> {
   );
   const page = await context.newPage();
   await page.goto(pageUrl);
+  await waitFor(page, () => page.getByTestId("start").isVisible(), "the Start button", 30_000);
+  await settle(page, 800);
+  if (await shoot(page, lang, "start")) return context.close();
   await page.getByTestId("start").click();
   await press(page, LABELS.create);
   await press(page, LABELS.character);
@@ -118,11 +127,11 @@ async function walk(browser: Browser, lang: Lang): Promise<void> {
     90_000,
   ).catch((error: unknown) => console.warn(`screenshots: ${String(error)}`));
   await settle(page, 3000);
-  await shoot(page, lang, "upload");
+  if (await shoot(page, lang, "upload")) return context.close();
 
   await press(page, LABELS.done);
   await press(page, LABELS.train);
-  await shoot(page, lang, "training-options");
+  if (await shoot(page, lang, "training-options")) return context.close();
   await press(page, LABELS.startTraining);
   await waitFor(
     page,
@@ -134,7 +143,7 @@ async function walk(browser: Browser, lang: Lang): Promise<void> {
     "a training percentage",
     60_000,
   );
-  await shoot(page, lang, "training-progress");
+  if (await shoot(page, lang, "training-progress")) return context.close();
 
   await waitFor(page, () => button(page, LABELS.generate).count(), "the end of the training", 180_000);
   await press(page, LABELS.generate);
@@ -218,7 +227,7 @@ async function waitFor(
  * With `answer` (an answer edited into a message far up the chat) the chat is scrolled to it, as the
  * user would scroll to find it; whether answers arrive in sight is the upload shot's business.
  */
-async function shoot(page: Page, lang: Lang, screen: string, answer?: Locator): Promise<void> {
+async function shoot(page: Page, lang: Lang, screen: string, answer?: Locator): Promise<boolean> {
   for (const { name, width, height } of WIDTHS) {
     await page.setViewportSize({ width, height });
     await settle(page, 800);
@@ -231,6 +240,7 @@ async function shoot(page: Page, lang: Lang, screen: string, answer?: Locator): 
     console.log(`screenshots: ${path}`);
   }
   await page.setViewportSize({ width: 1280, height: 900 });
+  return values.until === screen;
 }
 
 /** A 1×1 GIF: a file the bot refuses (not JPEG, PNG or WebP), so the upload screen shows a refusal. */
