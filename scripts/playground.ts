@@ -170,7 +170,8 @@ if (!(await healthy(workerUrl))) {
 }
 // The operator's setup, as `npm run webhook:set` does it: webhook, command menu and description.
 await registerWebhook({
-  ...secrets,
+  botToken: secrets.botToken,
+  webhookSecret: secrets.webhookSecret,
   publicUrl: workerUrl,
   apiRoot: playground.telegramApiRoot,
   commands: BOT_COMMANDS,

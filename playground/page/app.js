@@ -92,7 +92,7 @@ const STORAGE = { user: "playground.userId", language: "playground.language" };
 const state = {
   connected: false,
   helloSeen: false,
-  /** descriptions: language → the bot's description, as the Bot API's getMyDescription gives it */
+  /** `descriptions` maps a language to the bot's description, as getMyDescription gives it. */
   bot: { first_name: "", username: "", descriptions: {} },
   users: [],
   userId: Number(localStorage.getItem(STORAGE.user)) || null,
