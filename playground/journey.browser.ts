@@ -265,6 +265,9 @@ describe("the playground in a browser", () => {
     await page.setViewportSize(PHONE);
     await closesViewer(album.locator("img").first());
 
+    // The styles again, now with Repeat beside My pictures, then the gallery.
+    await button(/Another style/).click();
+    await expect.poll(() => button(/Repeat/).count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await press(/My pictures/, /Anna/);
   }, 300_000);
 
@@ -318,6 +321,8 @@ describe("the playground in a browser", () => {
     await button(/Кинокадр/).click();
     const album = page.getByTestId("album").and(page.locator('[data-from="bot"]'));
     await expect.poll(() => album.locator("img").count(), { timeout: 60_000 }).toBe(2);
+    await button(/Другой стиль/).click();
+    await expect.poll(() => button(/Повторить/).count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await button(/Мои изображения/).click();
     await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/Мария/);
   }, 180_000);
