@@ -86,6 +86,8 @@ export class TelegramStandIn {
   readonly files = new Map<string, StoredFile>();
   /** Updates waiting for getUpdates (long polling), in order. */
   readonly pending: Array<Record<string, unknown>> = [];
+  /** The bot's profile texts by language code ("" is the default for every other language), as set. */
+  readonly descriptions = new Map<string, { description: string; short_description: string }>();
   #nextFile = 1;
   /** Unanswered callback queries, by id, with the chat they came from. */
   readonly #openQueries = new Map<string, number>();
@@ -518,6 +520,25 @@ export class TelegramStandIn {
         return true;
       case "setMyCommands":
         return true;
+      case "setMyDescription":
+      case "setMyShortDescription": {
+        const field = method === "setMyDescription" ? "description" : "short_description";
+        const limit = method === "setMyDescription" ? 512 : 120;
+        const text = String(params[field] ?? "");
+        if ([...text].length > limit) throw new BotApiViolation(400, `Bad Request: ${field} is too long`);
+        const language = String(params.language_code ?? "");
+        const current = this.descriptions.get(language) ?? { description: "", short_description: "" };
+        this.descriptions.set(language, { ...current, [field]: text });
+        return true;
+      }
+      case "getMyDescription":
+      case "getMyShortDescription": {
+        // Telegram falls back to the default texts for a language that has none of its own.
+        const language = String(params.language_code ?? "");
+        const texts = this.descriptions.get(language) ?? this.descriptions.get("");
+        const field = method === "getMyDescription" ? "description" : "short_description";
+        return { [field]: texts?.[field] ?? "" };
+      }
       default:
         throw new Error(`the Telegram stand-in does not implement ${method} yet`);
     }

@@ -300,6 +300,12 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     nothingToCancel: "There is nothing to cancel. Here is the menu.",
     uploadStopped: "Photo upload paused. Your avatar is saved; continue any time from “My avatars”.",
   },
+  /** The bot's profile in Telegram, plain text: `description` fills the empty chat ("What can this bot do?"), `short` its page. */
+  profile: {
+    description:
+      "I turn your photos into a personal AI avatar.\n\nSend me 5 to 50 photos of yourself. I learn your face from them, and then I draw you in any style: a studio portrait, a film still, anime, an oil painting and more.\n\nPress Start to begin.",
+    short: "Your personal AI avatar: send a few photos, get portraits of yourself in any style.",
+  },
 };
 
 export type Messages = typeof en;
