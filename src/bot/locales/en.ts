@@ -90,6 +90,11 @@ export const en = {
     notesTitle: "Good to know:",
     processing: (n: number) => `⏳ Checking ${n} more…`,
     awaitingFaceCheck: (n: number) => `⏳ ${n} photo(s) wait for the face check; I will check again in a few minutes.`,
+    barTowards: (count: number, min: number) => `${count} of ${min} needed for training`,
+    barEnough: "enough for training",
+    photosLabel: (items: string[]) => `Photos ${new Intl.ListFormat("en", { type: "conjunction" }).format(items)}`,
+    moreLabels: (n: number) => `${n} more`,
+    statusMoved: "⬇️ The upload status has moved to the bottom of the chat.",
     photoLabel: (n: number) => `Photo ${n}`,
     andMore: (n: number) => `…and ${n} more`,
     refusal: {

@@ -91,6 +91,11 @@ export const ru: Messages = {
     notesTitle: "Обратите внимание:",
     processing: (n: number) => `⏳ Проверяю ещё ${n}…`,
     awaitingFaceCheck: (n: number) => `⏳ ${n} фото ждут проверки лица; проверю снова через несколько минут.`,
+    barTowards: (count: number, min: number) => `${count} из ${min} для обучения`,
+    barEnough: "для обучения хватает",
+    photosLabel: (items: string[]) => `Фото ${new Intl.ListFormat("ru", { type: "conjunction" }).format(items)}`,
+    moreLabels: (n: number) => `ещё ${n}`,
+    statusMoved: "⬇️ Статус загрузки перенесён в конец чата.",
     photoLabel: (n: number) => `Фото ${n}`,
     andMore: (n: number) => `…и ещё ${n} фото`,
     refusal: {
