@@ -1,4 +1,8 @@
+import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { decodeWithJsquash } from "../../src/images/codecs";
+import { boxDownscale } from "../../src/images/prepare";
+import { createRepository } from "../../src/wiring";
 import { jpeg, picture } from "../corpus/images";
 import type { StoredMessage, TelegramStandIn } from "../stand-ins/telegram";
 import { avatarsOf } from "../support/db";
@@ -174,5 +178,32 @@ describe("numbers that add up", () => {
     await drain(avatarId);
     expect(last()?.text).toContain("▰▰▰▰▰▰▰▰▰▰ enough for training");
     expect(last()?.text).toContain("6 of 50 photos");
+  });
+});
+
+describe("a photo and the same photo as a file", () => {
+  it("count once: the second is refused as already uploaded, in either order", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    // The file keeps the camera's bytes; the photo is Telegram's smaller, recompressed copy.
+    const original = await jpeg(picture(1600, 1200, 77), { quality: 95 });
+    const compressed = await jpeg(boxDownscale(await decodeWithJsquash(original.slice().buffer, "JPEG"), 800), {
+      quality: 70,
+    });
+    await send(telegram.documentUpdate(user, original, "IMG_0077.jpg"));
+    await send(telegram.photoUpdate(user, [{ bytes: compressed, width: 800, height: 600 }]));
+    await send(telegram.photoUpdate(user, [{ bytes: sample[0] as Uint8Array, width: 640, height: 600 }]));
+    await drain(avatarId);
+    const stored = (await createRepository(env).listPhotos(avatarId, 0, 50)).items;
+    expect(stored).toHaveLength(2);
+    expect(stored.every((p) => /^[0-9a-f]{16}$/.test(p.perceptualHash ?? ""))).toBe(true);
+    expect(last()?.text).toContain("2 of 5 needed for training");
+    expect(last()?.text).toContain("Photo 2: already uploaded to this avatar");
+
+    const other = await avatarCollectingPhotos(telegram, user, "Other");
+    await send(telegram.photoUpdate(user, [{ bytes: compressed, width: 800, height: 600 }]));
+    await send(telegram.documentUpdate(user, original, "IMG_0077.jpg"));
+    await drain(other);
+    expect((await createRepository(env).listPhotos(other, 0, 50)).items).toHaveLength(1);
+    expect(last()?.text).toContain("IMG_0077.jpg: already uploaded to this avatar");
   });
 });
