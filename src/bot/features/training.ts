@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { FAL_PRIORITIES } from "../../domain/avatar";
 import type { Avatar } from "../../domain/entities";
-import { chooseTrainer } from "../../domain/training-plan";
+import { chooseTrainer, expectedTrainingMinutes } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { escapeHtml } from "../locales";
@@ -97,6 +97,7 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
     t.training.title(escapeHtml(avatar.name ?? "")),
     "",
     t.training.explain(avatar.photosCount, escapeHtml(avatar.triggerWord)),
+    t.training.expected(expectedTrainingMinutes(trainer, avatar.falIterations)),
     "",
     `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
     t.training.iterations(avatar.falIterations),

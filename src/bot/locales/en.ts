@@ -150,6 +150,8 @@ export const en = {
     elapsed: (minutes: number) => `Elapsed: ${minutes} min.`,
     remaining: (minutes: number) => `About ${minutes} min left.`,
     usually: "Training usually takes 5–20 minutes.",
+    expected: (minutes: number) => `⏱ Usually takes about ${minutes} min.`,
+    finishingUp: "Finishing up…",
     cancel: "✖️ Cancel training",
     confirmCancel: "Cancel this training? The photos stay; you can train again later.",
     yesCancel: "Yes, cancel",

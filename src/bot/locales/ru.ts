@@ -151,6 +151,8 @@ export const ru: Messages = {
     elapsed: (minutes: number) => `Прошло: ${minutes} мин.`,
     remaining: (minutes: number) => `Осталось примерно ${minutes} мин.`,
     usually: "Обычно обучение занимает 5–20 минут.",
+    expected: (minutes: number) => `⏱ Обычно занимает около ${minutes} мин.`,
+    finishingUp: "Завершаю…",
     cancel: "✖️ Отменить обучение",
     confirmCancel: "Отменить обучение? Фото останутся; обучить можно будет позже.",
     yesCancel: "Да, отменить",
