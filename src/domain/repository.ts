@@ -59,6 +59,7 @@ export interface NewPhoto {
   userId: string;
   minioKey: string;
   fileHash: string;
+  perceptualHash: string | null;
   validationStatus: "PENDING" | "VALID";
   fileSize: number;
   width: number;
@@ -156,6 +157,8 @@ export interface Repository {
    */
   insertPhoto(photo: NewPhoto, maxPhotos: number, now: Date): Promise<InsertPhotoResult>;
   findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhoto | null>;
+  /** The perceptual hashes of the avatar's photos (those that have one). */
+  listPerceptualHashes(avatarId: string): Promise<string[]>;
   /** Another of the user's avatars that already holds a photo with this hash. */
   findOtherAvatarWithHash(
     userId: string,

@@ -10,6 +10,7 @@ import {
   type UprightPhoto,
 } from "../domain/ports";
 import { decodeWithJsquash, encodeJpegRaster, resizeRaster } from "./codecs";
+import { differenceHash } from "./dhash";
 import { decodeJpegScaled } from "./jpeg-scaled";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
@@ -129,6 +130,7 @@ export async function preparePhoto(
     processedHeight: processedRaster.height,
     quality: qualityScore(thumbRaster),
     decoder,
+    perceptualHash: differenceHash(thumbRaster),
   };
 }
 

@@ -48,6 +48,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
       avatarId,
       userId,
       minioKey: `k/${hash}`,
+      perceptualHash: null,
       fileHash: hash,
       validationStatus: "VALID",
       fileSize: 1000,

@@ -12,6 +12,8 @@ export interface RecordedCall {
   params: Record<string, unknown>;
   ok: boolean;
   description?: string;
+  /** When the call arrived (Date.now()), so a test can say how soon the user heard back. */
+  at?: number;
 }
 
 export interface StoredFile {
@@ -300,7 +302,7 @@ export class TelegramStandIn {
     if (download) {
       if (download[1] !== this.token) return envelope(401, { ok: false, error_code: 401, description: "Unauthorized" });
       const file = [...this.files.values()].find((f) => f.file_path === download[2]);
-      this.calls.push({ method: "download", params: { file_path: download[2] }, ok: Boolean(file) });
+      this.calls.push({ at: Date.now(), method: "download", params: { file_path: download[2] }, ok: Boolean(file) });
       if (!file) return envelope(404, { ok: false, error_code: 404, description: "Not Found" });
       return new Response(file.bytes, { headers: { "content-length": String(file.bytes.length) } });
     }
@@ -323,11 +325,11 @@ export class TelegramStandIn {
       }
       checkCall(method, params);
       const result = this.#perform(method, params, attachments);
-      this.calls.push({ method, params, ok: true });
+      this.calls.push({ at: Date.now(), method, params, ok: true });
       return envelope(200, { ok: true, result });
     } catch (error) {
       if (error instanceof InjectedError) {
-        this.calls.push({ method, params, ok: false, description: error.description });
+        this.calls.push({ at: Date.now(), method, params, ok: false, description: error.description });
         return envelope(error.status, {
           ok: false,
           error_code: error.status,
@@ -336,7 +338,7 @@ export class TelegramStandIn {
         });
       }
       if (!(error instanceof BotApiViolation)) throw error;
-      this.calls.push({ method, params, ok: false, description: error.description });
+      this.calls.push({ at: Date.now(), method, params, ok: false, description: error.description });
       const chatId = Number(params.chat_id);
       this.#emit({
         type: "problem",

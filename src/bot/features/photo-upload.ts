@@ -7,7 +7,6 @@ import type { BotContext } from "../context";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
-import { renderUploadProgress } from "../screens/upload-progress";
 import { IDLE } from "../session";
 
 /** Receiving photos and files, the Done button, and the one-photo-at-a-time viewer with delete. */
@@ -64,14 +63,10 @@ onAction(photoUploadFeature, "upload", async (ctx, { avatarId }) => {
   }
   await ctx.deps.session.set({ state: "uploading_photos", avatarId });
   await answer(ctx);
-  const { text, keyboard } = renderUploadProgress(ctx.t, ctx.deps.settings.avatar, {
-    avatarId,
-    avatarName: avatar.name ?? ctx.t.avatars.untitled,
-    count: avatar.photosCount,
-    pending: await ctx.deps.workspace(avatarId).pendingCount(),
-    lines: [],
-  });
-  await show(ctx, text, keyboard);
+  // The workspace draws the status, so this screen and the one its checks update are the same message.
+  const tapped = ctx.callbackQuery?.message;
+  const editable = tapped && "text" in tapped && tapped.text !== undefined ? tapped.message_id : undefined;
+  await ctx.deps.workspace(avatarId).openStatus(ctx.chat?.id ?? ctx.user.telegramId, ctx.lang, editable);
 });
 
 onAction(photoUploadFeature, "photosDone", async (ctx, { avatarId }) => {

@@ -2,7 +2,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import { FAL_PRIORITIES } from "../../domain/avatar";
 import { canTrainAgain } from "../../domain/avatar-lifecycle";
 import type { Avatar } from "../../domain/entities";
-import { chooseTrainer } from "../../domain/training-plan";
+import { chooseTrainer, expectedTrainingMinutes } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { escapeHtml } from "../locales";
@@ -124,6 +124,7 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
     t.training.title(escapeHtml(avatar.name ?? "")),
     "",
     t.training.explain(avatar.photosCount, escapeHtml(avatar.triggerWord)),
+    t.training.expected(expectedTrainingMinutes(trainer, avatar.falIterations)),
     "",
     `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
     t.training.iterations(avatar.falIterations),

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
@@ -222,6 +222,16 @@ export class PgRepository implements Repository {
           .where(and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash))),
         toPhoto,
       );
+    });
+  }
+
+  async listPerceptualHashes(avatarId: string): Promise<string[]> {
+    return this.#run(async (db) => {
+      const rows = await db
+        .select({ hash: avatarPhotos.perceptualHash })
+        .from(avatarPhotos)
+        .where(and(eq(avatarPhotos.avatarId, avatarId), isNotNull(avatarPhotos.perceptualHash)));
+      return rows.flatMap((r) => (r.hash ? [r.hash] : []));
     });
   }
 
