@@ -140,6 +140,9 @@ export class PhotoQueue {
             ...errorFields(error),
           });
           kv.put(key, { ...queued, attempts, failures: (queued.failures ?? 0) + 1 });
+          // A dropped download or a storage blip often clears within seconds; an immediate second
+          // try would meet the same fault and refuse a good photo.
+          if (attempts < PHOTO_CHECK.attempts) await scheduler.wait(PHOTO_CHECK.retryDelayMs);
           continue;
         }
       }
