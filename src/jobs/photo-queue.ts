@@ -40,6 +40,8 @@ interface ProgressState {
   language: Language;
   /** The newest message id the user sent here: a status older than it is no longer the last in the chat. */
   latestSeen?: number;
+  /** The text the status shows now, so an unchanged one is not edited again. */
+  shown?: string;
 }
 
 export type FinishResult =
@@ -289,6 +291,7 @@ export class PhotoQueue {
       lines: this.#batch().lines,
     });
     const inSight = progress.messageId !== undefined && progress.messageId > (progress.latestSeen ?? 0);
+    if (inSight && progress.shown === screen.text) return progress.messageId;
     const told =
       toBottom && !inSight
         ? await this.room.notifier.replace(progress.chatId, progress.messageId, screen, t.photos.statusMoved)
@@ -296,7 +299,7 @@ export class PhotoQueue {
     if (told.kind !== "sent") return progress.messageId;
     // Read again: the user may have sent more while Telegram answered.
     const latest = kv.get<ProgressState>("progress") ?? progress;
-    if (told.messageId !== latest.messageId) kv.put("progress", { ...latest, messageId: told.messageId });
+    kv.put("progress", { ...latest, messageId: told.messageId, shown: screen.text });
     return told.messageId;
   }
 
