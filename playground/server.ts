@@ -247,7 +247,17 @@ function media(telegram: TelegramStandIn, fileId: string): Response {
   return new Response(file.bytes, { headers: { "content-type": type, "cache-control": "max-age=3600" } });
 }
 
-function openStream(outgoing: ServerResponse, streams: Set<ServerResponse>, telegram: TelegramStandIn): void {
+async function openStream(
+  outgoing: ServerResponse,
+  streams: Set<ServerResponse>,
+  telegram: TelegramStandIn,
+): Promise<void> {
+  // The empty chat shows the bot's description, asked of the Bot API as Telegram's app asks it.
+  const descriptions = Object.fromEntries(
+    await Promise.all(
+      (["en", "ru"] as const).map(async (language) => [language, await botDescription(telegram, language)] as const),
+    ),
+  );
   outgoing.writeHead(200, {
     "content-type": "text/event-stream",
     "cache-control": "no-store",
@@ -255,7 +265,7 @@ function openStream(outgoing: ServerResponse, streams: Set<ServerResponse>, tele
   });
   const messages = [...telegram.messages.values()].sort((a, b) => a.message_id - b.message_id).map(pageMessage);
   const users = USERS.map((u) => ({ id: u.id, first_name: u.names.en }));
-  const bot = { first_name: "Avatar Studio", username: "avatar_studio_bot" };
+  const bot = { first_name: "Avatar Studio", username: "avatar_studio_bot", descriptions };
   outgoing.write(`data: ${JSON.stringify({ type: "hello", bot, users, messages })}\n\n`);
   streams.add(outgoing);
   const heartbeat = setInterval(() => outgoing.write(": keep-alive\n\n"), 15_000);
@@ -263,6 +273,18 @@ function openStream(outgoing: ServerResponse, streams: Set<ServerResponse>, tele
     clearInterval(heartbeat);
     streams.delete(outgoing);
   });
+}
+
+async function botDescription(telegram: TelegramStandIn, language: string): Promise<string> {
+  const response = await telegram.handle(
+    new Request(`${telegram.apiRoot}/bot${telegram.token}/getMyDescription`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ language_code: language }),
+    }),
+  );
+  const body = (await response.json()) as { ok: boolean; result?: { description?: string } };
+  return body.result?.description ?? "";
 }
 
 async function send(outgoing: ServerResponse, response: Response): Promise<void> {

@@ -10,7 +10,10 @@ import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import type { Playground, PlaygroundOptions } from "../playground/types.ts";
+import { BOT_COMMANDS } from "../src/bot/commands.ts";
 import { wasmModules } from "./esbuild-wasm.ts";
+import { loadBotProfiles } from "./telegram/bot-profiles.ts";
+import { registerWebhook } from "./telegram/register-webhook.ts";
 
 const HOST = "127.0.0.1";
 const HOME = ".wrangler/playground";
@@ -165,6 +168,15 @@ if (!(await healthy(workerUrl))) {
   console.error(`The Worker did not answer ${workerUrl}/health within 90 s; its output is in ${logPath}`);
   await stop(1);
 }
+// The operator's setup, as `npm run webhook:set` does it: webhook, command menu and description.
+await registerWebhook({
+  botToken: secrets.botToken,
+  webhookSecret: secrets.webhookSecret,
+  publicUrl: workerUrl,
+  apiRoot: playground.telegramApiRoot,
+  commands: BOT_COMMANDS,
+  profiles: await loadBotProfiles(),
+});
 // For tools (the browser test): what is running, by process id, and where.
 writeFileSync(
   RUN_FILE,

@@ -2,6 +2,7 @@
 //   TELEGRAM_BOT_TOKEN=… TELEGRAM_WEBHOOK_SECRET=… PUBLIC_URL=https://… npm run webhook:set
 import { BOT_COMMANDS } from "../src/bot/commands.ts";
 import { webhookSecretProblem } from "../src/config/webhook-secret.ts";
+import { loadBotProfiles } from "./telegram/bot-profiles.ts";
 import { registerWebhook } from "./telegram/register-webhook.ts";
 
 const missing = ["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_URL"].filter((name) => !process.env[name]);
@@ -21,6 +22,7 @@ const info = await registerWebhook({
   webhookSecret: process.env.TELEGRAM_WEBHOOK_SECRET ?? "",
   publicUrl: process.env.PUBLIC_URL ?? "",
   commands: BOT_COMMANDS,
+  profiles: await loadBotProfiles(),
   apiRoot: (process.env.TELEGRAM_API_ROOT ?? "https://api.telegram.org").replace(/\/+$/, ""),
 });
 console.log("Webhook registered. Telegram reports:");

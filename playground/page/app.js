@@ -30,6 +30,9 @@ const TEXT = {
     openPhoto: "Open photo",
     spoiler: "Spoiler, click to reveal",
     noMessages: "No messages here yet",
+    whatCanThisBotDo: "What can this bot do?",
+    newMessages: "New messages",
+    close: "Close",
     problem: "Playground problem",
     unsupported: "Unsupported message",
     unsupportedButton: "This button type is not supported in the playground",
@@ -62,6 +65,9 @@ const TEXT = {
     openPhoto: "Открыть фото",
     spoiler: "Скрытый текст, нажмите, чтобы показать",
     noMessages: "Здесь пока нет сообщений",
+    whatCanThisBotDo: "Что умеет этот бот?",
+    newMessages: "Новые сообщения",
+    close: "Закрыть",
     problem: "Проблема песочницы",
     unsupported: "Неподдерживаемое сообщение",
     unsupportedButton: "Кнопки такого типа песочница не поддерживает",
@@ -86,7 +92,8 @@ const STORAGE = { user: "playground.userId", language: "playground.language" };
 const state = {
   connected: false,
   helloSeen: false,
-  bot: { first_name: "", username: "" },
+  /** `descriptions` maps a language to the bot's description, as getMyDescription gives it. */
+  bot: { first_name: "", username: "", descriptions: {} },
   users: [],
   userId: Number(localStorage.getItem(STORAGE.user)) || null,
   language: localStorage.getItem(STORAGE.language) === "ru" ? "ru" : "en",
@@ -103,6 +110,8 @@ const state = {
   startedChats: new Set(),
   /** Follow new messages only while the reader is at the bottom, as Telegram does. */
   stickToBottom: true,
+  /** New messages that arrived while the reader was scrolled up, for the "new messages ↓" button. */
+  unseen: 0,
   renderedChatId: null,
   toastTimer: 0,
 };
@@ -118,6 +127,8 @@ const ui = {
   chat: $("chat"),
   column: $("chat-column"),
   toast: $("toast"),
+  newMessages: $("new-messages"),
+  newMessagesCount: $("new-messages-count"),
   start: $("start"),
   composer: $("composer"),
   input: $("composer-input"),
@@ -130,6 +141,7 @@ const ui = {
   fileInput: $("attach-file-input"),
   lightbox: $("lightbox"),
   lightboxImage: $("lightbox-image"),
+  lightboxClose: $("lightbox-close"),
   alert: $("alert"),
   alertText: $("alert-text"),
 };
@@ -201,6 +213,7 @@ function applyMessage(message) {
   const isNew = !messages.has(message.message_id);
   messages.set(message.message_id, message);
   if (isNew && message.from_bot) clearAction(message.chat_id);
+  if (isNew && message.chat_id === state.userId && !state.stickToBottom) state.unseen += 1;
   renderChat();
   renderComposer();
 }
@@ -431,6 +444,7 @@ function renderChat() {
     ui.column.replaceChildren();
     state.renderedChatId = state.userId;
     state.stickToBottom = true;
+    state.unseen = 0;
   }
   const rows = chatRows(state.userId);
   const current = new Map([...ui.column.children].map((node) => [node.dataset.key, node]));
@@ -449,6 +463,14 @@ function renderChat() {
   markGroups();
   renderPendingTaps();
   if (state.stickToBottom) scrollToBottom();
+  renderNewMessages();
+}
+
+/** Telegram's jump-down button: shown while new messages wait below the reader, with their count. */
+function renderNewMessages() {
+  if (state.stickToBottom) state.unseen = 0;
+  ui.newMessages.hidden = state.unseen === 0;
+  ui.newMessagesCount.textContent = String(state.unseen);
 }
 
 /** The chat as rows: date separators, single messages, albums and problem lines, in order. */
@@ -518,11 +540,21 @@ function problemRow(problem) {
   };
 }
 
+/** An empty chat shows the bot's description, as Telegram's "What can this bot do?" card; else a plain line. */
 function emptyRow() {
+  const description = state.bot.descriptions?.[state.language] || state.bot.descriptions?.en || "";
   return {
     key: "empty",
-    signature: state.language,
-    build: () => h("div", { className: "empty-chat" }, t("noMessages")),
+    signature: JSON.stringify([state.language, description]),
+    build: () =>
+      description
+        ? h(
+            "div",
+            { className: "bot-description", "data-testid": "bot-description" },
+            h("div", { className: "bot-description-title" }, t("whatCanThisBotDo")),
+            h("div", { className: "bot-description-text" }, description),
+          )
+        : h("div", { className: "empty-chat" }, t("noMessages")),
   };
 }
 
@@ -971,10 +1003,23 @@ function sendChosenFiles(input, mode) {
 function wireChat() {
   ui.chat.addEventListener("scroll", () => {
     state.stickToBottom = isNearBottom();
+    if (state.stickToBottom && state.unseen > 0) renderNewMessages();
+  });
+  ui.newMessages.addEventListener("click", () => {
+    state.stickToBottom = true;
+    scrollToBottom();
+    renderNewMessages();
   });
   // Photos finishing loading, spoilers opening and quotes expanding all change the height.
   new ResizeObserver(() => state.stickToBottom && scrollToBottom()).observe(ui.column);
+  // A click anywhere closes the viewer, as in Telegram Web; the close button and Esc say so plainly.
   ui.lightbox.addEventListener("click", () => ui.lightbox.close());
+  ui.lightboxClose.addEventListener("click", () => ui.lightbox.close());
+  ui.lightbox.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.preventDefault();
+    ui.lightbox.close();
+  });
   ui.lightbox.addEventListener("close", () => ui.lightboxImage.removeAttribute("src"));
 }
 

@@ -7,6 +7,14 @@ export interface WebhookRegistration {
   apiRoot: string;
   /** The command menu per language; `en` is registered as the default for every other language. */
   commands: { en: readonly BotCommand[]; ru: readonly BotCommand[] };
+  /** What Telegram shows about the bot, per language, with `en` as the default; see BotProfile. */
+  profiles: { en: BotProfile; ru: BotProfile };
+}
+
+/** The profile texts: `description` fills an empty chat ("What can this bot do?"), `short` the bot's page. */
+export interface BotProfile {
+  description: string;
+  short: string;
 }
 
 interface BotCommand {
@@ -17,8 +25,8 @@ interface BotCommand {
 type Call = (method: string, params: Record<string, unknown>) => Promise<unknown>;
 
 /**
- * Points Telegram at PUBLIC_URL/telegram/webhook with the secret, sets the command menu in
- * English (the default) and Russian, and returns getWebhookInfo for the operator to read.
+ * Points Telegram at PUBLIC_URL/telegram/webhook with the secret, sets the command menu and the
+ * bot's description in English (the default) and Russian, and returns getWebhookInfo for the operator to read.
  */
 export async function registerWebhook(options: WebhookRegistration, fetcher: typeof fetch = fetch): Promise<unknown> {
   const call: Call = async (method, params) => {
@@ -39,5 +47,13 @@ export async function registerWebhook(options: WebhookRegistration, fetcher: typ
   });
   await call("setMyCommands", { commands: options.commands.en });
   await call("setMyCommands", { commands: options.commands.ru, language_code: "ru" });
+  for (const [language, profile] of [
+    [undefined, options.profiles.en],
+    ["ru", options.profiles.ru],
+  ] as const) {
+    const languageCode = language ? { language_code: language } : {};
+    await call("setMyDescription", { description: profile.description, ...languageCode });
+    await call("setMyShortDescription", { short_description: profile.short, ...languageCode });
+  }
   return call("getWebhookInfo", {});
 }

@@ -13,6 +13,9 @@ const page: Part<number> = (part) => {
   return Number.isInteger(value) && value >= 0 && value < 10_000 ? value : undefined;
 };
 
+/** A moment as epoch milliseconds (the gallery's page edges). */
+const instant: Part<number> = (part) => (/^\d{1,15}$/.test(part) ? Number(part) : undefined);
+
 const presetId: Part<string> = (part) => (/^[a-z]{1,12}$/.test(part) ? part : undefined);
 
 function oneOf<const T extends string>(values: readonly T[]): Part<T> {
@@ -49,6 +52,7 @@ export const ACTIONS = {
   wizardCancel: { prefix: "wc", values: { avatarId: id } },
   wizardCancelConfirm: { prefix: "wcok", values: { avatarId: id } },
   wizardResume: { prefix: "wr", values: { avatarId: id } },
+  wizardBack: { prefix: "wb", values: { avatarId: id, to: oneOf(["selecting_type", "selecting_gender"] as const) } },
   photosDone: { prefix: "pd", values: { avatarId: id } },
   train: { prefix: "t", values: { avatarId: id } },
   trainPriority: { prefix: "tp", values: { avatarId: id, priority: oneOf(FAL_PRIORITIES) } },
@@ -65,6 +69,11 @@ export const ACTIONS = {
   genRepeat: { prefix: "gr", values: { generationId: id } },
   gallery: { prefix: "gl", values: { avatarId: id, page } },
   genDelete: { prefix: "gd", values: { generationId: id, page } },
+  galleryOlder: { prefix: "glo", values: { avatarId: id, before: instant } },
+  galleryNewer: { prefix: "gln", values: { avatarId: id, after: instant } },
+  genSend: { prefix: "gs", values: { generationId: id } },
+  genDeleteConfirm: { prefix: "gdok", values: { generationId: id } },
+  genDeleteKeep: { prefix: "gdno", values: { generationId: id } },
   photos: { prefix: "pv", values: { avatarId: id, page } },
   photoDelete: { prefix: "px", values: { photoId: id, page } },
   photoDeleteConfirm: { prefix: "pxok", values: { photoId: id, page } },

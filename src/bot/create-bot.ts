@@ -6,8 +6,10 @@ import { configureApi } from "../telegram/api";
 import { decodeAction } from "./callback-data";
 import type { BotContext, BotDeps } from "./context";
 import { adminFeature } from "./features/admin";
+import { contextInputFeature } from "./features/context-input";
 import { createAvatarFeature } from "./features/create-avatar";
 import { fallbackFeature } from "./features/fallback";
+import { galleryFeature } from "./features/gallery";
 import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
@@ -57,6 +59,8 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     photoUploadFeature,
     trainingFeature,
     generationFeature,
+    galleryFeature,
+    contextInputFeature,
     fallbackFeature,
   );
   return bot;

@@ -19,6 +19,27 @@ export async function show(ctx: BotContext, text: string, keyboard?: InlineKeybo
   return sent.message_id;
 }
 
+/**
+ * Retires a screen that a newer copy replaces, so only the newest one has live buttons: deleted, or,
+ * where Telegram no longer allows that (after 48 hours), left as one plain line without buttons.
+ */
+export async function retire(ctx: BotContext, messageId: number): Promise<void> {
+  const chatId = ctx.chat?.id;
+  if (chatId === undefined) return;
+  try {
+    await ctx.api.deleteMessage(chatId, messageId);
+  } catch {
+    await ctx.api.editMessageText(chatId, messageId, ctx.t.flow.movedBelow).catch(() => undefined);
+  }
+}
+
+/** Takes the buttons off a screen whose step is over, keeping its text as the chat's record. */
+export async function disarm(ctx: BotContext, messageId: number): Promise<void> {
+  const chatId = ctx.chat?.id;
+  if (chatId === undefined) return;
+  await ctx.api.editMessageReplyMarkup(chatId, messageId).catch(() => undefined);
+}
+
 export async function answer(ctx: BotContext, text?: string, alert = false): Promise<void> {
   if (!ctx.callbackQuery) return;
   try {

@@ -159,7 +159,7 @@ export const SETTINGS = {
   ),
   ABANDONED_AVATAR_TTL: setting(
     withDefault(wholeNumber(3600, 365 * DAY), 7 * DAY),
-    "Seconds a DRAFT, PHOTOS_UPLOADING or CANCELLED avatar may stay unchanged before cron deletes it with its files (7 days).",
+    "Seconds a DRAFT, PHOTOS_UPLOADING or cancelled-draft avatar may stay unchanged before cron deletes it with its files (7 days); an avatar whose training was cancelled is kept.",
   ),
   GENERATION_RETENTION: setting(
     optional(wholeNumber(3600, 10 * 365 * DAY)),

@@ -1,4 +1,5 @@
 import { AVATAR_STATUSES, type AvatarStatus } from "./avatar";
+import type { Avatar } from "./entities";
 import { IllegalTransitionError } from "./errors";
 
 /**
@@ -16,6 +17,10 @@ import { IllegalTransitionError } from "./errors";
  * training), ERROR → READY_FOR_TRAINING ("Try again", keeping the photos), and
  * TRAINING → READY_FOR_TRAINING (TRAINING is entered just before fal is called, as the record of
  * the intent; when fal refuses the job, nothing runs there and the avatar is ready again).
+ *
+ * CANCELLED → READY_FOR_TRAINING ("Train again") is allowed only for an avatar whose training was
+ * cancelled (canTrainAgain): the bot promised "the photos stay; you can train again later", so that
+ * avatar is kept like a failed one, and only a cancelled draft is left to the retention sweep.
  */
 export const AVATAR_TRANSITIONS: Readonly<Record<AvatarStatus, readonly AvatarStatus[]>> = {
   DRAFT: ["PHOTOS_UPLOADING", "ERROR", "CANCELLED"],
@@ -24,7 +29,7 @@ export const AVATAR_TRANSITIONS: Readonly<Record<AvatarStatus, readonly AvatarSt
   TRAINING: ["COMPLETED", "ERROR", "CANCELLED", "READY_FOR_TRAINING"],
   COMPLETED: [],
   ERROR: ["CANCELLED", "READY_FOR_TRAINING"],
-  CANCELLED: [],
+  CANCELLED: ["READY_FOR_TRAINING"],
 };
 
 export function canTransition(from: AvatarStatus, to: AvatarStatus): boolean {
@@ -39,4 +44,9 @@ export function applyTransition(from: AvatarStatus, to: AvatarStatus): AvatarSta
 
 export function allTransitionPairs(): Array<[AvatarStatus, AvatarStatus]> {
   return AVATAR_STATUSES.flatMap((from) => AVATAR_STATUSES.map((to): [AvatarStatus, AvatarStatus] => [from, to]));
+}
+
+/** A failed training, or a cancelled one (not a cancelled draft), can be trained again with the same photos. */
+export function canTrainAgain(avatar: Pick<Avatar, "status" | "trainingStartedAt">): boolean {
+  return avatar.status === "ERROR" || (avatar.status === "CANCELLED" && avatar.trainingStartedAt !== null);
 }

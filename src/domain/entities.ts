@@ -108,6 +108,8 @@ export interface AvatarPhoto {
   /** The object key of the original in whichever store is configured (R2 or S3); the spec's name. */
   minioKey: string;
   fileHash: string;
+  /** The picture's 64-bit dHash (src/images/dhash.ts); null for photos stored before it was kept. */
+  perceptualHash: string | null;
   uploadOrder: number;
   validationStatus: PhotoValidationStatus;
   fileSize: number;

@@ -18,6 +18,8 @@ export const PHOTO_CHECK = {
   windowSlack: 1 / 3,
   /** Tries at one photo's check; past them it is refused, so it cannot hold up the queue. */
   attempts: 2,
+  /** The pause before a photo whose check threw is tried again. */
+  retryDelayMs: 2_000,
   /** fal's face check, per photo; past it the photo is kept PENDING. */
   faceCheckMs: 45_000,
   /** Downloading the file from Telegram. */

@@ -81,6 +81,8 @@ export interface PreparedPhoto {
   processedHeight: number;
   quality: PhotoQuality;
   decoder: PhotoDecoder;
+  /** The picture's 64-bit dHash as 16 hex digits, from the thumbnail. */
+  perceptualHash: string;
 }
 
 /** A photo the codecs will not decode, and why. */

@@ -59,6 +59,7 @@ export interface NewPhoto {
   userId: string;
   minioKey: string;
   fileHash: string;
+  perceptualHash: string | null;
   validationStatus: "PENDING" | "VALID";
   fileSize: number;
   width: number;
@@ -129,7 +130,8 @@ export interface Repository {
   deleteUser(userId: string): Promise<void>;
   /**
    * DRAFT, PHOTOS_UPLOADING and CANCELLED avatars last changed before `before` (updated_at, which moves with
-   * every status change and every photo stored or deleted).
+   * every status change and every photo stored or deleted); not one whose training was cancelled
+   * (CANCELLED with training_started_at set), which is kept to be trained again.
    */
   listAbandonedAvatars(before: Date, limit: number): Promise<Avatar[]>;
   /** Succeeded generations older than `before`. */
@@ -155,6 +157,8 @@ export interface Repository {
    */
   insertPhoto(photo: NewPhoto, maxPhotos: number, now: Date): Promise<InsertPhotoResult>;
   findPhotoByHash(avatarId: string, fileHash: string): Promise<AvatarPhoto | null>;
+  /** The perceptual hashes of the avatar's photos (those that have one). */
+  listPerceptualHashes(avatarId: string): Promise<string[]>;
   /** Another of the user's avatars that already holds a photo with this hash. */
   findOtherAvatarWithHash(
     userId: string,
@@ -189,6 +193,11 @@ export interface Repository {
   countActiveGenerations(userId: string): Promise<number>;
   listActiveGenerations(avatarId: string): Promise<Generation[]>;
   listGenerations(avatarId: string, offset: number, limit: number): Promise<Page<Generation>>;
+  /**
+   * Up to `limit` succeeded generations made strictly before (`older`) or after (`newer`) `edge`, the
+   * nearest to it, newest first: the gallery pages by the sets it shows, so a delete never shifts a page.
+   */
+  listGenerationsBeside(avatarId: string, edge: Date, side: "older" | "newer", limit: number): Promise<Generation[]>;
   /** Marks a DELIVERING generation SUCCEEDED and counts it on the avatar, atomically, once. */
   completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean>;
   deleteGeneration(id: string): Promise<Generation | null>;

@@ -12,6 +12,16 @@ export interface TrainingPlan {
   input: TrainerInput;
 }
 
+/**
+ * How long a training usually takes, in minutes: the one estimate every screen that names a time
+ * uses. fal's trainers run at about a minute per 100 steps (the portrait trainer half as fast
+ * again, for its multi-resolution passes), after about two minutes of preparing the images.
+ */
+export function expectedTrainingMinutes(endpoint: string, steps: number): number {
+  const perHundredSteps = endpoint === PORTRAIT_TRAINER ? 1.5 : 1;
+  return Math.round(2 + (steps / 100) * perHundredSteps);
+}
+
 /** The trainer an avatar goes to: the portrait trainer for quality CHARACTER avatars with enough photos. */
 export function chooseTrainer(
   avatar: { avatarType: AvatarType | null; falPriority: FalPriority },

@@ -36,6 +36,11 @@ export class AvatarWorkspace extends DurableObject<Env> {
     await this.#photos().enqueue(job, language);
   }
 
+  /** Shows the upload status in `messageId` (or anew at the bottom) and retires the previous one. */
+  async openStatus(chatId: number, language: Language, messageId?: number): Promise<void> {
+    await this.#photos().openStatus(chatId, language, messageId);
+  }
+
   /** How many photos wait in the queue (for the progress line and tests). */
   async pendingCount(): Promise<number> {
     return this.#photos().pendingCount();

@@ -11,6 +11,7 @@ import {
 } from "../domain/ports";
 import { decodeWithJsquash, encodeJpegRaster, resizeRaster } from "./codecs";
 import { DecoderError, expectGeometry, type Geometry } from "./decode-limits";
+import { differenceHash } from "./dhash";
 import { decodeJpegScaled, type Region } from "./jpeg-scaled";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
@@ -130,6 +131,7 @@ export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null):
     processedHeight: processedRaster.height,
     quality: qualityScore(thumbRaster),
     decoder: upright.decoder,
+    perceptualHash: differenceHash(thumbRaster),
   };
 }
 

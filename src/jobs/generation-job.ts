@@ -1,6 +1,5 @@
-import { InlineKeyboard } from "grammy";
-import { cb } from "../bot/callback-data";
-import { escapeHtml, type Messages, messagesFor } from "../bot/locales";
+import { escapeHtml, messagesFor } from "../bot/locales";
+import { againKeyboard, pictureCaption } from "../bot/screens/pictures";
 import type { GenerationStatus } from "../domain/avatar";
 import type { AspectRatio, Generation, GenerationOptions, Language } from "../domain/entities";
 import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
@@ -231,12 +230,14 @@ export class GenerationJobs {
     }
 
     const t = messagesFor(options.language);
-    const told = await notifier.sendPictures(
-      options.chatId,
-      pictures,
-      escapeHtml(generation.prompt.slice(0, 1000)),
-      againKeyboard(t, generation),
+    const avatar = await repo.findAvatar(generation.avatarId);
+    const caption = pictureCaption(
+      t,
+      options.language,
+      { name: avatar?.name ?? null, triggerWord: avatar?.triggerWord ?? "" },
+      generation,
     );
+    const told = await notifier.sendPictures(options.chatId, pictures, caption, againKeyboard(t, generation));
     if (told.kind === "failed" && !last) return;
     const flagged = (generation.falOutput?.images.length ?? 0) - images.length;
     await repo.completeGeneration(
@@ -259,7 +260,6 @@ export class GenerationJobs {
       delivered: told.kind,
     });
     if (told.kind === "sent" && pictures.length > 1) {
-      const avatar = await repo.findAvatar(generation.avatarId);
       await notifier.send(options.chatId, {
         text: t.generate.menu(escapeHtml(avatar?.name ?? "")),
         keyboard: againKeyboard(t, generation),
@@ -311,14 +311,6 @@ export class GenerationJobs {
         : t.generate.failed(escapeHtml(reason === "timeout" ? t.generate.timedOut : reason));
     await this.room.notifier.send(options.chatId, { text, keyboard: againKeyboard(t, generation) });
   }
-}
-
-function againKeyboard(t: Messages, generation: Generation): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t.generate.moreLikeThis, cb("genRepeat", { generationId: generation.id }))
-    .text(t.generate.anotherStyle, cb("generate", { avatarId: generation.avatarId }))
-    .row()
-    .text(t.generate.back, cb("card", { avatarId: generation.avatarId }));
 }
 
 async function download(url: string): Promise<Uint8Array> {

@@ -44,6 +44,36 @@ export class ChatNotifier {
     return this.send(chatId, screen);
   }
 
+  /**
+   * Moves a status to the bottom of the chat: sends `screen` anew, then retires `previous`. When
+   * the new message cannot be sent (Telegram unreachable), `previous` is edited instead, so the
+   * numbers are right even where the user must scroll for them.
+   */
+  async replace(chatId: number, previous: number | undefined, screen: Screen, retired: string): Promise<Told> {
+    const sent = await this.send(chatId, screen);
+    if (sent.kind === "failed" && previous !== undefined) return this.show(chatId, previous, screen);
+    if (sent.kind === "sent" && previous !== undefined && previous !== sent.messageId) {
+      await this.retire(chatId, previous, retired);
+    }
+    return sent;
+  }
+
+  /**
+   * Takes an old status out of play: deleted, or, where Telegram will not delete it (older than
+   * 48 hours), turned into `retired` without buttons. Failures leave it as it is.
+   */
+  async retire(chatId: number, messageId: number, retired: string): Promise<void> {
+    try {
+      await this.#api.deleteMessage(chatId, messageId);
+      return;
+    } catch (error) {
+      if (!(error instanceof GrammyError && error.error_code === 400)) return;
+    }
+    await this.#api
+      .editMessageText(chatId, messageId, retired, { reply_markup: { inline_keyboard: [] } })
+      .catch(() => undefined);
+  }
+
   /** A new message, which notifies the user (an outcome rather than progress). */
   async send(chatId: number, screen: Screen): Promise<Told> {
     try {

@@ -12,7 +12,7 @@ import type { Room } from "./room";
 
 const JOB_PREFIX = "job:";
 /** During a long batch, the progress message is refreshed at most this often. */
-const PROGRESS_REFRESH_MS = 10_000;
+const PROGRESS_REFRESH_MS = 3_000;
 
 interface QueuedPhoto {
   job: PhotoJob;
@@ -21,6 +21,11 @@ interface QueuedPhoto {
   failures?: number;
 }
 
+/**
+ * What the status message reports. `lines` and `nextIndex` span the whole upload session (until
+ * Done, or the status is opened afresh), so a refusal from one batch stays readable after the next
+ * and "Photo 3" is the third thing the user sent; `open` and `startedAt` are the current batch's.
+ */
 interface BatchState {
   lines: BatchLine[];
   open: boolean;
@@ -30,8 +35,13 @@ interface BatchState {
 
 interface ProgressState {
   chatId: number;
+  /** The one live status message of this avatar; any other is retired when it moves. */
   messageId?: number;
   language: Language;
+  /** The newest message id the user sent here: a status older than it is no longer the last in the chat. */
+  latestSeen?: number;
+  /** The text the status shows now, so an unchanged one is not edited again. */
+  shown?: string;
 }
 
 export type FinishResult =
@@ -53,18 +63,33 @@ export class PhotoQueue {
   async enqueue(job: PhotoJob, language: Language): Promise<void> {
     const { kv } = this.room.storage;
     const batch = this.#batch();
-    if (!batch.open) {
-      Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
+    const opening = !batch.open;
+    if (opening) {
+      Object.assign(batch, { open: true, startedAt: Date.now() });
       kv.put("batch", batch);
     }
     const progress = kv.get<ProgressState>("progress");
-    if (progress?.chatId !== job.chatId || progress.language !== language) {
-      kv.put("progress", { ...progress, chatId: job.chatId, language });
+    if (
+      progress?.chatId !== job.chatId ||
+      progress.language !== language ||
+      (progress.latestSeen ?? 0) < job.messageId
+    ) {
+      kv.put("progress", {
+        ...progress,
+        chatId: job.chatId,
+        language,
+        latestSeen: Math.max(progress?.latestSeen ?? 0, job.messageId),
+      });
     }
-    kv.put(`${JOB_PREFIX}${String(job.receivedAt).padStart(15, "0")}:${job.id}`, {
+    // Keyed by message id, which only grows within a chat: photos are checked, and numbered, in the
+    // order the user sent them.
+    kv.put(`${JOB_PREFIX}${String(job.messageId).padStart(15, "0")}:${job.id}`, {
       job,
       attempts: 0,
     } satisfies QueuedPhoto);
+    // The first word back, while the batch window is still open: "typing…" in the chat header.
+    // Not awaited, so the chat's next update never waits on Telegram for it.
+    if (opening) void this.room.notifier.action(job.chatId, "typing");
     const window = this.room.settings.photoBatchWindowMs;
     await this.room.wake(
       "photos",
@@ -81,10 +106,17 @@ export class PhotoQueue {
   /** Checks every queued photo, oldest first, then rechecks faces and closes the batch. */
   async drain(): Promise<void> {
     let lastRefresh = Date.now();
+    let announced = false;
     const { kv } = this.room.storage;
     for (;;) {
       const next = kv.list<QueuedPhoto>({ prefix: JOB_PREFIX, limit: 1 })[Symbol.iterator]().next();
       if (next.done) break;
+      if (!announced) {
+        // "Checking 15 photos…" at the bottom of the chat before the first check, not after the last.
+        await this.#showProgress(true);
+        announced = true;
+        lastRefresh = Date.now();
+      }
       const [key, queued] = next.value;
       const attempts = queued.attempts + 1;
       kv.put(key, { ...queued, attempts });
@@ -110,6 +142,9 @@ export class PhotoQueue {
             ...errorFields(error),
           });
           kv.put(key, { ...queued, attempts, failures: (queued.failures ?? 0) + 1 });
+          // A dropped download or a storage blip often clears within seconds; an immediate second
+          // try would meet the same fault and refuse a good photo.
+          if (attempts < PHOTO_CHECK.attempts) await scheduler.wait(PHOTO_CHECK.retryDelayMs);
           continue;
         }
       }
@@ -123,12 +158,12 @@ export class PhotoQueue {
       kv.put("batch", batch);
       kv.delete(key);
       if (Date.now() - lastRefresh > PROGRESS_REFRESH_MS) {
-        await this.#showProgress();
+        await this.#showProgress(false);
         lastRefresh = Date.now();
       }
     }
     const stillPending = await this.#recheckFaces();
-    if (this.#batch().open) await this.#showProgress();
+    if (this.#batch().open) await this.#showProgress(true);
     kv.put("batch", { ...this.#batch(), open: false });
     if (stillPending) await this.room.wake("recheck", Date.now() + PHOTO_CHECK.recheckEveryMs);
   }
@@ -144,12 +179,14 @@ export class PhotoQueue {
       return { kind: "need_more", missing: settings.avatar.MIN_PHOTOS_FOR_TRAINING - avatar.photosCount };
     }
     await avatars.transition(avatar, "READY_FOR_TRAINING");
+    // The upload session ends: the status message becomes the "ready" screen.
     this.room.storage.kv.delete("progress");
+    this.room.storage.kv.delete("batch");
     return { kind: "ready", count: avatar.photosCount, name: avatar.name ?? "" };
   }
 
   /** Deletes one photo: its row first (closing the gap in upload_order), then its objects. */
-  async deletePhoto(photoId: string): Promise<boolean> {
+  async deletePhoto(photoId: string, refreshStatus = true): Promise<boolean> {
     const photo = await this.room.repo.deletePhoto(photoId, new Date());
     if (!photo) return false;
     const { thumbnailKey, processedKey } = photo.photoMetadata;
@@ -161,7 +198,32 @@ export class PhotoQueue {
       await this.#scheduleCleanup(keys);
     }
     log("info", "photo_deleted", { avatarId: photo.avatarId, photoId });
+    // The status counts what is stored, so it follows at once (in place: the viewer is in front).
+    if (refreshStatus) await this.#showProgress(false);
     return true;
+  }
+
+  /**
+   * Makes `messageId` (the screen the user just tapped) the avatar's status, or sends the status
+   * anew at the bottom of the chat without one, and retires the previous status message, so the
+   * numbers are only ever shown live in one place. A new upload session starts unless photos are
+   * still being checked.
+   */
+  async openStatus(chatId: number, language: Language, messageId?: number): Promise<void> {
+    const { kv } = this.room.storage;
+    const previous = kv.get<ProgressState>("progress");
+    const batch = this.#batch();
+    if (!batch.open) kv.put("batch", { ...batch, lines: [], nextIndex: 1 });
+    kv.put("progress", {
+      chatId,
+      language,
+      ...(previous?.latestSeen !== undefined ? { latestSeen: previous.latestSeen } : {}),
+      ...(messageId !== undefined ? { messageId } : {}),
+    } satisfies ProgressState);
+    const current = await this.#showProgress(messageId === undefined);
+    if (previous?.messageId !== undefined && previous.messageId !== current) {
+      await this.room.notifier.retire(previous.chatId, previous.messageId, messagesFor(language).photos.statusMoved);
+    }
   }
 
   /** Objects whose deletion failed earlier, tried again. */
@@ -191,14 +253,14 @@ export class PhotoQueue {
     const { repo, avatarId } = this.room;
     if ((await repo.listPendingPhotos(avatarId, 1)).length === 0) return false;
     const outcomes = await this.#service().recheckPending(avatarId, async (id) => {
-      await this.deletePhoto(id);
+      await this.deletePhoto(id, false);
     });
     for (const outcome of outcomes) {
       if (outcome.kind === "refused") await repo.incrementCounter("photos_refused", outcome.reason);
     }
     if (outcomes.length > 0) {
       const batch = this.#batch();
-      if (!batch.open) Object.assign(batch, { lines: [], open: true, startedAt: Date.now(), nextIndex: 1 });
+      if (!batch.open) Object.assign(batch, { open: true, startedAt: Date.now() });
       for (const outcome of outcomes) {
         const index = outcome.uploadOrder ?? batch.nextIndex++;
         batch.lines.push({ label: { index }, outcome });
@@ -208,12 +270,17 @@ export class PhotoQueue {
     return (await repo.listPendingPhotos(avatarId, 1)).length > 0;
   }
 
-  async #showProgress(): Promise<void> {
+  /**
+   * Renders the status from what is stored. `toBottom`: it must end up the last message in the
+   * chat, so when the user has sent anything since it was posted it is sent anew and the old one
+   * retired; otherwise it is edited in place. Returns the status message's id.
+   */
+  async #showProgress(toBottom: boolean): Promise<number | undefined> {
     const { kv } = this.room.storage;
     const progress = kv.get<ProgressState>("progress");
-    if (!progress) return;
+    if (!progress) return undefined;
     const avatar = await this.room.repo.findAvatar(this.room.avatarId);
-    if (!avatar) return;
+    if (!avatar) return progress.messageId;
     const t = messagesFor(progress.language);
     const screen = renderUploadProgress(t, this.room.settings.avatar, {
       avatarId: avatar.id,
@@ -223,10 +290,17 @@ export class PhotoQueue {
       awaitingFaceCheck: (await this.room.repo.listPendingPhotos(avatar.id, 100)).length,
       lines: this.#batch().lines,
     });
-    const told = await this.room.notifier.show(progress.chatId, progress.messageId, screen);
-    if (told.kind === "sent" && told.messageId !== progress.messageId) {
-      kv.put("progress", { ...progress, messageId: told.messageId });
-    }
+    const inSight = progress.messageId !== undefined && progress.messageId > (progress.latestSeen ?? 0);
+    if (inSight && progress.shown === screen.text) return progress.messageId;
+    const told =
+      toBottom && !inSight
+        ? await this.room.notifier.replace(progress.chatId, progress.messageId, screen, t.photos.statusMoved)
+        : await this.room.notifier.show(progress.chatId, progress.messageId, screen);
+    if (told.kind !== "sent") return progress.messageId;
+    // Read again: the user may have sent more while Telegram answered.
+    const latest = kv.get<ProgressState>("progress") ?? progress;
+    kv.put("progress", { ...latest, messageId: told.messageId, shown: screen.text });
+    return told.messageId;
   }
 
   async #scheduleCleanup(keys: string[]): Promise<void> {

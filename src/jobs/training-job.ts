@@ -134,7 +134,7 @@ export class TrainingJobs {
         keyboard: startKeyboard(t, avatar.id),
       });
     } else if (outcome.kind === "not_enough_photos") {
-      await this.#show({ text: t.training.notEnough(outcome.missing), keyboard: new InlineKeyboard() });
+      await this.#show({ text: t.training.notEnough(outcome.missing), keyboard: backKeyboard(t) });
     }
   }
 
@@ -187,6 +187,14 @@ export class TrainingJobs {
   }
 }
 
+/** After a start that did not go through: try again, or go back. */
 function startKeyboard(t: ReturnType<typeof messagesFor>, avatarId: string): InlineKeyboard {
-  return new InlineKeyboard().text(t.training.start, cb("trainStart", { avatarId }));
+  return new InlineKeyboard()
+    .text(t.training.start, cb("trainStart", { avatarId }))
+    .row()
+    .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+}
+
+function backKeyboard(t: ReturnType<typeof messagesFor>): InlineKeyboard {
+  return new InlineKeyboard().text(t.menu.myAvatars, cb("avatars", { page: 0 }));
 }

@@ -1,6 +1,6 @@
 import type { AvatarSettings } from "../config/settings";
 import { type AvatarGender, type AvatarStatus, type AvatarType, falModeFor } from "../domain/avatar";
-import { applyTransition } from "../domain/avatar-lifecycle";
+import { applyTransition, canTrainAgain } from "../domain/avatar-lifecycle";
 import { parseAvatarName } from "../domain/avatar-name";
 import type { Avatar, AvatarPhoto, PictureOptions } from "../domain/entities";
 import { DomainError } from "../domain/errors";
@@ -74,6 +74,18 @@ export class AvatarService {
   async cancelCreation(avatarId: string, userId: string): Promise<Avatar> {
     const avatar = await this.getOwned(avatarId, userId);
     return this.transition(avatar, "CANCELLED");
+  }
+
+  /** "Train again" after a failed or cancelled training: the same photos, back to READY_FOR_TRAINING. */
+  async trainAgain(avatar: Avatar): Promise<Avatar> {
+    if (!canTrainAgain(avatar)) throw new DomainError("stale_action", `Avatar ${avatar.id} is ${avatar.status}`);
+    return this.transition(avatar, "READY_FOR_TRAINING", { trainingError: null, trainingProgress: 0 });
+  }
+
+  /** The user's avatars at `status`, the most recently changed first (for /cancel and stray photos). */
+  async withStatus(userId: string, status: AvatarStatus): Promise<Avatar[]> {
+    const all = await this.repo.listUserAvatars(userId);
+    return all.filter((a) => a.status === status).sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
   }
 
   /** Moves the avatar through the lifecycle table, guarded against a concurrent change of status. */

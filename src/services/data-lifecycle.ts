@@ -41,8 +41,9 @@ export class DataLifecycle {
   }
 
   /**
-   * DRAFT, PHOTOS_UPLOADING and CANCELLED avatars unchanged since `before`, with their files; at most
-   * `limit` a run. One that fails is logged and skipped, and stays for a later run.
+   * DRAFT, PHOTOS_UPLOADING and cancelled-draft avatars unchanged since `before`, with their files; at
+   * most `limit` a run. An avatar whose training was cancelled is not one of them: the bot told its
+   * user they can train it later. One that fails is logged and skipped, and stays for a later run.
    */
   async removeAbandonedAvatars(before: Date, limit: number): Promise<RetentionCount> {
     const abandoned = await this.repo.listAbandonedAvatars(before, limit);

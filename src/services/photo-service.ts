@@ -1,4 +1,5 @@
 import type { AvatarSettings } from "../config/settings";
+import { isNearDuplicate } from "../domain/near-duplicate";
 import type { ObjectStorage } from "../domain/object-storage";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
 import {
@@ -126,6 +127,10 @@ export class PhotoService {
     } catch (error) {
       return refused(this.#decodeFailure(job, error));
     }
+    // The same picture in other bytes (a photo and the same photo as a file, or sent again after
+    // Telegram recompressed it) is a duplicate too; checked before paying for a face check.
+    if (isNearDuplicate(probe.perceptualHash, await repo.listPerceptualHashes(job.avatarId)))
+      return refused("duplicate");
     const faces = await this.deps.detectFaces(probe.processed);
     if (faces.kind === "faces" && faces.boxes.length === 0) return refused("no_face");
     if (faces.kind === "faces" && faces.boxes.length > 1) return refused("many_faces");
@@ -155,6 +160,7 @@ export class PhotoService {
           userId: job.userId,
           minioKey: keys.original,
           fileHash,
+          perceptualHash: probe.perceptualHash,
           // A photo whose face check could not run (fal down) waits as PENDING and is checked again.
           validationStatus: faces.kind === "failed" ? "PENDING" : "VALID",
           fileSize: original.length,

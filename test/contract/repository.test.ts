@@ -48,6 +48,7 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
       avatarId,
       userId,
       minioKey: `k/${hash}`,
+      perceptualHash: null,
       fileHash: hash,
       validationStatus: "VALID",
       fileSize: 1000,
@@ -313,6 +314,25 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect((await repo.findAvatar(avatarId))?.generationsCount).toBe(1);
   });
 
+  it("pages the gallery beside a set: nearest first on either side, newest first, succeeded sets only", async () => {
+    const { id: userId } = await user();
+    const { id: avatarId } = await avatar(userId);
+    const made = [];
+    for (const day of ["01", "02", "03", "04"]) {
+      const g = await generation(avatarId, userId, at(`2026-05-${day}T00:00:00Z`));
+      await delivering(g.id);
+      await repo.completeGeneration(g.id, { resultKeys: [`g/${day}.jpg`] }, new Date());
+      made.push(g.id);
+    }
+    await generation(avatarId, userId, at("2026-05-05T00:00:00Z"));
+    const ids = (gs: Array<{ id: string }>) => gs.map((g) => g.id);
+    const [d1, d2, d3, d4] = made;
+    expect(ids(await repo.listGenerationsBeside(avatarId, at("2026-06-01T00:00:00Z"), "older", 2))).toEqual([d4, d3]);
+    expect(ids(await repo.listGenerationsBeside(avatarId, at("2026-05-03T00:00:00Z"), "older", 5))).toEqual([d2, d1]);
+    expect(ids(await repo.listGenerationsBeside(avatarId, at("2026-05-01T00:00:00Z"), "newer", 2))).toEqual([d3, d2]);
+    expect(ids(await repo.listGenerationsBeside(avatarId, at("2026-05-04T00:00:00Z"), "newer", 2))).toEqual([]);
+  });
+
   it("deletes a user with everything they have, through the foreign keys", async () => {
     const { id: userId } = await user();
     const { id: avatarId } = await avatar(userId);
@@ -344,12 +364,21 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     await repo.updateAvatarIf(cancelled.id, "PHOTOS_UPLOADING", { status: "CANCELLED" }, old);
     const kept = await avatar(userId, "PHOTOS_UPLOADING", old);
     await repo.updateAvatarIf(kept.id, "PHOTOS_UPLOADING", { status: "READY_FOR_TRAINING" }, old);
+    // A cancelled training keeps its avatar: the user was told they can train it again later.
+    const trainingCancelled = await avatar(userId, "PHOTOS_UPLOADING", old);
+    await repo.updateAvatarIf(
+      trainingCancelled.id,
+      "PHOTOS_UPLOADING",
+      { status: "CANCELLED", trainingStartedAt: old, trainingCompletedAt: old },
+      old,
+    );
     // Storing a photo is a change: the time counts from the last one.
     const stillAdding = await avatar(userId, "PHOTOS_UPLOADING", old);
     await repo.insertPhoto(photo(stillAdding.id, userId, "late"), 50, at("2020-01-03T00:00:00Z"));
     const abandonedIds = (await repo.listAbandonedAvatars(at("2020-01-02T00:00:00Z"), 100)).map((a) => a.id);
     expect(abandonedIds).toEqual(expect.arrayContaining([abandoned.id, uploading.id, cancelled.id]));
     expect(abandonedIds).not.toContain(kept.id);
+    expect(abandonedIds).not.toContain(trainingCancelled.id);
     expect(abandonedIds).not.toContain(stillAdding.id);
     expect((await repo.listAbandonedAvatars(at("2020-01-04T00:00:00Z"), 100)).map((a) => a.id)).toContain(
       stillAdding.id,

@@ -9,20 +9,30 @@ import type { Raster } from "../../src/images/codecs";
 
 /**
  * Test pictures made on the spot, so the suite ships no binaries: a face-like pattern with
- * detail (so it has a quality score worth measuring) whose content depends on `seed`.
+ * detail (so it has a quality score worth measuring) whose content depends on `seed`. The
+ * background's broad waves differ from seed to seed, so two seeds are two pictures to a
+ * perceptual hash as well, not one picture in two tints.
  */
 export function picture(width: number, height: number, seed = 1): Raster {
   const data = new Uint8ClampedArray(width * height * 4);
   const cx = width / 2;
   const cy = height / 2.2;
   const r = Math.min(width, height) / 3;
+  // Broad blocks of light and shade, laid out by the seed: what a perceptual hash sees.
+  const blocks = Array.from({ length: 12 * 10 }, (_, i) => {
+    let t = (seed * 0x9e3779b1 + i * 0x85ebca6b) >>> 0;
+    t = Math.imul(t ^ (t >>> 15), 0x2c1b3c6d) >>> 0;
+    t = Math.imul(t ^ (t >>> 12), 0x297a2d39) >>> 0;
+    return (((t ^ (t >>> 15)) >>> 0) % 121) - 60;
+  });
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const o = (y * width + x) * 4;
       const inFace = (x - cx) ** 2 / (r * 0.8) ** 2 + (y - cy) ** 2 / r ** 2 < 1;
       const stripe = ((x >> 4) + (y >> 4) + seed) % 2 === 0 ? 30 : 0;
-      data[o] = inFace ? 224 : (x * 255) / width;
-      data[o + 1] = inFace ? 180 + stripe / 3 : (y * 255) / height;
+      const shade = blocks[Math.floor((y * 10) / height) * 12 + Math.floor((x * 12) / width)] ?? 0;
+      data[o] = inFace ? 210 + shade / 3 : (x * 255) / width / 2 + 64 + shade;
+      data[o + 1] = inFace ? 170 + stripe / 3 + shade / 3 : (y * 255) / height / 2 + 64 + shade;
       data[o + 2] = inFace ? 150 : ((seed * 53) % 255) - stripe;
       data[o + 3] = 255;
     }
@@ -292,4 +302,28 @@ export function pngHeaderOnly(width: number, height: number): Uint8Array {
     chunk("IDAT", zlibSync(new Uint8Array(16))),
     chunk("IEND", new Uint8Array()),
   ]);
+}
+
+/** Averages whole blocks of pixels so the long side is at most `maxSide` (what a phone or Telegram does to a photo, roughly). */
+export function boxDownscale(image: Raster, maxSide: number): Raster {
+  const factor = Math.ceil(Math.max(image.width, image.height) / maxSide);
+  if (factor <= 1) return image;
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const sums = [0, 0, 0];
+      for (let dy = 0; dy < factor; dy++) {
+        for (let dx = 0; dx < factor; dx++) {
+          const i = ((y * factor + dy) * image.width + x * factor + dx) * 4;
+          for (let c = 0; c < 3; c++) sums[c] = (sums[c] ?? 0) + (image.data[i + c] ?? 0);
+        }
+      }
+      const o = (y * width + x) * 4;
+      for (let c = 0; c < 3; c++) data[o + c] = (sums[c] ?? 0) / (factor * factor);
+      data[o + 3] = 255;
+    }
+  }
+  return { data, width, height };
 }

@@ -137,7 +137,8 @@ describe("generating pictures", () => {
     const album = telegram.callsTo("sendMediaGroup");
     expect(album).toHaveLength(1);
     const media = (album[0]?.params.media ?? []) as Array<{ caption?: string }>;
-    expect(media[0]?.caption).toContain("studio portrait");
+    // What was asked, in the user's words: never the prompt template nor the trigger word.
+    expect(media[0]?.caption).toBe("Ann · Portrait studio · portrait 3:4");
 
     await tap(telegram, user, "🎨 Another style");
     await tap(telegram, user, "✍️ My prompt");
@@ -145,9 +146,11 @@ describe("generating pictures", () => {
     await submitted(avatarId);
     expect(String(fal.job().input.prompt)).toMatch(/^ohx\w+, riding a horse on the moon$/);
     await falDraws(1);
-    expect(telegram.callsTo("sendPhoto").at(-1)?.params.caption).toMatch(/riding a horse on the moon/);
+    expect(telegram.callsTo("sendPhoto").at(-1)?.params.caption).toBe(
+      "Ann · your prompt “riding a horse on the moon” · portrait 3:4",
+    );
 
-    await tap(telegram, user, "🔁 More like this");
+    await tap(telegram, user, "✨ More like this");
     await submitted(avatarId);
     expect(String(fal.job().input.prompt)).toMatch(/riding a horse on the moon$/);
     await falDraws(1);
@@ -181,7 +184,9 @@ describe("generating pictures", () => {
     await say(telegram, user, "a <b>cat</b> & a dog > a mouse");
     await submitted(avatarId);
     await falDraws(1);
-    expect(telegram.lastBotMessage(user.id).caption).toMatch(/, a <b>cat<\/b> & a dog > a mouse$/);
+    expect(telegram.lastBotMessage(user.id).caption).toBe(
+      "Ann · your prompt “a <b>cat</b> & a dog > a mouse” · portrait 3:4",
+    );
   });
 
   it("changes the format and the number of images with one tap each", async () => {
@@ -275,35 +280,280 @@ describe("generating pictures", () => {
     expect(telegram.lastBotMessage(user.id).text).toContain("The prompt is empty");
     expect(await generations(avatarId)).toEqual([]);
   });
+});
 
-  it("pages the gallery and deletes from it", async () => {
+/** Messages after this id are the gallery's (set by openGallery). */
+let galleryAfter = 0;
+
+/** The gallery's photo messages in the chat now whose caption starts with `start`, oldest first. */
+function setMessages(start = "") {
+  return telegram
+    .chat(user.id)
+    .filter((m) => m.message_id > galleryAfter && m.from_bot && m.photo && (m.caption ?? "").startsWith(start));
+}
+
+function labels(message: { reply_markup?: unknown } | undefined): string[][] {
+  const rows = (message?.reply_markup as { inline_keyboard?: Array<Array<{ text: string }>> } | undefined)
+    ?.inline_keyboard;
+  return (rows ?? []).map((row) => row.map((button) => button.text));
+}
+
+/** The calls made since `from` (an index into telegram.calls). */
+const since = (from: number, method: string) => telegram.calls.slice(from).filter((c) => c.method === method);
+
+async function openGallery(avatarId: string): Promise<number> {
+  await openMenu(avatarId);
+  const from = telegram.calls.length;
+  galleryAfter = telegram.lastBotMessage(user.id).message_id;
+  await tap(telegram, user, /My pictures|Мои изображения/);
+  return from;
+}
+
+async function ownPrompt(avatarId: string, words: string, count = 1): Promise<void> {
+  await openMenu(avatarId);
+  await tap(telegram, user, /My prompt|Свой запрос/);
+  await say(telegram, user, words);
+  await submitted(avatarId);
+  await falDraws(count);
+}
+
+/** Every gallery button a set's message can carry, for `generationId`. */
+function replays(generationId: string): string[] {
+  return [
+    cb("genSend", { generationId }),
+    cb("genRepeat", { generationId }),
+    cb("genDelete", { generationId, page: 0 }),
+    cb("genDeleteConfirm", { generationId }),
+    cb("genDeleteKeep", { generationId }),
+  ];
+}
+
+const SET_BUTTONS = [["📨 Send again", "✨ More like this"], ["🗑 Delete"]];
+
+describe("the gallery", () => {
+  it("shows each set as its picture, captioned and with its own three buttons, a page at a time with the pager last", async () => {
     const avatarId = await trainedAvatar();
-    for (let i = 0; i < 7; i++) {
-      await openMenu(avatarId);
-      await tap(telegram, user, "📸 Portrait studio");
-      await submitted(avatarId);
-      await falDraws(1);
-    }
+    await madePictures(avatarId, "📸 Portrait studio", 2);
+    await ownPrompt(avatarId, "reading a book in a rainy café, candles and an old cat on the table");
+    await madePictures(avatarId, "🎬 Cinematic", 1);
     await openMenu(avatarId);
-    await tap(telegram, user, "🖼 My pictures");
-    expect(telegram.lastBotMessage(user.id).text).toContain("Ann: 7 picture set(s), page 1 of 2");
-    await tap(telegram, user, "▶️");
-    expect(telegram.lastBotMessage(user.id).text).toContain("page 2 of 2");
-    await tap(telegram, user, "🗑 7");
+    await tap(telegram, user, "📐 3:4");
+    await tap(telegram, user, "📐 9:16");
+    await tap(telegram, user, "🌸 Anime");
+    await submitted(avatarId);
+    await falDraws(2);
+
+    const from = await openGallery(avatarId);
+    const shown = since(from, "sendPhoto");
+    expect(shown.map((c) => String(c.params.caption).split("\n")[0])).toEqual([
+      "Ann · Anime · landscape 16:9",
+      "Ann · Cinematic · portrait 3:4",
+      "Ann · your prompt “reading a book in a rainy café, candles…” · portrait 3:4",
+    ]);
+    expect(String(shown[0]?.params.caption)).toMatch(/^Ann · Anime · landscape 16:9\n2 pictures · \d+ \w+ \d{4}$/);
+    expect(String(shown[1]?.params.caption)).toContain("\n1 picture · ");
+    // Telegram already has the pictures: they are shown by file id, not uploaded again.
+    const rows = await generations(avatarId);
+    const fileIds = rows.map((r) => (JSON.parse(String(r.options)) as { fileIds: string[] }).fileIds[0]);
+    expect(shown.map((c) => c.params.photo)).toEqual([fileIds[3], fileIds[2], fileIds[1]]);
+    for (const message of setMessages("Ann · ")) expect(labels(message)).toEqual(SET_BUTTONS);
+    for (const call of shown) {
+      expect(String(call.params.caption)).not.toMatch(/ohx|photo of|studio portrait|cel shading|film still/);
+    }
+    const pager = telegram.lastBotMessage(user.id);
+    expect(pager.text).toBe("🏞 Pictures of Ann, newest first. Older ones: tap “Older ▶️”.");
+    expect(labels(pager)).toEqual([["Older ▶️"], ["⬅️ Back"]]);
+
+    const older = telegram.calls.length;
+    await tap(telegram, user, "Older ▶️");
+    expect(since(older, "deleteMessage").map((c) => c.params.message_id)).toEqual([pager.message_id]);
+    expect(since(older, "sendPhoto").map((c) => String(c.params.caption).split("\n")[0])).toEqual([
+      "Ann · Portrait studio · portrait 3:4",
+    ]);
+    expect(telegram.lastBotMessage(user.id).text).toBe("🏞 Pictures of Ann, newest first. That is all of them.");
+    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["◀️ Newer"], ["⬅️ Back"]]);
+
+    const newer = telegram.calls.length;
+    await tap(telegram, user, "◀️ Newer");
+    expect(since(newer, "sendPhoto")).toHaveLength(3);
+    expect(since(newer, "sendPhoto")[0]?.params.caption).toContain("Anime");
+    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["Older ▶️"], ["⬅️ Back"]]);
+  }, 60_000);
+
+  it("captions in Russian from what was asked, with Russian plural forms, and asks before deleting in Russian", async () => {
+    user = newUser("ru");
+    const avatarId = await trainedAvatar();
+    await madePictures(avatarId, "🎬 Кинокадр", 2);
+    const album = telegram.callsTo("sendMediaGroup").at(-1)?.params.media as Array<{ caption?: string }>;
+    expect(album[0]?.caption).toBe("Ann · Кинокадр · портрет 3:4");
+    await ownPrompt(avatarId, "верхом на лошади по луне");
+    expect(telegram.callsTo("sendPhoto").at(-1)?.params.caption).toBe(
+      "Ann · ваш запрос «верхом на лошади по луне» · портрет 3:4",
+    );
+
+    const from = await openGallery(avatarId);
+    const captions = since(from, "sendPhoto").map((c) => String(c.params.caption));
+    expect(captions[0]).toMatch(/^Ann · ваш запрос «верхом на лошади по луне» · портрет 3:4\n1 изображение · /);
+    expect(captions[1]).toMatch(/^Ann · Кинокадр · портрет 3:4\n2 изображения · /);
+    expect(labels(setMessages("Ann · Кинокадр")[0])).toEqual([["📨 Прислать снова", "✨ Ещё такие"], ["🗑 Удалить"]]);
+    expect(telegram.lastBotMessage(user.id).text).toBe(
+      "🏞 Изображения аватара «Ann», сначала новые. Это все изображения.",
+    );
+
+    const cinema = setMessages("Ann · Кинокадр")[0];
+    await tap(telegram, user, "🗑 Удалить", cinema?.message_id);
+    expect(setMessages("🗑")[0]?.caption).toBe(
+      "🗑 Удалить эти изображения?\nAnn · Кинокадр · портрет 3:4\n2 изображения удалятся безвозвратно.",
+    );
+    await tap(telegram, user, "Да, удалить", cinema?.message_id);
+    expect(lastAnswer(telegram)).toBe("Удалено.");
+    expect(telegram.messages.get(`${user.id}:${cinema?.message_id}`)?.caption).toBe(
+      "🗑 Удалено: Ann · Кинокадр · портрет 3:4",
+    );
+  }, 60_000);
+
+  it("asks before deleting, in the set's own message; then deletes its row and pictures and leaves every other set as it was", async () => {
+    const avatarId = await trainedAvatar();
+    await madePictures(avatarId, "📸 Portrait studio", 1);
+    await madePictures(avatarId, "🎬 Cinematic", 2);
+    await madePictures(avatarId, "🌸 Anime", 1);
+    await openGallery(avatarId);
+    const cinema = setMessages("Ann · Cinematic")[0];
+    const others = () =>
+      setMessages()
+        .filter((m) => m.message_id !== cinema?.message_id)
+        .map((m) => ({ id: m.message_id, caption: m.caption, buttons: labels(m), edited: m.edited ?? false }));
+    const before = others();
+    const cinemaId = String((await generations(avatarId)).find((r) => r.preset === "cinema")?.id);
+    expect(before.map((m) => m.caption?.split("\n")[0])).toEqual([
+      "Ann · Anime · portrait 3:4",
+      "Ann · Portrait studio · portrait 3:4",
+    ]);
+
+    await tap(telegram, user, "🗑 Delete", cinema?.message_id);
+    const asking = telegram.messages.get(`${user.id}:${cinema?.message_id}`);
+    expect(asking?.caption).toBe(
+      "🗑 Delete these pictures?\nAnn · Cinematic · portrait 3:4\nBoth pictures will be deleted for good.",
+    );
+    expect(labels(asking)).toEqual([["Yes, delete", "No, keep"]]);
+    expect(await generations(avatarId)).toHaveLength(3);
+    expect(await storedPictures(avatarId)).toBe(4);
+
+    await tap(telegram, user, "No, keep", cinema?.message_id);
+    const kept = telegram.messages.get(`${user.id}:${cinema?.message_id}`);
+    expect(kept?.caption).toMatch(/^Ann · Cinematic · portrait 3:4\n2 pictures · /);
+    expect(labels(kept)).toEqual(SET_BUTTONS);
+
+    await tap(telegram, user, "🗑 Delete", cinema?.message_id);
+    await tap(telegram, user, "Yes, delete", cinema?.message_id);
     expect(lastAnswer(telegram)).toBe("Deleted.");
-    expect(telegram.lastBotMessage(user.id).text).toContain("Ann: 6 picture set(s), page 2 of 2");
-    expect((await generations(avatarId)).length).toBe(6);
+    const gone = telegram.messages.get(`${user.id}:${cinema?.message_id}`);
+    expect(gone?.caption).toBe("🗑 Deleted: Ann · Cinematic · portrait 3:4");
+    expect(labels(gone)).toEqual([]);
+    // Nothing renumbered or redrawn under the finger.
+    expect(others()).toEqual(before);
+    const rows = await generations(avatarId);
+    expect(rows.map((r) => r.preset)).toEqual(["studio", "anime"]);
     const userId = await userIdOf(user.id);
-    expect(
-      (await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/generated/` })).objects,
-    ).toHaveLength(6);
+    const stored = (
+      await env.BUCKET.list({ prefix: `avatars/user_${userId}/avatar_${avatarId}/generated/` })
+    ).objects.map((o) => o.key);
+    expect(stored.sort()).toEqual(rows.flatMap((r) => JSON.parse(String(r.result_keys)) as string[]).sort());
     const count = await env.DB.prepare("SELECT generations_count FROM avatars WHERE id = ?")
       .bind(avatarId)
       .first<{ generations_count: number }>();
-    expect(count?.generations_count).toBe(6);
+    expect(count?.generations_count).toBe(2);
+
+    // Its old buttons, tapped again or replayed, say plainly that the set is gone.
+    for (const data of replays(cinemaId)) {
+      await send(telegram.callbackUpdate(user, cinema?.message_id ?? 0, data));
+      expect(lastAnswer(telegram)).toBe("These pictures are no longer in your gallery: they were deleted.");
+    }
+    expect(await generations(avatarId)).toHaveLength(2);
   }, 60_000);
 
-  it("refuses to delete pictures still being made: the row and the stored pictures stay, and the user is told", async () => {
+  it("answers another user's set plainly, as a missing one, and touches nothing", async () => {
+    const avatarId = await trainedAvatar();
+    await madePictures(avatarId, "📸 Portrait studio", 2);
+    const [row] = await generations(avatarId);
+    const owner = user;
+    user = newUser();
+    await say(telegram, user, "/start");
+    const menu = telegram.lastBotMessage(user.id);
+    const from = telegram.calls.length;
+    for (const data of replays(String(row?.id))) {
+      await send(telegram.callbackUpdate(user, menu.message_id, data));
+      expect(lastAnswer(telegram)).toBe("These pictures are no longer in your gallery: they were deleted.");
+    }
+    expect(since(from, "sendPhoto")).toEqual([]);
+    expect(since(from, "sendMediaGroup")).toEqual([]);
+    expect(telegram.lastBotMessage(user.id).text).toBe(menu.text);
+    user = owner;
+    expect(await generations(avatarId)).toHaveLength(1);
+    expect(await storedPictures(avatarId)).toBe(2);
+  });
+
+  it("sends a set again as an album by the file ids Telegram has, or from storage when it no longer knows them", async () => {
+    const avatarId = await trainedAvatar();
+    await madePictures(avatarId, "🎬 Cinematic", 3);
+    await openGallery(avatarId);
+    const [row] = await generations(avatarId);
+    const fileIds = (JSON.parse(String(row?.options)) as { fileIds: string[] }).fileIds;
+    const set = setMessages("Ann · Cinematic")[0];
+
+    let from = telegram.calls.length;
+    await tap(telegram, user, "📨 Send again", set?.message_id);
+    const [album] = since(from, "sendMediaGroup");
+    const media = album?.params.media as Array<{ media: string; caption?: string }>;
+    expect(media.map((m) => m.media)).toEqual(fileIds);
+    expect(media[0]?.caption).toBe("Ann · Cinematic · portrait 3:4");
+    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["✨ More like this", "🎨 Another style"], ["⬅️ Back"]]);
+
+    telegram.failNext("sendMediaGroup", 400, "Bad Request: wrong file identifier/HTTP URL specified");
+    from = telegram.calls.length;
+    await tap(telegram, user, "📨 Send again", set?.message_id);
+    const sent = since(from, "sendMediaGroup").filter((c) => c.ok);
+    expect(sent).toHaveLength(1);
+    const uploaded = sent[0]?.params.media as Array<{ media: string }>;
+    expect(uploaded.every((m) => m.media.startsWith("attach://"))).toBe(true);
+    expect(uploaded).toHaveLength(3);
+  });
+
+  it("makes more like a set with the same settings, once per tap, within the limit of pictures being made", async () => {
+    const avatarId = await trainedAvatar();
+    await ownPrompt(avatarId, "on the moon");
+    await openMenu(avatarId);
+    await tap(telegram, user, "📐 3:4");
+    await tap(telegram, user, "🎬 Cinematic");
+    await submitted(avatarId);
+    await falDraws(1);
+    await openGallery(avatarId);
+    const cinema = setMessages("Ann · Cinematic")[0];
+    const moon = setMessages("Ann · your prompt")[0];
+
+    await tap(telegram, user, "✨ More like this", cinema?.message_id);
+    expect(telegram.lastBotMessage(user.id).text).toContain("Drawing…");
+    await tap(telegram, user, "✨ More like this", cinema?.message_id);
+    expect(lastAnswer(telegram)).toBe("Already drawing these — they will arrive in a moment.");
+    await tap(telegram, user, "✨ More like this", moon?.message_id);
+    expect(lastAnswer(telegram)).toBeUndefined();
+    await openMenu(avatarId);
+    await tap(telegram, user, "🔁 Repeat");
+    expect(lastAnswer(telegram)).toBe(
+      "You already have 2 pictures being made. Wait for them to arrive, then try again.",
+    );
+    const rows = await generations(avatarId);
+    expect(rows.map((r) => [r.preset, r.status === "SUCCEEDED" ? "made" : "being made"])).toEqual([
+      [null, "made"],
+      ["cinema", "made"],
+      ["cinema", "being made"],
+      [null, "being made"],
+    ]);
+    expect(JSON.parse(String(rows[2]?.options))).toMatchObject({ aspect: "9:16", count: 2 });
+    expect(rows[3]?.prompt).toBe(rows[0]?.prompt);
+  });
+
+  it("shows sets still being made as such and refuses to delete them: the row and the stored pictures stay", async () => {
     const avatarId = await trainedAvatar();
     await madePictures(avatarId, "📸 Portrait studio", 1);
     await openMenu(avatarId);
@@ -311,18 +561,24 @@ describe("generating pictures", () => {
     await submitted(avatarId);
     const running = (await generations(avatarId)).find((g) => g.status === "RUNNING");
     expect(running).toBeDefined();
-    await openMenu(avatarId);
-    await tap(telegram, user, "🖼 My pictures");
-    // An old gallery button, or one made up: the gallery lists finished pictures only.
-    const gallery = telegram.lastBotMessage(user.id);
-    await send(
-      telegram.callbackUpdate(
-        user,
-        gallery.message_id,
-        cb("genDelete", { generationId: String(running?.id), page: 0 }),
-      ),
+    await openGallery(avatarId);
+    expect(setMessages("Ann · ").map((m) => m.caption?.split("\n")[0])).toEqual([
+      "Ann · Portrait studio · portrait 3:4",
+    ]);
+    expect(telegram.lastBotMessage(user.id).text).toBe(
+      "🏞 Pictures of Ann, newest first. That is all of them.\n\n⏳ Still being made (they will arrive in the chat):\n• Ann · Cinematic · portrait 3:4",
     );
-    expect(lastAnswer(telegram)).toBe("These pictures are still being made. You can delete them once they are ready.");
+    // An old button, or one made up: what is still being made cannot be deleted yet.
+    const pager = telegram.lastBotMessage(user.id);
+    for (const data of [
+      cb("genDelete", { generationId: String(running?.id), page: 0 }),
+      cb("genDeleteConfirm", { generationId: String(running?.id) }),
+    ]) {
+      await send(telegram.callbackUpdate(user, pager.message_id, data));
+      expect(lastAnswer(telegram)).toBe(
+        "These pictures are still being made. You can delete them once they are ready.",
+      );
+    }
     expect((await generations(avatarId)).map((g) => g.status)).toEqual(["SUCCEEDED", "RUNNING"]);
     expect(await storedPictures(avatarId)).toBe(1);
     // It then finishes as if nothing had happened.
@@ -334,8 +590,8 @@ describe("generating pictures", () => {
   it("keeps the row when the pictures cannot be deleted, so deleting again works and nothing is orphaned", async () => {
     const avatarId = await trainedAvatar();
     await madePictures(avatarId, "📸 Portrait studio", 2);
-    await openMenu(avatarId);
-    await tap(telegram, user, "🖼 My pictures");
+    await openGallery(avatarId);
+    const set = setMessages("Ann · ")[0];
     const count = async () =>
       (
         await env.DB.prepare("SELECT generations_count FROM avatars WHERE id = ?")
@@ -343,11 +599,12 @@ describe("generating pictures", () => {
           .first<{ generations_count: number }>()
       )?.generations_count;
 
+    await tap(telegram, user, "🗑 Delete", set?.message_id);
     const storage = Object.getPrototypeOf(createStorage(env)) as ObjectStorage;
     const realDelete = storage.delete;
     storage.delete = () => Promise.reject(new Error("the store is unavailable"));
     try {
-      await tap(telegram, user, "🗑 1");
+      await tap(telegram, user, "Yes, delete", set?.message_id);
     } finally {
       storage.delete = realDelete;
     }
@@ -356,10 +613,20 @@ describe("generating pictures", () => {
     expect(await storedPictures(avatarId)).toBe(2);
     expect(await count()).toBe(1);
 
-    await tap(telegram, user, "🗑 1");
+    // The question is still there to answer again.
+    await tap(telegram, user, "Yes, delete", set?.message_id);
     expect(lastAnswer(telegram)).toBe("Deleted.");
     expect(await generations(avatarId)).toEqual([]);
     expect(await storedPictures(avatarId)).toBe(0);
     expect(await count()).toBe(0);
+  });
+
+  it("says so when there are no pictures yet", async () => {
+    const avatarId = await trainedAvatar();
+    await openGallery(avatarId);
+    expect(telegram.lastBotMessage(user.id).text).toBe(
+      "🏞 No pictures of Ann yet. Pick a style to make the first ones.",
+    );
+    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["⬅️ Back"]]);
   });
 });

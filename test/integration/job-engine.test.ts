@@ -6,6 +6,7 @@ import {
 } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PHOTO_CHECK } from "../../src/domain/photo-check-lifecycle";
 import type { Repository } from "../../src/domain/repository";
 import { runScheduled } from "../../src/scheduled";
 import { createRepository } from "../../src/wiring";
@@ -577,6 +578,29 @@ describe("every training and photo ends", () => {
     expect(text).toContain("poison.jpg");
     expect(text).toMatch(/1 of 50/);
     expect(await workspace(avatarId).pendingCount()).toBe(0);
+  });
+
+  it("a photo whose check throws once (a blip) is tried again after a pause and accepted", async () => {
+    const avatarId = await avatarCollectingPhotos(telegram, user);
+    await send(telegram.documentUpdate(user, image, "first.jpg"));
+    const repo = Object.getPrototypeOf(createRepository(env)) as Repository;
+    const real = repo.findPhotoByHash;
+    const at: number[] = [];
+    repo.findPhotoByHash = function (this: Repository, ...args: Parameters<Repository["findPhotoByHash"]>) {
+      at.push(Date.now());
+      if (at.length === 1) return Promise.reject(new Error("D1_ERROR: database is locked"));
+      return real.apply(this, args);
+    };
+    try {
+      await drain(avatarId);
+    } finally {
+      repo.findPhotoByHash = real;
+    }
+    expect(at).toHaveLength(2);
+    expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(PHOTO_CHECK.retryDelayMs);
+    const text = telegram.lastBotMessage(user.id).text ?? "";
+    expect(text).not.toContain("first.jpg");
+    expect(text).toMatch(/1 of 50/);
   });
 
   it("a photo whose check throws twice (the database failing) is refused with 'send it again', and the next is checked", async () => {

@@ -30,14 +30,14 @@ async function createAvatar(owner = user, name = "Look"): Promise<string> {
 describe("My avatars", () => {
   it("says so when there are none", async () => {
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     expect(lastText()).toContain("You have no avatars yet");
   });
 
   it("lists avatars newest first, five to a page, with status, photo count and date", async () => {
     for (const name of ["One", "Two", "Three", "Four", "Five", "Six", "Seven"]) await createAvatar(user, name);
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     const first = lastText();
     expect(first).toContain("Your avatars (7), page 1 of 2");
     expect(first.indexOf("Seven")).toBeLessThan(first.indexOf("Three"));
@@ -56,7 +56,7 @@ describe("My avatars", () => {
   it("opens a card with the actions its status allows", async () => {
     await createAvatar(user, "Card");
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Card/);
     expect(lastText()).toContain("Card\n📤 Collecting photos\nType: 👤 Character\nphotos: 0/50");
     await tap(telegram, user, "📤 Continue uploading");
@@ -69,7 +69,7 @@ describe("My avatars", () => {
     await tap(telegram, user, "➕ Create avatar");
     await tap(telegram, user, "✖️ Cancel");
     await tap(telegram, user, "Yes, cancel");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     expect(lastText()).toContain("Untitled · 🚫 Cancelled");
   });
 
@@ -83,7 +83,7 @@ describe("My avatars", () => {
     await env.BUCKET.put(`avatars/user_${userId}/avatar_${otherId}/photos/original/photo_001.jpg`, "jpeg");
 
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Gone/);
     await tap(telegram, user, "🗑 Delete");
     expect(lastText()).toContain("Delete Gone?");
@@ -99,7 +99,7 @@ describe("My avatars", () => {
   it("keeps the avatar when the user says no", async () => {
     await createAvatar(user, "Stay");
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Stay/);
     await tap(telegram, user, "🗑 Delete");
     await tap(telegram, user, "No, keep it");
@@ -107,31 +107,37 @@ describe("My avatars", () => {
     expect(await avatarsOf(user.id)).toHaveLength(1);
   });
 
-  it("answers a second tap on a used delete button as a missing avatar", async () => {
+  it("answers a second tap on a used delete button plainly, with the list", async () => {
     await createAvatar(user, "Twice");
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Twice/);
     await tap(telegram, user, "🗑 Delete");
     const confirm = telegram.lastBotMessage(user.id);
     const data = telegram.buttonData(confirm, "Yes, delete");
     await send(telegram.callbackUpdate(user, confirm.message_id, data));
     await send(telegram.callbackUpdate(user, confirm.message_id, data));
-    expect(lastAnswer(telegram)).toContain("This avatar no longer exists");
+    expect(lastAnswer(telegram)).toBe("This avatar has already been deleted.");
+    expect(lastText()).toContain("You have no avatars yet");
     expect(await avatarsOf(user.id)).toEqual([]);
   });
 });
 
 describe("another user's avatar", () => {
   it.each([
-    ["card", (avatarId: string) => cb("card", { avatarId })],
-    ["delete", (avatarId: string) => cb("delete", { avatarId })],
-    ["deleteConfirm", (avatarId: string) => cb("deleteConfirm", { avatarId })],
-    ["upload", (avatarId: string) => cb("upload", { avatarId })],
-    ["wizardResume", (avatarId: string) => cb("wizardResume", { avatarId })],
-    ["wizardCancelConfirm", (avatarId: string) => cb("wizardCancelConfirm", { avatarId })],
-    ["wizardType", (avatarId: string) => cb("wizardType", { avatarId, type: "STYLE" })],
-  ])("gets the same answer as a missing one for %s, and nothing changes", async (_kind, payload) => {
+    ["card", (avatarId: string) => cb("card", { avatarId }), "This avatar no longer exists"],
+    ["delete", (avatarId: string) => cb("delete", { avatarId }), "This avatar no longer exists"],
+    // A confirmation for an avatar that is not there reads as one pressed after it was deleted.
+    ["deleteConfirm", (avatarId: string) => cb("deleteConfirm", { avatarId }), "This avatar has already been deleted."],
+    ["upload", (avatarId: string) => cb("upload", { avatarId }), "This avatar no longer exists"],
+    ["wizardResume", (avatarId: string) => cb("wizardResume", { avatarId }), "This avatar no longer exists"],
+    [
+      "wizardCancelConfirm",
+      (avatarId: string) => cb("wizardCancelConfirm", { avatarId }),
+      "This avatar no longer exists",
+    ],
+    ["wizardType", (avatarId: string) => cb("wizardType", { avatarId, type: "STYLE" }), "This avatar no longer exists"],
+  ])("gets the same answer as a missing one for %s, and nothing changes", async (_kind, payload, expected) => {
     const owner = newUser("ru");
     const victimId = await createAvatar(owner, "Чужой");
     const before = await avatarsOf(owner.id);
@@ -143,7 +149,7 @@ describe("another user's avatar", () => {
 
     await send(telegram.callbackUpdate(user, menu.message_id, payload(crypto.randomUUID())));
     expect(foreignAnswer).toBe(lastAnswer(telegram));
-    expect(foreignAnswer).toContain("This avatar no longer exists");
+    expect(foreignAnswer).toContain(expected);
     expect(await avatarsOf(owner.id)).toEqual(before);
   });
 

@@ -133,15 +133,20 @@ describe("uploading photos", () => {
     expect(rows.map((r) => r.uploadOrder)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(50);
     expect(progressText()).toContain("50 of 50");
-    expect(progressText().match(/the avatar already has 50 photos/g)).toHaveLength(10);
+    // The ten refused share one line, numbered in the order they were sent.
+    expect(progressText().match(/the avatar already has 50 photos/g)).toHaveLength(1);
+    expect(progressText()).toContain(
+      "• Photos 51, 52, 53, 54, 55, 56, 57, and 3 more: the avatar already has 50 photos. Delete some to add new ones.",
+    );
     const userId = await userIdOf(user.id);
     expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toHaveLength(150);
   }, 60_000);
 
-  it("asks to use My avatars when a photo arrives outside an upload", async () => {
+  it("says how to start when a photo arrives with no avatar collecting, and keeps nothing", async () => {
     await send(telegram.textUpdate(user, "/start"));
     await sendPhoto(sample[0] as Uint8Array);
-    expect(progressText()).toContain("To add photos, open “My avatars”");
+    expect(progressText()).toContain("No avatar is collecting photos right now, so I did not keep this one.");
+    expect(telegram.buttonData(telegram.lastBotMessage(user.id), "➕ Create avatar")).toBe("new");
   });
 });
 
@@ -158,21 +163,25 @@ describe("the webhook under load", () => {
     await drain(avatarId);
     // The same picture ten times: stored once, nine refusals in one progress message.
     expect(await photosOf(avatarId)).toHaveLength(1);
-    expect(progressText().match(/already uploaded/g)).toHaveLength(9);
+    expect(progressText().match(/already uploaded/g)).toHaveLength(1);
+    expect(progressText()).toContain(
+      "• Photos IMG_1.jpg, IMG_2.jpg, IMG_3.jpg, IMG_4.jpg, IMG_5.jpg, IMG_6.jpg, IMG_7.jpg, and 2 more: already uploaded",
+    );
   }, 60_000);
 
-  it("edits the same progress message for the next batch", async () => {
+  it("moves the status below the next batch and retires the old one", async () => {
     const avatarId = await avatarCollectingPhotos(telegram, user);
     await sendPhoto(sample[0] as Uint8Array);
     await drain(avatarId);
     const progress = telegram.lastBotMessage(user.id);
     await sendPhoto(sample[1] as Uint8Array);
     await drain(avatarId);
-    expect(telegram.lastBotMessage(user.id).message_id).toBe(progress.message_id);
-    expect(telegram.lastBotMessage(user.id).text).toContain("2 of 50");
-    expect(telegram.callsTo("editMessageText").filter((c) => c.params.message_id === progress.message_id)).toHaveLength(
-      1,
-    );
+    const chat = telegram.chat(user.id);
+    expect(chat.at(-1)?.from_bot).toBe(true);
+    expect(chat.at(-1)?.text).toContain("2 of 50");
+    expect(chat.at(-1)?.message_id).not.toBe(progress.message_id);
+    expect(telegram.messages.has(`${user.id}:${progress.message_id}`)).toBe(false);
+    expect(chat.filter((m) => m.text?.includes("of 50 photos"))).toHaveLength(1);
   });
 });
 
@@ -213,19 +222,21 @@ describe("the progress message within Telegram's 4096 characters", () => {
     // `text` is what the user sees, measured in UTF-16 code units as Telegram measures it.
     expect(text.length).toBeLessThanOrEqual(4096);
     expect(text).toContain("Не приняты:");
-    expect(text.match(/больше 10 МБ/g)).toHaveLength(20);
+    // One line for the twenty, naming the first seven and counting the rest.
+    expect(text.match(/больше 10 МБ/g)).toHaveLength(1);
+    expect(text).toContain("\n• Фото 1_R&D <черновик> 😀 отпуск_на_мо…море_отпуск.jpg, 2_R&D");
     // Names are cut in the middle, keeping how they start and end; markup is shown, not parsed.
-    expect(text).toContain("\n• 20_R&D <черновик> 😀 отпуск_на_м…_море_отпус.jpg: больше 10 МБ.");
+    expect(text).toContain(", 7_R&D <черновик> 😀 отпуск_на_мо…море_отпуск.jpg и ещё 13: больше 10 МБ.");
   });
 
   it("folds the oldest lines into one when they would not fit, in both languages", () => {
     const refused = (n: number): BatchLine => ({
       label: { fileName: longName(n), index: n },
-      outcome: { kind: "refused", reason: "too_small", width: 320, height: 240 },
+      outcome: { kind: "refused", reason: "too_small", width: 320 + n, height: 240 },
     });
     const noted = (n: number): BatchLine => ({
       label: { fileName: longName(n), index: n },
-      outcome: { kind: "accepted", uploadOrder: n, photosCount: n, alsoIn: "Я".repeat(40), faceChecked: true },
+      outcome: { kind: "accepted", uploadOrder: n, photosCount: n, alsoIn: `${n}`.padEnd(40, "Я"), faceChecked: true },
     });
     const lines = Array.from({ length: 25 }, (_, i) => [refused(i + 1), noted(100 + i)]).flat();
     const render = (language: "en" | "ru") =>
@@ -270,8 +281,7 @@ describe("what goes wrong", () => {
     await send(telegram.documentUpdate(user, new Uint8Array(10), "giant.jpg", { declaredSize: 25 * 1000 * 1000 }));
     await drain(avatarId);
     expect(telegram.callsTo("getFile")).toHaveLength(0);
-    expect(progressText()).toContain("huge.jpg: larger than 10 MB");
-    expect(progressText()).toContain("giant.jpg: larger than 10 MB");
+    expect(progressText()).toContain("Photos huge.jpg and giant.jpg: larger than 10 MB");
     expect(await photosOf(avatarId)).toEqual([]);
     const { photosRefused } = await createRepository(env).metrics(new Date());
     expect(photosRefused.find((r) => r.reason === "too_big")?.count).toBeGreaterThanOrEqual(2);

@@ -29,11 +29,15 @@ const photoIds = (avatarId: string) =>
   rows<{ id: string }>("SELECT id FROM avatar_photos WHERE avatar_id = ? ORDER BY upload_order", avatarId);
 
 const caption = () => telegram.lastBotMessage(user.id).caption ?? "";
+const buttons = () =>
+  (
+    telegram.lastBotMessage(user.id).reply_markup as { inline_keyboard: Array<Array<{ text: string }>> }
+  ).inline_keyboard.map((row) => row.map((b) => b.text));
 
 describe("the photo viewer", () => {
   it("pages through thumbnails, one photo at a time", async () => {
     await withThreePhotos();
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     expect(telegram.callsTo("sendPhoto")).toHaveLength(1);
     expect(caption()).toContain("Photo 1 of 3");
     expect(caption()).toContain("Face: found");
@@ -48,10 +52,16 @@ describe("the photo viewer", () => {
 
   it("deletes a photo after confirmation, renumbers the rest and removes its files", async () => {
     const avatarId = await withThreePhotos();
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     await tap(telegram, user, "▶️");
     await tap(telegram, user, "🗑 Delete photo");
-    expect(lastAnswer(telegram)).toBe("Delete this photo?");
+    // The question is in the photo's caption, over its answers, for as long as it is open.
+    expect(caption()).toBe(
+      "🗑 Delete this photo?\nPhoto 2 of 3. It leaves the avatar and its files are removed; this cannot be undone.",
+    );
+    expect(buttons()).toEqual([["Yes, delete", "No, keep"]]);
+    expect(lastAnswer(telegram)).toBeUndefined();
+    expect(await photoIds(avatarId)).toHaveLength(3);
     await tap(telegram, user, "Yes, delete");
     expect(lastAnswer(telegram)).toBe("Photo deleted.");
     expect(caption()).toContain("Photo 2 of 2");
@@ -77,10 +87,10 @@ describe("the photo viewer", () => {
 
   it("goes back from a photo to the avatar's card, and says so when the last photo is deleted", async () => {
     await withThreePhotos();
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     await tap(telegram, user, "⬅️ Back");
     expect(telegram.lastBotMessage(user.id).text).toContain("Me\n📤 Collecting photos");
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     for (let i = 0; i < 3; i++) {
       await tap(telegram, user, "🗑 Delete photo");
       await tap(telegram, user, "Yes, delete");
@@ -91,10 +101,13 @@ describe("the photo viewer", () => {
 
   it("keeps the photo when the user says no", async () => {
     const avatarId = await withThreePhotos();
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     await tap(telegram, user, "🗑 Delete photo");
+    expect(caption()).toContain("Delete this photo?\nPhoto 1 of 3.");
     await tap(telegram, user, "No, keep");
     expect(caption()).toContain("Photo 1 of 3");
+    expect(caption()).not.toContain("Delete");
+    expect(buttons()).toEqual([["▶️"], ["🗑 Delete photo"], ["⬅️ Back"]]);
     expect(await photoIds(avatarId)).toHaveLength(3);
   });
 
@@ -105,14 +118,27 @@ describe("the photo viewer", () => {
     await say(telegram, stranger, "/start");
     const menu = telegram.lastBotMessage(stranger.id);
     await send(telegram.callbackUpdate(stranger, menu.message_id, `pxok:${results[0]?.id}:0`));
-    expect(lastAnswer(telegram)).toContain("This avatar no longer exists");
+    // The same answer a photo already deleted gets: nothing says the photo exists.
+    expect(lastAnswer(telegram)).toBe("This photo has already been deleted.");
     expect(await photoIds(avatarId)).toHaveLength(3);
+  });
+
+  it("answers a delete confirmation pressed again plainly, and deletes nothing more", async () => {
+    const avatarId = await withThreePhotos();
+    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🗑 Delete photo");
+    const viewer = telegram.lastBotMessage(user.id);
+    const yes = telegram.buttonData(viewer, "Yes, delete");
+    await send(telegram.callbackUpdate(user, viewer.message_id, yes));
+    await send(telegram.callbackUpdate(user, viewer.message_id, yes));
+    expect(lastAnswer(telegram)).toBe("This photo has already been deleted.");
+    expect(await photoIds(avatarId)).toHaveLength(2);
   });
 
   it("deleting the avatar removes its photos' rows and files", async () => {
     const avatarId = await withThreePhotos();
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Me/);
     await tap(telegram, user, "🗑 Delete");
     await tap(telegram, user, "Yes, delete");

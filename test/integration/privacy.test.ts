@@ -45,7 +45,7 @@ describe("privacy", () => {
   it("/privacy says which avatars are deleted, after how long and from when, as the cron trigger does it", async () => {
     await say(telegram, user, "/privacy");
     expect(text()).toContain(
-      "• Unfinished avatars (drafts, avatars still at “Collecting photos”, and cancelled ones): deleted with their photos 7 days after their last change (a setup step, a photo added or deleted).",
+      "• Unfinished avatars (drafts, avatars still at “Collecting photos”, and those whose creation was cancelled): deleted with their photos 7 days after their last change (a setup step, a photo added or deleted).",
     );
     expect(text()).toContain("• Training archives: deleted 7 days after they are made.");
     // GENERATION_RETENTION is unset here: pictures stay until the user deletes them.
@@ -53,7 +53,7 @@ describe("privacy", () => {
     const ivan = newUser("ru");
     await say(telegram, ivan, "/privacy");
     expect(telegram.lastBotMessage(ivan.id).text).toContain(
-      "• Незаконченные аватары (черновики, аватары на этапе «Сбор фото» и отменённые) удаляются вместе с фото через 7 дней после последнего изменения (шаг настройки, добавленное или удалённое фото).",
+      "• Незаконченные аватары (черновики, аватары на этапе «Сбор фото» и те, чьё создание отменено) удаляются вместе с фото через 7 дней после последнего изменения (шаг настройки, добавленное или удалённое фото).",
     );
     expect(telegram.lastBotMessage(ivan.id).text).toContain(
       "• Архивы для обучения удаляются через 7 дней после создания.",

@@ -129,7 +129,7 @@ describe("the cron trigger", () => {
     void freshId;
   });
 
-  it("deletes DRAFT, PHOTOS_UPLOADING and CANCELLED avatars unchanged for ABANDONED_AVATAR_TTL, with their files, 50 a run", async () => {
+  it("deletes DRAFT, PHOTOS_UPLOADING and cancelled-draft avatars unchanged for ABANDONED_AVATAR_TTL, with their files, 50 a run", async () => {
     const userId = await seedUser();
     const stale = Date.now() - 8 * 86400_000;
     const abandoned = [
@@ -137,10 +137,14 @@ describe("the cron trigger", () => {
       ...(await seedAvatars(userId, 25, { status: "PHOTOS_UPLOADING" })),
       ...(await seedAvatars(userId, 15, { status: "CANCELLED" })),
     ];
+    // Those were drafts cancelled in the wizard: never trained.
+    await env.DB.prepare("UPDATE avatars SET training_started_at = NULL WHERE user_id = ?").bind(userId).run();
     const kept = [
       ...(await seedAvatars(userId, 1, { status: "READY_FOR_TRAINING" })),
       ...(await seedAvatars(userId, 1, { status: "ERROR" })),
       ...(await seedAvatars(userId, 1, { status: "COMPLETED" })),
+      // A cancelled training: the bot said "you can train again later", so the avatar stays.
+      ...(await seedAvatars(userId, 1, { status: "CANCELLED" })),
     ];
     await env.DB.prepare("UPDATE avatars SET updated_at = ? WHERE user_id = ?").bind(stale, userId).run();
     const [recent] = await seedAvatars(userId, 1, { status: "PHOTOS_UPLOADING" });

@@ -5,7 +5,7 @@ import { jpeg, picture } from "../corpus/images";
 import type { FalStandIn } from "../stand-ins/fal";
 import type { TelegramStandIn } from "../stand-ins/telegram";
 import { avatarsOf } from "../support/db";
-import { drain, installStandIns, lastAnswer, newUser, send, tap } from "../support/harness";
+import { drain, installStandIns, lastAnswer, newUser, say, send, tap } from "../support/harness";
 import { avatarCollectingPhotos, expectTrainingArchive } from "../support/journeys";
 
 let telegram: TelegramStandIn;
@@ -219,7 +219,7 @@ describe("training", () => {
     const id = await startTraining(avatarId);
     prepare(id);
     await send(telegram.textUpdate(user, "/start"));
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Me/);
     await tap(telegram, user, "✖️ Cancel training");
     await tap(telegram, user, "Yes, cancel");
@@ -246,6 +246,96 @@ describe("training", () => {
     await send(telegram.callbackUpdate(stranger, menu.message_id, `tgo:${avatarId}`));
     expect(lastAnswer(telegram)).toContain("This avatar no longer exists");
     expect((await avatar(avatarId))?.status).toBe("READY_FOR_TRAINING");
+  });
+});
+
+describe("after a training is cancelled or has ended", () => {
+  const labels = () =>
+    (
+      (telegram.lastBotMessage(user.id).reply_markup as { inline_keyboard?: Array<Array<{ text: string }>> })
+        ?.inline_keyboard ?? []
+    ).flatMap((row) => row.map((b) => b.text));
+
+  async function openCard(): Promise<void> {
+    await say(telegram, user, "/start");
+    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, /^Me/);
+  }
+
+  it("/cancel cancels the running training after asking, and the avatar can be trained again", async () => {
+    const avatarId = await readyToTrain();
+    const first = await startTraining(avatarId);
+    await say(telegram, user, "/cancel");
+    expect(text()).toContain("The avatar “Me” is training. Cancel this training?");
+    await tap(telegram, user, "Yes, cancel");
+    expect(await avatar(avatarId)).toMatchObject({ status: "CANCELLED" });
+    expect(fal.job(first).cancelRequested).toBe(true);
+    expect(text()).toContain("Training of Me cancelled");
+    expect(labels()).toEqual(["🚀 Train again", "🖼 My avatars"]);
+
+    await openCard();
+    expect(text()).toContain("🚫 Training cancelled");
+    expect(labels()).toContain("🚀 Train again");
+    await tap(telegram, user, "🚀 Train again");
+    expect(text()).toContain("Priority:");
+    expect((await avatar(avatarId))?.status).toBe("READY_FOR_TRAINING");
+    await tap(telegram, user, "🚀 Start training");
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "TRAINING");
+    expect(fal.job().id).not.toBe(first);
+  });
+
+  it("keeps the training when the user says no", async () => {
+    const avatarId = await readyToTrain();
+    await startTraining(avatarId);
+    await say(telegram, user, "/cancel");
+    await tap(telegram, user, "No, keep training");
+    expect((await avatar(avatarId))?.status).toBe("TRAINING");
+    expect(text()).toContain("⏳ Training");
+  });
+
+  it("answers a cancel confirmation pressed after the training finished plainly, and cancels nothing", async () => {
+    const avatarId = await readyToTrain();
+    const id = await startTraining(avatarId);
+    await say(telegram, user, "/cancel");
+    const confirmation = telegram.lastBotMessage(user.id);
+    fal.succeed(id);
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "COMPLETED");
+    await send(
+      telegram.callbackUpdate(user, confirmation.message_id, telegram.buttonData(confirmation, "Yes, cancel")),
+    );
+    expect(telegram.messages.get(`${user.id}:${confirmation.message_id}`)?.text).toBe(
+      "The training of “Me” has already finished: the avatar is ready. Nothing was cancelled.",
+    );
+    expect((await avatar(avatarId))?.status).toBe("COMPLETED");
+    expect(fal.job(id).cancelRequested).toBeFalsy();
+  });
+
+  it("says so in Russian, with the avatar named by a noun frame", async () => {
+    user = newUser("ru");
+    const avatarId = await avatarCollectingPhotos(telegram, user, "Мария");
+    for (const bytes of photos) await send(telegram.photoUpdate(user, [{ bytes, width: 600, height: 560 }], "album"));
+    await drain(avatarId);
+    await tap(telegram, user, "✅ Готово");
+    await tap(telegram, user, "🚀 Обучить");
+    await tap(telegram, user, "🚀 Начать обучение");
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "TRAINING");
+    await say(telegram, user, "/cancel");
+    expect(text()).toContain("Аватар «Мария» сейчас обучается. Отменить обучение?");
+    const confirmation = telegram.lastBotMessage(user.id);
+    fal.fail(fal.job().id);
+    await settle(avatarId, async () => (await avatar(avatarId))?.status === "ERROR");
+    await send(
+      telegram.callbackUpdate(user, confirmation.message_id, telegram.buttonData(confirmation, "Да, отменить")),
+    );
+    expect(telegram.messages.get(`${user.id}:${confirmation.message_id}`)?.text).toBe(
+      "Обучение аватара «Мария» уже завершилось ошибкой. Ничего не отменено.",
+    );
+  });
+
+  it("/cancel with nothing running still says there is nothing to cancel", async () => {
+    await readyToTrain();
+    await say(telegram, user, "/cancel");
+    expect(text()).toContain("There is nothing to cancel");
   });
 });
 

@@ -12,6 +12,8 @@ export interface RecordedCall {
   params: Record<string, unknown>;
   ok: boolean;
   description?: string;
+  /** When the call arrived (Date.now()), so a test can say how soon the user heard back. */
+  at?: number;
 }
 
 export interface StoredFile {
@@ -86,6 +88,8 @@ export class TelegramStandIn {
   readonly files = new Map<string, StoredFile>();
   /** Updates waiting for getUpdates (long polling), in order. */
   readonly pending: Array<Record<string, unknown>> = [];
+  /** The bot's profile texts by language code ("" is the default for every other language), as set. */
+  readonly descriptions = new Map<string, { description: string; short_description: string }>();
   #nextFile = 1;
   /** Unanswered callback queries, by id, with the chat they came from. */
   readonly #openQueries = new Map<string, number>();
@@ -209,6 +213,35 @@ export class TelegramStandIn {
     );
   }
 
+  /** A sticker, as a client sends one from the sticker panel. */
+  stickerUpdate(user: StandInUser, emoji = "👍"): Record<string, unknown> {
+    const file = this.registerFile(new Uint8Array(16));
+    const sticker = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      type: "regular",
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji,
+      file_size: file.file_size,
+    };
+    return this.#incoming(user, {}, { sticker });
+  }
+
+  /** A voice message of `seconds`. */
+  voiceUpdate(user: StandInUser, seconds = 3): Record<string, unknown> {
+    const file = this.registerFile(new Uint8Array(32));
+    const voice = {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      duration: seconds,
+      mime_type: "audio/ogg",
+    };
+    return this.#incoming(user, {}, { voice });
+  }
+
   /** A message from the user: stored in the chat as sent, delivered as Telegram's update JSON. */
   #incoming(
     user: StandInUser,
@@ -269,7 +302,7 @@ export class TelegramStandIn {
     if (download) {
       if (download[1] !== this.token) return envelope(401, { ok: false, error_code: 401, description: "Unauthorized" });
       const file = [...this.files.values()].find((f) => f.file_path === download[2]);
-      this.calls.push({ method: "download", params: { file_path: download[2] }, ok: Boolean(file) });
+      this.calls.push({ at: Date.now(), method: "download", params: { file_path: download[2] }, ok: Boolean(file) });
       if (!file) return envelope(404, { ok: false, error_code: 404, description: "Not Found" });
       return new Response(file.bytes, { headers: { "content-length": String(file.bytes.length) } });
     }
@@ -292,11 +325,11 @@ export class TelegramStandIn {
       }
       checkCall(method, params);
       const result = this.#perform(method, params, attachments);
-      this.calls.push({ method, params, ok: true });
+      this.calls.push({ at: Date.now(), method, params, ok: true });
       return envelope(200, { ok: true, result });
     } catch (error) {
       if (error instanceof InjectedError) {
-        this.calls.push({ method, params, ok: false, description: error.description });
+        this.calls.push({ at: Date.now(), method, params, ok: false, description: error.description });
         return envelope(error.status, {
           ok: false,
           error_code: error.status,
@@ -305,7 +338,7 @@ export class TelegramStandIn {
         });
       }
       if (!(error instanceof BotApiViolation)) throw error;
-      this.calls.push({ method, params, ok: false, description: error.description });
+      this.calls.push({ at: Date.now(), method, params, ok: false, description: error.description });
       const chatId = Number(params.chat_id);
       this.#emit({
         type: "problem",
@@ -343,6 +376,24 @@ export class TelegramStandIn {
           throw new BotApiViolation(400, "Bad Request: there is no text in the message to edit");
         const next = { html: undefined, ...formatted(params.text, params.parse_mode, "text") };
         if (message.text === next.text && same(message.reply_markup, params.reply_markup)) {
+          throw new BotApiViolation(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+          );
+        }
+        Object.assign(message, next, { reply_markup: params.reply_markup });
+        return this.#edited(message);
+      }
+      case "editMessageCaption": {
+        const message = this.#existing(params);
+        if (!message.photo && !message.document)
+          throw new BotApiViolation(400, "Bad Request: there is no caption in the message to edit");
+        const next = {
+          caption: undefined,
+          caption_html: undefined,
+          ...formatted(params.caption, params.parse_mode, "caption"),
+        };
+        if (message.caption === next.caption && same(message.reply_markup, params.reply_markup)) {
           throw new BotApiViolation(
             400,
             "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
@@ -471,6 +522,25 @@ export class TelegramStandIn {
         return true;
       case "setMyCommands":
         return true;
+      case "setMyDescription":
+      case "setMyShortDescription": {
+        const field = method === "setMyDescription" ? "description" : "short_description";
+        const limit = method === "setMyDescription" ? 512 : 120;
+        const text = String(params[field] ?? "");
+        if ([...text].length > limit) throw new BotApiViolation(400, `Bad Request: ${field} is too long`);
+        const language = String(params.language_code ?? "");
+        const current = this.descriptions.get(language) ?? { description: "", short_description: "" };
+        this.descriptions.set(language, { ...current, [field]: text });
+        return true;
+      }
+      case "getMyDescription":
+      case "getMyShortDescription": {
+        // Telegram falls back to the default texts for a language that has none of its own.
+        const language = String(params.language_code ?? "");
+        const texts = this.descriptions.get(language) ?? this.descriptions.get("");
+        const field = method === "getMyDescription" ? "description" : "short_description";
+        return { [field]: texts?.[field] ?? "" };
+      }
       default:
         throw new Error(`the Telegram stand-in does not implement ${method} yet`);
     }

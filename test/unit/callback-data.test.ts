@@ -18,6 +18,7 @@ const actions: Action[] = [
   { kind: "wizardCancel", avatarId: id },
   { kind: "wizardCancelConfirm", avatarId: id },
   { kind: "wizardResume", avatarId: id },
+  { kind: "wizardBack", avatarId: id, to: "selecting_gender" },
   { kind: "photosDone", avatarId: id },
   { kind: "photos", avatarId: id, page: 49 },
   { kind: "photoDelete", photoId: id, page: 3 },
@@ -38,6 +39,11 @@ const actions: Action[] = [
   { kind: "genRepeat", generationId: id },
   { kind: "gallery", avatarId: id, page: 12 },
   { kind: "genDelete", generationId: id, page: 1 },
+  { kind: "galleryOlder", avatarId: id, before: 1_764_633_600_123 },
+  { kind: "galleryNewer", avatarId: id, after: 1_764_633_600_123 },
+  { kind: "genSend", generationId: id },
+  { kind: "genDeleteConfirm", generationId: id },
+  { kind: "genDeleteKeep", generationId: id },
 ];
 
 describe("callback data", () => {
@@ -76,6 +82,8 @@ describe("callback data", () => {
     `gp:${id}:Studio`,
     `px:${id}`,
     "al:-1",
+    `glo:${id}:-5`,
+    `gln:${id}:1.5`,
     "al:1.5",
     "setlang:de",
     "m:1",

@@ -4,6 +4,7 @@ import {
   AVATAR_TRANSITIONS,
   allTransitionPairs,
   applyTransition,
+  canTrainAgain,
   canTransition,
 } from "../../src/domain/avatar-lifecycle";
 import { IllegalTransitionError } from "../../src/domain/errors";
@@ -25,6 +26,8 @@ const ALLOWED = new Set([
   "ERROR>READY_FOR_TRAINING",
   // TRAINING is the intent recorded before fal is called; fal refusing the job undoes it.
   "TRAINING>READY_FOR_TRAINING",
+  // "Train again" after a cancelled training (canTrainAgain keeps a cancelled draft out).
+  "CANCELLED>READY_FOR_TRAINING",
 ]);
 
 describe("avatar lifecycle", () => {
@@ -48,8 +51,15 @@ describe("avatar lifecycle", () => {
     }
   });
 
-  it("has terminal states with no way out", () => {
+  it("has a terminal state with no way out", () => {
     expect(AVATAR_TRANSITIONS.COMPLETED).toEqual([]);
-    expect(AVATAR_TRANSITIONS.CANCELLED).toEqual([]);
+  });
+
+  it("trains again after a failed or cancelled training, never a cancelled draft", () => {
+    const started = new Date();
+    expect(canTrainAgain({ status: "ERROR", trainingStartedAt: started })).toBe(true);
+    expect(canTrainAgain({ status: "CANCELLED", trainingStartedAt: started })).toBe(true);
+    expect(canTrainAgain({ status: "CANCELLED", trainingStartedAt: null })).toBe(false);
+    expect(canTrainAgain({ status: "COMPLETED", trainingStartedAt: started })).toBe(false);
   });
 });

@@ -1,9 +1,11 @@
 import { expect, it } from "vitest";
 import { registerWebhook } from "../../scripts/telegram/register-webhook";
 import { BOT_COMMANDS } from "../../src/bot/commands";
+import { en } from "../../src/bot/locales/en";
+import { ru } from "../../src/bot/locales/ru";
 import { TelegramStandIn } from "../stand-ins/telegram";
 
-it("registers the webhook with its secret and the command menu in English and Russian", async () => {
+it("registers the webhook with its secret, and the command menu and description in English and Russian", async () => {
   const telegram = new TelegramStandIn("42:token");
   await registerWebhook(
     {
@@ -12,6 +14,7 @@ it("registers the webhook with its secret and the command menu in English and Ru
       publicUrl: "https://bot.example/",
       apiRoot: telegram.apiRoot,
       commands: BOT_COMMANDS,
+      profiles: { en: en.profile, ru: ru.profile },
     },
     (input, init) => telegram.handle(new Request(input, init)),
   );
@@ -21,10 +24,25 @@ it("registers the webhook with its secret and the command menu in English and Ru
     secret_token: "register-webhook-test-secret-0123456789",
     allowed_updates: ["message", "callback_query"],
   });
-  const [en, ru] = telegram.callsTo("setMyCommands");
-  expect(en?.params.language_code).toBeUndefined();
-  expect(ru?.params).toMatchObject({
+  const [enCommands, ruCommands] = telegram.callsTo("setMyCommands");
+  expect(enCommands?.params.language_code).toBeUndefined();
+  expect(ruCommands?.params).toMatchObject({
     language_code: "ru",
     commands: expect.arrayContaining([{ command: "start", description: "Главное меню" }]),
   });
+  // What an empty chat shows ("What can this bot do?"): English by default, Russian for Russian clients.
+  const described = async (method: string, language_code?: string) =>
+    (await telegram
+      .handle(
+        new Request(`${telegram.apiRoot}/bot42:token/${method}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(language_code ? { language_code } : {}),
+        }),
+      )
+      .then((response) => response.json())) as { result: Record<string, string> };
+  expect((await described("getMyDescription", "de")).result.description).toBe(en.profile.description);
+  expect((await described("getMyDescription", "ru")).result.description).toBe(ru.profile.description);
+  expect((await described("getMyShortDescription", "ru")).result.short_description).toBe(ru.profile.short);
+  expect((await described("getMyShortDescription")).result.short_description).toBe(en.profile.short);
 });

@@ -9,15 +9,13 @@ import {
 import { PROMPT_MAX_LENGTH, presetById, presetsFor, sanitizePrompt, subjectFor } from "../../domain/presets";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
-import { escapeHtml, formatDate } from "../locales";
+import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
 import { IDLE } from "../session";
 
-/** Generating pictures from a trained avatar: presets, own prompts, options, repeat and the gallery. */
+/** Generating pictures from a trained avatar: presets, own prompts, options and repeats (the gallery is gallery.ts). */
 export const generationFeature = new Composer<BotContext>();
-
-const GALLERY_PAGE_SIZE = 5;
 
 function optionsOf(avatar: Avatar): PictureOptions {
   return avatar.avatarData.genOptions ?? DEFAULT_PICTURE_OPTIONS;
@@ -82,29 +80,15 @@ generationFeature.on("message:text", async (ctx, next) => {
 });
 
 onAction(generationFeature, "genRepeat", async (ctx, { generationId }) => {
-  const generation = await ctx.deps.gallery.getOwned(generationId, ctx.user.id);
+  const generation = await ctx.deps.gallery.findOwned(generationId, ctx.user.id);
+  if (!generation) {
+    await answer(ctx, ctx.t.pictures.gone, true);
+    return;
+  }
   const avatar = await trained(ctx, generation.avatarId);
   if (!avatar) return;
   const { aspect, count } = generation.options;
   await start(ctx, avatar, generation.prompt, generation.preset, { aspect, count });
-});
-
-onAction(generationFeature, "gallery", async (ctx, { avatarId, page }) => {
-  const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
-  await answer(ctx);
-  await showGallery(ctx, avatar, page);
-});
-
-onAction(generationFeature, "genDelete", async (ctx, { generationId, page }) => {
-  const generation = await ctx.deps.gallery.getOwned(generationId, ctx.user.id);
-  // Until it has finished its pictures may still be being stored, and would outlive a deleted row.
-  if (generation.status !== "SUCCEEDED" && generation.status !== "FAILED") {
-    await answer(ctx, ctx.t.generate.stillMaking, true);
-    return;
-  }
-  await ctx.deps.gallery.delete(generation);
-  await answer(ctx, ctx.t.generate.deleted);
-  await showGallery(ctx, await ctx.deps.avatars.getOwned(generation.avatarId, ctx.user.id), page);
 });
 
 /** The avatar when it is the user's and trained; otherwise says plainly why not. */
@@ -179,48 +163,11 @@ async function showMenu(ctx: BotContext, avatar: Avatar): Promise<void> {
     .text(t.generate.count(options.count), cb("genCount", { avatarId: avatar.id }))
     .row();
   const last = (await ctx.deps.gallery.list(avatar.id, 0, 1)).items[0];
-  if (last) keyboard.text(t.generate.repeat, cb("genRepeat", { generationId: last.id }));
+  if (last) keyboard.text(t.generate.repeat, cb("genRepeat", { generationId: last.id })).row();
   keyboard
     .text(t.generate.gallery, cb("gallery", { avatarId: avatar.id, page: 0 }))
     .row()
     .text(t.generate.back, cb("card", { avatarId: avatar.id }));
   const text = `${t.generate.menu(escapeHtml(avatar.name ?? ""))}\n${t.generate.options(options.aspect, options.count)}\n\n${t.generate.presets}`;
   await show(ctx, text, keyboard);
-}
-
-async function showGallery(ctx: BotContext, avatar: Avatar, requested: number): Promise<void> {
-  const t = ctx.t;
-  let page = requested;
-  let list = await ctx.deps.gallery.list(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
-  const pages = Math.max(1, Math.ceil(list.total / GALLERY_PAGE_SIZE));
-  if (page >= pages) {
-    page = pages - 1;
-    list = await ctx.deps.gallery.list(avatar.id, page * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
-  }
-  const back = new InlineKeyboard().text(t.generate.back, cb("generate", { avatarId: avatar.id }));
-  if (list.total === 0) {
-    await show(ctx, t.generate.galleryEmpty, back);
-    return;
-  }
-  const keyboard = new InlineKeyboard();
-  const lines = list.items.map((generation, i) => {
-    const n = page * GALLERY_PAGE_SIZE + i + 1;
-    keyboard
-      .text(`🔁 ${n}`, cb("genRepeat", { generationId: generation.id }))
-      .text(`🗑 ${n}`, cb("genDelete", { generationId: generation.id, page }))
-      .row();
-    const prompt = generation.prompt.length > 80 ? `${generation.prompt.slice(0, 79)}…` : generation.prompt;
-    return t.generate.galleryItem(n, escapeHtml(prompt), formatDate(generation.createdAt, ctx.lang));
-  });
-  if (pages > 1) {
-    if (page > 0) keyboard.text(t.avatars.prev, cb("gallery", { avatarId: avatar.id, page: page - 1 }));
-    if (page < pages - 1) keyboard.text(t.avatars.next, cb("gallery", { avatarId: avatar.id, page: page + 1 }));
-    keyboard.row();
-  }
-  keyboard.text(t.generate.back, cb("generate", { avatarId: avatar.id }));
-  await show(
-    ctx,
-    `${t.generate.galleryTitle(escapeHtml(avatar.name ?? ""), list.total, page + 1, pages)}\n\n${lines.join("\n")}`,
-    keyboard,
-  );
 }

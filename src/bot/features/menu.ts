@@ -1,4 +1,5 @@
-import { Composer } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
+import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { backToMenuKeyboard, languageKeyboard, mainMenuKeyboard } from "../keyboards/menu";
 import { escapeHtml, messagesFor } from "../locales";
@@ -6,6 +7,7 @@ import { onAction } from "../on-action";
 import { answer, show } from "../render";
 import { IDLE, isWizard } from "../session";
 import { wizardCancelPrompt } from "./create-avatar";
+import { trainCancelPrompt } from "./training";
 
 /** /start, /help, /cancel, the main menu and the language switch. */
 export const menuFeature = new Composer<BotContext>();
@@ -19,6 +21,7 @@ menuFeature.command("help", async (ctx) => {
   await ctx.reply(helpText(ctx), { reply_markup: backToMenuKeyboard(ctx.t) });
 });
 
+// Cancels what is actually running: the wizard, an own prompt, the photo upload, or a training.
 menuFeature.command("cancel", async (ctx) => {
   const session = await ctx.deps.session.get();
   if (isWizard(session)) {
@@ -27,12 +30,31 @@ menuFeature.command("cancel", async (ctx) => {
   }
   if (session.state === "waiting_prompt") {
     await ctx.deps.session.set(IDLE);
-    await ctx.reply(ctx.t.menu.title, { reply_markup: mainMenuKeyboard(ctx.t) });
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t.generate.back, cb("generate", { avatarId: session.avatarId }))
+      .text(ctx.t.menu.back, cb("menu"));
+    await ctx.reply(ctx.t.flow.promptCancelled, { reply_markup: keyboard });
     return;
   }
   if (session.state === "uploading_photos") {
     await ctx.deps.session.set(IDLE);
-    await ctx.reply(ctx.t.errors.uploadStopped, { reply_markup: mainMenuKeyboard(ctx.t) });
+    // Said with the deadline: the retention sweep deletes an avatar left collecting photos.
+    const paused = ctx.t.flow.uploadPaused(ctx.deps.settings.abandonedAvatarTtlSeconds);
+    await ctx.reply(paused, { reply_markup: mainMenuKeyboard(ctx.t) });
+    return;
+  }
+  const training = await ctx.deps.avatars.withStatus(ctx.user.id, "TRAINING");
+  const [only] = training;
+  if (only && training.length === 1) {
+    await trainCancelPrompt(ctx, only);
+    return;
+  }
+  if (training.length > 1) {
+    const keyboard = new InlineKeyboard();
+    for (const avatar of training) {
+      keyboard.text(`✖️ ${avatar.name ?? ctx.t.avatars.untitled}`, cb("trainCancel", { avatarId: avatar.id })).row();
+    }
+    await ctx.reply(ctx.t.flow.whichTraining, { reply_markup: keyboard.text(ctx.t.menu.back, cb("menu")) });
     return;
   }
   await ctx.reply(ctx.t.errors.nothingToCancel, { reply_markup: mainMenuKeyboard(ctx.t) });

@@ -1,7 +1,8 @@
 import { Composer } from "grammy";
 import type { Avatar } from "../../domain/entities";
+import { isDomainError } from "../../domain/errors";
 import type { BotContext } from "../context";
-import { avatarCardKeyboard, avatarListKeyboard, deleteConfirmKeyboard } from "../keyboards/avatars";
+import { avatarCardKeyboard, avatarListKeyboard, deleteConfirmKeyboard, statusLabel } from "../keyboards/avatars";
 import { escapeHtml, formatDate } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
@@ -33,7 +34,15 @@ onAction(myAvatarsFeature, "delete", async (ctx, { avatarId }) => {
 });
 
 onAction(myAvatarsFeature, "deleteConfirm", async (ctx, { avatarId }) => {
-  await ctx.deps.avatars.deleteAvatar(avatarId, ctx.user.id);
+  try {
+    await ctx.deps.avatars.deleteAvatar(avatarId, ctx.user.id);
+  } catch (error) {
+    if (!isDomainError(error, "avatar_not_found")) throw error;
+    // Pressed again, or after the avatar went another way: nothing left to delete.
+    await answer(ctx, ctx.t.flow.avatarAlreadyDeleted);
+    await showList(ctx, 0);
+    return;
+  }
   const session = await ctx.deps.session.get();
   if ("avatarId" in session && session.avatarId === avatarId) await ctx.deps.session.set(IDLE);
   await answer(ctx, ctx.t.avatars.deleted);
@@ -54,7 +63,7 @@ async function showList(ctx: BotContext, page: number): Promise<void> {
 function summary(ctx: BotContext, avatar: Avatar): string {
   const parts = [
     `<b>${escapeHtml(avatar.name ?? ctx.t.avatars.untitled)}</b>`,
-    ctx.t.status[avatar.status],
+    statusLabel(ctx.t, avatar),
     ctx.t.avatars.photos(avatar.photosCount, ctx.deps.settings.avatar.MAX_PHOTOS_PER_AVATAR),
   ];
   if (avatar.status === "TRAINING") parts.push(ctx.t.avatars.training(avatar.trainingProgress));
@@ -68,7 +77,7 @@ function cardText(ctx: BotContext, avatar: Avatar): string {
   const progress = avatar.status === "TRAINING" ? ` · ${t.avatars.training(avatar.trainingProgress)}` : "";
   return t.avatars.card(
     escapeHtml(avatar.name ?? t.avatars.untitled),
-    t.status[avatar.status],
+    statusLabel(t, avatar),
     avatar.avatarType ? t.avatarType[avatar.avatarType] : "—",
     photos + progress,
     t.avatars.created(formatDate(avatar.createdAt, ctx.lang)),

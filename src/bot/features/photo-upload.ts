@@ -1,13 +1,12 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { PhotoSize } from "grammy/types";
+import { isDomainError } from "../../domain/errors";
 import type { PhotoJob } from "../../services/photo-service";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
-import { mainMenuKeyboard } from "../keyboards/menu";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
-import { renderUploadProgress } from "../screens/upload-progress";
 import { IDLE } from "../session";
 
 /** Receiving photos and files, the Done button, and the one-photo-at-a-time viewer with delete. */
@@ -15,12 +14,10 @@ export const photoUploadFeature = new Composer<BotContext>();
 
 const PREVIEW_LONG_SIDE = 1024;
 
-photoUploadFeature.on(["message:photo", "message:document"], async (ctx) => {
+photoUploadFeature.on(["message:photo", "message:document"], async (ctx, next) => {
   const session = await ctx.deps.session.get();
-  if (session.state !== "uploading_photos") {
-    await ctx.reply(ctx.t.photos.notUploading, { reply_markup: mainMenuKeyboard(ctx.t) });
-    return;
-  }
+  // Not collecting: contextInputFeature says what happened to it and how to start.
+  if (session.state !== "uploading_photos") return next();
   const message = ctx.message;
   const base = {
     id: `${message.chat.id}:${message.message_id}`,
@@ -66,14 +63,10 @@ onAction(photoUploadFeature, "upload", async (ctx, { avatarId }) => {
   }
   await ctx.deps.session.set({ state: "uploading_photos", avatarId });
   await answer(ctx);
-  const { text, keyboard } = renderUploadProgress(ctx.t, ctx.deps.settings.avatar, {
-    avatarId,
-    avatarName: avatar.name ?? ctx.t.avatars.untitled,
-    count: avatar.photosCount,
-    pending: await ctx.deps.workspace(avatarId).pendingCount(),
-    lines: [],
-  });
-  await show(ctx, text, keyboard);
+  // The workspace draws the status, so this screen and the one its checks update are the same message.
+  const tapped = ctx.callbackQuery?.message;
+  const editable = tapped && "text" in tapped && tapped.text !== undefined ? tapped.message_id : undefined;
+  await ctx.deps.workspace(avatarId).openStatus(ctx.chat?.id ?? ctx.user.telegramId, ctx.lang, editable);
 });
 
 onAction(photoUploadFeature, "photosDone", async (ctx, { avatarId }) => {
@@ -113,15 +106,25 @@ onAction(photoUploadFeature, "photos", async (ctx, { avatarId, page }) => {
 
 onAction(photoUploadFeature, "photoDelete", async (ctx, { photoId, page }) => {
   const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
-  await answer(ctx, ctx.t.photos.confirmDeletePhoto);
+  const { total } = await ctx.deps.avatars.listPhotos(photo.avatarId, page, 1);
+  await answer(ctx);
   const keyboard = new InlineKeyboard()
     .text(ctx.t.photos.yesDeletePhoto, cb("photoDeleteConfirm", { photoId, page }))
     .text(ctx.t.photos.keepPhoto, cb("photos", { avatarId: photo.avatarId, page }));
-  await ctx.editMessageReplyMarkup({ reply_markup: keyboard });
+  // The question goes in the photo's own caption, where it stays until answered.
+  await ctx.editMessageCaption({ caption: ctx.t.photos.confirmDeletePhoto(page + 1, total), reply_markup: keyboard });
 });
 
 onAction(photoUploadFeature, "photoDeleteConfirm", async (ctx, { photoId, page }) => {
-  const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
+  const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id).catch((error: unknown) => {
+    if (isDomainError(error, "avatar_not_found")) return null;
+    throw error;
+  });
+  if (!photo) {
+    // Pressed a second time: the viewer already shows what is left.
+    await answer(ctx, ctx.t.flow.photoAlreadyDeleted, true);
+    return;
+  }
   const avatar = await ctx.deps.avatars.getOwned(photo.avatarId, ctx.user.id);
   if (avatar.status !== "PHOTOS_UPLOADING") {
     await answer(ctx, ctx.t.errors.stale);

@@ -1,7 +1,8 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { FAL_PRIORITIES } from "../../domain/avatar";
+import { canTrainAgain } from "../../domain/avatar-lifecycle";
 import type { Avatar } from "../../domain/entities";
-import { chooseTrainer } from "../../domain/training-plan";
+import { chooseTrainer, expectedTrainingMinutes } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { escapeHtml } from "../locales";
@@ -50,37 +51,63 @@ onAction(trainingFeature, "trainStart", async (ctx, { avatarId }) => {
 onAction(trainingFeature, "trainCancel", async (ctx, { avatarId }) => {
   const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
   if (avatar.status !== "TRAINING") {
-    await answer(ctx, ctx.t.errors.stale);
+    await answer(ctx, notCancelled(ctx, avatar), true);
     return;
   }
   await answer(ctx);
-  await ctx.reply(ctx.t.training.confirmCancel, {
-    reply_markup: new InlineKeyboard()
-      .text(ctx.t.training.yesCancel, cb("trainCancelConfirm", { avatarId }))
-      .text(ctx.t.training.keepTraining, cb("card", { avatarId })),
-  });
+  await trainCancelPrompt(ctx, avatar);
 });
 
 onAction(trainingFeature, "trainCancelConfirm", async (ctx, { avatarId }) => {
   await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
   const result = await ctx.deps.workspace(avatarId).cancelTraining(ctx.user.id);
-  await answer(ctx, result === "stale" ? ctx.t.errors.stale : undefined);
-  if (result !== "stale") await ctx.deleteMessage().catch(() => undefined);
+  await answer(ctx);
+  if (result === "stale") {
+    // The training ended before the confirmation was pressed: say how, and leave it as it is.
+    const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+    const keyboard = new InlineKeyboard().text(ctx.t.menu.myAvatars, cb("avatars", { page: 0 }));
+    await show(ctx, notCancelled(ctx, avatar), keyboard);
+    return;
+  }
+  await ctx.deleteMessage().catch(() => undefined);
 });
 
 onAction(trainingFeature, "trainRetry", async (ctx, { avatarId }) => {
   const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
-  if (avatar.status !== "ERROR") {
+  // A second tap finds it ready already: the training screen is the answer either way.
+  if (avatar.status === "READY_FOR_TRAINING") {
+    await answer(ctx);
+    await showScreen(ctx, avatar);
+    return;
+  }
+  if (!canTrainAgain(avatar)) {
     await answer(ctx, ctx.t.errors.stale);
     return;
   }
-  const again = await ctx.deps.avatars.transition(avatar, "READY_FOR_TRAINING", {
-    trainingError: null,
-    trainingProgress: 0,
-  });
+  const again = await ctx.deps.avatars.trainAgain(avatar);
   await answer(ctx);
   await showScreen(ctx, again);
 });
+
+/** Asks before cancelling the avatar's running training; used by the cancel button and by /cancel. */
+export async function trainCancelPrompt(ctx: BotContext, avatar: Avatar): Promise<void> {
+  const avatarId = avatar.id;
+  await ctx.reply(ctx.t.flow.confirmCancelTraining(escapeHtml(avatar.name ?? ctx.t.avatars.untitled)), {
+    reply_markup: new InlineKeyboard()
+      .text(ctx.t.training.yesCancel, cb("trainCancelConfirm", { avatarId }))
+      .text(ctx.t.training.keepTraining, cb("card", { avatarId })),
+  });
+}
+
+/** Why a cancel found nothing to cancel, from what became of the training. */
+function notCancelled(ctx: BotContext, avatar: Avatar): string {
+  const name = escapeHtml(avatar.name ?? ctx.t.avatars.untitled);
+  const texts = ctx.t.flow.notCancelled;
+  const status = avatar.status;
+  return status === "COMPLETED" || status === "ERROR" || status === "CANCELLED"
+    ? texts[status](name)
+    : texts.other(name);
+}
 
 /** The avatar, when it is the user's and ready to train; otherwise answers that the button is stale. */
 async function ready(ctx: BotContext, avatarId: string): Promise<Avatar | null> {
@@ -97,6 +124,7 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
     t.training.title(escapeHtml(avatar.name ?? "")),
     "",
     t.training.explain(avatar.photosCount, escapeHtml(avatar.triggerWord)),
+    t.training.expected(expectedTrainingMinutes(trainer, avatar.falIterations)),
     "",
     `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
     t.training.iterations(avatar.falIterations),

@@ -1,4 +1,5 @@
 import { InlineKeyboard } from "grammy";
+import { canTrainAgain } from "../../domain/avatar-lifecycle";
 import type { Avatar } from "../../domain/entities";
 import { cb } from "../callback-data";
 import type { Messages } from "../locales";
@@ -6,7 +7,7 @@ import type { Messages } from "../locales";
 export function avatarListKeyboard(t: Messages, avatars: Avatar[], page: number, pages: number): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   for (const avatar of avatars) {
-    const label = `${avatar.name ?? t.avatars.untitled} · ${t.status[avatar.status]}`;
+    const label = `${avatar.name ?? t.avatars.untitled} · ${statusLabel(t, avatar)}`;
     keyboard.text(label, cb("card", { avatarId: avatar.id })).row();
   }
   if (pages > 1) {
@@ -24,7 +25,10 @@ export function avatarCardKeyboard(t: Messages, avatar: Avatar): InlineKeyboard 
   if (avatar.status === "PHOTOS_UPLOADING") keyboard.text(t.avatars.continueUpload, cb("upload", { avatarId })).row();
   if (avatar.status === "READY_FOR_TRAINING") keyboard.text(t.training.train, cb("train", { avatarId })).row();
   if (avatar.status === "TRAINING") keyboard.text(t.training.cancel, cb("trainCancel", { avatarId })).row();
-  if (avatar.status === "ERROR") keyboard.text(t.training.tryAgain, cb("trainRetry", { avatarId })).row();
+  if (canTrainAgain(avatar)) {
+    const label = avatar.status === "ERROR" ? t.training.tryAgain : t.flow.trainAgain;
+    keyboard.text(label, cb("trainRetry", { avatarId })).row();
+  }
   if (avatar.status === "COMPLETED") {
     keyboard.text(t.training.generate, cb("generate", { avatarId })).row();
     keyboard.text(t.generate.gallery, cb("gallery", { avatarId, page: 0 })).row();
@@ -38,4 +42,11 @@ export function deleteConfirmKeyboard(t: Messages, avatarId: string): InlineKeyb
   return new InlineKeyboard()
     .text(t.avatars.yesDelete, cb("deleteConfirm", { avatarId }))
     .text(t.avatars.noKeep, cb("card", { avatarId }));
+}
+
+/** The avatar's status in words; a cancelled training reads as such, not as a cancelled avatar. */
+export function statusLabel(t: Messages, avatar: Avatar): string {
+  return avatar.status === "CANCELLED" && avatar.trainingStartedAt !== null
+    ? t.flow.trainingCancelledStatus
+    : t.status[avatar.status];
 }

@@ -12,11 +12,16 @@ export function typeKeyboard(t: Messages, avatarId: string): InlineKeyboard {
 export function genderKeyboard(t: Messages, avatarId: string): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   for (const gender of AVATAR_GENDERS) keyboard.text(t.gender[gender], cb("wizardGender", { avatarId, gender }));
-  return keyboard.row().text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
+  return keyboard
+    .row()
+    .text(t.flow.stepBack, cb("wizardBack", { avatarId, to: "selecting_type" }))
+    .text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
 }
 
 export function nameKeyboard(t: Messages, avatarId: string): InlineKeyboard {
-  return new InlineKeyboard().text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
+  return new InlineKeyboard()
+    .text(t.flow.stepBack, cb("wizardBack", { avatarId, to: "selecting_gender" }))
+    .text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
 }
 
 export function cancelConfirmKeyboard(t: Messages, avatarId: string): InlineKeyboard {

@@ -1,4 +1,5 @@
 import type { AvatarGender, AvatarStatus, AvatarType } from "../../domain/avatar";
+import type { AspectRatio } from "../../domain/entities";
 
 /** English texts. Every string is HTML; values that users typed arrive here already escaped. */
 export const en = {
@@ -6,7 +7,7 @@ export const en = {
     greeting: (name: string) =>
       `Hi, ${name}! 👋\n\nI turn your photos into a personal AI avatar. Send me 5–50 photos of yourself, I train a model on them, and then I can draw you in any style.\n\nWhat would you like to do?`,
     title: "Main menu. What would you like to do?",
-    myAvatars: "🖼 My avatars",
+    myAvatars: "🗂 My avatars",
     create: "➕ Create avatar",
     help: "❓ Help",
     language: "🌐 Language",
@@ -90,6 +91,11 @@ export const en = {
     notesTitle: "Good to know:",
     processing: (n: number) => `⏳ Checking ${n} more…`,
     awaitingFaceCheck: (n: number) => `⏳ ${n} photo(s) wait for the face check; I will check again in a few minutes.`,
+    barTowards: (count: number, min: number) => `${count} of ${min} needed for training`,
+    barEnough: "enough for training",
+    photosLabel: (items: string[]) => `Photos ${new Intl.ListFormat("en", { type: "conjunction" }).format(items)}`,
+    moreLabels: (n: number) => `${n} more`,
+    statusMoved: "⬇️ The upload status has moved to the bottom of the chat.",
     photoLabel: (n: number) => `Photo ${n}`,
     andMore: (n: number) => `…and ${n} more`,
     refusal: {
@@ -111,7 +117,7 @@ export const en = {
     alsoIn: (label: string, name: string) => `${label} is also in your avatar “${name}”; added here too.`,
     done: "✅ Done",
     doneNeedMore: (missing: number) => `Done (${missing} more needed)`,
-    view: "🖼 View photos",
+    view: "🤳 View photos",
     notUploading: "To add photos, open “My avatars”, choose an avatar and press “Continue uploading”.",
     needMoreAlert: (missing: number, min: number) => `Add ${missing} more photo(s) first: at least ${min} are needed.`,
     stillChecking: "Still checking your latest photos. Try again in a few seconds.",
@@ -122,7 +128,8 @@ export const en = {
     faceUnknown: "not checked",
     facePending: "check pending",
     deletePhoto: "🗑 Delete photo",
-    confirmDeletePhoto: "Delete this photo?",
+    confirmDeletePhoto: (n: number, total: number) =>
+      `🗑 <b>Delete this photo?</b>\nPhoto ${n} of ${total}. It leaves the avatar and its files are removed; this cannot be undone.`,
     yesDeletePhoto: "Yes, delete",
     keepPhoto: "No, keep",
     photoDeleted: "Photo deleted.",
@@ -145,6 +152,8 @@ export const en = {
     elapsed: (minutes: number) => `Elapsed: ${minutes} min.`,
     remaining: (minutes: number) => `About ${minutes} min left.`,
     usually: "Training usually takes 5–20 minutes.",
+    expected: (minutes: number) => `⏱ Usually takes about ${minutes} min.`,
+    finishingUp: "Finishing up…",
     cancel: "✖️ Cancel training",
     confirmCancel: "Cancel this training? The photos stay; you can train again later.",
     yesCancel: "Yes, cancel",
@@ -169,30 +178,55 @@ export const en = {
     presets: "Pick a style, or write your own prompt:",
     custom: "✍️ My prompt",
     repeat: "🔁 Repeat",
-    gallery: "🖼 My pictures",
+    gallery: "🏞 My pictures",
     aspect: (aspect: string) => `📐 ${aspect}`,
     count: (n: number) => `🔢 ×${n}`,
     askPrompt: (max: number) =>
       `Describe the picture in any language, up to ${max} characters. I will add your trigger word.`,
     promptEmpty: "The prompt is empty. Describe the picture in words.",
     promptTooLong: (max: number) => `That prompt is longer than ${max} characters. Shorten it and send again.`,
-    inGallery: "🖼 Your pictures are ready, but I could not send them here. You will find them under “🖼 My pictures”.",
+    inGallery: "🏞 Your pictures are ready, but I could not send them here. You will find them under “🏞 My pictures”.",
     alreadyDrawing: "Already drawing these — they will arrive in a moment.",
     working: "🎨 Drawing… this takes about half a minute.",
     busy: (max: number) => `You already have ${max} pictures being made. Wait for them to arrive, then try again.`,
     notReady: "This avatar is not trained yet. Train it first, then generate.",
-    moreLikeThis: "🔁 More like this",
+    moreLikeThis: "✨ More like this",
     anotherStyle: "🎨 Another style",
     back: "⬅️ Back",
     failed: (reason: string) => `⚠️ The picture could not be made: ${reason}. Please try again.`,
     timedOut: "it took too long",
     nsfw: "🙈 The result was flagged as not safe for work, so I did not send it. Try a different prompt or style.",
-    galleryTitle: (name: string, total: number, page: number, pages: number) =>
-      `🖼 <b>${name}</b>: ${total} picture set(s)${pages > 1 ? `, page ${page} of ${pages}` : ""}`,
-    galleryEmpty: "No pictures yet. Pick a style to make the first ones.",
-    galleryItem: (n: number, prompt: string, date: string) => `${n}. ${prompt} (${date})`,
     deleted: "Deleted.",
     stillMaking: "These pictures are still being made. You can delete them once they are ready.",
+  },
+  pictures: {
+    /** A set's caption: avatar · style or the user's own words · shape. */
+    caption: (name: string, style: string, shape: string) => `${name} · ${style} · ${shape}`,
+    ownPrompt: (words: string) => `your prompt “${words}”`,
+    retiredStyle: "an earlier style",
+    shape: {
+      "3:4": "portrait 3:4",
+      "9:16": "stories 9:16",
+      "16:9": "landscape 16:9",
+      "1:1": "square 1:1",
+    } satisfies Record<AspectRatio, string>,
+    made: (count: number, date: string) => `${count} ${count === 1 ? "picture" : "pictures"} · ${date}`,
+    header: (name: string) => `🏞 Pictures of <b>${name}</b>, newest first.`,
+    empty: (name: string) => `🏞 No pictures of <b>${name}</b> yet. Pick a style to make the first ones.`,
+    making: "⏳ Still being made (they will arrive in the chat):",
+    allShown: "That is all of them.",
+    moreOlder: "Older ones: tap “Older ▶️”.",
+    newer: "◀️ Newer",
+    older: "Older ▶️",
+    sendAgain: "📨 Send again",
+    delete: "🗑 Delete",
+    confirmDelete: (caption: string, count: number) =>
+      `🗑 <b>Delete these pictures?</b>\n${caption}\n${count === 1 ? "The picture" : count === 2 ? "Both pictures" : `All ${count} pictures`} will be deleted for good.`,
+    yesDelete: "Yes, delete",
+    noKeep: "No, keep",
+    deletedSet: (caption: string) => `🗑 Deleted: ${caption}`,
+    gone: "These pictures are no longer in your gallery: they were deleted.",
+    unavailable: "This picture could not be loaded. You can still delete it or make more like it.",
   },
   privacy: {
     text: (keep: Retention) => `<b>Your data</b>
@@ -209,7 +243,7 @@ In this bot's database and file storage (Cloudflare D1 and R2, or the operator's
 
 <b>For how long</b>
 • Until you delete them, except as follows.
-• Unfinished avatars (drafts, avatars still at “Collecting photos”, and cancelled ones): deleted with their photos ${duration(keep.abandonedSeconds)} after their last change (a setup step, a photo added or deleted).
+• Unfinished avatars (drafts, avatars still at “Collecting photos”, and those whose creation was cancelled): deleted with their photos ${duration(keep.abandonedSeconds)} after their last change (a setup step, a photo added or deleted).
 • Training archives: deleted ${duration(keep.archiveSeconds)} after they are made.${
       keep.picturesSeconds === undefined
         ? ""
@@ -227,6 +261,43 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     done: "All your data has been deleted. Send /start whenever you want to begin again.",
     kept: "Nothing was deleted.",
   },
+  flow: {
+    trainAgain: "🚀 Train again",
+    stepBack: "⬅️ Back",
+    trainingCancelledStatus: "🚫 Training cancelled",
+    typeByButtons: "☝️ Choose the avatar's type with the buttons below.",
+    genderByButtons: "☝️ Choose the gender with the buttons below.",
+    nameAsText: "☝️ Send the avatar's name as a text message.",
+    photoBeforeName:
+      "📷 Send the avatar's name first: the avatar does not exist until it has one. I did not keep this photo; send it again after the name.",
+    photoTooEarly:
+      "📷 Photos come after step 3, once the avatar has a name. I did not keep this photo; send it again then.",
+    collecting: (name: string) =>
+      `📤 I am collecting photos for the avatar “${name}”. Send them as photos or as JPEG, PNG or WEBP files; an album works too. Text, stickers and voice messages are not used. When there are enough, press “Done”.`,
+    photoNoAvatar:
+      "📷 No avatar is collecting photos right now, so I did not keep this one. Create an avatar first (type, gender, name), then send your photos.",
+    photoContinue: (name: string) =>
+      `📷 No avatar is collecting photos right now, so I did not keep this one. To add photos to the avatar “${name}”, press “Continue uploading” and send them again.`,
+    promptAsText: "✍️ Describe the picture in words, as a text message.",
+    promptCancelled: "Your own prompt is cancelled; no picture was ordered.",
+    uploadPaused: (keepSeconds: number) =>
+      `Photo upload paused. An unfinished avatar is kept for ${duration(keepSeconds)} after its last change; continue any time before then from “My avatars”.`,
+    confirmCancelTraining: (name: string) =>
+      `The avatar “${name}” is training. Cancel this training? The photos stay; you can train again later.`,
+    whichTraining: "Several avatars are training. Which training should I cancel?",
+    notCancelled: {
+      COMPLETED: (name: string) =>
+        `The training of “${name}” has already finished: the avatar is ready. Nothing was cancelled.`,
+      ERROR: (name: string) => `The training of “${name}” has already ended with an error. Nothing was cancelled.`,
+      CANCELLED: (name: string) => `The training of “${name}” has already been cancelled.`,
+      other: (name: string) => `The avatar “${name}” is not training now. Nothing was cancelled.`,
+    },
+    avatarAlreadyDeleted: "This avatar has already been deleted.",
+    photoAlreadyDeleted: "This photo has already been deleted.",
+    alreadyCreated: "This avatar has already been created, so nothing was cancelled.",
+    alreadyCancelled: "Creating this avatar has already been cancelled.",
+    movedBelow: "⬇️ Continued below.",
+  },
   errors: {
     notFound: "This avatar no longer exists. Open “My avatars” for the current list.",
     stale: "This button is out of date. Use the latest message, or /start.",
@@ -235,6 +306,12 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     unknownInput: "I didn't understand that. Use the buttons below, or /help.",
     nothingToCancel: "There is nothing to cancel. Here is the menu.",
     uploadStopped: "Photo upload paused. Your avatar is saved; continue any time from “My avatars”.",
+  },
+  /** The bot's profile in Telegram, plain text: `description` fills the empty chat ("What can this bot do?"), `short` its page. */
+  profile: {
+    description:
+      "I turn your photos into a personal AI avatar.\n\nSend me 5 to 50 photos of yourself. I learn your face from them, and then I draw you in any style: a studio portrait, a film still, anime, an oil painting and more.\n\nPress Start to begin.",
+    short: "Your personal AI avatar: send a few photos, get portraits of yourself in any style.",
   },
 };
 

@@ -1,6 +1,7 @@
 import { InlineKeyboard } from "grammy";
 import type { Avatar } from "../../domain/entities";
 import type { TrainingStatus } from "../../domain/ports";
+import { chooseTrainer, expectedTrainingMinutes } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import { escapeHtml, type Messages } from "../locales";
 
@@ -14,16 +15,21 @@ export function renderTrainingProgress(
 ): { text: string; keyboard: InlineKeyboard } {
   const progress = avatar.trainingProgress;
   const filled = Math.round((progress / 100) * BAR_CELLS);
-  const elapsedMs = avatar.trainingStartedAt ? now.getTime() - avatar.trainingStartedAt.getTime() : 0;
+  const elapsedMs = avatar.trainingStartedAt ? Math.max(0, now.getTime() - avatar.trainingStartedAt.getTime()) : 0;
+  const expectedMs =
+    expectedTrainingMinutes(avatar.falEndpoint ?? chooseTrainer(avatar, avatar.photosCount), avatar.falIterations) *
+    60_000;
+  // From the pace so far once a minute of it is known, from the estimate before; never below zero.
+  const totalMs = progress > 0 && elapsedMs >= 60_000 ? (elapsedMs * 100) / progress : expectedMs;
+  const remainingMs = totalMs - elapsedMs;
   const lines = [
     t.training.title(escapeHtml(avatar.name ?? "")),
     `${"▰".repeat(filled)}${"▱".repeat(BAR_CELLS - filled)} ${progress}%`,
     status?.kind === "queued" ? t.training.queued(status.position) : t.training.running,
     t.training.elapsed(Math.floor(elapsedMs / 60_000)),
-    // Only an estimate the numbers support: from the pace so far, once there is a pace.
-    progress > 0 && progress < 100
-      ? t.training.remaining(Math.max(1, Math.round((elapsedMs * (100 - progress)) / progress / 60_000)))
-      : t.training.usually,
+    progress >= 100 || remainingMs < 60_000
+      ? t.training.finishingUp
+      : t.training.remaining(Math.ceil(remainingMs / 60_000)),
   ];
   return {
     text: lines.join("\n"),
@@ -50,7 +56,11 @@ export function renderTrainingOutcome(t: Messages, avatar: Avatar): { text: stri
       .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
     return { text: t.training.failed(name, escapeHtml(plainReason(t, avatar.trainingError))), keyboard };
   }
-  keyboard.text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+  // Cancelled: the photos stay, and the avatar can be trained again from here.
+  keyboard
+    .text(t.flow.trainAgain, cb("trainRetry", { avatarId: avatar.id }))
+    .row()
+    .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
   return { text: t.training.cancelled(name), keyboard };
 }
 

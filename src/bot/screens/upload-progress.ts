@@ -26,6 +26,8 @@ const MAX_LINES = 20;
 const TELEGRAM_TEXT_LIMIT = 4096;
 /** File names are cut to this many UTF-16 code units (Telegram allows them up to 255). */
 const MAX_NAME_LENGTH = 48;
+/** Photos named on one line of identical notes at most; the rest are counted. */
+const MAX_LABELS = 8;
 
 /** The one upload message: a bar, "N of 50", what is still needed, and why photos were refused. */
 export function renderUploadProgress(
@@ -35,10 +37,13 @@ export function renderUploadProgress(
 ): { text: string; keyboard: InlineKeyboard } {
   const max = settings.MAX_PHOTOS_PER_AVATAR;
   const min = settings.MIN_PHOTOS_FOR_TRAINING;
-  const filled = Math.round((Math.min(progress.count, max) / max) * BAR_CELLS);
+  // The bar measures the way to training, so it is full at "enough", not at the avatar's capacity.
+  const filled = Math.round((Math.min(progress.count, min) / min) * BAR_CELLS);
   const head = [
     t.photos.progress(escapeHtml(progress.avatarName), progress.count, max),
-    `${"▰".repeat(filled)}${"▱".repeat(BAR_CELLS - filled)}`,
+    `${"▰".repeat(filled)}${"▱".repeat(BAR_CELLS - filled)} ${
+      progress.count >= min ? t.photos.barEnough : t.photos.barTowards(progress.count, min)
+    }`,
     progress.count >= max
       ? t.photos.full
       : progress.count >= min
@@ -48,16 +53,19 @@ export function renderUploadProgress(
   if (progress.pending > 0) head.push(t.photos.processing(progress.pending));
   if (progress.awaitingFaceCheck) head.push(t.photos.awaitingFaceCheck(progress.awaitingFaceCheck));
 
-  const label = (line: BatchLine) =>
-    escapeHtml(line.label.fileName ? shortenName(line.label.fileName) : t.photos.photoLabel(line.label.index));
-  const refusals = progress.lines
-    .filter((line) => line.outcome.kind === "refused")
-    .map((line) => `• ${label(line)}: ${refusalText(t, settings, line.outcome)}`);
-  const notes = progress.lines.flatMap((line) =>
-    line.outcome.kind === "accepted" && line.outcome.alsoIn !== null
-      ? [`• ${t.photos.alsoIn(label(line), escapeHtml(line.outcome.alsoIn))}`]
-      : [],
-  );
+  // Identical notes share one line ("Photos 2, 5 and 7: …"), placed where the newest of them was.
+  const refusals = grouped(
+    progress.lines.flatMap((line) =>
+      line.outcome.kind === "refused" ? [{ line, note: refusalText(t, settings, line.outcome) }] : [],
+    ),
+  ).map(({ labels, note }) => `• ${labelOf(t, labels)}: ${note}`);
+  const notes = grouped(
+    progress.lines.flatMap((line) =>
+      line.outcome.kind === "accepted" && line.outcome.alsoIn !== null
+        ? [{ line, note: escapeHtml(line.outcome.alsoIn) }]
+        : [],
+    ),
+  ).map(({ labels, note }) => `• ${t.photos.alsoIn(labelOf(t, labels), note)}`);
   const sections = [
     { title: t.photos.refusedTitle, lines: refusals, shown: Math.min(refusals.length, MAX_LINES) },
     { title: t.photos.notesTitle, lines: notes, shown: Math.min(notes.length, MAX_LINES) },
@@ -89,6 +97,30 @@ export function renderUploadProgress(
     .row()
     .text(t.photos.view, cb("photos", { avatarId: progress.avatarId, page: 0 }));
   return { text, keyboard };
+}
+
+/** Lines with the same note, in the order of each note's latest line. */
+function grouped(
+  items: Array<{ line: BatchLine; note: string }>,
+): Array<{ labels: BatchLine["label"][]; note: string }> {
+  const groups = new Map<string, BatchLine["label"][]>();
+  for (const { line, note } of items) {
+    const labels = groups.get(note) ?? [];
+    groups.delete(note);
+    groups.set(note, [...labels, line.label]);
+  }
+  return [...groups].map(([note, labels]) => ({ labels, note }));
+}
+
+/** "Photo 3", "IMG_1.jpg", or "Photos 2, 5 and 3 more" for a line standing for several. */
+function labelOf(t: Messages, labels: BatchLine["label"][]): string {
+  const named = (label: BatchLine["label"]) =>
+    escapeHtml(label.fileName ? shortenName(label.fileName) : String(label.index));
+  const [only] = labels;
+  if (only && labels.length === 1) return only.fileName ? named(only) : t.photos.photoLabel(only.index);
+  const shown = labels.slice(0, labels.length > MAX_LABELS ? MAX_LABELS - 1 : MAX_LABELS).map(named);
+  const hidden = labels.length - shown.length;
+  return t.photos.photosLabel(hidden > 0 ? [...shown, t.photos.moreLabels(hidden)] : shown);
 }
 
 /** A long file name with its middle cut out, keeping the start and the extension; never splits a character. */

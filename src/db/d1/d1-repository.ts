@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
 import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
@@ -80,7 +80,13 @@ export class D1Repository implements Repository {
     const rows = await this.db
       .select()
       .from(avatars)
-      .where(and(sql`${avatars.status} IN ('DRAFT', 'PHOTOS_UPLOADING', 'CANCELLED')`, lt(avatars.updatedAt, before)))
+      .where(
+        and(
+          // A CANCELLED avatar that was trained is a cancelled training, kept to be trained again.
+          sql`(${avatars.status} IN ('DRAFT', 'PHOTOS_UPLOADING') OR (${avatars.status} = 'CANCELLED' AND ${avatars.trainingStartedAt} IS NULL))`,
+          lt(avatars.updatedAt, before),
+        ),
+      )
       .limit(limit);
     return rows.map(toAvatar);
   }
@@ -149,9 +155,9 @@ export class D1Repository implements Repository {
         this.d1
           .prepare(
             `INSERT INTO avatar_photos (id, avatar_id, user_id, minio_key, file_hash, upload_order, validation_status,
-               file_size, width, height, format, has_face, quality_score, photo_metadata, created_at)
+               file_size, width, height, format, has_face, quality_score, photo_metadata, created_at, perceptual_hash)
              SELECT ?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(upload_order), 0) + 1 FROM avatar_photos WHERE avatar_id = ?2),
-               ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+               ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16
              WHERE (SELECT status FROM avatars WHERE id = ?2) = 'PHOTOS_UPLOADING'
                AND (SELECT COUNT(*) FROM avatar_photos WHERE avatar_id = ?2) < ?15`,
           )
@@ -171,6 +177,7 @@ export class D1Repository implements Repository {
             JSON.stringify(photo.photoMetadata),
             now.getTime(),
             maxPhotos,
+            photo.perceptualHash,
           ),
         this.recountStatement(photo.avatarId, now),
       ]);
@@ -195,6 +202,14 @@ export class D1Repository implements Repository {
       where: and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash)),
     });
     return mapped(row, toPhoto);
+  }
+
+  async listPerceptualHashes(avatarId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ hash: avatarPhotos.perceptualHash })
+      .from(avatarPhotos)
+      .where(and(eq(avatarPhotos.avatarId, avatarId), isNotNull(avatarPhotos.perceptualHash)));
+    return rows.flatMap((r) => (r.hash ? [r.hash] : []));
   }
 
   async findOtherAvatarWithHash(
@@ -403,6 +418,33 @@ export class D1Repository implements Repository {
       this.db.select({ total: count() }).from(generations).where(where),
     ]);
     return { items: items.map(toGeneration), total: totals[0]?.total ?? 0 };
+  }
+
+  async listGenerationsBeside(
+    avatarId: string,
+    edge: Date,
+    side: "older" | "newer",
+    limit: number,
+  ): Promise<Generation[]> {
+    const older = side === "older";
+    const rows = await this.db
+      .select()
+      .from(generations)
+      .where(
+        and(
+          eq(generations.avatarId, avatarId),
+          eq(generations.status, "SUCCEEDED"),
+          older ? lt(generations.createdAt, edge) : gt(generations.createdAt, edge),
+        ),
+      )
+      .orderBy(
+        ...(older
+          ? [desc(generations.createdAt), desc(generations.id)]
+          : [asc(generations.createdAt), asc(generations.id)]),
+      )
+      .limit(limit);
+    const items = rows.map(toGeneration);
+    return older ? items : items.reverse();
   }
 
   async completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
@@ -113,7 +113,16 @@ export class PgRepository implements Repository {
       const rows = await db
         .select()
         .from(avatars)
-        .where(and(inArray(avatars.status, ["DRAFT", "PHOTOS_UPLOADING", "CANCELLED"]), lt(avatars.updatedAt, before)))
+        .where(
+          and(
+            // A CANCELLED avatar that was trained is a cancelled training, kept to be trained again.
+            or(
+              inArray(avatars.status, ["DRAFT", "PHOTOS_UPLOADING"]),
+              and(eq(avatars.status, "CANCELLED"), isNull(avatars.trainingStartedAt)),
+            ),
+            lt(avatars.updatedAt, before),
+          ),
+        )
         .limit(limit);
       return rows.map(toAvatar);
     });
@@ -213,6 +222,16 @@ export class PgRepository implements Repository {
           .where(and(eq(avatarPhotos.avatarId, avatarId), eq(avatarPhotos.fileHash, fileHash))),
         toPhoto,
       );
+    });
+  }
+
+  async listPerceptualHashes(avatarId: string): Promise<string[]> {
+    return this.#run(async (db) => {
+      const rows = await db
+        .select({ hash: avatarPhotos.perceptualHash })
+        .from(avatarPhotos)
+        .where(and(eq(avatarPhotos.avatarId, avatarId), isNotNull(avatarPhotos.perceptualHash)));
+      return rows.flatMap((r) => (r.hash ? [r.hash] : []));
     });
   }
 
@@ -464,6 +483,35 @@ export class PgRepository implements Repository {
         toGeneration,
       );
     });
+  }
+
+  async listGenerationsBeside(
+    avatarId: string,
+    edge: Date,
+    side: "older" | "newer",
+    limit: number,
+  ): Promise<Generation[]> {
+    const older = side === "older";
+    const rows = await this.#run((db) =>
+      db
+        .select()
+        .from(generations)
+        .where(
+          and(
+            eq(generations.avatarId, avatarId),
+            eq(generations.status, "SUCCEEDED"),
+            older ? lt(generations.createdAt, edge) : gt(generations.createdAt, edge),
+          ),
+        )
+        .orderBy(
+          ...(older
+            ? [desc(generations.createdAt), desc(generations.id)]
+            : [asc(generations.createdAt), asc(generations.id)]),
+        )
+        .limit(limit),
+    );
+    const items = rows.map(toGeneration);
+    return older ? items : items.reverse();
   }
 
   async completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean> {

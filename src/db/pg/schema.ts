@@ -106,6 +106,8 @@ export const avatarPhotos = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     minioKey: text("minio_key").notNull(),
     fileHash: text("file_hash").notNull(),
+    /** A 64-bit dHash of the picture (16 hex digits), to find the same photo sent again in other bytes. */
+    perceptualHash: text("perceptual_hash"),
     uploadOrder: integer("upload_order").notNull(),
     validationStatus: text("validation_status", { enum: PHOTO_VALIDATION_STATUSES }).notNull().default("PENDING"),
     fileSize: integer("file_size").notNull(),

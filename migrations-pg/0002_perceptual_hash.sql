@@ -1,0 +1,1 @@
+ALTER TABLE "avatar_photos" ADD COLUMN "perceptual_hash" text;

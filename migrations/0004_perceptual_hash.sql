@@ -1,0 +1,1 @@
+ALTER TABLE `avatar_photos` ADD `perceptual_hash` text;
