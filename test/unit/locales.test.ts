@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BOT_COMMANDS } from "../../src/bot/commands";
 import { messagesFor } from "../../src/bot/locales";
 import type { Retention } from "../../src/bot/locales/en";
 import { countRu, duration, fileSize, pixels, plural, range } from "../../src/bot/locales/plural";
@@ -50,14 +51,19 @@ const NOUNS: Record<Language, Record<string, Partial<Record<Intl.LDMLPluralRule,
     face: { one: ["face"], other: ["faces"] },
   },
   ru: {
-    фотография: { one: ["фотография", "фотографию"], few: ["фотографии"], many: ["фотографий"] },
-    изображение: { one: ["изображение"], few: ["изображения"], many: ["изображений"] },
+    // Each category also takes its genitive («до 1 символа», «не больше 2 изображений»).
+    фотография: {
+      one: ["фотография", "фотографию", "фотографии"],
+      few: ["фотографии", "фотографий"],
+      many: ["фотографий"],
+    },
+    изображение: { one: ["изображение", "изображения"], few: ["изображения", "изображений"], many: ["изображений"] },
     набор: { one: ["набор"], few: ["набора"], many: ["наборов"] },
     аватар: { one: ["аватар"], few: ["аватара"], many: ["аватаров"] },
     минута: { one: ["минута", "минуту"], few: ["минуты"], many: ["минут"] },
     час: { one: ["час"], few: ["часа"], many: ["часов"] },
     день: { one: ["день"], few: ["дня"], many: ["дней"] },
-    символ: { one: ["символ"], few: ["символа"], many: ["символов"] },
+    символ: { one: ["символ", "символа"], few: ["символа", "символов"], many: ["символов"] },
     шаг: { one: ["шаг"], few: ["шага"], many: ["шагов"] },
     лицо: { one: ["лицо"], few: ["лица"], many: ["лиц"] },
   },
@@ -215,6 +221,15 @@ describe("every locale string", () => {
   }
 });
 
+describe("/help", () => {
+  for (const language of ["en", "ru"] as const) {
+    it(`${language}: lists every command the bot registers`, () => {
+      const help = messagesFor(language).help.text(5, 50);
+      for (const { command } of BOT_COMMANDS[language]) expect(help).toContain(`/${command}`);
+    });
+  }
+});
+
 describe("the plural helper", () => {
   it("takes the form Intl.PluralRules demands", () => {
     const photo = { one: "фотография", few: "фотографии", many: "фотографий", other: "фотографии" };
@@ -237,10 +252,10 @@ describe("the plural helper", () => {
   });
 
   it("localises units and keeps ranges whole", () => {
-    expect(pixels("ru", 512)).toBe("512\u00a0пикс.");
-    expect(pixels("en", 512)).toBe("512\u00a0px");
-    expect(fileSize("ru", 10 * 1024 * 1024)).toBe("10\u00a0МБ");
-    expect(fileSize("en", 10 * 1024 * 1024 - 1)).toBe("9\u00a0MB");
+    expect(pixels("ru", 512)).toBe("512 пикс.");
+    expect(pixels("en", 512)).toBe("512 px");
+    expect(fileSize("ru", 10 * 1024 * 1024)).toBe("10 МБ");
+    expect(fileSize("en", 10 * 1024 * 1024 - 1)).toBe("9 MB");
     expect(duration("ru", 21 * 60)).toBe("21 минуту");
     expect(duration("ru", 7 * 86400)).toBe("7 дней");
     expect(duration("en", 3600)).toBe("1 hour");

@@ -3,6 +3,7 @@ import type { PhotoSize } from "grammy/types";
 import type { PhotoJob } from "../../services/photo-service";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
+import { addInPairs } from "../keyboards/layout";
 import { mainMenuKeyboard } from "../keyboards/menu";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
@@ -114,9 +115,10 @@ onAction(photoUploadFeature, "photos", async (ctx, { avatarId, page }) => {
 onAction(photoUploadFeature, "photoDelete", async (ctx, { photoId, page }) => {
   const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
   await answer(ctx, ctx.t.photos.confirmDeletePhoto);
-  const keyboard = new InlineKeyboard()
-    .text(ctx.t.photos.yesDeletePhoto, cb("photoDeleteConfirm", { photoId, page }))
-    .text(ctx.t.photos.keepPhoto, cb("photos", { avatarId: photo.avatarId, page }));
+  const keyboard = addInPairs(new InlineKeyboard(), [
+    { label: ctx.t.photos.yesDeletePhoto, data: cb("photoDeleteConfirm", { photoId, page }) },
+    { label: ctx.t.photos.keepPhoto, data: cb("photos", { avatarId: photo.avatarId, page }) },
+  ]);
   await ctx.editMessageReplyMarkup({ reply_markup: keyboard });
 });
 

@@ -36,9 +36,9 @@ export function range(from: number, to: number): string {
   return `${from}\u2060–\u2060${to}`;
 }
 
-/** Pixels in the reader's units: "512 px", «512 пикс.»; the space does not break. */
+/** Pixels in the reader's units: "512 px", «512 пикс.». */
 export function pixels(language: Language, n: number): string {
-  return `${n}\u00a0${language === "ru" ? "пикс." : "px"}`;
+  return `${n} ${language === "ru" ? "пикс." : "px"}`;
 }
 
 /**
@@ -47,9 +47,9 @@ export function pixels(language: Language, n: number): string {
  */
 export function fileSize(language: Language, bytes: number): string {
   const ru = language === "ru";
-  if (bytes >= 1024 * 1024) return `${Math.floor(bytes / (1024 * 1024))}\u00a0${ru ? "МБ" : "MB"}`;
-  if (bytes >= 1024) return `${Math.floor(bytes / 1024)}\u00a0${ru ? "КБ" : "KB"}`;
-  return `${bytes}\u00a0${ru ? "байт" : "bytes"}`;
+  if (bytes >= 1024 * 1024) return `${Math.floor(bytes / (1024 * 1024))} ${ru ? "МБ" : "MB"}`;
+  if (bytes >= 1024) return `${Math.floor(bytes / 1024)} ${ru ? "КБ" : "KB"}`;
+  return `${bytes} ${ru ? "байт" : "bytes"}`;
 }
 
 /**

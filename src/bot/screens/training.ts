@@ -1,5 +1,6 @@
 import { InlineKeyboard } from "grammy";
 import type { Avatar } from "../../domain/entities";
+import { storedReason } from "../../domain/failure-reason";
 import type { TrainingStatus } from "../../domain/ports";
 import { cb } from "../callback-data";
 import { escapeHtml, type Messages } from "../locales";
@@ -48,16 +49,8 @@ export function renderTrainingOutcome(t: Messages, avatar: Avatar): { text: stri
       .text(t.training.tryAgain, cb("trainRetry", { avatarId: avatar.id }))
       .row()
       .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
-    return { text: t.training.failed(name, escapeHtml(plainReason(t, avatar.trainingError))), keyboard };
+    return { text: t.training.failed(name, t.reasons[storedReason(avatar.trainingError)]), keyboard };
   }
   keyboard.text(t.menu.myAvatars, cb("avatars", { page: 0 }));
   return { text: t.training.cancelled(name), keyboard };
-}
-
-/** fal's reasons are technical; the known ones get plain words, the rest are shown as they are. */
-function plainReason(t: Messages, reason: string | null): string {
-  if (!reason) return "";
-  if (reason === "stuck") return t.training.stuck;
-  if (reason.includes("without a LoRA file")) return t.training.noLora;
-  return reason;
 }
