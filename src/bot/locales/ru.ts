@@ -99,7 +99,7 @@ export const ru: Messages = {
     awaitingFaceCheck: (n: number) =>
       `⏳ Проверки лица ${pluralForm("ru", n, { one: "ждёт", other: "ждут" })} ${countRu(n, "фотография", "фотографии", "фотографий")}; проверю снова через несколько минут.`,
     photoLabel: (n: number) => `Фото ${n}`,
-    andMore: (n: number) => `…и ещё ${n}`,
+    andMore: (n: number) => `…и ещё ${n} фото`,
     refusal: {
       too_big: (maxBytes: number) =>
         `больше ${fileSize("ru", maxBytes)}. Пришлите файл поменьше или отправьте его как фото, а не файлом.`,
