@@ -203,7 +203,7 @@ export const en = {
     aspect: (shape: string) => `📐 ${shape}`,
     count: (n: number) => `🔢 ${countEn(n, "picture", "pictures")}`,
     askPrompt: (max: number) =>
-      `Describe the picture in any language, up to ${countEn(max, "character", "characters")}. I will put you into it myself.`,
+      `Describe the picture in any language, up to ${countEn(max, "character", "characters")}. I will add your avatar to it myself.`,
     promptEmpty: "The description is empty. Describe the picture in words.",
     promptTooLong: (max: number) =>
       `That description is longer than ${countEn(max, "character", "characters")}. Shorten it and send again.`,
