@@ -312,7 +312,9 @@ describe("a restart at each step of a generation resumes it, with one fal job an
         .run();
       await workspace(avatarId).sweep();
       expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "timed_out" });
-      expect(telegram.lastBotMessage(user.id).text).toContain("it took too long");
+      expect(telegram.lastBotMessage(user.id).text).toContain(
+        "It took far longer than it ever should, so I stopped waiting. Try again.",
+      );
       return;
     }
     expect(await submissions(avatarId)).toHaveLength(1);
@@ -484,7 +486,9 @@ describe("every generation ends", () => {
     );
     expect(summary.generationsSwept).toBeGreaterThanOrEqual(1);
     expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "timed_out" });
-    expect(telegram.lastBotMessage(user.id).text).toContain("it took too long");
+    expect(telegram.lastBotMessage(user.id).text).toContain(
+      "It took far longer than it ever should, so I stopped waiting. Try again.",
+    );
   });
 });
 
