@@ -91,9 +91,9 @@ describe("uploading photos", () => {
     await sendPhoto(sample[1] as Uint8Array);
     await drain(avatarId);
     expect(progressText()).toContain("2 of 50");
-    expect(progressText()).toContain("Send 3 more to reach the minimum of 5.");
+    expect(progressText()).toContain("Send 3 more photos to reach the minimum of 5.");
     await tap(telegram, user, "Done (3 more needed)");
-    expect(lastAnswer(telegram)).toBe("Add 3 more photo(s) first: at least 5 are needed.");
+    expect(lastAnswer(telegram)).toBe("Add 3 more photos first: training needs at least 5.");
     expect((await avatarsOf(user.id))[0]?.status).toBe("PHOTOS_UPLOADING");
   });
 

@@ -2,6 +2,7 @@ import { InlineKeyboard } from "grammy";
 import type { Avatar, Generation, Language } from "../../domain/entities";
 import { presetById } from "../../domain/presets";
 import { cb } from "../callback-data";
+import { addInPairs } from "../keyboards/layout";
 import { escapeHtml, formatDate, type Messages } from "../locales";
 
 /** How much of the user's own words a caption keeps. */
@@ -52,9 +53,10 @@ export function gallerySetKeyboard(t: Messages, generation: Pick<Generation, "id
 
 /** Under pictures just sent: more like them, another style, or back to the avatar. */
 export function againKeyboard(t: Messages, generation: Pick<Generation, "id" | "avatarId">): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t.generate.moreLikeThis, cb("genRepeat", { generationId: generation.id }))
-    .text(t.generate.anotherStyle, cb("generate", { avatarId: generation.avatarId }))
+  return addInPairs(new InlineKeyboard(), [
+    { label: t.generate.moreLikeThis, data: cb("genRepeat", { generationId: generation.id }) },
+    { label: t.generate.anotherStyle, data: cb("generate", { avatarId: generation.avatarId }) },
+  ])
     .row()
     .text(t.generate.back, cb("card", { avatarId: generation.avatarId }));
 }
