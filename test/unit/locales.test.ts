@@ -17,7 +17,11 @@ const RETENTIONS: Retention[] = [
  * What a string parameter stands for, by its name; any other parameter is a number. A new string
  * parameter gets a neutral word, so a new function is still checked.
  */
-const STRING_PARAMS: Record<string, string> = {
+const STRING_PARAMS: Record<string, unknown> = {
+  items: ["1", "2", "3"],
+  caption: "📸 · 3:4",
+  style: "Cinematic",
+  words: "sunset",
   firstName: "Саша",
   status: "✅",
   type: "👤",
@@ -177,6 +181,8 @@ function nameProblems(text: string, name: string): string[] {
   for (const match of at) {
     const before = text.slice(0, match.index);
     const after = text.slice((match.index ?? 0) + name.length);
+    // A caption's label, "Мария · Кинокадр · портрет 3:4": nothing there agrees with the name.
+    if (/(^|\n)[^\p{L}\d]*$/u.test(plain(before)) && /^ · /.test(plain(after))) continue;
     const quoted = /«(?:<[^>]+>)*$/.test(before) && /^(?:<\/[^>]+>)*»/.test(after);
     if (!quoted) {
       problems.push(`${name} is not in «»`);

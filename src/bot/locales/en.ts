@@ -160,7 +160,8 @@ export const en = {
     queued: (position: number) =>
       position === 0 ? "Waiting to start: you are next in line." : `Waiting to start: ${position + 1} in line.`,
     running: "Training…",
-    elapsed: (minutes: number) => `Running for ${countEn(minutes, "minute", "minutes")}.`,
+    elapsed: (minutes: number) =>
+      `Running for ${minutes === 0 ? "less than a minute" : countEn(minutes, "minute", "minutes")}.`,
     remaining: (minutes: number) => `About ${countEn(minutes, "minute", "minutes")} left.`,
     usually: `Training usually takes ${range(5, 20)} minutes.`,
     expected: (minutes: number) => `⏱ Usually takes about ${countEn(minutes, "minute", "minutes")}.`,

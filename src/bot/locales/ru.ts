@@ -169,7 +169,7 @@ export const ru: Messages = {
       `Обучение идёт ${minutes === 0 ? "меньше минуты" : `уже ${countRu(minutes, "минуту", "минуты", "минут")}`}.`,
     remaining: (minutes: number) => `Осталось ждать примерно ${countRu(minutes, "минуту", "минуты", "минут")}.`,
     usually: `Обычно обучение занимает ${range(5, 20)} минут.`,
-    expected: (minutes: number) => `⏱ Обычно занимает около ${countRu(minutes, "минуты", "минут", "минут")}.`,
+    expected: (minutes: number) => `⏱ Обычно это занимает примерно ${countRu(minutes, "минуту", "минуты", "минут")}.`,
     finishingUp: "Завершаю…",
     cancel: "✖️ Отменить обучение",
     confirmCancel: "Отменить обучение? Фотографии останутся; обучить аватар можно будет позже.",
