@@ -61,7 +61,7 @@ describe("My avatars", () => {
     expect(lastText()).toContain("Avatar Card\n📤 Collecting photos\nType: 👤 Character\n📸 0 photos (up to 50)");
     await tap(telegram, user, "📤 Continue uploading");
     expect(lastText()).toContain("📸 Avatar Card: 0 of 50 photos");
-    expect(lastText()).toContain("Send 5 more to reach the minimum of 5.");
+    expect(lastText()).toContain("Send 5 more photos to reach the minimum of 5.");
   });
 
   it("shows a cancelled draft and lets the user delete it", async () => {
