@@ -333,7 +333,7 @@ function replays(generationId: string): string[] {
   ];
 }
 
-const SET_BUTTONS = [["📨 Send again", "✨ More like this"], ["🗑 Delete"]];
+const SET_BUTTONS = [["✨ More like this"], ["📨 Send again", "🗑 Delete"]];
 
 describe("the gallery", () => {
   it("shows each set as its picture, captioned and with its own three buttons, a page at a time with the pager last", async () => {
@@ -342,8 +342,8 @@ describe("the gallery", () => {
     await ownPrompt(avatarId, "reading a book in a rainy café, candles and an old cat on the table");
     await madePictures(avatarId, "🎬 Cinematic", 1);
     await openMenu(avatarId);
-    await tap(telegram, user, "📐 3:4");
-    await tap(telegram, user, "📐 9:16");
+    await tap(telegram, user, "📐 Portrait 3:4");
+    await tap(telegram, user, "📐 Stories 9:16");
     await tap(telegram, user, "🌸 Anime");
     await submitted(avatarId);
     await falDraws(2);
@@ -400,7 +400,7 @@ describe("the gallery", () => {
     const captions = since(from, "sendPhoto").map((c) => String(c.params.caption));
     expect(captions[0]).toMatch(/^Ann · ваш запрос «верхом на лошади по луне» · портрет 3:4\n1 изображение · /);
     expect(captions[1]).toMatch(/^Ann · Кинокадр · портрет 3:4\n2 изображения · /);
-    expect(labels(setMessages("Ann · Кинокадр")[0])).toEqual([["📨 Прислать снова", "✨ Ещё такие"], ["🗑 Удалить"]]);
+    expect(labels(setMessages("Ann · Кинокадр")[0])).toEqual([["✨ Ещё такие"], ["📨 Прислать снова"], ["🗑 Удалить"]]);
     expect(telegram.lastBotMessage(user.id).text).toBe(
       "🏞 Изображения аватара «Ann», сначала новые. Это все изображения.",
     );
@@ -512,7 +512,7 @@ describe("the gallery", () => {
     const media = album?.params.media as Array<{ media: string; caption?: string }>;
     expect(media.map((m) => m.media)).toEqual(fileIds);
     expect(media[0]?.caption).toBe("Ann · Cinematic · portrait 3:4");
-    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["✨ More like this", "🎨 Another style"], ["⬅️ Back"]]);
+    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["✨ More like this"], ["🎨 Another style"], ["⬅️ Back"]]);
 
     telegram.failNext("sendMediaGroup", 400, "Bad Request: wrong file identifier/HTTP URL specified");
     from = telegram.calls.length;
@@ -528,7 +528,7 @@ describe("the gallery", () => {
     const avatarId = await trainedAvatar();
     await ownPrompt(avatarId, "on the moon");
     await openMenu(avatarId);
-    await tap(telegram, user, "📐 3:4");
+    await tap(telegram, user, "📐 Portrait 3:4");
     await tap(telegram, user, "🎬 Cinematic");
     await submitted(avatarId);
     await falDraws(1);
@@ -545,7 +545,7 @@ describe("the gallery", () => {
     await openMenu(avatarId);
     await tap(telegram, user, "🔁 Repeat");
     expect(lastAnswer(telegram)).toBe(
-      "You already have 2 pictures being made. Wait for them to arrive, then try again.",
+      "You already have 2 pictures being made, the most at once. Wait for them to arrive, then try again.",
     );
     const rows = await generations(avatarId);
     expect(rows.map((r) => [r.preset, r.status === "SUCCEEDED" ? "made" : "being made"])).toEqual([

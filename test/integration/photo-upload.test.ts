@@ -136,7 +136,7 @@ describe("uploading photos", () => {
     // The ten refused share one line, numbered in the order they were sent.
     expect(progressText().match(/the avatar already has 50 photos/g)).toHaveLength(1);
     expect(progressText()).toContain(
-      "• Photos 51, 52, 53, 54, 55, 56, 57, and 3 more: the avatar already has 50 photos. Delete some to add new ones.",
+      "• Photos 51, 52, 53, 54, 55, 56, 57, and 3 more: the avatar already has 50 photos, the most it takes. Delete some to add new ones.",
     );
     const userId = await userIdOf(user.id);
     expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toHaveLength(150);

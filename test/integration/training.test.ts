@@ -276,7 +276,7 @@ describe("after a training is cancelled or has ended", () => {
 
   async function openCard(): Promise<void> {
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Me/);
   }
 
@@ -288,8 +288,8 @@ describe("after a training is cancelled or has ended", () => {
     await tap(telegram, user, "Yes, cancel");
     expect(await avatar(avatarId)).toMatchObject({ status: "CANCELLED" });
     expect(fal.job(first).cancelRequested).toBe(true);
-    expect(text()).toContain("Training of Me cancelled");
-    expect(labels()).toEqual(["🚀 Train again", "🖼 My avatars"]);
+    expect(text()).toContain("Training of avatar Me cancelled");
+    expect(labels()).toEqual(["🚀 Train again", "🗂 My avatars"]);
 
     await openCard();
     expect(text()).toContain("🚫 Training cancelled");
@@ -353,7 +353,7 @@ describe("after a training is cancelled or has ended", () => {
   it("/cancel with nothing running still says there is nothing to cancel", async () => {
     await readyToTrain();
     await say(telegram, user, "/cancel");
-    expect(text()).toContain("There is nothing to cancel");
+    expect(text()).toContain("There is nothing running to cancel");
   });
 });
 

@@ -126,7 +126,6 @@ export const en = {
     done: "✅ Done",
     doneNeedMore: (missing: number) => `Done (${missing} more needed)`,
     view: "🤳 View photos",
-    notUploading: "To add photos, open “My avatars”, choose an avatar and press “Continue uploading”.",
     needMoreAlert: (missing: number, min: number) =>
       `Add ${countEn(missing, "more photo", "more photos")} first: training needs at least ${min}.`,
     stillChecking: "Still checking your latest photos. Try again in a few seconds.",
@@ -163,11 +162,9 @@ export const en = {
     elapsed: (minutes: number) =>
       `Running for ${minutes === 0 ? "less than a minute" : countEn(minutes, "minute", "minutes")}.`,
     remaining: (minutes: number) => `About ${countEn(minutes, "minute", "minutes")} left.`,
-    usually: `Training usually takes ${range(5, 20)} minutes.`,
     expected: (minutes: number) => `⏱ Usually takes about ${countEn(minutes, "minute", "minutes")}.`,
     finishingUp: "Finishing up…",
     cancel: "✖️ Cancel training",
-    confirmCancel: "Cancel this training? The photos stay; you can train again later.",
     yesCancel: "Yes, cancel",
     keepTraining: "No, keep training",
     cancelled: (name: string) => `Training of avatar <b>${name}</b> cancelled. Your photos are kept.`,
@@ -337,7 +334,6 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     unknownInput:
       "I can only read button presses and commands here. Choose what to do below, or send /help to see how it all works.",
     nothingToCancel: "There is nothing running to cancel. Here is the menu.",
-    uploadStopped: "Photo upload paused. Your avatar is saved; add more photos any time from “My avatars”.",
   },
   /** The bot's profile in Telegram, plain text: `description` fills the empty chat ("What can this bot do?"), `short` its page. */
   profile: {

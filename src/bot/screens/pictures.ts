@@ -41,14 +41,13 @@ export function gallerySetCaption(
   return `${pictureCaption(t, language, avatar, generation)}\n${made}`;
 }
 
-/** A set's buttons in the gallery: send it again, make more like it, delete it (asks first). */
+/** A set's buttons in the gallery: make more like it, send it again, delete it (asks first). */
 export function gallerySetKeyboard(t: Messages, generation: Pick<Generation, "id">): InlineKeyboard {
   const generationId = generation.id;
-  return new InlineKeyboard()
-    .text(t.pictures.sendAgain, cb("genSend", { generationId }))
-    .text(t.generate.moreLikeThis, cb("genRepeat", { generationId }))
-    .row()
-    .text(t.pictures.delete, cb("genDelete", { generationId, page: 0 }));
+  return addInPairs(new InlineKeyboard().text(t.generate.moreLikeThis, cb("genRepeat", { generationId })).row(), [
+    { label: t.pictures.sendAgain, data: cb("genSend", { generationId }) },
+    { label: t.pictures.delete, data: cb("genDelete", { generationId, page: 0 }) },
+  ]);
 }
 
 /** Under pictures just sent: more like them, another style, or back to the avatar. */
