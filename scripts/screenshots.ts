@@ -40,7 +40,7 @@ const LABELS = {
   done: /^✅|Done|Готово/,
   train: /^🚀 (Train|Обучить)|Train|Обучить/,
   startTraining: /Start training|Начать обучение/,
-  generate: /Generate|Создать изображение|Создать фото/,
+  generate: /Generate|Create pictures|Создать изображени|Создать фото/,
   preset: /Cinematic|Кинокадр|^🎬/,
   gallery: /My pictures|Мои изображения|Мои картинки|Галерея|Gallery/,
 };

@@ -56,7 +56,6 @@ export const ACTIONS = {
   photosDone: { prefix: "pd", values: { avatarId: id } },
   train: { prefix: "t", values: { avatarId: id } },
   trainPriority: { prefix: "tp", values: { avatarId: id, priority: oneOf(FAL_PRIORITIES) } },
-  trainSteps: { prefix: "ts", values: { avatarId: id } },
   trainStart: { prefix: "tgo", values: { avatarId: id } },
   trainCancel: { prefix: "tx", values: { avatarId: id } },
   trainCancelConfirm: { prefix: "txok", values: { avatarId: id } },

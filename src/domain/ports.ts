@@ -1,4 +1,5 @@
 import type { FaceBox, PhotoDecoder, PhotoQuality } from "./entities";
+import type { Failure } from "./failure-reason";
 import type { TrainingPlan } from "./training-plan";
 
 /*
@@ -12,9 +13,7 @@ export type TrainingStatus =
   | { kind: "running"; progress: number | null; logs: string[] }
   | { kind: "completed" };
 
-export type TrainingResult =
-  | { kind: "ok"; loraUrl: string; configUrl: string | null }
-  | { kind: "failed"; reason: string };
+export type TrainingResult = { kind: "ok"; loraUrl: string; configUrl: string | null } | Failure;
 
 /** fal's queue for training. */
 export interface Trainer {

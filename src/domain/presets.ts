@@ -27,13 +27,13 @@ export const PRESETS: readonly Preset[] = [
   person(
     "studio",
     "📸 Portrait studio",
-    "📸 Студийный портрет",
+    "📸 Студия",
     "{who}, studio portrait, soft key light, neutral grey backdrop, 85mm lens, sharp focus",
   ),
   person(
     "business",
-    "💼 Business headshot",
-    "💼 Деловой портрет",
+    "💼 Business",
+    "💼 Бизнес",
     "{who}, professional business headshot, tailored suit, office background, natural light",
   ),
   person(
@@ -45,14 +45,14 @@ export const PRESETS: readonly Preset[] = [
   person("anime", "🌸 Anime", "🌸 Аниме", "{who}, as an anime character, cel shading, vibrant colors, detailed eyes"),
   person(
     "oil",
-    "🖼 Oil painting",
-    "🖼 Масляная живопись",
+    "🖌 Oil paint",
+    "🖌 Живопись",
     "{who}, classical oil painting, visible brush strokes, warm palette, museum portrait",
   ),
   person(
     "fantasy",
     "🗡 Fantasy hero",
-    "🗡 Герой фэнтези",
+    "🗡 Фэнтези",
     "{who}, as a fantasy hero in ornate armor, epic landscape, golden hour",
   ),
   person(
@@ -63,8 +63,8 @@ export const PRESETS: readonly Preset[] = [
   ),
   person(
     "vintage",
-    "📷 Vintage film",
-    "📷 Винтажная плёнка",
+    "📷 1970s film",
+    "📷 Плёнка 70-х",
     "{who}, 1970s film photograph, grain, faded colors, natural pose",
   ),
   person(
@@ -86,7 +86,7 @@ export const PRESETS: readonly Preset[] = [
     "🎨 Акварель",
     "{who}, delicate watercolor illustration, soft washes, white paper texture",
   ),
-  style("city", "🏙 City street", "🏙 Городская улица", "a busy city street at dusk"),
+  style("city", "🏙 City street", "🏙 Город", "a busy city street at dusk"),
   style("portrait", "🙂 A portrait", "🙂 Портрет", "a portrait of a young woman"),
   style("landscape", "⛰ Landscape", "⛰ Пейзаж", "a mountain landscape with a lake"),
   style("still", "🍎 Still life", "🍎 Натюрморт", "a still life with fruit and a vase"),

@@ -196,8 +196,8 @@ export class ChatSession extends DurableObject<Env> {
   async #process(update: Update): Promise<void> {
     const settings = loadSettings(this.env);
     // A Postgres repository owns a connection for one request, so its bot is built per update. On D1
-    // the bot and its services hold nothing per request and are built once per instance: building
-    // them profiled at about 0.3 ms an update in the 100-user wizard.
+    // the bot and its services hold nothing per request and are built once per instance: under
+    // wrangler dev that CPU would delay the next webhook's answer on the same thread.
     if (settings.database.driver === "postgres") {
       const repo = createRepository(this.env);
       await this.#createBot(repo, await getBotInfo(settings, repo)).handleUpdate(update);

@@ -1,5 +1,6 @@
 import type { Settings } from "../config/settings";
 import type { AspectRatio } from "../domain/entities";
+import type { Failure } from "../domain/failure-reason";
 import { createFal } from "./client";
 import { asFalError, jobFailure } from "./trainer";
 
@@ -24,7 +25,7 @@ export interface GenerationRequest {
 
 export type GenerationOutput =
   | { kind: "ok"; images: Array<{ url: string; nsfw: boolean }>; seed: number | null }
-  | { kind: "failed"; reason: string };
+  | Failure;
 
 /** fal's text-to-image with the avatar's LoRA, through the queue (honouring FAL_BASE_URL). */
 export class FalGenerator {
@@ -81,6 +82,6 @@ export function readGenerationOutput(data: unknown): GenerationOutput {
   const images = (output?.images ?? []).flatMap((image, i) =>
     typeof image?.url === "string" ? [{ url: image.url, nsfw: output?.has_nsfw_concepts?.[i] === true }] : [],
   );
-  if (images.length === 0) return { kind: "failed", reason: "fal returned no images" };
+  if (images.length === 0) return { kind: "failed", reason: "no_result", detail: "fal returned no images" };
   return { kind: "ok", images, seed: typeof output?.seed === "number" ? output.seed : null };
 }

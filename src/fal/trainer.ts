@@ -1,5 +1,6 @@
 import { ApiError } from "@fal-ai/client";
 import type { Settings } from "../config/settings";
+import { type Failure, reasonForStatus } from "../domain/failure-reason";
 import {
   FalRequestError,
   FalUnavailable,
@@ -82,9 +83,13 @@ export class FalTrainer implements Trainer {
  * fal has no FAILED status: a failed job's result answers with its error. A 4xx (but 429) from
  * the result endpoint is therefore the job's failure; anything else means fal is unavailable.
  */
-export function jobFailure(error: unknown): { kind: "failed"; reason: string } {
+export function jobFailure(error: unknown): Failure {
   if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-    return { kind: "failed", reason: describeFalError(error.status, error.body) };
+    return {
+      kind: "failed",
+      reason: reasonForStatus(error.status),
+      detail: describeFalError(error.status, error.body),
+    };
   }
   throw new FalUnavailable(error instanceof Error ? error.message : String(error));
 }
@@ -100,7 +105,7 @@ export function readTrainingOutput(data: unknown): TrainingResult {
   const output = data as { diffusers_lora_file?: { url?: unknown }; config_file?: { url?: unknown } } | null;
   const url = output?.diffusers_lora_file?.url;
   if (typeof url !== "string" || !/^https?:\/\//.test(url)) {
-    return { kind: "failed", reason: "fal finished without a LoRA file" };
+    return { kind: "failed", reason: "no_result", detail: "fal finished without a LoRA file" };
   }
   const config = output?.config_file?.url;
   return { kind: "ok", loraUrl: url, configUrl: typeof config === "string" ? config : null };

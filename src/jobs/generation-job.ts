@@ -2,7 +2,9 @@ import { escapeHtml, messagesFor } from "../bot/locales";
 import { againKeyboard, pictureCaption } from "../bot/screens/pictures";
 import type { GenerationStatus } from "../domain/avatar";
 import type { AspectRatio, Generation, GenerationOptions, Language } from "../domain/entities";
+import { type FailureReason, reasonForStatus } from "../domain/failure-reason";
 import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
+import { FalRequestError } from "../domain/ports";
 import { generatedKey } from "../domain/storage-keys";
 import { FalGenerator, type GenerationOutput } from "../fal/generator";
 import { errorFields, log } from "../log";
@@ -150,8 +152,8 @@ export class GenerationJobs {
   async #submit(generation: Generation): Promise<void> {
     const { repo, settings } = this.room;
     const avatar = await repo.findAvatar(generation.avatarId);
-    if (!settings.falKey) return this.#fail(generation, "QUEUED", NO_FAL_KEY);
-    if (!avatar?.finetuneId) return this.#fail(generation, "QUEUED", "the avatar has no trained model");
+    if (!settings.falKey) return this.#fail(generation, "QUEUED", "not_configured", NO_FAL_KEY);
+    if (!avatar?.finetuneId) return this.#fail(generation, "QUEUED", "no_model", "the avatar has no trained model");
     const now = new Date();
     // The intent, written before fal is called: a restart after this point never submits again.
     const claimed = await repo.updateGenerationIf(generation.id, "QUEUED", {
@@ -175,7 +177,8 @@ export class GenerationJobs {
         `${settings.publicUrl}/fal/webhook?generation=${generation.id}`,
       );
     } catch (error) {
-      return this.#fail(generation, "SUBMITTING", error instanceof Error ? error.message : String(error));
+      const reason = error instanceof FalRequestError ? reasonForStatus(error.status) : "busy";
+      return this.#fail(generation, "SUBMITTING", reason, error instanceof Error ? error.message : String(error));
     }
     await repo.updateGenerationIf(generation.id, "SUBMITTING", { status: "RUNNING", falRequestId: requestId });
     log("info", "generation_submitted", { avatarId: generation.avatarId, generationId: generation.id, requestId });
@@ -183,7 +186,7 @@ export class GenerationJobs {
 
   /** fal has finished: a failure ends the generation, pictures move it to delivery. */
   async #settle(generation: Generation, output: GenerationOutput): Promise<void> {
-    if (output.kind === "failed") return this.#fail(generation, "RUNNING", output.reason);
+    if (output.kind === "failed") return this.#fail(generation, "RUNNING", output.reason, output.detail);
     const safe = output.images.filter((image) => !image.nsfw);
     if (safe.length === 0) return this.#fail(generation, "RUNNING", "nsfw");
     const moved = await this.room.repo.updateGenerationIf(generation.id, "RUNNING", {
@@ -219,7 +222,7 @@ export class GenerationJobs {
         pictures = await Promise.all(images.map((image) => download(image.url)));
       } catch (error) {
         log("warn", "generation_download_failed", { generationId: generation.id, attempt, ...errorFields(error) });
-        if (last) await this.#fail(generation, "DELIVERING", "download");
+        if (last) await this.#fail(generation, "DELIVERING", "delivery");
         return;
       }
       keys = images.map((_, i) => generatedKey(generation.userId, generation.avatarId, generation.id, i + 1));
@@ -289,11 +292,16 @@ export class GenerationJobs {
       }
       return;
     }
-    await this.#fail(generation, generation.status, "timeout");
+    await this.#fail(generation, generation.status, "timed_out");
   }
 
   /** Ends a generation that cannot succeed and says why; the status guard makes it happen once. */
-  async #fail(generation: Generation, from: GenerationStatus, reason: string): Promise<void> {
+  async #fail(
+    generation: Generation,
+    from: GenerationStatus,
+    reason: FailureReason | "nsfw",
+    detail: string = reason,
+  ): Promise<void> {
     const ended = await this.room.repo.updateGenerationIf(generation.id, from, {
       status: "FAILED",
       error: reason,
@@ -302,13 +310,15 @@ export class GenerationJobs {
       falOutput: null,
     });
     if (!ended) return;
-    log("warn", "generation_failed", { avatarId: generation.avatarId, generationId: generation.id, error: reason });
+    log("warn", "generation_failed", {
+      avatarId: generation.avatarId,
+      generationId: generation.id,
+      reason,
+      error: detail,
+    });
     const { options } = generation;
     const t = messagesFor(options.language);
-    const text =
-      reason === "nsfw"
-        ? t.generate.nsfw
-        : t.generate.failed(escapeHtml(reason === "timeout" ? t.generate.timedOut : reason));
+    const text = reason === "nsfw" ? t.generate.nsfw : t.generate.failed(t.reasons[reason]);
     await this.room.notifier.send(options.chatId, { text, keyboard: againKeyboard(t, generation) });
   }
 }

@@ -1,6 +1,6 @@
 import { InlineKeyboard } from "grammy";
 import { cb } from "../bot/callback-data";
-import { escapeHtml, messagesFor } from "../bot/locales";
+import { messagesFor } from "../bot/locales";
 import { renderTrainingOutcome, renderTrainingProgress } from "../bot/screens/training";
 import type { Avatar, Language } from "../domain/entities";
 import type { TrainingResult } from "../domain/ports";
@@ -64,7 +64,11 @@ export class TrainingJobs {
       if (avatar.falEndpoint && avatar.falRequestId) {
         await new FalTrainer(this.room.settings).cancel(avatar.falEndpoint, avatar.falRequestId).catch(() => undefined);
       }
-      const outcome = await service.finish(avatar, avatar.falRequestId ?? "", { kind: "failed", reason: "stuck" });
+      const outcome = await service.finish(avatar, avatar.falRequestId ?? "", {
+        kind: "failed",
+        reason: "timed_out",
+        detail: "stuck past TRAINING_TIMEOUT",
+      });
       if (outcome.kind === "finished") await this.#showOutcome(outcome.avatar);
       return;
     }
@@ -130,7 +134,7 @@ export class TrainingJobs {
       await this.room.wake("training", Date.now() + this.room.settings.avatar.TRAINING_CHECK_INTERVAL * 1000);
     } else if (outcome.kind === "submit_failed") {
       await this.#show({
-        text: t.training.submitFailed(escapeHtml(outcome.reason)),
+        text: t.training.submitFailed(t.reasons[outcome.reason]),
         keyboard: startKeyboard(t, avatar.id),
       });
     } else if (outcome.kind === "not_enough_photos") {

@@ -1,5 +1,6 @@
 import type { Settings } from "../config/settings";
 import type { Avatar } from "../domain/entities";
+import { type FailureReason, reasonForStatus } from "../domain/failure-reason";
 import type { ObjectStorage } from "../domain/object-storage";
 import {
   FalRequestError,
@@ -15,7 +16,7 @@ import { errorFields, log } from "../log";
 import type { AvatarService } from "./avatar-service";
 import { buildTrainingZip } from "./training-data";
 
-/** Shown when the operator has not set FAL_KEY: nothing is sent to fal without it. */
+/** Logged when the operator has not set FAL_KEY: nothing is sent to fal without it. */
 export const NO_FAL_KEY = "this bot has no fal.ai key configured (FAL_KEY)";
 
 /** How long the link to the training archive stays valid for fal (it may wait in fal's queue first). */
@@ -24,7 +25,7 @@ export const TRAINING_DATA_LINK_TTL_SECONDS = 24 * 3600;
 export type StartOutcome =
   | { kind: "started"; avatar: Avatar; queuePosition: number }
   | { kind: "not_enough_photos"; missing: number }
-  | { kind: "submit_failed"; reason: string }
+  | { kind: "submit_failed"; reason: FailureReason }
   | { kind: "stale" };
 
 export type CheckOutcome =
@@ -52,7 +53,10 @@ export class TrainingService {
     const { repo, storage, settings } = this.deps;
     const { avatarType } = avatar;
     if (avatar.status !== "READY_FOR_TRAINING" || !avatarType) return { kind: "stale" };
-    if (!settings.falKey) return { kind: "submit_failed", reason: NO_FAL_KEY };
+    if (!settings.falKey) {
+      log("error", "training_submit_failed", { avatarId: avatar.id, error: NO_FAL_KEY });
+      return { kind: "submit_failed", reason: "not_configured" };
+    }
     const photos = (await repo.listPhotos(avatar.id, 0, settings.avatar.MAX_PHOTOS_PER_AVATAR)).items.filter(
       (p) => p.validationStatus === "VALID",
     );
@@ -107,7 +111,11 @@ export class TrainingService {
       ));
     } catch (error) {
       const reason =
-        error instanceof FalRequestError || error instanceof FalUnavailable ? error.message : String(error);
+        error instanceof FalRequestError
+          ? reasonForStatus(error.status)
+          : error instanceof FalUnavailable
+            ? "busy"
+            : "unknown";
       log("error", "training_submit_failed", { avatarId: avatar.id, ...errorFields(error) });
       // fal refused it, so nothing runs there: the avatar is ready to train again.
       await this.deps.avatars
@@ -144,7 +152,8 @@ export class TrainingService {
       if (error instanceof FalRequestError && error.status === 404) {
         return this.finish(avatar, avatar.falRequestId, {
           kind: "failed",
-          reason: "fal no longer knows this training",
+          reason: "lost",
+          detail: "fal no longer knows this training",
         });
       }
       return { kind: "unavailable" };
@@ -198,7 +207,8 @@ export class TrainingService {
       log("error", "training_failed", {
         avatarId: avatar.id,
         finetuneId: requestId,
-        error: result.reason,
+        reason: result.reason,
+        error: result.detail,
         durationSeconds: duration,
       });
       return { kind: "finished", avatar: failed };

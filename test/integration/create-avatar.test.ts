@@ -27,7 +27,7 @@ describe("the creation wizard", () => {
 
     await tap(telegram, user, "➕ Create avatar");
     expect(lastText()).toContain("Step 1 of 3");
-    expect(lastText()).toContain("Character: you as a person");
+    expect(lastText()).toContain("Character: your face and look");
     const [draft] = await avatarsOf(user.id);
     expect(draft).toMatchObject({
       status: "DRAFT",
@@ -194,12 +194,12 @@ describe("the creation wizard", () => {
 
   it("/cancel with nothing going on says so", async () => {
     await say(telegram, user, "/cancel");
-    expect(lastText()).toContain("There is nothing to cancel");
+    expect(lastText()).toContain("There is nothing running to cancel");
   });
 
   it("answers text it does not expect with the menu", async () => {
     await say(telegram, user, "hello?");
-    expect(lastText()).toContain("I didn't understand that");
+    expect(lastText()).toContain("I can only read button presses and commands here");
   });
 
   it("switches language from the menu", async () => {

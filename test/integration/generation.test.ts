@@ -118,7 +118,7 @@ describe("generating pictures", () => {
     const avatarId = await trainedAvatar();
     await openMenu(avatarId);
     expect(telegram.lastBotMessage(user.id).text).toContain("Ann: what shall we make?");
-    expect(telegram.lastBotMessage(user.id).text).toContain("Format 3:4 · 2 image(s)");
+    expect(telegram.lastBotMessage(user.id).text).toContain("Shape: Portrait 3:4 · 2 pictures at a time");
 
     await tap(telegram, user, "📸 Portrait studio");
     expect(telegram.lastBotMessage(user.id).text).toContain("Drawing…");
@@ -192,10 +192,10 @@ describe("generating pictures", () => {
   it("changes the format and the number of images with one tap each", async () => {
     const avatarId = await trainedAvatar();
     await openMenu(avatarId);
-    await tap(telegram, user, "📐 3:4");
-    await tap(telegram, user, "📐 9:16");
-    await tap(telegram, user, "🔢 ×2");
-    expect(telegram.lastBotMessage(user.id).text).toContain("Format 16:9 · 3 image(s)");
+    await tap(telegram, user, "📐 Portrait 3:4");
+    await tap(telegram, user, "📐 Stories 9:16");
+    await tap(telegram, user, "🔢 2 pictures");
+    expect(telegram.lastBotMessage(user.id).text).toContain("Shape: Landscape 16:9 · 3 pictures at a time");
     await tap(telegram, user, "🎬 Cinematic");
     await submitted(avatarId);
     expect(fal.job().input).toMatchObject({ image_size: "landscape_16_9", num_images: 3 });
@@ -212,7 +212,7 @@ describe("generating pictures", () => {
     await send(telegram.callbackUpdate(user, menu?.message_id ?? 0, `gp:${avatarId}:anime`));
     await send(telegram.callbackUpdate(user, menu?.message_id ?? 0, `gp:${avatarId}:noir`));
     expect(lastAnswer(telegram)).toBe(
-      "You already have 2 pictures being made. Wait for them to arrive, then try again.",
+      "You already have 2 pictures being made, the most at once. Wait for them to arrive, then try again.",
     );
     expect(await generations(avatarId)).toHaveLength(2);
   });
@@ -240,8 +240,11 @@ describe("generating pictures", () => {
       detail: [{ loc: ["body", "loras", 0, "path"], msg: "could not load LoRA", type: "value_error" }],
     });
     await runDurableObjectAlarm(env.AVATAR_WORKSPACE.getByName(avatarId));
-    expect(telegram.lastBotMessage(user.id).text).toContain("The picture could not be made");
-    expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED" });
+    // fal's words (422, the field path) go to the log; the user reads a plain reason and what to do.
+    const failure = telegram.lastBotMessage(user.id).text ?? "";
+    expect(failure).toContain("The picture could not be made. The service could not work with these photos");
+    expect(failure).not.toMatch(/422|loras|LoRA|fal/);
+    expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "rejected" });
 
     await tap(telegram, user, "🎨 Another style");
     await tap(telegram, user, "🌃 Cyberpunk");
@@ -250,14 +253,16 @@ describe("generating pictures", () => {
       .bind(Date.now() - 3600_000)
       .run();
     await runDurableObjectAlarm(env.AVATAR_WORKSPACE.getByName(avatarId));
-    expect(telegram.lastBotMessage(user.id).text).toContain("it took too long");
+    expect(telegram.lastBotMessage(user.id).text).toContain(
+      "It took far longer than it ever should, so I stopped waiting. Try again.",
+    );
     expect((await generations(avatarId)).map((g) => g.status)).toEqual(["FAILED", "FAILED"]);
   });
 
   it("refuses an avatar that is not trained, and another user's avatar", async () => {
     const untrained = await trainedAvatar("READY_FOR_TRAINING");
     await openMenu(untrained);
-    expect(lastAnswer(telegram)).toBe("This avatar is not trained yet. Train it first, then generate.");
+    expect(lastAnswer(telegram)).toBe("This avatar is not trained yet. Train it first, then create pictures.");
     const owner = user;
     const foreign = await trainedAvatar();
     user = newUser();
@@ -277,7 +282,7 @@ describe("generating pictures", () => {
     await say(telegram, user, "y".repeat(501));
     expect(telegram.lastBotMessage(user.id).text).toContain("longer than 500 characters");
     await say(telegram, user, "\u0001\u0002\u200B");
-    expect(telegram.lastBotMessage(user.id).text).toContain("The prompt is empty");
+    expect(telegram.lastBotMessage(user.id).text).toContain("The description is empty");
     expect(await generations(avatarId)).toEqual([]);
   });
 });
@@ -328,7 +333,7 @@ function replays(generationId: string): string[] {
   ];
 }
 
-const SET_BUTTONS = [["📨 Send again", "✨ More like this"], ["🗑 Delete"]];
+const SET_BUTTONS = [["✨ More like this"], ["📨 Send again", "🗑 Delete"]];
 
 describe("the gallery", () => {
   it("shows each set as its picture, captioned and with its own three buttons, a page at a time with the pager last", async () => {
@@ -337,8 +342,8 @@ describe("the gallery", () => {
     await ownPrompt(avatarId, "reading a book in a rainy café, candles and an old cat on the table");
     await madePictures(avatarId, "🎬 Cinematic", 1);
     await openMenu(avatarId);
-    await tap(telegram, user, "📐 3:4");
-    await tap(telegram, user, "📐 9:16");
+    await tap(telegram, user, "📐 Portrait 3:4");
+    await tap(telegram, user, "📐 Stories 9:16");
     await tap(telegram, user, "🌸 Anime");
     await submitted(avatarId);
     await falDraws(2);
@@ -395,7 +400,7 @@ describe("the gallery", () => {
     const captions = since(from, "sendPhoto").map((c) => String(c.params.caption));
     expect(captions[0]).toMatch(/^Ann · ваш запрос «верхом на лошади по луне» · портрет 3:4\n1 изображение · /);
     expect(captions[1]).toMatch(/^Ann · Кинокадр · портрет 3:4\n2 изображения · /);
-    expect(labels(setMessages("Ann · Кинокадр")[0])).toEqual([["📨 Прислать снова", "✨ Ещё такие"], ["🗑 Удалить"]]);
+    expect(labels(setMessages("Ann · Кинокадр")[0])).toEqual([["✨ Ещё такие"], ["📨 Прислать снова"], ["🗑 Удалить"]]);
     expect(telegram.lastBotMessage(user.id).text).toBe(
       "🏞 Изображения аватара «Ann», сначала новые. Это все изображения.",
     );
@@ -507,7 +512,7 @@ describe("the gallery", () => {
     const media = album?.params.media as Array<{ media: string; caption?: string }>;
     expect(media.map((m) => m.media)).toEqual(fileIds);
     expect(media[0]?.caption).toBe("Ann · Cinematic · portrait 3:4");
-    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["✨ More like this", "🎨 Another style"], ["⬅️ Back"]]);
+    expect(labels(telegram.lastBotMessage(user.id))).toEqual([["✨ More like this"], ["🎨 Another style"], ["⬅️ Back"]]);
 
     telegram.failNext("sendMediaGroup", 400, "Bad Request: wrong file identifier/HTTP URL specified");
     from = telegram.calls.length;
@@ -523,7 +528,7 @@ describe("the gallery", () => {
     const avatarId = await trainedAvatar();
     await ownPrompt(avatarId, "on the moon");
     await openMenu(avatarId);
-    await tap(telegram, user, "📐 3:4");
+    await tap(telegram, user, "📐 Portrait 3:4");
     await tap(telegram, user, "🎬 Cinematic");
     await submitted(avatarId);
     await falDraws(1);
@@ -540,7 +545,7 @@ describe("the gallery", () => {
     await openMenu(avatarId);
     await tap(telegram, user, "🔁 Repeat");
     expect(lastAnswer(telegram)).toBe(
-      "You already have 2 pictures being made. Wait for them to arrive, then try again.",
+      "You already have 2 pictures being made, the most at once. Wait for them to arrive, then try again.",
     );
     const rows = await generations(avatarId);
     expect(rows.map((r) => [r.preset, r.status === "SUCCEEDED" ? "made" : "being made"])).toEqual([

@@ -312,8 +312,10 @@ describe("a restart at each step of a generation resumes it, with one fal job an
         .bind(Date.now() - 1)
         .run();
       await workspace(avatarId).sweep();
-      expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "timeout" });
-      expect(telegram.lastBotMessage(user.id).text).toContain("it took too long");
+      expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "timed_out" });
+      expect(telegram.lastBotMessage(user.id).text).toContain(
+        "It took far longer than it ever should, so I stopped waiting. Try again.",
+      );
       return;
     }
     expect(await submissions(avatarId)).toHaveLength(1);
@@ -445,7 +447,7 @@ describe("every generation ends", () => {
     await exports.default.fetch(await fal.webhook(job.id));
     await runDurableObjectAlarm(workspace(avatarId));
     await runDurableObjectAlarm(workspace(avatarId));
-    expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "download" });
+    expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "delivery" });
     expect(await generatedObjects(avatarId)).toEqual([]);
     expect(telegram.lastBotMessage(user.id).text).toContain("The picture could not be made");
   });
@@ -484,8 +486,10 @@ describe("every generation ends", () => {
       env,
     );
     expect(summary.generationsSwept).toBeGreaterThanOrEqual(1);
-    expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "timeout" });
-    expect(telegram.lastBotMessage(user.id).text).toContain("it took too long");
+    expect((await generations(avatarId))[0]).toMatchObject({ status: "FAILED", error: "timed_out" });
+    expect(telegram.lastBotMessage(user.id).text).toContain(
+      "It took far longer than it ever should, so I stopped waiting. Try again.",
+    );
   });
 });
 

@@ -42,7 +42,7 @@ describe("My avatars", () => {
     expect(first).toContain("Your avatars (7), page 1 of 2");
     expect(first.indexOf("Seven")).toBeLessThan(first.indexOf("Three"));
     expect(first).not.toContain("Two");
-    expect(first).toContain("📤 Collecting photos · photos: 0/50 · created");
+    expect(first).toContain("📤 Collecting photos · 📸 0 photos (up to 50) · created");
 
     await tap(telegram, user, "▶️");
     const second = lastText();
@@ -58,10 +58,10 @@ describe("My avatars", () => {
     await say(telegram, user, "/start");
     await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Card/);
-    expect(lastText()).toContain("Card\n📤 Collecting photos\nType: 👤 Character\nphotos: 0/50");
+    expect(lastText()).toContain("Avatar Card\n📤 Collecting photos\nType: 👤 Character\n📸 0 photos (up to 50)");
     await tap(telegram, user, "📤 Continue uploading");
-    expect(lastText()).toContain("📸 Card: 0 of 50 photos");
-    expect(lastText()).toContain("Send 5 more to reach the minimum of 5.");
+    expect(lastText()).toContain("📸 Avatar Card: 0 of 50 photos");
+    expect(lastText()).toContain("Send 5 more photos to reach the minimum of 5.");
   });
 
   it("shows a cancelled draft and lets the user delete it", async () => {
@@ -86,7 +86,7 @@ describe("My avatars", () => {
     await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Gone/);
     await tap(telegram, user, "🗑 Delete");
-    expect(lastText()).toContain("Delete Gone?");
+    expect(lastText()).toContain("Delete avatar Gone?");
     await tap(telegram, user, "Yes, delete");
 
     expect(lastAnswer(telegram)).toBe("Avatar deleted.");

@@ -91,9 +91,9 @@ describe("uploading photos", () => {
     await sendPhoto(sample[1] as Uint8Array);
     await drain(avatarId);
     expect(progressText()).toContain("2 of 50");
-    expect(progressText()).toContain("Send 3 more to reach the minimum of 5.");
+    expect(progressText()).toContain("Send 3 more photos to reach the minimum of 5.");
     await tap(telegram, user, "Done (3 more needed)");
-    expect(lastAnswer(telegram)).toBe("Add 3 more photo(s) first: at least 5 are needed.");
+    expect(lastAnswer(telegram)).toBe("Add 3 more photos first: training needs at least 5.");
     expect((await avatarsOf(user.id))[0]?.status).toBe("PHOTOS_UPLOADING");
   });
 
@@ -136,7 +136,7 @@ describe("uploading photos", () => {
     // The ten refused share one line, numbered in the order they were sent.
     expect(progressText().match(/the avatar already has 50 photos/g)).toHaveLength(1);
     expect(progressText()).toContain(
-      "• Photos 51, 52, 53, 54, 55, 56, 57, and 3 more: the avatar already has 50 photos. Delete some to add new ones.",
+      "• Photos 51, 52, 53, 54, 55, 56, 57, and 3 more: the avatar already has 50 photos, the most it takes. Delete some to add new ones.",
     );
     const userId = await userIdOf(user.id);
     expect(await objectsUnder(`avatars/user_${userId}/avatar_${avatarId}/`)).toHaveLength(150);

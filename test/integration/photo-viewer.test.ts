@@ -125,7 +125,7 @@ describe("the photo viewer", () => {
 
   it("answers a delete confirmation pressed again plainly, and deletes nothing more", async () => {
     const avatarId = await withThreePhotos();
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     await tap(telegram, user, "🗑 Delete photo");
     const viewer = telegram.lastBotMessage(user.id);
     const yes = telegram.buttonData(viewer, "Yes, delete");

@@ -35,8 +35,17 @@ async function rowsOf(userId: string): Promise<Record<string, number>> {
 describe("privacy", () => {
   it("/privacy says what is stored, where, for how long and how to delete it, in both languages", async () => {
     await say(telegram, user, "/privacy");
-    for (const part of ["What is stored", "Where", "For how long", "How to delete", "/deletemydata", "fal.ai"])
+    for (const part of [
+      "What is stored",
+      "Where",
+      "For how long",
+      "How to delete",
+      "/deletemydata",
+      "AI image service",
+    ])
       expect(text()).toContain(part);
+    // Where data lives is said in plain words: no provider or storage product names.
+    expect(text()).not.toMatch(/fal|Cloudflare|\bD1\b|\bR2\b|PostgreSQL|\bS3\b/);
     const ivan = newUser("ru");
     await say(telegram, ivan, "/privacy");
     expect(telegram.lastBotMessage(ivan.id).text).toContain("Что хранится");
@@ -53,7 +62,7 @@ describe("privacy", () => {
     const ivan = newUser("ru");
     await say(telegram, ivan, "/privacy");
     expect(telegram.lastBotMessage(ivan.id).text).toContain(
-      "• Незаконченные аватары (черновики, аватары на этапе «Сбор фото» и те, чьё создание отменено) удаляются вместе с фото через 7 дней после последнего изменения (шаг настройки, добавленное или удалённое фото).",
+      "• Незаконченные аватары (черновики, аватары на этапе «Сбор фотографий» и те, чьё создание отменено) удаляются вместе с фотографиями через 7 дней после последнего изменения (шаг настройки, добавленная или удалённая фотография).",
     );
     expect(telegram.lastBotMessage(ivan.id).text).toContain(
       "• Архивы для обучения удаляются через 7 дней после создания.",
@@ -116,7 +125,7 @@ describe("privacy", () => {
     const otherId = await userIdOf(other.id);
 
     await say(telegram, user, "/deletemydata");
-    expect(text()).toContain("1 avatar(s), 1 photo(s), 1 generated picture set(s)");
+    expect(text()).toContain("1 avatar, 1 photo, 1 set of created pictures");
     await tap(telegram, user, "No, keep my data");
     expect((await rowsOf(userId)).avatars).toBe(1);
 

@@ -63,13 +63,24 @@ describe("training", () => {
     const avatarId = await readyToTrain();
     await tap(telegram, user, "🚀 Train");
     const trigger = String((await avatar(avatarId))?.trigger_word);
-    expect(text()).toContain(`Trigger word: ${trigger}`);
-    expect(text()).toContain("Priority: 💎 Quality");
-    expect(text()).toContain("Steps: 500");
+    // The machinery stays out of sight: no trigger word, step count or trainer name, and each
+    // priority says what it trades.
+    expect(text()).not.toContain(trigger);
+    expect(text()).not.toMatch(/Trigger|Steps|Trainer|fal/);
+    expect(text()).toContain("Priority: 💎 Best likeness · slower");
+    expect(text()).toContain("at least 10 photos; otherwise it trains like Balanced");
+    const markup = telegram.lastBotMessage(user.id).reply_markup as { inline_keyboard: { text: string }[][] };
+    expect(markup.inline_keyboard.map((row) => row.map((button) => button.text))).toEqual([
+      ["⚡ Faster · less face detail"],
+      ["⚖️ Balanced"],
+      ["• 💎 Best likeness · slower"],
+      ["🚀 Start training"],
+      ["⬅️ My avatars"],
+    ]);
     await tap(telegram, user, "⚖️ Balanced");
     expect(text()).toContain("Priority: ⚖️ Balanced");
     await tap(telegram, user, "🚀 Start training");
-    expect(text()).toContain("Preparing Me for training");
+    expect(text()).toContain("Preparing avatar Me for training");
     await settle(avatarId, async () => (await avatar(avatarId))?.status === "TRAINING");
 
     const job = fal.job();
@@ -78,7 +89,7 @@ describe("training", () => {
     expect(job.input).toMatchObject({ trigger_word: trigger, steps: 500, is_style: false, create_masks: true });
     const row = await avatar(avatarId);
     expect(row).toMatchObject({ status: "TRAINING", fal_request_id: job.id, finetune_id: null, training_progress: 0 });
-    expect(text()).toContain("In fal's queue, position 3.");
+    expect(text()).toContain("Waiting to start: 3 in line.");
 
     // The archive fal downloads: flat, normalised names, the processed crops and no originals.
     await expectTrainingArchive(String(job.input.images_data_url), photos);
@@ -101,7 +112,7 @@ describe("training", () => {
       finetune_id: "https://v3.fal.media/files/lora/pytorch_lora_weights.safetensors",
       training_progress: 100,
     });
-    expect(text()).toContain("Me is trained and ready");
+    expect(text()).toContain("Avatar Me is trained and ready");
   });
 
   it("completes by polling alone when no webhook arrives", async () => {
@@ -141,13 +152,13 @@ describe("training", () => {
       "a validation error",
       422,
       { detail: [{ loc: ["body", "images_data_url"], msg: "Could not download the archive", type: "value_error" }] },
-      "body.images_data_url Could not download the archive",
+      "The service could not work with these photos or settings. Try again; if it fails again, replace a few photos",
     ],
     [
       "an infrastructure error",
       503,
       { detail: "Runner disconnected", error_type: "runner_disconnected" },
-      "Runner disconnected",
+      "The picture service is busy or out of reach right now. Try again in a few minutes.",
     ],
   ])("turns %s reported by webhook into ERROR with the reason and Try again", async (_name, status, body, reason) => {
     const avatarId = await readyToTrain();
@@ -155,9 +166,10 @@ describe("training", () => {
     fal.fail(id, status, body);
     expect((await deliverWebhook(await fal.webhook(id))).status).toBe(200);
     expect((await avatar(avatarId))?.status).toBe("ERROR");
-    expect(text()).toContain("Training of Me failed");
-    expect(text()).toContain(status === 422 ? "Invalid status code: 422" : "Invalid status code: 503");
-    void reason;
+    // fal's own words go to the log; the user reads a plain reason and what to do next.
+    expect(text()).toContain("Training of avatar Me did not work out.");
+    expect(text()).toContain(reason);
+    expect(text()).not.toMatch(/\d{3}|Invalid status|Runner|images_data_url|fal/);
     await tap(telegram, user, "🔁 Try again");
     expect((await avatar(avatarId))?.status).toBe("READY_FOR_TRAINING");
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(5);
@@ -183,7 +195,8 @@ describe("training", () => {
     const id = await startTraining(avatarId);
     fal.fail(id, 422);
     await settle(avatarId, async () => (await avatar(avatarId))?.status === "ERROR");
-    expect((await avatar(avatarId))?.training_error).toContain("Could not download the archive");
+    expect((await avatar(avatarId))?.training_error).toBe("rejected");
+    expect(text()).toContain("The service could not work with these photos or settings.");
   });
 
   it("never completes a job that finished without a LoRA file", async () => {
@@ -191,22 +204,26 @@ describe("training", () => {
     const id = await startTraining(avatarId);
     fal.succeed(id, { config_file: { url: "https://v3.fal.media/files/lora/config.json" } });
     await settle(avatarId, async () => (await avatar(avatarId))?.status === "ERROR");
-    expect(text()).toContain("fal finished without producing a model file");
+    expect(text()).toContain("It finished without a usable result. Try again.");
+    expect((await avatar(avatarId))?.training_error).toBe("no_result");
   });
 
   it.each([
-    ["a 500", { status: 500, body: { detail: "Internal Server Error" } }],
+    ["a 500", { status: 500, body: { detail: "Internal Server Error" } }, "busy or out of reach"],
     [
       "a 422",
       { status: 422, body: { detail: [{ loc: ["body", "steps"], msg: "value too large", type: "value_error" }] } },
+      "could not work with these photos or settings",
     ],
-    ["a network failure", "network" as const],
-  ])("leaves the avatar READY_FOR_TRAINING when submission fails with %s", async (_name, failure) => {
+    ["a network failure", "network" as const, "busy or out of reach"],
+  ])("leaves the avatar READY_FOR_TRAINING when submission fails with %s", async (_name, failure, reason) => {
     const avatarId = await readyToTrain();
     fal.failNextSubmit(failure);
     await tap(telegram, user, "🚀 Train");
     await tap(telegram, user, "🚀 Start training");
-    await settle(avatarId, async () => text().includes("fal did not accept the training"));
+    await settle(avatarId, async () => text().includes("Training could not be started."));
+    expect(text()).toContain(reason);
+    expect(text()).not.toMatch(/500|422|Internal Server Error|steps|fal/);
     expect(await avatar(avatarId)).toMatchObject({ status: "READY_FOR_TRAINING", fal_request_id: null });
   });
 
@@ -225,7 +242,7 @@ describe("training", () => {
     await tap(telegram, user, "Yes, cancel");
     expect((await avatar(avatarId))?.status).toBe(expected);
     if (expected === "CANCELLED") expect(fal.job(id).cancelRequested).toBe(true);
-    expect(text()).toContain(expected === "CANCELLED" ? "Training of Me cancelled" : "is trained and ready");
+    expect(text()).toContain(expected === "CANCELLED" ? "Training of avatar Me cancelled" : "is trained and ready");
   });
 
   it("gives up on a training stuck past TRAINING_TIMEOUT", async () => {
@@ -235,7 +252,8 @@ describe("training", () => {
       .bind(Date.now() - 4 * 3600_000, avatarId)
       .run();
     await settle(avatarId, async () => (await avatar(avatarId))?.status === "ERROR");
-    expect(text()).toContain("took far longer than training ever should");
+    expect(text()).toContain("It took far longer than it ever should, so I stopped waiting.");
+    expect((await avatar(avatarId))?.training_error).toBe("timed_out");
   });
 
   it("refuses to start for another user's avatar like a missing one", async () => {
@@ -258,7 +276,7 @@ describe("after a training is cancelled or has ended", () => {
 
   async function openCard(): Promise<void> {
     await say(telegram, user, "/start");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Me/);
   }
 
@@ -270,8 +288,8 @@ describe("after a training is cancelled or has ended", () => {
     await tap(telegram, user, "Yes, cancel");
     expect(await avatar(avatarId)).toMatchObject({ status: "CANCELLED" });
     expect(fal.job(first).cancelRequested).toBe(true);
-    expect(text()).toContain("Training of Me cancelled");
-    expect(labels()).toEqual(["🚀 Train again", "🖼 My avatars"]);
+    expect(text()).toContain("Training of avatar Me cancelled");
+    expect(labels()).toEqual(["🚀 Train again", "🗂 My avatars"]);
 
     await openCard();
     expect(text()).toContain("🚫 Training cancelled");
@@ -335,7 +353,7 @@ describe("after a training is cancelled or has ended", () => {
   it("/cancel with nothing running still says there is nothing to cancel", async () => {
     await readyToTrain();
     await say(telegram, user, "/cancel");
-    expect(text()).toContain("There is nothing to cancel");
+    expect(text()).toContain("There is nothing running to cancel");
   });
 });
 
@@ -361,16 +379,13 @@ describe("without FAL_KEY", () => {
           return { requestId: "x", queuePosition: 0 };
         },
         status: async () => ({ kind: "completed" }),
-        result: async () => ({ kind: "failed", reason: "x" }),
+        result: async () => ({ kind: "failed", reason: "unknown", detail: "x" }),
         cancel: async () => "cancelled",
       },
       linkTo: async () => "https://bot.example/x",
     });
     const avatar = { status: "READY_FOR_TRAINING", avatarType: "CHARACTER" } as Parameters<typeof service.start>[0];
-    expect(await service.start(avatar)).toEqual({
-      kind: "submit_failed",
-      reason: "this bot has no fal.ai key configured (FAL_KEY)",
-    });
+    expect(await service.start(avatar)).toEqual({ kind: "submit_failed", reason: "not_configured" });
     expect(submitted).toBe(false);
   });
 });

@@ -115,7 +115,7 @@ describe("one truth per number", () => {
     expect(oldStatus.text).toContain("3 of 50 photos");
 
     await say(telegram, user, "/cancel");
-    await tap(telegram, user, "🖼 My avatars");
+    await tap(telegram, user, "🗂 My avatars");
     await tap(telegram, user, /^Me ·/);
     await tap(telegram, user, "📤 Continue uploading");
     const newStatus = last() as StoredMessage;
@@ -129,12 +129,12 @@ describe("one truth per number", () => {
     expect(last()?.text).toContain("11 of 50 photos");
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(11);
 
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     expect(last()?.caption).toMatch(/^Photo 1 of 11\b/);
     await tap(telegram, user, "⬅️ Back");
-    expect(last()?.text).toMatch(/photos: 11\/50/);
+    expect(last()?.text).toContain("📸 11 photos (up to 50)");
     await tap(telegram, user, "⬅️ My avatars");
-    expect(last()?.text).toMatch(/photos: 11\/50/);
+    expect(last()?.text).toMatch(/^Your avatars \(1\)\n\n• Me · .*\b11 photos\b/);
 
     const status = statuses()[0] as StoredMessage;
     await tap(telegram, user, "✅ Done", status.message_id);
@@ -159,7 +159,7 @@ describe("one truth per number", () => {
     for (const bytes of sample.slice(0, 6)) await send(photoOf(bytes));
     await drain(avatarId);
     const status = last() as StoredMessage;
-    await tap(telegram, user, "🖼 View photos");
+    await tap(telegram, user, "🤳 View photos");
     await tap(telegram, user, "🗑 Delete photo");
     await tap(telegram, user, "Yes, delete");
     expect(telegram.messages.get(`${user.id}:${status.message_id}`)?.text).toContain("5 of 50 photos");

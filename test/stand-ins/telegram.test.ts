@@ -164,3 +164,42 @@ describe("the Telegram stand-in tells a chat window what changed", () => {
     ]);
   });
 });
+
+describe("the Telegram stand-in catches button labels a 360 px phone would cut", () => {
+  it("flags the labels users saw cut, and passes short ones", async () => {
+    const { CUT_LABELS } = await import("./button-width");
+    const telegram = standIn();
+    const pair = (a: string, b: string) => [
+      [
+        { text: a, callback_data: "a" },
+        { text: b, callback_data: "b" },
+      ],
+    ];
+    for (const [a, b] of [
+      ["📸 Студийный портрет", "💼 Деловой портрет"],
+      ["🖼 Масляная живопись", "🗡 Герой фэнтези"],
+      ["🔁 Повторить", "🖼 Мои изображения"],
+      ["🔁 Ещё такие", "🎨 Другой стиль"],
+    ] as const) {
+      expect(
+        (await call(telegram, "sendMessage", { chat_id: 5, text: "x", reply_markup: { inline_keyboard: pair(a, b) } }))
+          .status,
+      ).toBe(200);
+    }
+    const cut = CUT_LABELS.splice(0).map((line) => /"([^"]+)"/.exec(line)?.[1]);
+    expect(cut).toEqual([
+      "📸 Студийный портрет",
+      "💼 Деловой портрет",
+      "🖼 Масляная живопись",
+      "🗡 Герой фэнтези",
+      "🖼 Мои изображения",
+      "🎨 Другой стиль",
+    ]);
+    await call(telegram, "sendMessage", {
+      chat_id: 5,
+      text: "x",
+      reply_markup: { inline_keyboard: [[{ text: "🖼 Мои изображения", callback_data: "a" }], ...pair("◀️", "▶️")] },
+    });
+    expect(CUT_LABELS.splice(0)).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { imageSize } from "image-size";
 import { BotApiViolation, checkCall, parseHtml } from "./bot-api-spec";
+import { CUT_LABELS, cutLabels } from "./button-width";
 
 export interface RecordedCall {
   method: string;
@@ -324,6 +325,7 @@ export class TelegramStandIn {
         }
       }
       checkCall(method, params);
+      this.#checkLabels(method, params);
       const result = this.#perform(method, params, attachments);
       this.calls.push({ at: Date.now(), method, params, ok: true });
       return envelope(200, { ok: true, result });
@@ -346,6 +348,20 @@ export class TelegramStandIn {
         text: `Telegram would answer ${method} with ${error.errorCode} ${error.description}`,
       });
       return envelope(error.errorCode, { ok: false, error_code: error.errorCode, description: error.description });
+    }
+  }
+
+  /** A label Telegram would cut on a 360 px phone is recorded for test/setup.ts to fail the test. */
+  #checkLabels(method: string, params: Record<string, unknown>): void {
+    const markup = typeof params.reply_markup === "string" ? JSON.parse(params.reply_markup) : params.reply_markup;
+    for (const cut of cutLabels(markup)) {
+      CUT_LABELS.push(`${method}: ${cut}`);
+      const chatId = Number(params.chat_id);
+      this.#emit({
+        type: "problem",
+        chat_id: Number.isInteger(chatId) ? chatId : null,
+        text: `On a 360 px phone Telegram would cut ${cut}`,
+      });
     }
   }
 

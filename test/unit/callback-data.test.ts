@@ -26,7 +26,6 @@ const actions: Action[] = [
   { kind: "deleteMyData" },
   { kind: "train", avatarId: id },
   { kind: "trainPriority", avatarId: id, priority: "balanced" },
-  { kind: "trainSteps", avatarId: id },
   { kind: "trainStart", avatarId: id },
   { kind: "trainCancel", avatarId: id },
   { kind: "trainCancelConfirm", avatarId: id },

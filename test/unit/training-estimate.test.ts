@@ -27,21 +27,21 @@ describe("the training's time words", () => {
     expect(expectedTrainingMinutes(FAST_TRAINER, 500)).toBe(7);
     expect(expectedTrainingMinutes(FAST_TRAINER, 1000)).toBe(12);
     expect(expectedTrainingMinutes(PORTRAIT_TRAINER, 1000)).toBe(17);
-    expect(messagesFor("en").training.expected(7)).toBe("⏱ Usually takes about 7 min.");
+    expect(messagesFor("en").training.expected(7)).toBe("⏱ Usually takes about 7 minutes.");
     // At the start the time left is the estimate the training screen named.
-    expect(screen(0, 0)).toContain("Elapsed: 0 min.\nAbout 7 min left.");
+    expect(screen(0, 0)).toContain("Running for less than a minute.\nAbout 7 minutes left.");
   });
 
   it("never says about 1 min left beside 0 min elapsed: a quick early jump keeps the estimate", () => {
-    expect(screen(50, 20_000)).toContain("Elapsed: 0 min.\nAbout 7 min left.");
-    expect(screen(50, 3 * 60_000)).toContain("Elapsed: 3 min.\nAbout 3 min left.");
+    expect(screen(50, 20_000)).toContain("Running for less than a minute.\nAbout 7 minutes left.");
+    expect(screen(50, 3 * 60_000)).toContain("Running for 3 minutes.\nAbout 3 minutes left.");
   });
 
   it("says finishing up, never zero or a negative time, once the estimate has run out", () => {
-    expect(screen(0, 9 * 60_000)).toContain("Elapsed: 9 min.\nFinishing up…");
+    expect(screen(0, 9 * 60_000)).toContain("Running for 9 minutes.\nFinishing up…");
     expect(screen(99, 30 * 60_000)).toContain("Finishing up…");
-    expect(screen(0, 9 * 60_000, "ru")).toContain("Прошло: 9 мин.\nЗавершаю…");
+    expect(screen(0, 9 * 60_000, "ru")).toContain("Обучение идёт уже 9 минут.\nЗавершаю…");
     for (const ms of [0, 30_000, 6 * 60_000, 7 * 60_000, 60 * 60_000])
-      for (const progress of [0, 1, 10, 50, 90, 100]) expect(screen(progress, ms)).not.toMatch(/About (0|-\d+) min/);
+      for (const progress of [0, 1, 10, 50, 90, 100]) expect(screen(progress, ms)).not.toMatch(/About (0|-\d+) minute/);
   });
 });

@@ -130,7 +130,7 @@ async function takeName(ctx: BotContext, session: WizardState, text: string): Pr
       escapeHtml(avatar.name ?? ""),
       MIN_PHOTOS_FOR_TRAINING,
       MAX_PHOTOS_PER_AVATAR,
-      Math.floor(MAX_PHOTO_SIZE / (1024 * 1024)),
+      MAX_PHOTO_SIZE,
       MIN_PHOTO_RESOLUTION,
     );
     await ctx.reply(intro);

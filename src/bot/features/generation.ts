@@ -9,6 +9,7 @@ import {
 import { PROMPT_MAX_LENGTH, presetById, presetsFor, sanitizePrompt, subjectFor } from "../../domain/presets";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
+import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
@@ -150,24 +151,22 @@ async function showMenu(ctx: BotContext, avatar: Avatar): Promise<void> {
   const t = ctx.t;
   const options = optionsOf(avatar);
   const keyboard = new InlineKeyboard();
-  const presets = presetsFor(avatar.avatarType);
-  presets.forEach((preset, i) => {
-    keyboard.text(preset.title[ctx.lang], cb("genPreset", { avatarId: avatar.id, preset: preset.id }));
-    // Two a row; never an empty row after the last pair.
-    if (i % 2 === 1 || i === presets.length - 1) keyboard.row();
-  });
-  keyboard
-    .text(t.generate.custom, cb("genCustom", { avatarId: avatar.id }))
-    .row()
-    .text(t.generate.aspect(options.aspect), cb("genAspect", { avatarId: avatar.id }))
-    .text(t.generate.count(options.count), cb("genCount", { avatarId: avatar.id }))
-    .row();
+  const presets = presetsFor(avatar.avatarType).map((preset) => ({
+    label: preset.title[ctx.lang],
+    data: cb("genPreset", { avatarId: avatar.id, preset: preset.id }),
+  }));
+  addInPairs(keyboard, [...presets, { label: t.generate.custom, data: cb("genCustom", { avatarId: avatar.id }) }]);
+  addInPairs(keyboard, [
+    { label: t.generate.aspect(t.generate.aspectName[options.aspect]), data: cb("genAspect", { avatarId: avatar.id }) },
+    { label: t.generate.count(options.count), data: cb("genCount", { avatarId: avatar.id }) },
+  ]);
   const last = (await ctx.deps.gallery.list(avatar.id, 0, 1)).items[0];
-  if (last) keyboard.text(t.generate.repeat, cb("genRepeat", { generationId: last.id })).row();
-  keyboard
-    .text(t.generate.gallery, cb("gallery", { avatarId: avatar.id, page: 0 }))
+  addInPairs(keyboard, [
+    ...(last ? [{ label: t.generate.repeat, data: cb("genRepeat", { generationId: last.id }) }] : []),
+    { label: t.generate.gallery, data: cb("gallery", { avatarId: avatar.id, page: 0 }) },
+  ])
     .row()
     .text(t.generate.back, cb("card", { avatarId: avatar.id }));
-  const text = `${t.generate.menu(escapeHtml(avatar.name ?? ""))}\n${t.generate.options(options.aspect, options.count)}\n\n${t.generate.presets}`;
+  const text = `${t.generate.menu(escapeHtml(avatar.name ?? ""))}\n${t.generate.options(t.generate.aspectName[options.aspect], options.count)}\n\n${t.generate.presets}`;
   await show(ctx, text, keyboard);
 }

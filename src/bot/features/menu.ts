@@ -14,7 +14,10 @@ export const menuFeature = new Composer<BotContext>();
 
 menuFeature.command("start", async (ctx) => {
   const name = escapeHtml(ctx.from?.first_name ?? "");
-  await ctx.reply(ctx.t.menu.greeting(name), { reply_markup: mainMenuKeyboard(ctx.t) });
+  const { MIN_PHOTOS_FOR_TRAINING, MAX_PHOTOS_PER_AVATAR } = ctx.deps.settings.avatar;
+  await ctx.reply(ctx.t.menu.greeting(name, MIN_PHOTOS_FOR_TRAINING, MAX_PHOTOS_PER_AVATAR), {
+    reply_markup: mainMenuKeyboard(ctx.t),
+  });
 });
 
 menuFeature.command("help", async (ctx) => {

@@ -4,6 +4,7 @@ import { isDomainError } from "../../domain/errors";
 import type { PhotoJob } from "../../services/photo-service";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
+import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
@@ -108,9 +109,10 @@ onAction(photoUploadFeature, "photoDelete", async (ctx, { photoId, page }) => {
   const photo = await ctx.deps.avatars.getOwnedPhoto(photoId, ctx.user.id);
   const { total } = await ctx.deps.avatars.listPhotos(photo.avatarId, page, 1);
   await answer(ctx);
-  const keyboard = new InlineKeyboard()
-    .text(ctx.t.photos.yesDeletePhoto, cb("photoDeleteConfirm", { photoId, page }))
-    .text(ctx.t.photos.keepPhoto, cb("photos", { avatarId: photo.avatarId, page }));
+  const keyboard = addInPairs(new InlineKeyboard(), [
+    { label: ctx.t.photos.yesDeletePhoto, data: cb("photoDeleteConfirm", { photoId, page }) },
+    { label: ctx.t.photos.keepPhoto, data: cb("photos", { avatarId: photo.avatarId, page }) },
+  ]);
   // The question goes in the photo's own caption, where it stays until answered.
   await ctx.editMessageCaption({ caption: ctx.t.photos.confirmDeletePhoto(page + 1, total), reply_markup: keyboard });
 });

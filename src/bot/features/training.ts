@@ -2,17 +2,16 @@ import { Composer, InlineKeyboard } from "grammy";
 import { FAL_PRIORITIES } from "../../domain/avatar";
 import { canTrainAgain } from "../../domain/avatar-lifecycle";
 import type { Avatar } from "../../domain/entities";
-import { chooseTrainer, expectedTrainingMinutes } from "../../domain/training-plan";
+import { chooseTrainer, expectedTrainingMinutes, PORTRAIT_MIN_IMAGES } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
+import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
 
-/** The training screen (priority, steps, trigger word), starting, cancelling and trying again. */
+/** The training screen (the priority and what it trades), starting, cancelling and trying again. */
 export const trainingFeature = new Composer<BotContext>();
-
-const STEP_CHOICES = [300, 500, 1000, 2000];
 
 onAction(trainingFeature, "train", async (ctx, { avatarId }) => {
   const avatar = await ready(ctx, avatarId);
@@ -25,15 +24,6 @@ onAction(trainingFeature, "trainPriority", async (ctx, { avatarId, priority }) =
   const avatar = await ready(ctx, avatarId);
   if (!avatar) return;
   const chosen = await ctx.deps.avatars.setTrainingOptions(avatar, { falPriority: priority });
-  await answer(ctx);
-  await showScreen(ctx, chosen);
-});
-
-onAction(trainingFeature, "trainSteps", async (ctx, { avatarId }) => {
-  const avatar = await ready(ctx, avatarId);
-  if (!avatar) return;
-  const next = STEP_CHOICES[(STEP_CHOICES.indexOf(avatar.falIterations) + 1) % STEP_CHOICES.length] ?? 500;
-  const chosen = await ctx.deps.avatars.setTrainingOptions(avatar, { falIterations: next });
   await answer(ctx);
   await showScreen(ctx, chosen);
 });
@@ -93,9 +83,10 @@ onAction(trainingFeature, "trainRetry", async (ctx, { avatarId }) => {
 export async function trainCancelPrompt(ctx: BotContext, avatar: Avatar): Promise<void> {
   const avatarId = avatar.id;
   await ctx.reply(ctx.t.flow.confirmCancelTraining(escapeHtml(avatar.name ?? ctx.t.avatars.untitled)), {
-    reply_markup: new InlineKeyboard()
-      .text(ctx.t.training.yesCancel, cb("trainCancelConfirm", { avatarId }))
-      .text(ctx.t.training.keepTraining, cb("card", { avatarId })),
+    reply_markup: addInPairs(new InlineKeyboard(), [
+      { label: ctx.t.training.yesCancel, data: cb("trainCancelConfirm", { avatarId }) },
+      { label: ctx.t.training.keepTraining, data: cb("card", { avatarId }) },
+    ]),
   });
 }
 
@@ -120,28 +111,30 @@ async function ready(ctx: BotContext, avatarId: string): Promise<Avatar | null> 
 async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
   const t = ctx.t;
   const trainer = chooseTrainer(avatar, avatar.photosCount);
+  // The number of steps stays the operator's setting (DEFAULT_ITERATIONS): a count users cannot
+  // judge is not shown, and the priority is the one choice that says what it trades.
   const text = [
     t.training.title(escapeHtml(avatar.name ?? "")),
     "",
-    t.training.explain(avatar.photosCount, escapeHtml(avatar.triggerWord)),
+    t.training.explain(avatar.photosCount),
     t.training.expected(expectedTrainingMinutes(trainer, avatar.falIterations)),
     "",
     `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
-    t.training.iterations(avatar.falIterations),
-    t.training.trainer(trainer),
+    "",
+    t.training.priorityHelp(PORTRAIT_MIN_IMAGES),
   ].join("\n");
   const keyboard = new InlineKeyboard();
+  // One a row: each label names what it trades, too long to share a phone's width.
   for (const priority of FAL_PRIORITIES) {
     const label = t.training.priority[priority];
-    keyboard.text(
-      priority === avatar.falPriority ? `• ${label} •` : label,
-      cb("trainPriority", { avatarId: avatar.id, priority }),
-    );
+    keyboard
+      .text(
+        priority === avatar.falPriority ? `• ${label}` : label,
+        cb("trainPriority", { avatarId: avatar.id, priority }),
+      )
+      .row();
   }
   keyboard
-    .row()
-    .text(t.training.iterations(avatar.falIterations), cb("trainSteps", { avatarId: avatar.id }))
-    .row()
     .text(t.training.start, cb("trainStart", { avatarId: avatar.id }))
     .row()
     .text(t.avatars.backToList, cb("avatars", { page: 0 }));

@@ -3,11 +3,13 @@ import { canTrainAgain } from "../../domain/avatar-lifecycle";
 import type { Avatar } from "../../domain/entities";
 import { cb } from "../callback-data";
 import type { Messages } from "../locales";
+import { addInPairs, fitLabel } from "./layout";
 
 export function avatarListKeyboard(t: Messages, avatars: Avatar[], page: number, pages: number): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   for (const avatar of avatars) {
-    const label = `${avatar.name ?? t.avatars.untitled} · ${statusLabel(t, avatar)}`;
+    // A name may be 40 characters: it gives way so the status stays readable.
+    const label = fitLabel(avatar.name ?? t.avatars.untitled, ` · ${statusLabel(t, avatar)}`);
     keyboard.text(label, cb("card", { avatarId: avatar.id })).row();
   }
   if (pages > 1) {
@@ -15,7 +17,10 @@ export function avatarListKeyboard(t: Messages, avatars: Avatar[], page: number,
     if (page < pages - 1) keyboard.text(t.avatars.next, cb("avatars", { page: page + 1 }));
     keyboard.row();
   }
-  return keyboard.text(t.menu.create, cb("create")).text(t.menu.back, cb("menu"));
+  return addInPairs(keyboard, [
+    { label: t.menu.create, data: cb("create") },
+    { label: t.menu.back, data: cb("menu") },
+  ]);
 }
 
 export function avatarCardKeyboard(t: Messages, avatar: Avatar): InlineKeyboard {
@@ -39,9 +44,10 @@ export function avatarCardKeyboard(t: Messages, avatar: Avatar): InlineKeyboard 
 }
 
 export function deleteConfirmKeyboard(t: Messages, avatarId: string): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t.avatars.yesDelete, cb("deleteConfirm", { avatarId }))
-    .text(t.avatars.noKeep, cb("card", { avatarId }));
+  return addInPairs(new InlineKeyboard(), [
+    { label: t.avatars.yesDelete, data: cb("deleteConfirm", { avatarId }) },
+    { label: t.avatars.noKeep, data: cb("card", { avatarId }) },
+  ]);
 }
 
 /** The avatar's status in words; a cancelled training reads as such, not as a cancelled avatar. */

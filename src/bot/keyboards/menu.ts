@@ -1,14 +1,15 @@
 import { InlineKeyboard } from "grammy";
 import { cb } from "../callback-data";
 import type { Messages } from "../locales";
+import { addInPairs } from "./layout";
 
 export function mainMenuKeyboard(t: Messages): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t.menu.myAvatars, cb("avatars", { page: 0 }))
-    .text(t.menu.create, cb("create"))
-    .row()
-    .text(t.menu.help, cb("help"))
-    .text(t.menu.language, cb("language"));
+  return addInPairs(new InlineKeyboard(), [
+    { label: t.menu.myAvatars, data: cb("avatars", { page: 0 }) },
+    { label: t.menu.create, data: cb("create") },
+    { label: t.menu.help, data: cb("help") },
+    { label: t.menu.language, data: cb("language") },
+  ]);
 }
 
 export function backToMenuKeyboard(t: Messages): InlineKeyboard {

@@ -2,6 +2,7 @@ import { InlineKeyboard } from "grammy";
 import { AVATAR_GENDERS, AVATAR_TYPES } from "../../domain/avatar";
 import { cb } from "../callback-data";
 import type { Messages } from "../locales";
+import { addInPairs } from "./layout";
 
 export function typeKeyboard(t: Messages, avatarId: string): InlineKeyboard {
   const keyboard = new InlineKeyboard();
@@ -10,9 +11,11 @@ export function typeKeyboard(t: Messages, avatarId: string): InlineKeyboard {
 }
 
 export function genderKeyboard(t: Messages, avatarId: string): InlineKeyboard {
-  const keyboard = new InlineKeyboard();
-  for (const gender of AVATAR_GENDERS) keyboard.text(t.gender[gender], cb("wizardGender", { avatarId, gender }));
-  return keyboard
+  const genders = AVATAR_GENDERS.map((gender) => ({
+    label: t.gender[gender],
+    data: cb("wizardGender", { avatarId, gender }),
+  }));
+  return addInPairs(new InlineKeyboard(), genders)
     .row()
     .text(t.flow.stepBack, cb("wizardBack", { avatarId, to: "selecting_type" }))
     .text(t.wizard.cancel, cb("wizardCancel", { avatarId }));
@@ -25,7 +28,8 @@ export function nameKeyboard(t: Messages, avatarId: string): InlineKeyboard {
 }
 
 export function cancelConfirmKeyboard(t: Messages, avatarId: string): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t.wizard.yesCancel, cb("wizardCancelConfirm", { avatarId }))
-    .text(t.wizard.noContinue, cb("wizardResume", { avatarId }));
+  return addInPairs(new InlineKeyboard(), [
+    { label: t.wizard.yesCancel, data: cb("wizardCancelConfirm", { avatarId }) },
+    { label: t.wizard.noContinue, data: cb("wizardResume", { avatarId }) },
+  ]);
 }

@@ -1,11 +1,13 @@
 import type { AvatarGender, AvatarStatus, AvatarType } from "../../domain/avatar";
 import type { AspectRatio } from "../../domain/entities";
+import type { FailureReason } from "../../domain/failure-reason";
+import { countEn, duration, fileSize, pixels, pluralForm, range } from "./plural";
 
 /** English texts. Every string is HTML; values that users typed arrive here already escaped. */
 export const en = {
   menu: {
-    greeting: (name: string) =>
-      `Hi, ${name}! 👋\n\nI turn your photos into a personal AI avatar. Send me 5–50 photos of yourself, I train a model on them, and then I can draw you in any style.\n\nWhat would you like to do?`,
+    greeting: (firstName: string, min: number, max: number) =>
+      `Hi, ${firstName}! 👋\n\nI turn your photos into a personal AI avatar. Send me ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })} of yourself, I learn your look from them, and then I can draw you in any style.\n\nWhat would you like to do?`,
     title: "Main menu. What would you like to do?",
     myAvatars: "🗂 My avatars",
     create: "➕ Create avatar",
@@ -15,17 +17,18 @@ export const en = {
   },
   help: {
     text: (min: number, max: number) =>
-      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${min}–${max} photos</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> a personal model (it takes a few minutes).\n4. <b>Generate</b> new pictures from presets or your own words.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/cancel: stop what you are doing`,
+      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you`,
   },
   language: {
     choose: "Choose your language:",
     changed: "Language set to English.",
   },
   wizard: {
-    chooseType: "<b>Step 1 of 3: avatar type</b>\n\nWhat should the avatar capture?",
+    chooseType: "<b>Step 1 of 3: avatar type</b>\n\nWhat should the avatar learn from your photos?",
     typeHelp:
-      "👤 <b>Character</b>: you as a person, your face and look.\n🎨 <b>Style</b>: a visual style to repeat in new pictures.\n🛠 <b>Custom</b>: anything else, trained with neutral settings.",
-    chooseGender: "<b>Step 2 of 3: gender</b>\n\nThis helps the model describe the person correctly.",
+      "👤 <b>Character</b>: your face and look, to put you into any scene. Best for portraits of you.\n🎨 <b>Style</b>: the look of your photos (light, colours, mood), to paint new scenes in it.\n🛠 <b>Custom</b>: the whole photo, you and your surroundings alike, without extra focus on the face.",
+    chooseGender:
+      "<b>Step 2 of 3: gender</b>\n\nWho is in your photos? Pictures of you will show a man, a woman or simply a person, as you choose.",
     askName: `<b>Step 3 of 3: name</b>\n\nSend a name for the avatar, 1 to 40 characters.`,
     cancel: "✖️ Cancel",
     confirmCancel: "Cancel creating this avatar? What you have chosen so far will be discarded.",
@@ -38,8 +41,8 @@ export const en = {
       too_long: "That name is longer than 40 characters. Send a shorter one.",
       control_characters: "The name contains invisible or control characters. Send plain text, 1 to 40 characters.",
     },
-    photosIntro: (name: string, min: number, max: number, maxMb: number, minPx: number) =>
-      `✅ Avatar <b>${name}</b> created.\n\nNow send <b>${min} to ${max} photos</b> of yourself:\n• sharp and well lit, one face per photo;\n• different angles, expressions and backgrounds;\n• as ordinary photos, or as files to keep the originals (JPEG, PNG or WEBP, up to ${maxMb} MB, at least ${minPx} px on the shorter side).\n\nYou can send several at once as an album.`,
+    photosIntro: (name: string, min: number, max: number, maxBytes: number, minPx: number) =>
+      `✅ Avatar <b>${name}</b> created.\n\nNow send <b>${min} to ${countEn(max, "photo", "photos")}</b> of yourself:\n• sharp and well lit, one face per photo;\n• different angles, expressions and backgrounds;\n• as ordinary photos, or as files to keep the originals (JPEG, PNG or WEBP, up to ${fileSize("en", maxBytes)}, at least ${pixels("en", minPx)} on the shorter side).\n\nYou can send several at once as an album.`,
   },
   avatarType: {
     CHARACTER: "👤 Character",
@@ -54,10 +57,10 @@ export const en = {
   status: {
     DRAFT: "📝 Draft",
     PHOTOS_UPLOADING: "📤 Collecting photos",
-    READY_FOR_TRAINING: "✅ Ready for training",
+    READY_FOR_TRAINING: "✅ Ready to train",
     TRAINING: "⏳ Training",
     COMPLETED: "🌟 Ready",
-    ERROR: "⚠️ Error",
+    ERROR: "⚠️ Training failed",
     CANCELLED: "🚫 Cancelled",
   } satisfies Record<AvatarStatus, string>,
   avatars: {
@@ -65,11 +68,11 @@ export const en = {
       `<b>Your avatars</b> (${total})${pages > 1 ? `, page ${page} of ${pages}` : ""}`,
     empty: "You have no avatars yet. Create your first one!",
     untitled: "Untitled",
-    photos: (count: number, max: number) => `photos: ${count}/${max}`,
-    training: (progress: number) => `training: ${progress}%`,
+    photos: (count: number, max: number) => `📸 ${countEn(count, "photo", "photos")} (up to ${max})`,
+    training: (progress: number) => `training ${progress}% done`,
     created: (date: string) => `created ${date}`,
-    card: (name: string, status: string, type: string, photos: string, created: string) =>
-      `<b>${name}</b>\n${status}\nType: ${type}\n${photos}\n${created}`,
+    card: (name: string, status: string, type: string, photoLine: string, created: string) =>
+      `<b>Avatar ${name}</b>\n${status}\nType: ${type}\n${photoLine}\n${created}`,
     prev: "◀️",
     next: "▶️",
     backToList: "⬅️ My avatars",
@@ -77,20 +80,23 @@ export const en = {
     continueUpload: "📤 Continue uploading",
     delete: "🗑 Delete",
     confirmDelete: (name: string) =>
-      `Delete <b>${name}</b>? Its photos and everything made from them will be removed. This cannot be undone.`,
+      `Delete avatar <b>${name}</b>? Its photos and every picture made with it will be removed. This cannot be undone.`,
     yesDelete: "Yes, delete",
     noKeep: "No, keep it",
     deleted: "Avatar deleted.",
   },
   photos: {
-    progress: (name: string, count: number, max: number) => `📸 <b>${name}</b>: ${count} of ${max} photos`,
-    needMore: (missing: number, min: number) => `Send ${missing} more to reach the minimum of ${min}.`,
+    progress: (name: string, count: number, max: number) =>
+      `📸 Avatar <b>${name}</b>: ${count} of ${countEn(max, "photo", "photos")}`,
+    needMore: (missing: number, min: number) =>
+      `Send ${countEn(missing, "more photo", "more photos")} to reach the minimum of ${min}.`,
     enough: (max: number) => `Enough for training. Press <b>Done</b>, or keep adding photos (up to ${max}).`,
     full: "The avatar is full. Press <b>Done</b>, or delete some photos to make room.",
     refusedTitle: "Not accepted:",
     notesTitle: "Good to know:",
-    processing: (n: number) => `⏳ Checking ${n} more…`,
-    awaitingFaceCheck: (n: number) => `⏳ ${n} photo(s) wait for the face check; I will check again in a few minutes.`,
+    processing: (n: number) => `⏳ Checking ${countEn(n, "more photo", "more photos")}…`,
+    awaitingFaceCheck: (n: number) =>
+      `⏳ ${countEn(n, "photo waits", "photos wait")} for the face check; I will check again in a few minutes.`,
     barTowards: (count: number, min: number) => `${count} of ${min} needed for training`,
     barEnough: "enough for training",
     photosLabel: (items: string[]) => `Photos ${new Intl.ListFormat("en", { type: "conjunction" }).format(items)}`,
@@ -99,18 +105,20 @@ export const en = {
     photoLabel: (n: number) => `Photo ${n}`,
     andMore: (n: number) => `…and ${n} more`,
     refusal: {
-      too_big: (max: number) => `larger than ${max} MB. Send a smaller file, or send it as a photo instead of a file.`,
+      too_big: (maxBytes: number) =>
+        `larger than ${fileSize("en", maxBytes)}. Send a smaller file, or send it as a photo instead of a file.`,
       wrong_format: (format: string) => `${format} is not supported. Send JPEG, PNG or WEBP.`,
       too_small: (w: number, h: number, min: number) =>
-        `${w}×${h} is too small. Send a photo at least ${min} px on the shorter side.`,
+        `${w}×${h} is too small. Send a photo at least ${pixels("en", min)} on the shorter side.`,
       too_large: (w: number, h: number, max: number) =>
-        `${w}×${h} is too large. Send a photo at most ${max} px on the longer side.`,
+        `${w}×${h} is too large. Send a photo at most ${pixels("en", max)} on the longer side.`,
       unreadable: "the file is damaged or not a readable image. Send the photo again or choose another.",
       too_complex: "this WEBP is too large for us to process. Send it as a photo, or as JPEG or PNG.",
       no_face: "no face found. Send a photo where your face is clearly visible.",
       many_faces: "more than one face. Send a photo with only you in it.",
       duplicate: "already uploaded to this avatar. Send a different photo.",
-      full: (max: number) => `the avatar already has ${max} photos. Delete some to add new ones.`,
+      full: (max: number) =>
+        `the avatar already has ${countEn(max, "photo", "photos")}, the most it takes. Delete some to add new ones.`,
       not_uploading: "this avatar is no longer collecting photos.",
       failed: "we could not save it. Please send this photo again.",
     },
@@ -118,10 +126,11 @@ export const en = {
     done: "✅ Done",
     doneNeedMore: (missing: number) => `Done (${missing} more needed)`,
     view: "🤳 View photos",
-    notUploading: "To add photos, open “My avatars”, choose an avatar and press “Continue uploading”.",
-    needMoreAlert: (missing: number, min: number) => `Add ${missing} more photo(s) first: at least ${min} are needed.`,
+    needMoreAlert: (missing: number, min: number) =>
+      `Add ${countEn(missing, "more photo", "more photos")} first: training needs at least ${min}.`,
     stillChecking: "Still checking your latest photos. Try again in a few seconds.",
-    ready: (name: string, count: number) => `✅ <b>${name}</b> is ready for training with ${count} photos.`,
+    ready: (name: string, count: number) =>
+      `✅ Avatar <b>${name}</b> is ready for training with ${countEn(count, "photo", "photos")}.`,
     viewer: (n: number, total: number, quality: string, face: string) =>
       `Photo ${n} of ${total}\nQuality: ${quality}\nFace: ${face}`,
     faceYes: "found",
@@ -137,65 +146,84 @@ export const en = {
     back: "⬅️ Back",
   },
   training: {
-    title: (name: string) => `🧠 <b>Train ${name}</b>`,
-    explain: (count: number, trigger: string) =>
-      `I will train a personal model on your ${count} photos. It usually takes a few minutes; I will keep you posted here.\n\nTrigger word: <code>${trigger}</code>: it names you in prompts.`,
+    title: (name: string) => `🧠 <b>Training avatar ${name}</b>`,
+    explain: (count: number) =>
+      `The avatar will learn your look from your ${countEn(count, "photo", "photos")}; I will keep you posted here.`,
     priorityLabel: "Priority:",
-    priority: { speed: "⚡ Speed", balanced: "⚖️ Balanced", quality: "💎 Quality" },
-    iterations: (n: number) => `🔁 Steps: ${n}`,
-    trainer: (endpoint: string) => `Trainer: ${endpoint}`,
+    priority: { speed: "⚡ Faster · less face detail", balanced: "⚖️ Balanced", quality: "💎 Best likeness · slower" },
+    priorityHelp: (portraitMin: number) =>
+      `⚡ <b>Faster</b> skips the extra focus on your face.\n⚖️ <b>Balanced</b> focuses on your face at the usual speed.\n💎 <b>Best likeness</b> uses training made for portraits: it takes longer and is used for Character avatars with at least ${countEn(portraitMin, "photo", "photos")}; otherwise it trains like Balanced.`,
     start: "🚀 Start training",
     train: "🚀 Train",
-    starting: (name: string) => `⏳ Preparing <b>${name}</b> for training…`,
-    queued: (position: number) => `In fal's queue, position ${position + 1}.`,
+    starting: (name: string) => `⏳ Preparing avatar <b>${name}</b> for training…`,
+    queued: (position: number) =>
+      position === 0 ? "Waiting to start: you are next in line." : `Waiting to start: ${position + 1} in line.`,
     running: "Training…",
-    elapsed: (minutes: number) => `Elapsed: ${minutes} min.`,
-    remaining: (minutes: number) => `About ${minutes} min left.`,
-    usually: "Training usually takes 5–20 minutes.",
-    expected: (minutes: number) => `⏱ Usually takes about ${minutes} min.`,
+    elapsed: (minutes: number) =>
+      `Running for ${minutes === 0 ? "less than a minute" : countEn(minutes, "minute", "minutes")}.`,
+    remaining: (minutes: number) => `About ${countEn(minutes, "minute", "minutes")} left.`,
+    expected: (minutes: number) => `⏱ Usually takes about ${countEn(minutes, "minute", "minutes")}.`,
     finishingUp: "Finishing up…",
     cancel: "✖️ Cancel training",
-    confirmCancel: "Cancel this training? The photos stay; you can train again later.",
     yesCancel: "Yes, cancel",
     keepTraining: "No, keep training",
-    cancelled: (name: string) => `Training of <b>${name}</b> cancelled. Your photos are kept.`,
-    completed: (name: string, minutes: number) => `🌟 <b>${name}</b> is trained and ready (${minutes} min).`,
-    generate: "🎨 Generate",
+    cancelled: (name: string) => `Training of avatar <b>${name}</b> cancelled. Your photos are kept.`,
+    completed: (name: string, minutes: number) =>
+      `🌟 Avatar <b>${name}</b> is trained and ready (it took ${countEn(minutes, "minute", "minutes")}).`,
+    generate: "🎨 Create pictures",
     failed: (name: string, reason: string) =>
-      `⚠️ Training of <b>${name}</b> failed: ${reason}\n\nYour photos are kept. Press “Try again” to train once more.`,
+      `⚠️ Training of avatar <b>${name}</b> did not work out. ${reason}\n\nYour photos are kept. Press “Try again” to train once more.`,
     tryAgain: "🔁 Try again",
     startFailed:
       "⚠️ Training could not be started: preparing your photos for it kept failing on our side. Your photos are safe and the avatar is still ready. Tap “Start training” to try again.",
     submitFailed: (reason: string) =>
-      `⚠️ fal did not accept the training (${reason}). Your avatar is still ready; try again in a few minutes.`,
-    notEnough: (missing: number) => `Add ${missing} more photo(s) before training.`,
-    stuck: "it took far longer than training ever should, so I stopped waiting",
-    noLora: "fal finished without producing a model file",
+      `⚠️ Training could not be started. ${reason}\n\nYour avatar is still ready to train.`,
+    notEnough: (missing: number) => `Add ${countEn(missing, "more photo", "more photos")} before training.`,
   },
+  reasons: {
+    busy: "The picture service is busy or out of reach right now. Try again in a few minutes.",
+    rejected:
+      "The service could not work with these photos or settings. Try again; if it fails again, replace a few photos with sharp ones showing only you.",
+    timed_out: "It took far longer than it ever should, so I stopped waiting. Try again.",
+    no_result: "It finished without a usable result. Try again.",
+    lost: "The service lost track of this job. Try again.",
+    not_configured:
+      "This bot is not connected to its picture service yet. Please tell whoever runs the bot; your data is safe.",
+    no_model: "This avatar has no trained model. Train it again from “My avatars”.",
+    delivery: "The pictures were made, but I could not fetch them. Try again.",
+    unknown: "Something went wrong on the service's side. Try again in a few minutes.",
+  } satisfies Record<FailureReason, string>,
   generate: {
-    menu: (name: string) => `🎨 <b>${name}</b>: what shall we make?`,
-    options: (aspect: string, count: number) => `Format ${aspect} · ${count} image(s)`,
-    presets: "Pick a style, or write your own prompt:",
+    menu: (name: string) => `🎨 Avatar <b>${name}</b>: what shall we make?`,
+    options: (aspect: string, count: number) => `Shape: ${aspect} · ${countEn(count, "picture", "pictures")} at a time`,
+    presets: "Pick a style, or describe your own picture:",
     custom: "✍️ My prompt",
     repeat: "🔁 Repeat",
     gallery: "🏞 My pictures",
-    aspect: (aspect: string) => `📐 ${aspect}`,
-    count: (n: number) => `🔢 ×${n}`,
+    aspectName: {
+      "3:4": "Portrait 3:4",
+      "9:16": "Stories 9:16",
+      "16:9": "Landscape 16:9",
+      "1:1": "Square 1:1",
+    } satisfies Record<AspectRatio, string>,
+    aspect: (shape: string) => `📐 ${shape}`,
+    count: (n: number) => `🔢 ${countEn(n, "picture", "pictures")}`,
     askPrompt: (max: number) =>
-      `Describe the picture in any language, up to ${max} characters. I will add your trigger word.`,
-    promptEmpty: "The prompt is empty. Describe the picture in words.",
-    promptTooLong: (max: number) => `That prompt is longer than ${max} characters. Shorten it and send again.`,
+      `Describe the picture in any language, up to ${countEn(max, "character", "characters")}. I will add your avatar to it myself.`,
+    promptEmpty: "The description is empty. Describe the picture in words.",
+    promptTooLong: (max: number) =>
+      `That description is longer than ${countEn(max, "character", "characters")}. Shorten it and send again.`,
     inGallery: "🏞 Your pictures are ready, but I could not send them here. You will find them under “🏞 My pictures”.",
     alreadyDrawing: "Already drawing these — they will arrive in a moment.",
     working: "🎨 Drawing… this takes about half a minute.",
-    busy: (max: number) => `You already have ${max} pictures being made. Wait for them to arrive, then try again.`,
-    notReady: "This avatar is not trained yet. Train it first, then generate.",
+    busy: (max: number) =>
+      `You already have ${countEn(max, "picture", "pictures")} being made, the most at once. Wait for them to arrive, then try again.`,
+    notReady: "This avatar is not trained yet. Train it first, then create pictures.",
     moreLikeThis: "✨ More like this",
     anotherStyle: "🎨 Another style",
     back: "⬅️ Back",
-    failed: (reason: string) => `⚠️ The picture could not be made: ${reason}. Please try again.`,
-    timedOut: "it took too long",
-    nsfw: "🙈 The result was flagged as not safe for work, so I did not send it. Try a different prompt or style.",
+    failed: (reason: string) => `⚠️ The picture could not be made. ${reason}`,
+    nsfw: "🙈 The result was flagged as not safe for work, so I did not send it. Try a different description or style.",
     deleted: "Deleted.",
     stillMaking: "These pictures are still being made. You can delete them once they are ready.",
   },
@@ -235,19 +263,19 @@ export const en = {
 • Your Telegram id, name, username and language.
 • Your avatars: name, type, settings and status.
 • Your photos: the originals as you sent them, a small thumbnail and a training crop of each.
-• Training archives (the crops zipped for fal.ai) and the link to your trained model.
-• Pictures generated for you, with their prompts.
+• Training archives (the crops packed for training) and the link to your trained model.
+• Pictures created for you, with their descriptions.
 
 <b>Where</b>
-In this bot's database and file storage (Cloudflare D1 and R2, or the operator's own PostgreSQL and S3). Photos are sent to fal.ai to check faces, to train your model and to generate pictures.
+In this bot's own database and file storage. To check faces, train your avatar and create pictures, your photos are sent to the AI image service the bot works with.
 
 <b>For how long</b>
 • Until you delete them, except as follows.
-• Unfinished avatars (drafts, avatars still at “Collecting photos”, and those whose creation was cancelled): deleted with their photos ${duration(keep.abandonedSeconds)} after their last change (a setup step, a photo added or deleted).
-• Training archives: deleted ${duration(keep.archiveSeconds)} after they are made.${
+• Unfinished avatars (drafts, avatars still at “Collecting photos”, and those whose creation was cancelled): deleted with their photos ${duration("en", keep.abandonedSeconds)} after their last change (a setup step, a photo added or deleted).
+• Training archives: deleted ${duration("en", keep.archiveSeconds)} after they are made.${
       keep.picturesSeconds === undefined
         ? ""
-        : `\n• Generated pictures: deleted ${duration(keep.picturesSeconds)} after they are made.`
+        : `\n• Generated pictures: deleted ${duration("en", keep.picturesSeconds)} after they are made.`
     }
 
 <b>How to delete</b>
@@ -255,7 +283,7 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
   },
   deleteData: {
     confirm: (avatars: number, photos: number, pictures: number) =>
-      `This deletes <b>everything</b> the bot keeps about you: ${avatars} avatar(s), ${photos} photo(s), ${pictures} generated picture set(s), training archives, the links to your trained models and to your fal.ai jobs, and your profile. It cannot be undone.`,
+      `This deletes <b>everything</b> the bot keeps about you: ${countEn(avatars, "avatar", "avatars")}, ${countEn(photos, "photo", "photos")}, ${countEn(pictures, "set of created pictures", "sets of created pictures")}, training archives, the links to your trained models and to the jobs run for you, and your profile. It cannot be undone.`,
     yes: "Yes, delete everything",
     no: "No, keep my data",
     done: "All your data has been deleted. Send /start whenever you want to begin again.",
@@ -281,7 +309,7 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     promptAsText: "✍️ Describe the picture in words, as a text message.",
     promptCancelled: "Your own prompt is cancelled; no picture was ordered.",
     uploadPaused: (keepSeconds: number) =>
-      `Photo upload paused. An unfinished avatar is kept for ${duration(keepSeconds)} after its last change; continue any time before then from “My avatars”.`,
+      `Photo upload paused. An unfinished avatar is kept for ${duration("en", keepSeconds)} after its last change; continue any time before then from “My avatars”.`,
     confirmCancelTraining: (name: string) =>
       `The avatar “${name}” is training. Cancel this training? The photos stay; you can train again later.`,
     whichTraining: "Several avatars are training. Which training should I cancel?",
@@ -303,9 +331,9 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     stale: "This button is out of date. Use the latest message, or /start.",
     busyTraining: "This avatar is training right now. Wait for training to finish, then try again.",
     generic: "Something went wrong on our side. Please try again in a minute; if it keeps happening, send /start.",
-    unknownInput: "I didn't understand that. Use the buttons below, or /help.",
-    nothingToCancel: "There is nothing to cancel. Here is the menu.",
-    uploadStopped: "Photo upload paused. Your avatar is saved; continue any time from “My avatars”.",
+    unknownInput:
+      "I can only read button presses and commands here. Choose what to do below, or send /help to see how it all works.",
+    nothingToCancel: "There is nothing running to cancel. Here is the menu.",
   },
   /** The bot's profile in Telegram, plain text: `description` fills the empty chat ("What can this bot do?"), `short` its page. */
   profile: {
@@ -323,15 +351,4 @@ export interface Retention {
   archiveSeconds: number;
   /** Unset keeps generated pictures until the user deletes them. */
   picturesSeconds: number | undefined;
-}
-
-/** "7 days", "1 hour", "90 minutes": the largest unit that states the time exactly. */
-function duration(seconds: number): string {
-  const [n, unit] =
-    seconds % 86400 === 0
-      ? [seconds / 86400, "day"]
-      : seconds % 3600 === 0
-        ? [seconds / 3600, "hour"]
-        : [Math.max(1, Math.round(seconds / 60)), "minute"];
-  return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }

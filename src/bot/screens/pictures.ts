@@ -2,6 +2,7 @@ import { InlineKeyboard } from "grammy";
 import type { Avatar, Generation, Language } from "../../domain/entities";
 import { presetById } from "../../domain/presets";
 import { cb } from "../callback-data";
+import { addInPairs } from "../keyboards/layout";
 import { escapeHtml, formatDate, type Messages } from "../locales";
 
 /** How much of the user's own words a caption keeps. */
@@ -40,21 +41,21 @@ export function gallerySetCaption(
   return `${pictureCaption(t, language, avatar, generation)}\n${made}`;
 }
 
-/** A set's buttons in the gallery: send it again, make more like it, delete it (asks first). */
+/** A set's buttons in the gallery: make more like it, send it again, delete it (asks first). */
 export function gallerySetKeyboard(t: Messages, generation: Pick<Generation, "id">): InlineKeyboard {
   const generationId = generation.id;
-  return new InlineKeyboard()
-    .text(t.pictures.sendAgain, cb("genSend", { generationId }))
-    .text(t.generate.moreLikeThis, cb("genRepeat", { generationId }))
-    .row()
-    .text(t.pictures.delete, cb("genDelete", { generationId, page: 0 }));
+  return addInPairs(new InlineKeyboard().text(t.generate.moreLikeThis, cb("genRepeat", { generationId })).row(), [
+    { label: t.pictures.sendAgain, data: cb("genSend", { generationId }) },
+    { label: t.pictures.delete, data: cb("genDelete", { generationId, page: 0 }) },
+  ]);
 }
 
 /** Under pictures just sent: more like them, another style, or back to the avatar. */
 export function againKeyboard(t: Messages, generation: Pick<Generation, "id" | "avatarId">): InlineKeyboard {
-  return new InlineKeyboard()
-    .text(t.generate.moreLikeThis, cb("genRepeat", { generationId: generation.id }))
-    .text(t.generate.anotherStyle, cb("generate", { avatarId: generation.avatarId }))
+  return addInPairs(new InlineKeyboard(), [
+    { label: t.generate.moreLikeThis, data: cb("genRepeat", { generationId: generation.id }) },
+    { label: t.generate.anotherStyle, data: cb("generate", { avatarId: generation.avatarId }) },
+  ])
     .row()
     .text(t.generate.back, cb("card", { avatarId: generation.avatarId }));
 }

@@ -1,5 +1,6 @@
 import { InlineKeyboard } from "grammy";
 import type { Avatar } from "../../domain/entities";
+import { storedReason } from "../../domain/failure-reason";
 import type { TrainingStatus } from "../../domain/ports";
 import { chooseTrainer, expectedTrainingMinutes } from "../../domain/training-plan";
 import { cb } from "../callback-data";
@@ -54,7 +55,7 @@ export function renderTrainingOutcome(t: Messages, avatar: Avatar): { text: stri
       .text(t.training.tryAgain, cb("trainRetry", { avatarId: avatar.id }))
       .row()
       .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
-    return { text: t.training.failed(name, escapeHtml(plainReason(t, avatar.trainingError))), keyboard };
+    return { text: t.training.failed(name, t.reasons[storedReason(avatar.trainingError)]), keyboard };
   }
   // Cancelled: the photos stay, and the avatar can be trained again from here.
   keyboard
@@ -62,12 +63,4 @@ export function renderTrainingOutcome(t: Messages, avatar: Avatar): { text: stri
     .row()
     .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
   return { text: t.training.cancelled(name), keyboard };
-}
-
-/** fal's reasons are technical; the known ones get plain words, the rest are shown as they are. */
-function plainReason(t: Messages, reason: string | null): string {
-  if (!reason) return "";
-  if (reason === "stuck") return t.training.stuck;
-  if (reason.includes("without a LoRA file")) return t.training.noLora;
-  return reason;
 }

@@ -152,7 +152,7 @@ function refusalText(t: Messages, settings: AvatarSettings, outcome: PhotoOutcom
   const r = t.photos.refusal;
   switch (outcome.reason) {
     case "too_big":
-      return r.too_big(Math.floor(settings.MAX_PHOTO_SIZE / (1024 * 1024)));
+      return r.too_big(settings.MAX_PHOTO_SIZE);
     case "wrong_format":
       return r.wrong_format(outcome.format ?? "?");
     case "too_small":

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { type Failure, type FailureReason, reasonForStatus } from "../../domain/failure-reason";
 import { readGenerationOutput } from "../../fal/generator";
 import { readTrainingOutput } from "../../fal/trainer";
 import { DEFAULT_JWKS_ORIGIN, verifyFalWebhook } from "../../fal/webhook-signature";
@@ -53,8 +54,12 @@ export function registerFalWebhook(app: Hono<AppEnv>): void {
     // fal's answer to the submit and our write); the signature already proved fal sent this.
     const named = new URL(c.req.url).searchParams;
     /** fal's word as the job reads it: a failure, the output, or null (fetch it from the queue). */
-    const outcome = <T>(read: (payload: unknown) => T): T | { kind: "failed"; reason: string } | null =>
-      delivery.status !== "OK" ? { kind: "failed", reason: failure } : attached ? read(delivery.payload) : null;
+    const outcome = <T>(read: (payload: unknown) => T): T | Failure | null =>
+      delivery.status !== "OK"
+        ? { kind: "failed", reason: webhookReason(failure), detail: failure }
+        : attached
+          ? read(delivery.payload)
+          : null;
     const generation =
       (await repo.findGenerationByFalRequest(requestId)) ??
       (await pending(named.get("generation"), (id) => repo.findGeneration(id)));
@@ -76,4 +81,10 @@ export function registerFalWebhook(app: Hono<AppEnv>): void {
     await c.env.AVATAR_WORKSPACE.getByName(avatar.id).trainingResult(requestId, outcome(readTrainingOutput));
     return c.json({ ok: true });
   });
+}
+
+/** fal's webhook names a failed job's HTTP status only in its error text ("Invalid status code: 422"). */
+function webhookReason(error: string): FailureReason {
+  const status = /status code:?\s*(\d{3})/i.exec(error)?.[1];
+  return status ? reasonForStatus(Number(status)) : "unknown";
 }
