@@ -1,6 +1,8 @@
 // One measurement in a fresh process: read an input file, run the Worker's own decode and
-// thumbnail/crop code on it, and print CPU time and peak resident memory as JSON.
-import { readFileSync } from "node:fs";
+// thumbnail/crop code on it, and print CPU time and peak resident memory as JSON. "cold" is the
+// first call in the process (WASM compiled, caches empty); "warm" the median of three calls after it.
+// The crop is written next to the input (`<file>.crop.jpg`) for the parent to compare with sharp.
+import { readFileSync, writeFileSync } from "node:fs";
 import { ImageRefusal, type PhotoFormat } from "../src/domain/ports";
 import { decodeUpright, preparePhoto, readHeader } from "../src/images/prepare";
 
@@ -22,26 +24,43 @@ let peakLive = 0;
 const checkpoint = () => {
   peakLive = Math.max(peakLive, live() - start);
 };
-let cpuAccum = 0;
-const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+const cpuOf = async (work: () => Promise<void>): Promise<number> => {
   const before = process.cpuUsage();
-  try {
-    return await work();
-  } finally {
-    const used = process.cpuUsage(before);
-    cpuAccum += used.user + used.system;
-  }
+  await work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
 };
 let outcome = "ok";
 let decoder = "-";
+let crop = "-";
+const once = async (measureMemory: boolean) => {
+  let cpu = 0;
+  const decoded = await (async () => {
+    let result: Awaited<ReturnType<typeof decodeUpright>> | undefined;
+    cpu += await cpuOf(async () => {
+      result = await decodeUpright(bytes, format as PhotoFormat, header);
+    });
+    return result as Awaited<ReturnType<typeof decodeUpright>>;
+  })();
+  decoder = decoded.decoder;
+  if (measureMemory) checkpoint();
+  cpu += await cpuOf(async () => {
+    const prepared = await preparePhoto(decoded, null);
+    crop = `${prepared.processedWidth}×${prepared.processedHeight}`;
+    writeFileSync(`${path}.crop.jpg`, new Uint8Array(prepared.processed));
+  });
+  if (measureMemory) checkpoint();
+  return cpu;
+};
+let cpuMs = 0;
+let warmMs = 0;
 if (mode !== "baseline") {
   try {
-    const decoded = await timed(() => decodeUpright(bytes, format as PhotoFormat, header));
-    decoder = decoded.decoder;
-    checkpoint();
-    const prepared = await timed(() => preparePhoto(decoded.raster, decoded.decoder, null));
-    checkpoint();
-    void prepared;
+    cpuMs = await once(mode === "cold");
+    if (mode === "warm") {
+      const runs = [await once(false), await once(false), await once(false)].sort((a, b) => a - b);
+      warmMs = runs[1] ?? 0;
+    }
   } catch (error) {
     outcome = error instanceof ImageRefusal ? `refused (${error.reason})` : `error: ${String(error)}`;
   }
@@ -50,7 +69,9 @@ console.log(
   JSON.stringify({
     outcome,
     decoder,
-    cpuMs: Math.round(cpuAccum / 1000),
+    crop,
+    cpuMs: Math.round(cpuMs),
+    warmMs: Math.round(warmMs),
     peakLiveKb: Math.round(peakLive / 1024),
     maxRssKb: process.resourceUsage().maxRSS,
   }),

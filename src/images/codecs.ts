@@ -54,8 +54,11 @@ export async function resizeRaster(image: Raster, width: number, height: number)
   return (await resize(image as Parameters<typeof resize>[0], {
     width,
     height,
-    method: "triangle",
+    // Lanczos in sRGB, as sharp/libvips resizes by default: the crops are measured against it.
+    method: "lanczos3",
     fitMethod: "stretch",
+    premultiply: false,
+    linearRGB: false,
   })) as Raster;
 }
 

@@ -10,24 +10,22 @@ import {
   type UprightPhoto,
 } from "../domain/ports";
 import { decodeWithJsquash, encodeJpegRaster, resizeRaster } from "./codecs";
+import { DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 import { differenceHash } from "./dhash";
-import { decodeJpegScaled } from "./jpeg-scaled";
+import { decodeJpegScaled, type Region } from "./jpeg-scaled";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
+import { checkWebpStructure } from "./webp-structure";
 
 /**
- * Pixel budgets for jSquash's full-size decoders, set from `npm run bench` so that the whole
- * photo step stays inside a 128 MB isolate. Above them, JPEG and PNG use the scaled decoders;
- * a WEBP is refused (libwebp in jSquash has no scaled decode).
+ * Pixel budget for jSquash's full-size WEBP decoder, set from `npm run bench` so that the whole photo
+ * step stays inside a 128 MB isolate; above it a WEBP is refused (libwebp in jSquash has no scaled decode).
  */
-export const PNG_DIRECT_MAX_PIXELS = 1_300_000;
-export const PROGRESSIVE_JPEG_DIRECT_MAX_PIXELS = 3_200_000;
 export const WEBP_MAX_PIXELS = 3_200_000;
-/** Decoded pictures are box-filtered down to this long side before anything else touches them. */
-export const WORKING_SIDE = 1280;
 
 export const THUMBNAIL_SIDE = 256;
+/** The training crop's long side, unless the source region is smaller. */
 export const PROCESSED_SIDE = 1024;
 
 /** Dimensions and EXIF orientation from the header alone; nothing is decoded. */
@@ -41,121 +39,194 @@ export function readHeader(bytes: Uint8Array): ImageHeader | null {
   }
 }
 
-/** Decodes within the memory budget and applies the EXIF orientation: the picture as the user sees it. */
+/** Where an upright picture came from, so a crop can be cut from the source at the resolution it needs. */
+interface Source {
+  bytes: Uint8Array;
+  format: PhotoFormat;
+  header: ImageHeader;
+  /** The decoded picture's pixels per source pixel. */
+  scale: number;
+}
+const sources = new WeakMap<UprightPhoto, Source>();
+
+/**
+ * Decodes within the memory budget and applies the EXIF orientation: the picture as the user sees it,
+ * at the least resolution that still gives a 1024 px crop of the whole (the source's own size when smaller).
+ */
 export async function decodeUpright(
   bytes: Uint8Array,
   format: PhotoFormat,
   header: ImageHeader,
 ): Promise<UprightPhoto> {
-  const pixels = header.width * header.height;
+  const geometry = { width: header.width, height: header.height };
   try {
     let raster: Raster;
-    let decoder: PhotoDecoder = "jsquash";
+    let decoder: PhotoDecoder;
     if (format === "JPEG") {
-      // Our decoder reads every Huffman code, so it also proves the entropy data sound (libjpeg would
-      // quietly paint over corrupt data); it is small in memory at any size and reads CMYK.
-      const scaled = decodeJpegScaled(bytes, PROCESSED_SIDE);
-      raster = scaled.raster;
+      // Ours at every size: it reads every Huffman code, so it also proves the entropy data sound
+      // (libjpeg would quietly paint over corrupt data), and decodes at 1/8 to 8/8 in a few megabytes.
+      raster = decodeJpegScaled(bytes, { minLongSide: PROCESSED_SIDE, expected: geometry }).raster;
       decoder = "jpeg-scaled";
-      if (scaled.progressive && pixels <= PROGRESSIVE_JPEG_DIRECT_MAX_PIXELS) {
-        // For progressive files ours reads DC scans only; jSquash gives full detail where it fits.
-        try {
-          raster = boxDownscale(await decodeWithJsquash(bytes.slice().buffer, format), WORKING_SIDE);
-          decoder = "jsquash";
-        } catch {
-          // CMYK and other layouts libjpeg cannot turn into RGBA keep the DC picture.
-        }
-      }
-    } else if (format === "PNG" && pixels > PNG_DIRECT_MAX_PIXELS) {
-      raster = decodePngScaled(bytes, WORKING_SIDE);
+    } else if (format === "PNG") {
+      // Ours at every size: libpng-style decoders stop reading at the last row, so they cannot tell
+      // a file whose IDAT inflates past its geometry; ours counts every byte it inflates.
+      raster = decodePngScaled(bytes, PROCESSED_SIDE, geometry);
       decoder = "png-streaming";
-    } else if (format === "WEBP" && pixels > WEBP_MAX_PIXELS) {
-      throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
     } else {
-      raster = await decodeWithJsquash(bytes.slice().buffer, format);
+      checkWebpStructure(bytes, geometry);
+      const pixels = header.width * header.height;
+      if (pixels > WEBP_MAX_PIXELS)
+        throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
+      raster = await decodeForeign(bytes, format, geometry);
+      decoder = "jsquash";
     }
-    return { raster: orient(boxDownscale(raster, WORKING_SIDE), header.orientation), decoder };
+    const upright: UprightPhoto = { raster: orient(raster, header.orientation), decoder };
+    sources.set(upright, { bytes, format, header, scale: raster.width / header.width });
+    return upright;
   } catch (error) {
-    if (error instanceof ImageRefusal) throw error;
-    throw new ImageRefusal("unreadable", error instanceof Error ? error.message : String(error));
+    // A refusal is expected of user bytes; anything else thrown here is a bug, and stays one.
+    if (error instanceof DecoderError) throw new ImageRefusal("unreadable", error.message);
+    throw error;
   }
 }
 
-/** Averages whole blocks of pixels so the long side is at most `maxSide`; returns small images as they are. */
-export function boxDownscale(image: Raster, maxSide: number): Raster {
-  const factor = Math.ceil(Math.max(image.width, image.height) / maxSide);
-  if (factor <= 1) return image;
-  const width = Math.floor(image.width / factor);
-  const height = Math.floor(image.height / factor);
-  const data = new Uint8ClampedArray(width * height * 4);
-  const area = factor * factor;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let dy = 0; dy < factor; dy++) {
-        let i = ((y * factor + dy) * image.width + x * factor) * 4;
-        for (let dx = 0; dx < factor; dx++, i += 4) {
-          r += image.data[i] ?? 0;
-          g += image.data[i + 1] ?? 0;
-          b += image.data[i + 2] ?? 0;
-        }
-      }
-      const o = (y * width + x) * 4;
-      data[o] = r / area;
-      data[o + 1] = g / area;
-      data[o + 2] = b / area;
-      data[o + 3] = 255;
-    }
+/** jSquash's decode: whatever the library throws on these bytes is its refusal, and so is a picture of another size. */
+async function decodeForeign(bytes: Uint8Array, format: PhotoFormat, expected: Geometry): Promise<Raster> {
+  let raster: Raster;
+  try {
+    raster = await decodeWithJsquash(bytes.slice().buffer, format);
+  } catch (error) {
+    throw new DecoderError(`${format} decoder: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { data, width, height };
+  expectGeometry(raster, expected, `the decoded ${format}`);
+  return raster;
 }
 
-/** The 256 px thumbnail, the ≤1024 px training crop (face-centred when a face is known), and a quality score. */
-export async function preparePhoto(
-  upright: Raster,
-  decoder: PhotoDecoder,
-  face: FaceBox | null,
-): Promise<PreparedPhoto> {
-  const thumbSize = fitWithin(upright.width, upright.height, THUMBNAIL_SIDE);
-  const thumbRaster = await resizeRaster(upright, thumbSize.width, thumbSize.height);
-  const cropped = face ? cropAround(upright, face) : upright;
-  const processedSize = fitWithin(cropped.width, cropped.height, PROCESSED_SIDE);
-  const processedRaster = await resizeRaster(cropped, processedSize.width, processedSize.height);
+/**
+ * The 256 px thumbnail, the training crop (face-centred when a face is known) and a quality score.
+ * The crop's long side is min(1024, the region's long side in the source's pixels), and it is cut
+ * from a decode with at least that many pixels over the region: from the upright picture when that
+ * already has them, else decoded again from the source for the region alone.
+ */
+export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null): Promise<PreparedPhoto> {
+  const picture = upright.raster;
+  const source = sources.get(upright);
+  // The region in the source's upright pixels (the upright picture's, when its source is unknown).
+  const full = source ? uprightSize(source.header) : { width: picture.width, height: picture.height };
+  const region = face ? faceSquare(full, face) : { x: 0, y: 0, ...full };
+  const processedSize = fitWithin(region.width, region.height, PROCESSED_SIDE);
+  const processedRaster = await resizeRaster(
+    await regionPixels(picture, source, region, Math.max(processedSize.width, processedSize.height)),
+    processedSize.width,
+    processedSize.height,
+  );
+  // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
+  const whole = face ? picture : processedRaster;
+  const thumbSize = fitWithin(whole.width, whole.height, THUMBNAIL_SIDE);
+  const thumbRaster = await resizeRaster(whole, thumbSize.width, thumbSize.height);
   return {
     thumbnail: await encodeJpegRaster(thumbRaster, 80),
     processed: await encodeJpegRaster(processedRaster, 90),
     processedWidth: processedRaster.width,
     processedHeight: processedRaster.height,
     quality: qualityScore(thumbRaster),
-    decoder,
+    decoder: upright.decoder,
     perceptualHash: differenceHash(thumbRaster),
   };
+}
+
+/** A region of the upright source with at least `longSide` pixels on its long side, where the source has them. */
+async function regionPixels(picture: Raster, source: Source | undefined, region: Region, longSide: number) {
+  const scale = source?.scale ?? 1;
+  if (!source || Math.max(region.width, region.height) * scale >= longSide - 0.5) {
+    return cropRaster(picture, scaleRegion(region, scale, picture));
+  }
+  const stored = storedRegion(region, source.header);
+  const geometry = { width: source.header.width, height: source.header.height };
+  let raster: Raster;
+  if (source.format === "JPEG") {
+    raster = decodeJpegScaled(source.bytes, { minLongSide: longSide, expected: geometry, region: stored }).raster;
+  } else if (source.format === "PNG") {
+    raster = decodePngScaled(source.bytes, longSide, geometry, stored);
+  } else {
+    // WEBP decodes at full size (within WEBP_MAX_PIXELS), so the upright picture already has every pixel.
+    raster = cropRaster(picture, scaleRegion(region, scale, picture));
+    return raster;
+  }
+  return orient(raster, source.header.orientation);
+}
+
+/** The upright source's size: EXIF orientations 5–8 swap the sides. */
+function uprightSize(header: ImageHeader): { width: number; height: number } {
+  return header.orientation >= 5 && header.orientation <= 8
+    ? { width: header.height, height: header.width }
+    : { width: header.width, height: header.height };
+}
+
+/** A square around the face, three face-heights wide, kept inside the picture. */
+function faceSquare(size: { width: number; height: number }, face: FaceBox): Region {
+  const side = Math.round(
+    Math.min(Math.min(size.width, size.height), Math.max(face.width * size.width, face.height * size.height) * 3),
+  );
+  const cx = (face.x + face.width / 2) * size.width;
+  const cy = (face.y + face.height / 2) * size.height;
+  const x = Math.round(Math.min(Math.max(0, cx - side / 2), size.width - side));
+  const y = Math.round(Math.min(Math.max(0, cy - side / 2), size.height - side));
+  return { x, y, width: side, height: side };
+}
+
+function scaleRegion(region: Region, scale: number, within: Raster): Region {
+  const x = Math.min(within.width - 1, Math.floor(region.x * scale));
+  const y = Math.min(within.height - 1, Math.floor(region.y * scale));
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.min(within.width - x, Math.round(region.width * scale))),
+    height: Math.max(1, Math.min(within.height - y, Math.round(region.height * scale))),
+  };
+}
+
+/** An upright region in the stored picture's pixels (the inverse of `orient`). */
+function storedRegion(region: Region, header: ImageHeader): Region {
+  const { width: w, height: h, orientation } = header;
+  const back = (x: number, y: number): [number, number] => {
+    switch (orientation) {
+      case 2:
+        return [w - x, y];
+      case 3:
+        return [w - x, h - y];
+      case 4:
+        return [x, h - y];
+      case 5:
+        return [y, x];
+      case 6:
+        return [y, h - x];
+      case 7:
+        return [w - y, h - x];
+      case 8:
+        return [w - y, x];
+      default:
+        return [x, y];
+    }
+  };
+  const [ax, ay] = back(region.x, region.y);
+  const [bx, by] = back(region.x + region.width, region.y + region.height);
+  return { x: Math.min(ax, bx), y: Math.min(ay, by), width: Math.abs(bx - ax), height: Math.abs(by - ay) };
+}
+
+function cropRaster(image: Raster, region: Region): Raster {
+  if (region.x === 0 && region.y === 0 && region.width === image.width && region.height === image.height) return image;
+  const data = new Uint8ClampedArray(region.width * region.height * 4);
+  for (let y = 0; y < region.height; y++) {
+    const from = ((region.y + y) * image.width + region.x) * 4;
+    data.set(image.data.subarray(from, from + region.width * 4), y * region.width * 4);
+  }
+  return { data, width: region.width, height: region.height };
 }
 
 export function fitWithin(width: number, height: number, longSide: number): { width: number; height: number } {
   const scale = Math.min(1, longSide / Math.max(width, height));
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
-}
-
-/** A square around the face, three face-heights wide, kept inside the picture. */
-function cropAround(image: Raster, face: FaceBox): Raster {
-  const side = Math.round(
-    Math.min(Math.min(image.width, image.height), Math.max(face.width * image.width, face.height * image.height) * 3),
-  );
-  const cx = (face.x + face.width / 2) * image.width;
-  const cy = (face.y + face.height / 2) * image.height;
-  const x0 = Math.round(Math.min(Math.max(0, cx - side / 2), image.width - side));
-  const y0 = Math.round(Math.min(Math.max(0, cy - side / 2), image.height - side));
-  const data = new Uint8ClampedArray(side * side * 4);
-  for (let y = 0; y < side; y++) {
-    data.set(
-      image.data.subarray(((y0 + y) * image.width + x0) * 4, ((y0 + y) * image.width + x0 + side) * 4),
-      y * side * 4,
-    );
-  }
-  return { data, width: side, height: side };
 }
 
 /** EXIF orientations 2–8 as pixel moves; 1 (and anything unknown) leaves the picture as it is. */
@@ -204,5 +275,5 @@ export const photoImages: PhotoImages = {
   sniff: sniffFormat,
   readHeader,
   decodeUpright,
-  prepare: (upright, face) => preparePhoto(upright.raster, upright.decoder, face),
+  prepare: preparePhoto,
 };

@@ -303,3 +303,27 @@ export function pngHeaderOnly(width: number, height: number): Uint8Array {
     chunk("IEND", new Uint8Array()),
   ]);
 }
+
+/** Averages whole blocks of pixels so the long side is at most `maxSide` (what a phone or Telegram does to a photo, roughly). */
+export function boxDownscale(image: Raster, maxSide: number): Raster {
+  const factor = Math.ceil(Math.max(image.width, image.height) / maxSide);
+  if (factor <= 1) return image;
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const sums = [0, 0, 0];
+      for (let dy = 0; dy < factor; dy++) {
+        for (let dx = 0; dx < factor; dx++) {
+          const i = ((y * factor + dy) * image.width + x * factor + dx) * 4;
+          for (let c = 0; c < 3; c++) sums[c] = (sums[c] ?? 0) + (image.data[i + c] ?? 0);
+        }
+      }
+      const o = (y * width + x) * 4;
+      for (let c = 0; c < 3; c++) data[o + c] = (sums[c] ?? 0) / (factor * factor);
+      data[o + 3] = 255;
+    }
+  }
+  return { data, width, height };
+}

@@ -1,18 +1,8 @@
 import { env } from "cloudflare:workers";
 import { imageSize } from "image-size";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  cmykJpeg,
-  concat,
-  grayscaleJpeg,
-  jpeg,
-  picture,
-  png,
-  pngHeaderOnly,
-  rawPng,
-  webp,
-  withExifOrientation,
-} from "../corpus/images";
+import { acceptedCorpus } from "../corpus/accepted";
+import { concat, jpeg, picture, png, pngHeaderOnly, withExifOrientation } from "../corpus/images";
 import type { TelegramStandIn } from "../stand-ins/telegram";
 import { userIdOf } from "../support/db";
 import { drain, installStandIns, newUser, send } from "../support/harness";
@@ -27,7 +17,6 @@ beforeEach(() => {
 });
 
 const ascii = (text: string) => new TextEncoder().encode(text);
-const face = (x: number, y: number) => [200 + (x % 40), 160 + (y % 20), 140];
 
 async function upload(bytes: Uint8Array, fileName: string) {
   const avatarId = await avatarCollectingPhotos(telegram, user);
@@ -44,22 +33,7 @@ async function upload(bytes: Uint8Array, fileName: string) {
 }
 
 describe("files that are accepted", () => {
-  it.each([
-    ["baseline JPEG", () => jpeg(picture(800, 600))],
-    ["progressive JPEG", () => jpeg(picture(800, 600), { progressive: true })],
-    ["grayscale JPEG", () => grayscaleJpeg(picture(800, 600))],
-    ["CMYK JPEG (Adobe)", async () => cmykJpeg(800, 600, [10, 60, 90, 5])],
-    ["PNG, RGB", async () => rawPng(600, 520, { colorType: 2, depth: 8, pixel: face })],
-    ["PNG with alpha", () => png(picture(700, 600))],
-    [
-      "PNG, 16-bit",
-      async () => rawPng(600, 520, { colorType: 2, depth: 16, pixel: (x, y) => face(x, y).map((v) => v * 257) }),
-    ],
-    ["lossy WEBP", () => webp(picture(700, 600))],
-    ["lossless WEBP", () => webp(picture(600, 600), true)],
-    ["JPEG exactly 512 on the short side", () => jpeg(picture(512, 900))],
-    ["JPEG exactly 4096 on the long side", () => jpeg(picture(4096, 600), { quality: 50 })],
-  ])(
+  it.each(acceptedCorpus)(
     "%s",
     async (_name, make) => {
       const { rows, objects, text } = await upload(await make(), "photo.bin");

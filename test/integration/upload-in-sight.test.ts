@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { decodeWithJsquash } from "../../src/images/codecs";
-import { boxDownscale } from "../../src/images/prepare";
 import { createRepository } from "../../src/wiring";
-import { jpeg, picture } from "../corpus/images";
+import { boxDownscale, jpeg, picture } from "../corpus/images";
 import type { StoredMessage, TelegramStandIn } from "../stand-ins/telegram";
 import { avatarsOf } from "../support/db";
 import { drain, handOff, installStandIns, newUser, say, send, settled, tap } from "../support/harness";

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { hammingDistance, isNearDuplicate, NEAR_DUPLICATE_DISTANCE } from "../../src/domain/near-duplicate";
 import { decodeWithJsquash } from "../../src/images/codecs";
 import { differenceHash } from "../../src/images/dhash";
-import { boxDownscale, photoImages } from "../../src/images/prepare";
-import { jpeg, picture, png } from "../corpus/images";
+import { photoImages } from "../../src/images/prepare";
+import { boxDownscale, jpeg, picture, png } from "../corpus/images";
 
 /** The hash the photo check stores, from the same decode and thumbnail it uses. */
 async function hashOf(bytes: Uint8Array): Promise<string> {

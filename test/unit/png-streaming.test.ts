@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeWithJsquash } from "../../src/images/codecs";
 import { decodePngScaled } from "../../src/images/png-streaming";
+import { interlacedPng } from "../corpus/hostile";
 import { picture, png, rawPng } from "../corpus/images";
 
 describe("the streaming PNG decoder", () => {
@@ -37,5 +38,15 @@ describe("the streaming PNG decoder", () => {
   it("refuses truncated data", async () => {
     const bytes = await png(picture(300, 200));
     expect(() => decodePngScaled(bytes.subarray(0, bytes.length - 40), 100)).toThrow(/truncated|corrupt/);
+  });
+
+  it("reads Adam7-interlaced rows into the same picture, and a region of it", () => {
+    const pixel = (x: number, y: number) => [(x * 3) & 255, (y * 5) & 255, (x ^ y) & 255];
+    const interlaced = decodePngScaled(interlacedPng(61, 37, pixel), 61, { width: 61, height: 37 });
+    const plain = decodePngScaled(rawPng(61, 37, { colorType: 2, depth: 8, pixel }), 61);
+    expect(Array.from(interlaced.data)).toEqual(Array.from(plain.data));
+    const region = decodePngScaled(interlacedPng(61, 37, pixel), 20, undefined, { x: 10, y: 5, width: 20, height: 12 });
+    expect([region.width, region.height]).toEqual([20, 12]);
+    expect(Array.from(region.data.subarray(0, 3))).toEqual(pixel(10, 5));
   });
 });
