@@ -1,5 +1,5 @@
 import { zlibSync } from "fflate";
-import { concat } from "./images";
+import { concat, pngChunk } from "./images";
 
 /**
  * Crafted files, each built from a sound seed, that pass the sniff and the header checks but aim at
@@ -117,25 +117,6 @@ export function withFillBytes(bytes: Uint8Array): Uint8Array {
 }
 
 // PNG
-
-function crc32(bytes: Uint8Array): number {
-  let crc = -1;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (crc ^ -1) >>> 0;
-}
-
-export function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
 
 export function pngChunks(bytes: Uint8Array): Array<{ type: string; data: Uint8Array }> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -105,9 +105,9 @@ export function rawPng(
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr.set([options.depth, options.colorType, 0, 0, 0], 8);
-  const chunks = [chunk("IHDR", ihdr)];
-  if (palette) chunks.push(chunk("PLTE", new Uint8Array(palette)));
-  chunks.push(chunk("IDAT", zlibSync(raw)), chunk("IEND", new Uint8Array()));
+  const chunks = [pngChunk("IHDR", ihdr)];
+  if (palette) chunks.push(pngChunk("PLTE", new Uint8Array(palette)));
+  chunks.push(pngChunk("IDAT", zlibSync(raw)), pngChunk("IEND", new Uint8Array()));
   return concat([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ...chunks]);
 }
 
@@ -131,7 +131,8 @@ function filterRow(line: Uint8Array, prior: Uint8Array, bpp: number, type: numbe
   return out;
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** A PNG chunk: length, type, data and CRC. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
@@ -298,9 +299,9 @@ export function pngHeaderOnly(width: number, height: number): Uint8Array {
   ihdr.set([8, 2, 0, 0, 0], 8);
   return concat([
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", zlibSync(new Uint8Array(16))),
-    chunk("IEND", new Uint8Array()),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", zlibSync(new Uint8Array(16))),
+    pngChunk("IEND", new Uint8Array()),
   ]);
 }
 
