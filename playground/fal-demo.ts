@@ -6,7 +6,7 @@
  * It only ever runs behind FAL_BASE_URL in the playground; the Worker talks to fal without it.
  */
 import { unzipSync } from "fflate";
-import { decodeWithJsquash, encodeJpegRaster, type Raster, resizeRaster } from "../src/images/codecs";
+import { decodeJpegRaster, encodeJpegRaster, type Raster, resizeRaster } from "../src/images/codecs";
 import type { FalStandIn, QueueJob } from "../test/stand-ins/fal";
 import { gradeFor } from "./grades";
 
@@ -137,7 +137,7 @@ export class FalDemo {
 }
 
 async function decode(jpeg: Uint8Array): Promise<Raster> {
-  return decodeWithJsquash(jpeg.slice().buffer, "JPEG");
+  return decodeJpegRaster(jpeg);
 }
 
 function blank(): Raster {

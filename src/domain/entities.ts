@@ -138,7 +138,8 @@ export interface PhotoQuality {
   contrast: number;
 }
 
-export type PhotoDecoder = "jsquash" | "jpeg-scaled" | "png-streaming";
+/** "jpeg-scaled" is the JS JPEG decoder that "libjpeg-turbo" replaced; older rows still name it. */
+export type PhotoDecoder = "jsquash" | "jpeg-scaled" | "png-streaming" | "libjpeg-turbo";
 
 /** photo_metadata: the photo's other objects, their sizes (for /metrics) and how it was checked. */
 export interface PhotoMetadata {

@@ -1,15 +1,11 @@
-import JPEG_DEC from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
-import JPEG_ENC from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
-import decodeJpeg, { init as initJpegDecode } from "@jsquash/jpeg/decode";
-import encodeJpeg, { init as initJpegEncode } from "@jsquash/jpeg/encode";
 import PNG_DEC from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm?module";
 import decodePng, { init as initPngDecode } from "@jsquash/png/decode";
-import resize, { initResize } from "@jsquash/resize";
-import RESIZE from "@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm?module";
 import WEBP_DEC from "@jsquash/webp/codec/dec/webp_dec.wasm";
 import decodeWebp, { init as initWebpDecode } from "@jsquash/webp/decode";
 
+import { imageSize } from "image-size";
 import type { Raster } from "../domain/ports";
+import { JpegCodec } from "./jpeg-codec";
 
 export type { Raster };
 
@@ -25,18 +21,12 @@ if (!("ImageData" in globalThis)) {
 }
 
 let pngReady: Promise<unknown> | undefined;
-let resizeReady: Promise<unknown> | undefined;
-let encoderReady: Promise<unknown> | undefined;
 
 /**
  * Decodes with a fresh WASM instance each time: an emscripten heap never shrinks, so reusing one
  * would keep the largest decode's memory for the isolate's whole life.
  */
-export async function decodeWithJsquash(bytes: ArrayBuffer, format: "JPEG" | "PNG" | "WEBP"): Promise<Raster> {
-  if (format === "JPEG") {
-    await initJpegDecode(JPEG_DEC);
-    return (await decodeJpeg(bytes, { preserveOrientation: true })) as Raster;
-  }
+export async function decodeWithJsquash(bytes: ArrayBuffer, format: "PNG" | "WEBP"): Promise<Raster> {
   if (format === "WEBP") {
     await initWebpDecode(WEBP_DEC);
     return (await decodeWebp(bytes)) as Raster;
@@ -46,24 +36,19 @@ export async function decodeWithJsquash(bytes: ArrayBuffer, format: "JPEG" | "PN
   return (await decodePng(bytes)) as Raster;
 }
 
-/** Resizes to exactly width × height (callers keep the aspect ratio). */
+/** Resizes to exactly width × height (callers keep the aspect ratio): lanczos3 in sRGB, as libvips does. */
 export async function resizeRaster(image: Raster, width: number, height: number): Promise<Raster> {
   if (image.width === width && image.height === height) return image;
-  resizeReady ??= initResize(RESIZE);
-  await resizeReady;
-  return (await resize(image as Parameters<typeof resize>[0], {
-    width,
-    height,
-    // Lanczos in sRGB, as sharp/libvips resizes by default: the crops are measured against it.
-    method: "lanczos3",
-    fitMethod: "stretch",
-    premultiply: false,
-    linearRGB: false,
-  })) as Raster;
+  return (await JpegCodec.create()).resize(image, width, height);
 }
 
+/** A baseline JPEG (libjpeg-turbo, optimised Huffman tables, no trellis). */
 export async function encodeJpegRaster(image: Raster, quality = 85): Promise<ArrayBuffer> {
-  encoderReady ??= initJpegEncode(JPEG_ENC);
-  await encoderReady;
-  return encodeJpeg(image as Parameters<typeof encodeJpeg>[0], { quality, progressive: false, baseline: true });
+  return (await JpegCodec.create()).encode(image, quality);
+}
+
+/** A whole JPEG at full size, by our libjpeg-turbo build, with the geometry its header names. */
+export async function decodeJpegRaster(bytes: Uint8Array): Promise<Raster> {
+  const { width = 0, height = 0 } = imageSize(bytes);
+  return (await JpegCodec.create()).decode(bytes, { width, height }, 8);
 }

@@ -1,7 +1,7 @@
 import { Unzlib } from "fflate";
 import type { Raster } from "./codecs";
 import { DecodeBudget, DecoderError, expectGeometry, type Geometry } from "./decode-limits";
-import type { Region } from "./jpeg-scaled";
+import type { Region } from "./jpeg-codec";
 
 /**
  * A PNG decoder that never holds the full image: IDAT is inflated as a stream (fflate), each

@@ -9,10 +9,10 @@ import {
   type Raster,
   type UprightPhoto,
 } from "../domain/ports";
-import { decodeWithJsquash, encodeJpegRaster, resizeRaster } from "./codecs";
+import { decodeWithJsquash } from "./codecs";
 import { DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 import { differenceHash } from "./dhash";
-import { decodeJpegScaled, type Region } from "./jpeg-scaled";
+import { JpegCodec, JpegCodecError, jpegScaleFor, type Region } from "./jpeg-codec";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
@@ -63,10 +63,11 @@ export async function decodeUpright(
     let raster: Raster;
     let decoder: PhotoDecoder;
     if (format === "JPEG") {
-      // Ours at every size: it reads every Huffman code, so it also proves the entropy data sound
-      // (libjpeg would quietly paint over corrupt data), and decodes at 1/8 to 8/8 in a few megabytes.
-      raster = decodeJpegScaled(bytes, { minLongSide: PROCESSED_SIDE, expected: geometry }).raster;
-      decoder = "jpeg-scaled";
+      // libjpeg-turbo at the smallest DCT scale that still gives a 1024 px crop of the whole; every
+      // warning about the data is a refusal (src/images/jpeg-codec.ts), so corrupt data is not painted over.
+      const codec = await JpegCodec.create();
+      raster = codec.decode(bytes, geometry, jpegScaleFor(Math.max(header.width, header.height), PROCESSED_SIDE));
+      decoder = "libjpeg-turbo";
     } else if (format === "PNG") {
       // Ours at every size: libpng-style decoders stop reading at the last row, so they cannot tell
       // a file whose IDAT inflates past its geometry; ours counts every byte it inflates.
@@ -85,6 +86,7 @@ export async function decodeUpright(
     return upright;
   } catch (error) {
     // A refusal is expected of user bytes; anything else thrown here is a bug, and stays one.
+    if (error instanceof JpegCodecError && error.tooComplex) throw new ImageRefusal("too_complex", error.message);
     if (error instanceof DecoderError) throw new ImageRefusal("unreadable", error.message);
     throw error;
   }
@@ -94,7 +96,7 @@ export async function decodeUpright(
 async function decodeForeign(bytes: Uint8Array, format: PhotoFormat, expected: Geometry): Promise<Raster> {
   let raster: Raster;
   try {
-    raster = await decodeWithJsquash(bytes.slice().buffer, format);
+    raster = await decodeWithJsquash(bytes.slice().buffer, format as "PNG" | "WEBP");
   } catch (error) {
     throw new DecoderError(`${format} decoder: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -115,28 +117,50 @@ export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null):
   const full = source ? uprightSize(source.header) : { width: picture.width, height: picture.height };
   const region = face ? faceSquare(full, face) : { x: 0, y: 0, ...full };
   const processedSize = fitWithin(region.width, region.height, PROCESSED_SIDE);
-  const processedRaster = await resizeRaster(
-    await regionPixels(picture, source, region, Math.max(processedSize.width, processedSize.height)),
-    processedSize.width,
-    processedSize.height,
-  );
-  // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
-  const whole = face ? picture : processedRaster;
-  const thumbSize = fitWithin(whole.width, whole.height, THUMBNAIL_SIDE);
-  const thumbRaster = await resizeRaster(whole, thumbSize.width, thumbSize.height);
-  return {
-    thumbnail: await encodeJpegRaster(thumbRaster, 80),
-    processed: await encodeJpegRaster(processedRaster, 90),
-    processedWidth: processedRaster.width,
-    processedHeight: processedRaster.height,
-    quality: qualityScore(thumbRaster),
-    decoder: upright.decoder,
-    perceptualHash: differenceHash(thumbRaster),
-  };
+  // One fresh codec for this photo's resizes and encodes (and a JPEG's region decode), dropped after.
+  const codec = await JpegCodec.create();
+  try {
+    const processedRaster = resizeWith(
+      codec,
+      await regionPixels(codec, picture, source, region, Math.max(processedSize.width, processedSize.height)),
+      processedSize.width,
+      processedSize.height,
+    );
+    // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
+    const whole = face ? picture : processedRaster;
+    const thumbSize = fitWithin(whole.width, whole.height, THUMBNAIL_SIDE);
+    const thumbRaster = resizeWith(codec, whole, thumbSize.width, thumbSize.height);
+    return {
+      thumbnail: codec.encode(thumbRaster, 80),
+      processed: codec.encode(processedRaster, 90),
+      processedWidth: processedRaster.width,
+      processedHeight: processedRaster.height,
+      quality: qualityScore(thumbRaster),
+      decoder: upright.decoder,
+      perceptualHash: differenceHash(thumbRaster),
+    };
+  } catch (error) {
+    // The region decode reads the same bytes as the upright decode, so it refuses only as that one could.
+    if (error instanceof JpegCodecError) {
+      throw new ImageRefusal(error.tooComplex ? "too_complex" : "unreadable", error.message);
+    }
+    if (error instanceof DecoderError) throw new ImageRefusal("unreadable", error.message);
+    throw error;
+  }
+}
+
+function resizeWith(codec: JpegCodec, image: Raster, width: number, height: number): Raster {
+  return image.width === width && image.height === height ? image : codec.resize(image, width, height);
 }
 
 /** A region of the upright source with at least `longSide` pixels on its long side, where the source has them. */
-async function regionPixels(picture: Raster, source: Source | undefined, region: Region, longSide: number) {
+async function regionPixels(
+  codec: JpegCodec,
+  picture: Raster,
+  source: Source | undefined,
+  region: Region,
+  longSide: number,
+) {
   const scale = source?.scale ?? 1;
   if (!source || Math.max(region.width, region.height) * scale >= longSide - 0.5) {
     return cropRaster(picture, scaleRegion(region, scale, picture));
@@ -145,7 +169,12 @@ async function regionPixels(picture: Raster, source: Source | undefined, region:
   const geometry = { width: source.header.width, height: source.header.height };
   let raster: Raster;
   if (source.format === "JPEG") {
-    raster = decodeJpegScaled(source.bytes, { minLongSide: longSide, expected: geometry, region: stored }).raster;
+    raster = codec.decode(
+      source.bytes,
+      geometry,
+      jpegScaleFor(Math.max(stored.width, stored.height), longSide),
+      stored,
+    );
   } else if (source.format === "PNG") {
     raster = decodePngScaled(source.bytes, longSide, geometry, stored);
   } else {
@@ -232,42 +261,47 @@ export function fitWithin(width: number, height: number, longSide: number): { wi
 /** EXIF orientations 2–8 as pixel moves; 1 (and anything unknown) leaves the picture as it is. */
 export function orient(image: Raster, orientation: number): Raster {
   if (orientation < 2 || orientation > 8) return image;
-  const { width: w, height: h, data } = image;
+  const { width: w, height: h } = image;
+  // One RGBA pixel is one 32-bit word: each move copies a word, not four bytes.
+  const bytes = image.data.byteOffset % 4 === 0 ? image.data : image.data.slice();
+  const data = new Uint32Array(bytes.buffer, bytes.byteOffset, w * h);
   const swap = orientation >= 5;
   const outW = swap ? h : w;
   const outH = swap ? w : h;
-  const out = new Uint8ClampedArray(data.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let nx: number;
-      let ny: number;
-      switch (orientation) {
-        case 2:
-          [nx, ny] = [w - 1 - x, y];
-          break;
-        case 3:
-          [nx, ny] = [w - 1 - x, h - 1 - y];
-          break;
-        case 4:
-          [nx, ny] = [x, h - 1 - y];
-          break;
-        case 5:
-          [nx, ny] = [y, x];
-          break;
-        case 6:
-          [nx, ny] = [h - 1 - y, x];
-          break;
-        case 7:
-          [nx, ny] = [h - 1 - y, w - 1 - x];
-          break;
-        default:
-          [nx, ny] = [y, w - 1 - x];
-          break;
-      }
-      out.set(data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (ny * outW + nx) * 4);
-    }
+  const out = new Uint32Array(w * h);
+  // Where source pixel (x, y) lands: start + x * stepX + y * stepY, in output words.
+  let start: number;
+  let stepX: number;
+  let stepY: number;
+  switch (orientation) {
+    case 2:
+      [start, stepX, stepY] = [w - 1, -1, outW];
+      break;
+    case 3:
+      [start, stepX, stepY] = [(h - 1) * outW + w - 1, -1, -outW];
+      break;
+    case 4:
+      [start, stepX, stepY] = [(h - 1) * outW, 1, -outW];
+      break;
+    case 5:
+      [start, stepX, stepY] = [0, outW, 1];
+      break;
+    case 6:
+      [start, stepX, stepY] = [h - 1, outW, -1];
+      break;
+    case 7:
+      [start, stepX, stepY] = [(w - 1) * outW + h - 1, -outW, -1];
+      break;
+    default:
+      [start, stepX, stepY] = [(w - 1) * outW, -outW, 1];
+      break;
   }
-  return { data: out, width: outW, height: outH };
+  for (let y = 0; y < h; y++) {
+    let to = start + y * stepY;
+    const from = y * w;
+    for (let x = 0; x < w; x++, to += stepX) out[to] = data[from + x] as number;
+  }
+  return { data: new Uint8ClampedArray(out.buffer), width: outW, height: outH };
 }
 
 /** The photo check's codecs, as the services' port. */

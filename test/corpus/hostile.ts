@@ -110,6 +110,17 @@ export function withRepeatedScans(bytes: Uint8Array, times: number): Uint8Array 
   return concat([...segments, ...Array.from({ length: times }, () => acScans).flat(), eoi]);
 }
 
+/**
+ * The first DC scan of a progressive file repeated `times` times. With a successive-approximation
+ * shift of 0 each repeat is a valid scan to libjpeg (no progression warning), so only a scan limit stops it.
+ */
+export function withRepeatedDcScan(bytes: Uint8Array, times: number): Uint8Array {
+  const segments = jpegSegments(bytes);
+  const eoi = segments.pop() as Uint8Array;
+  const dc = segments.find((s) => markerOf(s) === 0xda && (s[5 + 2 * (s[4] ?? 0)] ?? 1) === 0) as Uint8Array;
+  return concat([...segments, ...Array.from({ length: times }, () => dc), eoi]);
+}
+
 /** Fill bytes (0xFF) before every marker after SOI, which T.81 allows. */
 export function withFillBytes(bytes: Uint8Array): Uint8Array {
   const [soi, ...rest] = jpegSegments(bytes);

@@ -1,4 +1,6 @@
+import JPEG_DEC from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
 import JPEG_ENC from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
+import decodeJpeg, { init as initJpegDecode } from "@jsquash/jpeg/decode";
 import encodeJpeg, { init as initJpegEncode } from "@jsquash/jpeg/encode";
 import PNG_ENC from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm?module";
 import encodePng, { init as initPngEncode } from "@jsquash/png/encode";
@@ -58,6 +60,12 @@ export async function jpeg(
     baseline: !progressive,
   });
   return new Uint8Array(buffer);
+}
+
+/** A full-size decode by another decoder than the Worker's (jSquash's mozjpeg), as a reference. */
+export async function decodeJpegReference(bytes: Uint8Array): Promise<Raster> {
+  await initJpegDecode(JPEG_DEC);
+  return (await decodeJpeg(bytes.slice().buffer, { preserveOrientation: true })) as Raster;
 }
 
 export async function png(image: Raster): Promise<Uint8Array> {

@@ -4,7 +4,7 @@
 
 import { ImageRefusal, type PhotoFormat } from "../../src/domain/ports";
 import { DecoderError } from "../../src/images/decode-limits";
-import { decodeJpegScaled } from "../../src/images/jpeg-scaled";
+import { JpegCodec, jpegScaleFor } from "../../src/images/jpeg-codec";
 import { decodePngScaled } from "../../src/images/png-streaming";
 import { decodeUpright, preparePhoto, readHeader } from "../../src/images/prepare";
 import { sniffFormat } from "../../src/images/sniff";
@@ -156,7 +156,8 @@ for (let index = 0; index < CASES; index++) {
     const region = { x: header.width / 3, y: header.height / 4, width: header.width / 3, height: header.height / 3 };
     const geometry = { width: header.width, height: header.height };
     try {
-      if (format === "JPEG") decodeJpegScaled(bytes, { minLongSide: 64, expected: geometry, region });
+      if (format === "JPEG")
+        (await JpegCodec.create()).decode(bytes, geometry, jpegScaleFor(region.height, 64), region);
       else decodePngScaled(bytes, 64, geometry, region);
     } catch (error) {
       if (!(error instanceof DecoderError)) {

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { decodeWithJsquash } from "../../src/images/codecs";
 import { createRepository } from "../../src/wiring";
-import { boxDownscale, jpeg, picture } from "../corpus/images";
+import { boxDownscale, decodeJpegReference, jpeg, picture } from "../corpus/images";
 import type { StoredMessage, TelegramStandIn } from "../stand-ins/telegram";
 import { avatarsOf } from "../support/db";
 import { drain, handOff, installStandIns, newUser, say, send, settled, tap } from "../support/harness";
@@ -185,7 +184,7 @@ describe("a photo and the same photo as a file", () => {
     const avatarId = await avatarCollectingPhotos(telegram, user);
     // The file keeps the camera's bytes; the photo is Telegram's smaller, recompressed copy.
     const original = await jpeg(picture(1600, 1200, 77), { quality: 95 });
-    const compressed = await jpeg(boxDownscale(await decodeWithJsquash(original.slice().buffer, "JPEG"), 800), {
+    const compressed = await jpeg(boxDownscale(await decodeJpegReference(original), 800), {
       quality: 70,
     });
     await send(telegram.documentUpdate(user, original, "IMG_0077.jpg"));

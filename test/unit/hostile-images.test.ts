@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ImageRefusal, type PhotoFormat } from "../../src/domain/ports";
-import { decodeJpegScaled } from "../../src/images/jpeg-scaled";
+import { JpegCodec, JpegCodecError, type Region } from "../../src/images/jpeg-codec";
 import { decodePngScaled } from "../../src/images/png-streaming";
 import { decodeUpright, readHeader } from "../../src/images/prepare";
 import {
@@ -13,6 +13,7 @@ import {
   webpWithCanvas,
   withComponents,
   withFillBytes,
+  withRepeatedDcScan,
   withRepeatedScans,
   withSampling,
   withSecondFrame,
@@ -36,6 +37,12 @@ async function decode(bytes: Uint8Array, format: PhotoFormat) {
 }
 
 const seedJpeg = () => jpeg(picture(640, 512));
+
+/** Our libjpeg-turbo decode alone, at full scale, with the seeds' geometry or what image-size reads. */
+async function decodeWithCodec(bytes: Uint8Array, region?: Region) {
+  const geometry = readHeader(bytes) ?? { width: 640, height: 512 };
+  return (await JpegCodec.create()).decode(bytes, geometry, 8, region);
+}
 const seedProgressive = () => jpeg(picture(640, 512), { progressive: true });
 
 describe("crafted JPEGs are refused as unreadable, quickly", () => {
@@ -65,26 +72,44 @@ describe("crafted JPEGs are refused as unreadable, quickly", () => {
   });
 
   it("refuses a frame that disagrees with the geometry the header checks read", async () => {
-    expect(() => decodeJpegScaled(jpegWithoutEntropyData(1024, 768), 1024, { width: 768, height: 1024 })).toThrow(
+    const codec = await JpegCodec.create();
+    expect(() => codec.decode(jpegWithoutEntropyData(1024, 768), { width: 768, height: 1024 }, 8)).toThrow(
       /says 1024×768/,
     );
   });
 
-  it("a starved bit reader is an error, not zeros", () => {
-    expect(() => decodeJpegScaled(jpegWithoutEntropyData(64, 64), 64, { width: 64, height: 64 })).toThrow(
-      /no data|ends early/,
+  it("a starved bit reader is an error, not zeros", async () => {
+    await expect(decodeWithCodec(jpegWithoutEntropyData(64, 64))).rejects.toThrow(/premature end/i);
+    await expect(decodeWithCodec(jpegWithShortScan(3))).rejects.toThrow(/premature end/i);
+    // The same in a region decode, where libjpeg skips rows: the rows it reads must still be whole.
+    await expect(decodeWithCodec(jpegWithShortScan(3), { x: 1024, y: 2048, width: 512, height: 512 })).rejects.toThrow(
+      /premature end/i,
     );
-    expect(() => decodeJpegScaled(jpegWithShortScan(3), 64)).toThrow(/ends early/);
   });
 
-  it("refuses a segment whose length is 0 (a parser that adds it to its position never moves on)", async () => {
+  it("a segment whose length is 0: the header checks refuse it, and libjpeg does not loop on it", async () => {
     const bytes = withZeroLengthSegment(await seedJpeg());
-    expect(() => decodeJpegScaled(bytes, 1024)).toThrow(/segment length/);
+    expect(readHeader(bytes)).toBeNull();
+    const started = performance.now();
+    // libjpeg reads a segment's length by position, so a length of 0 cannot hold it in place.
+    expect((await decodeWithCodec(bytes)).width).toBe(640);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("refuses a libjpeg error with the codec's typed error, and the photo as unreadable", async () => {
+    const bytes = withSampling(await seedJpeg(), 0, 0x01);
+    await expect(decodeWithCodec(bytes)).rejects.toThrow(JpegCodecError);
+    await expect(decodeWithCodec(bytes)).rejects.toThrow(/sampling/i);
   });
 
   it("still reads what T.81 allows: fill bytes before markers", async () => {
-    const bytes = withFillBytes(await seedJpeg());
-    expect(decodeJpegScaled(bytes, 640).raster.width).toBe(640);
+    expect((await decodeWithCodec(withFillBytes(await seedJpeg()))).width).toBe(640);
+  });
+
+  it("stops a progressive file at 32 scans, before their work is done", async () => {
+    await expect(decodeWithCodec(withRepeatedDcScan(await seedProgressive(), 40))).rejects.toThrow(
+      /more than 32 scans/,
+    );
   });
 });
 

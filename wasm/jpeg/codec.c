@@ -1,0 +1,396 @@
+/*
+ * Avatar Studio's JPEG codec over libjpeg-turbo: a bounded, scaled, cropping decode to RGBA, a lanczos3
+ * resize of RGBA, and a baseline encode of RGBA. Built by wasm/jpeg/build.sh; called from
+ * src/images/jpeg-codec.ts, which makes a fresh instance per photo (a WASM memory never shrinks).
+ *
+ * Every libjpeg error, and every libjpeg warning but the harmless ones, ends the call through longjmp
+ * with a status the caller turns into a typed refusal: libjpeg would otherwise paint over corrupt or
+ * missing entropy data with grey and carry on.
+ */
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wasm_simd128.h>
+
+#include "jpeglib.h"
+#include "jerror.h"
+
+#define EXPORT __attribute__((used, visibility("default")))
+
+/* Statuses, as src/images/jpeg-codec.ts reads them. */
+enum { OK = 0, UNREADABLE = 1, TOO_COMPLEX = 2, WRONG_GEOMETRY = 3, NO_MEMORY = 4 };
+
+static char message[JMSG_LENGTH_MAX + 64];
+static int status_of_error;
+static int max_scans;
+static uint8_t *result;
+static unsigned long result_size;
+static int result_width, result_height;
+
+EXPORT const char *codec_message(void) { return message; }
+EXPORT uint8_t *codec_result(void) { return result; }
+EXPORT int codec_result_size(void) { return (int)result_size; }
+EXPORT int codec_width(void) { return result_width; }
+EXPORT int codec_height(void) { return result_height; }
+EXPORT void *codec_alloc(int size) { return malloc((size_t)size); }
+EXPORT void codec_free(void *pointer) { free(pointer); }
+
+struct failure {
+  struct jpeg_error_mgr pub;
+  jmp_buf jump;
+};
+
+static int status_for(int code) {
+  switch (code) {
+  case JERR_OUT_OF_MEMORY:
+  case JERR_NO_BACKING_STORE:
+  case JERR_TFILE_CREATE:
+    return TOO_COMPLEX;
+  default:
+    return UNREADABLE;
+  }
+}
+
+static void on_error(j_common_ptr cinfo) {
+  struct failure *failure = (struct failure *)cinfo->err;
+  (*cinfo->err->format_message)(cinfo, message);
+  status_of_error = status_for(cinfo->err->msg_code);
+  longjmp(failure->jump, 1);
+}
+
+/* A warning is libjpeg carrying on past bad data; only notes about metadata are let through. */
+static void on_message(j_common_ptr cinfo, int level) {
+  if (level >= 0) return;
+  switch (cinfo->err->msg_code) {
+  case JWRN_ADOBE_XFORM:
+  case JWRN_JFIF_MAJOR:
+  case JWRN_BOGUS_ICC:
+  case JWRN_EXTRANEOUS_DATA: /* bytes between segments, after the entropy data they follow was read whole */
+    return;
+  default:
+    on_error(cinfo);
+  }
+}
+
+/* Progressive files can repeat scans without end, each a pass over every block: past a fixed number the file is refused. */
+static void on_progress(j_common_ptr cinfo) {
+  if (!cinfo->is_decompressor) return;
+  j_decompress_ptr d = (j_decompress_ptr)cinfo;
+  if (d->input_scan_number > max_scans) {
+    snprintf(message, sizeof message, "more than %d scans", max_scans);
+    status_of_error = UNREADABLE;
+    longjmp(((struct failure *)cinfo->err)->jump, 1);
+  }
+}
+
+static void fail_with(struct failure *failure, int status, const char *text) {
+  snprintf(message, sizeof message, "%s", text);
+  status_of_error = status;
+  longjmp(failure->jump, 1);
+}
+
+/* Adobe CMYK is stored inverted (as Photoshop writes it); plain CMYK is not. */
+static void cmyk_to_rgba(const uint8_t *in, uint8_t *out, int width, int inverted) {
+  for (int x = 0; x < width; x++, in += 4, out += 4) {
+    int c = in[0], m = in[1], y = in[2], k = in[3];
+    if (!inverted) {
+      c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+    }
+    out[0] = (uint8_t)((c * k + 127) / 255);
+    out[1] = (uint8_t)((m * k + 127) / 255);
+    out[2] = (uint8_t)((y * k + 127) / 255);
+    out[3] = 255;
+  }
+}
+
+/*
+ * Decodes `size` bytes at scale `scale`/8 into RGBA, only the region (x, y, width, height) of the
+ * stored picture at full scale (width 0: all of it). The header must say expect_width × expect_height;
+ * libjpeg's coefficient buffers may take max_memory bytes, and a file may have `scans` scans.
+ * Returns a status; on OK, codec_result() holds codec_width() × codec_height() RGBA pixels.
+ */
+EXPORT int decode_jpeg(const uint8_t *data, int size, int expect_width, int expect_height, int scale, int region_x,
+                       int region_y, int region_width, int region_height, int max_memory, int scans) {
+  struct jpeg_decompress_struct cinfo;
+  struct failure failure;
+  struct jpeg_progress_mgr progress;
+  uint8_t *volatile row = NULL;
+  result = NULL;
+  result_size = 0;
+  message[0] = 0;
+  max_scans = scans;
+  cinfo.err = jpeg_std_error(&failure.pub);
+  failure.pub.error_exit = on_error;
+  failure.pub.emit_message = on_message;
+  if (setjmp(failure.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    free(row);
+    free(result);
+    result = NULL;
+    return status_of_error;
+  }
+  jpeg_create_decompress(&cinfo);
+  cinfo.mem->max_memory_to_use = max_memory;
+  progress.progress_monitor = on_progress;
+  cinfo.progress = &progress;
+  jpeg_mem_src(&cinfo, data, (unsigned long)size);
+  jpeg_read_header(&cinfo, TRUE);
+  if ((int)cinfo.image_width != expect_width || (int)cinfo.image_height != expect_height) {
+    snprintf(message, sizeof message, "the frame says %u×%u, the header checks read %d×%d", cinfo.image_width,
+             cinfo.image_height, expect_width, expect_height);
+    status_of_error = WRONG_GEOMETRY;
+    longjmp(failure.jump, 1);
+  }
+  if (cinfo.num_components > 4) fail_with(&failure, UNREADABLE, "more than 4 components");
+  if (scale < 1 || scale > 8) fail_with(&failure, UNREADABLE, "scale out of range");
+  const int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+  if (!cmyk && cinfo.num_components != 1 && cinfo.num_components != 3)
+    fail_with(&failure, UNREADABLE, "an unknown colour space");
+  cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGBA;
+  cinfo.scale_num = (unsigned)scale;
+  cinfo.scale_denom = 8;
+  cinfo.dct_method = JDCT_ISLOW;
+  jpeg_start_decompress(&cinfo);
+
+  const int full_width = (int)cinfo.output_width, full_height = (int)cinfo.output_height;
+  int x0 = 0, y0 = 0, width = full_width, height = full_height;
+  if (region_width > 0 && region_height > 0) {
+    /* The region at this scale, rounded outwards, inside the scaled picture. */
+    x0 = (int)((int64_t)region_x * scale / 8);
+    y0 = (int)((int64_t)region_y * scale / 8);
+    int x1 = (int)(((int64_t)(region_x + region_width) * scale + 7) / 8);
+    int y1 = (int)(((int64_t)(region_y + region_height) * scale + 7) / 8);
+    if (x1 > full_width) x1 = full_width;
+    if (y1 > full_height) y1 = full_height;
+    if (x0 >= x1 || y0 >= y1) fail_with(&failure, UNREADABLE, "the region is outside the picture");
+    width = x1 - x0;
+    height = y1 - y0;
+  }
+  /* libjpeg widens a horizontal crop to whole iMCUs; the rows are cut to the region when copied out. */
+  JDIMENSION crop_x = (JDIMENSION)x0, crop_width = (JDIMENSION)width;
+  if (width != full_width) jpeg_crop_scanline(&cinfo, &crop_x, &crop_width);
+  const int skip = x0 - (int)crop_x;
+  result = malloc((size_t)width * height * 4);
+  row = malloc((size_t)crop_width * 4);
+  if (!result || !row) fail_with(&failure, NO_MEMORY, "out of memory for the picture");
+  if (y0 > 0 && (int)jpeg_skip_scanlines(&cinfo, (JDIMENSION)y0) != y0)
+    fail_with(&failure, UNREADABLE, "rows missing");
+  for (int y = 0; y < height; y++) {
+    JSAMPROW rows[1] = {row};
+    if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) fail_with(&failure, UNREADABLE, "rows missing");
+    uint8_t *out = result + (size_t)y * width * 4;
+    if (cmyk)
+      cmyk_to_rgba(row + skip * 4, out, width, cinfo.saw_Adobe_marker);
+    else
+      memcpy(out, row + skip * 4, (size_t)width * 4);
+  }
+  /* A whole picture is read to its end, so that data missing after the last row is found too. */
+  if (y0 == 0 && height == full_height)
+    jpeg_finish_decompress(&cinfo);
+  else
+    jpeg_abort_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  free(row);
+  result_width = width;
+  result_height = height;
+  result_size = (unsigned long)width * height * 4;
+  return OK;
+}
+
+/* lanczos3 taps of one output pixel, in 1/16384ths, summing to exactly 16384. */
+struct taps {
+  int first, count;
+  int16_t *weights;
+};
+
+static double sinc(double x) {
+  if (x == 0) return 1;
+  x *= 3.14159265358979323846;
+  return __builtin_sin(x) / x;
+}
+
+/* libvips' reduce: the kernel stretched by the reduction factor, centred on (i + 0.5) × factor − 0.5. */
+static struct taps *lanczos_taps(int in, int out, int16_t **storage) {
+  const double factor = (double)in / out;
+  const double support = 3 * (factor > 1 ? factor : 1);
+  const double stretch = factor > 1 ? factor : 1;
+  const int span = (int)(2 * support) + 2;
+  struct taps *taps = malloc(sizeof(struct taps) * out);
+  int16_t *weights = malloc(sizeof(int16_t) * span * out);
+  double *raw = malloc(sizeof(double) * span);
+  if (!taps || !weights || !raw) {
+    free(taps), free(weights), free(raw);
+    return NULL;
+  }
+  for (int i = 0; i < out; i++) {
+    const double centre = (i + 0.5) * factor - 0.5;
+    int first = (int)__builtin_ceil(centre - support);
+    int last = (int)__builtin_floor(centre + support);
+    if (first < 0) first = 0;
+    if (last > in - 1) last = in - 1;
+    int count = last - first + 1;
+    if (count > span) count = span;
+    double sum = 0;
+    for (int k = 0; k < count; k++) {
+      const double d = (first + k - centre) / stretch;
+      raw[k] = d <= -3 || d >= 3 ? 0 : sinc(d) * sinc(d / 3);
+      sum += raw[k];
+    }
+    int16_t *w = weights + (size_t)i * span;
+    int total = 0, biggest = 0;
+    for (int k = 0; k < count; k++) {
+      w[k] = (int16_t)__builtin_lround(raw[k] / sum * 16384);
+      total += w[k];
+      if (w[k] > w[biggest]) biggest = k;
+    }
+    w[biggest] = (int16_t)(w[biggest] + 16384 - total);
+    taps[i] = (struct taps){first, count, w};
+  }
+  free(raw);
+  *storage = weights;
+  return taps;
+}
+
+/* Two weights as the i16 pairs i32x4.dot_i16x8_s multiplies with two pixels' interleaved channels. */
+static inline v128_t weight_pair(const int16_t *w) {
+  return wasm_i32x4_splat((int32_t)(((uint32_t)(uint16_t)w[1] << 16) | (uint16_t)w[0]));
+}
+
+/* One output row of the horizontal pass: each RGBA pixel is one i32x4 of sums, two taps per dot product. */
+static void resize_row(const uint8_t *in, uint8_t *out, const struct taps *taps, int out_width) {
+  /* [r0 g0 b0 a0 r1 g1 b1 a1] -> i16 [r0 r1 g0 g1 b0 b1 a0 a1] (index 16 is a zero byte). */
+  const v128_t pairs = wasm_i8x16_make(0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 3, 16, 7, 16);
+  for (int x = 0; x < out_width; x++) {
+    const struct taps *t = &taps[x];
+    const uint8_t *p = in + (size_t)t->first * 4;
+    v128_t sum = wasm_i32x4_splat(8192);
+    int k = 0;
+    for (; k + 2 <= t->count; k += 2, p += 8) {
+      v128_t two = wasm_i8x16_swizzle(wasm_v128_load64_zero(p), pairs);
+      sum = wasm_i32x4_add(sum, wasm_i32x4_dot_i16x8(two, weight_pair(t->weights + k)));
+    }
+    if (k < t->count) {
+      v128_t pixel = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(p)));
+      sum = wasm_i32x4_add(sum, wasm_i32x4_mul(pixel, wasm_i32x4_splat(t->weights[k])));
+    }
+    sum = wasm_i32x4_shr(sum, 14);
+    v128_t narrow = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(sum, sum), wasm_i16x8_splat(0));
+    wasm_v128_store32_lane(out + (size_t)x * 4, narrow, 0);
+  }
+}
+
+/* The vertical pass over one output row, 16 bytes at a time, two rows per dot product. */
+static void resize_column(uint8_t *const *rows, const int16_t *weights, int count, uint8_t *out, int bytes) {
+  int i = 0;
+  for (; i + 16 <= bytes; i += 16) {
+    v128_t s0 = wasm_i32x4_splat(8192), s1 = s0, s2 = s0, s3 = s0;
+    int k = 0;
+    for (; k + 2 <= count; k += 2) {
+      v128_t a = wasm_v128_load(rows[k] + i), b = wasm_v128_load(rows[k + 1] + i);
+      v128_t w = weight_pair(weights + k);
+      v128_t lo = wasm_i8x16_shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      v128_t hi = wasm_i8x16_shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      s0 = wasm_i32x4_add(s0, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(lo), w));
+      s1 = wasm_i32x4_add(s1, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(lo), w));
+      s2 = wasm_i32x4_add(s2, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(hi), w));
+      s3 = wasm_i32x4_add(s3, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(hi), w));
+    }
+    if (k < count) {
+      v128_t v = wasm_v128_load(rows[k] + i);
+      v128_t w = wasm_i32x4_splat(weights[k]);
+      v128_t lo = wasm_u16x8_extend_low_u8x16(v), hi = wasm_u16x8_extend_high_u8x16(v);
+      s0 = wasm_i32x4_add(s0, wasm_i32x4_mul(wasm_u32x4_extend_low_u16x8(lo), w));
+      s1 = wasm_i32x4_add(s1, wasm_i32x4_mul(wasm_u32x4_extend_high_u16x8(lo), w));
+      s2 = wasm_i32x4_add(s2, wasm_i32x4_mul(wasm_u32x4_extend_low_u16x8(hi), w));
+      s3 = wasm_i32x4_add(s3, wasm_i32x4_mul(wasm_u32x4_extend_high_u16x8(hi), w));
+    }
+    v128_t a = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(s0, 14), wasm_i32x4_shr(s1, 14));
+    v128_t b = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(s2, 14), wasm_i32x4_shr(s3, 14));
+    wasm_v128_store(out + i, wasm_u8x16_narrow_i16x8(a, b));
+  }
+  for (; i < bytes; i++) {
+    int32_t sum = 8192;
+    for (int k = 0; k < count; k++) sum += rows[k][i] * weights[k];
+    sum >>= 14;
+    out[i] = (uint8_t)(sum < 0 ? 0 : sum > 255 ? 255 : sum);
+  }
+}
+
+/*
+ * Lanczos3 of an RGBA picture to out_width × out_height, separable: each needed source row is resized
+ * horizontally once, into a ring of rows, and the vertical pass reads the ring. sRGB values, alpha
+ * not premultiplied, as libvips does by default.
+ */
+EXPORT int resize_rgba(const uint8_t *in, int in_width, int in_height, int out_width, int out_height) {
+  result = NULL;
+  int16_t *h_store = NULL, *v_store = NULL;
+  struct taps *h = lanczos_taps(in_width, out_width, &h_store);
+  struct taps *v = lanczos_taps(in_height, out_height, &v_store);
+  int ring_size = 0;
+  for (int y = 0; v && y < out_height; y++)
+    if (v[y].count > ring_size) ring_size = v[y].count;
+  ring_size += 1;
+  const size_t row_bytes = (size_t)out_width * 4;
+  uint8_t *ring = malloc(row_bytes * ring_size);
+  uint8_t **rows = malloc(sizeof(uint8_t *) * ring_size);
+  uint8_t *out = malloc(row_bytes * out_height);
+  if (!h || !v || !ring || !rows || !out) {
+    free(h), free(v), free(h_store), free(v_store), free(ring), free(rows), free(out);
+    snprintf(message, sizeof message, "out of memory for the resize");
+    return NO_MEMORY;
+  }
+  int next = 0; /* the next source row to resize horizontally */
+  for (int y = 0; y < out_height; y++) {
+    const struct taps *t = &v[y];
+    for (; next < t->first + t->count; next++)
+      resize_row(in + (size_t)next * in_width * 4, ring + (size_t)(next % ring_size) * row_bytes, h, out_width);
+    for (int k = 0; k < t->count; k++) rows[k] = ring + (size_t)((t->first + k) % ring_size) * row_bytes;
+    resize_column(rows, t->weights, t->count, out + (size_t)y * row_bytes, (int)row_bytes);
+  }
+  free(h), free(v), free(h_store), free(v_store), free(ring), free(rows);
+  result = out;
+  result_width = out_width;
+  result_height = out_height;
+  result_size = row_bytes * out_height;
+  return OK;
+}
+
+/* A baseline JPEG of an RGBA picture, 4:2:0, with optimised Huffman tables; no trellis. */
+EXPORT int encode_jpeg(const uint8_t *rgba, int width, int height, int quality) {
+  struct jpeg_compress_struct cinfo;
+  struct failure failure;
+  unsigned char *volatile buffer = NULL;
+  unsigned long size = 0;
+  result = NULL;
+  cinfo.err = jpeg_std_error(&failure.pub);
+  failure.pub.error_exit = on_error;
+  if (setjmp(failure.jump)) {
+    jpeg_destroy_compress(&cinfo);
+    free(buffer);
+    return status_of_error;
+  }
+  jpeg_create_compress(&cinfo);
+  jpeg_mem_dest(&cinfo, (unsigned char **)&buffer, &size);
+  cinfo.image_width = (JDIMENSION)width;
+  cinfo.image_height = (JDIMENSION)height;
+  cinfo.input_components = 4;
+  cinfo.in_color_space = JCS_EXT_RGBA;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  cinfo.optimize_coding = TRUE;
+  cinfo.dct_method = JDCT_ISLOW;
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW row = (JSAMPROW)(rgba + (size_t)cinfo.next_scanline * width * 4);
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  result = buffer;
+  result_size = size;
+  result_width = width;
+  result_height = height;
+  return OK;
+}
