@@ -43,9 +43,25 @@ export function jpegScaleFor(side: number, want: number): number {
   return 8;
 }
 
+/** Pixels inside a codec's WASM memory: what passes between its steps without a copy into JS. */
+export interface WasmRaster {
+  readonly pointer: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * A codec kept between photos while its memory stays this small: fresh memory costs a page fault per
+ * 4 KiB on first touch, which on the bench machine is more than the decode itself. A decode that grew it
+ * past this (a large progressive file) drops it, so the isolate does not keep that peak.
+ */
+export const JPEG_KEEP_BYTES = 40 * 2 ** 20;
+let kept: JpegCodec | undefined;
+
 export class JpegCodec {
   private constructor(private readonly wasm: JpegCodecModule) {}
 
+  /** A fresh instance. */
   static async create(): Promise<JpegCodec> {
     const wasm = await createJpegCodec({
       instantiateWasm(imports, done) {
@@ -56,8 +72,24 @@ export class JpegCodec {
     return new JpegCodec(wasm);
   }
 
+  /**
+   * Runs `work` on the kept instance (made when there is none). `work` is synchronous, so no other
+   * photo uses the instance in between; it is dropped after an error or when its memory grew too large.
+   */
+  static async use<T>(work: (codec: JpegCodec) => T): Promise<T> {
+    const codec = kept ?? (await JpegCodec.create());
+    kept = undefined;
+    const result = work(codec);
+    if (codec.wasm.HEAPU8.byteLength <= JPEG_KEEP_BYTES) kept = codec;
+    return result;
+  }
+
   /** Decodes at `scale`/8, the region only when given; the file must be `expected` in size. */
   decode(bytes: Uint8Array, expected: Geometry, scale: number, region?: Region): Raster {
+    return this.take(this.decodeInside(bytes, expected, scale, region));
+  }
+
+  decodeInside(bytes: Uint8Array, expected: Geometry, scale: number, region?: Region): WasmRaster {
     const input = this.copyIn(bytes);
     try {
       const r = region ?? { x: 0, y: 0, width: 0, height: 0 };
@@ -74,7 +106,7 @@ export class JpegCodec {
         JPEG_MAX_MEMORY,
         JPEG_MAX_SCANS,
       );
-      return this.rasterOut(status, "JPEG decoder");
+      return this.result(status, "JPEG decoder");
     } finally {
       this.wasm._codec_free(input);
     }
@@ -82,26 +114,51 @@ export class JpegCodec {
 
   /** Lanczos3 to exactly width × height, as libvips' reduce does. */
   resize(image: Raster, width: number, height: number): Raster {
-    const input = this.copyIn(image.data);
+    const inside = this.put(image);
     try {
-      return this.rasterOut(this.wasm._resize_rgba(input, image.width, image.height, width, height), "resize");
+      return this.take(this.resizeInside(inside, width, height));
     } finally {
-      this.wasm._codec_free(input);
+      this.free(inside);
     }
+  }
+
+  resizeInside(image: WasmRaster, width: number, height: number): WasmRaster {
+    return this.result(this.wasm._resize_rgba(image.pointer, image.width, image.height, width, height), "resize");
   }
 
   /** A baseline 4:2:0 JPEG with optimised Huffman tables. */
   encode(image: Raster, quality: number): ArrayBuffer {
-    const input = this.copyIn(image.data);
+    const inside = this.put(image);
     try {
-      this.check(this.wasm._encode_jpeg(input, image.width, image.height, quality), "JPEG encoder");
-      const result = this.wasm._codec_result();
-      const out = this.wasm.HEAPU8.slice(result, result + this.wasm._codec_result_size()).buffer;
-      this.wasm._codec_free(result);
-      return out;
+      return this.encodeInside(inside, quality);
     } finally {
-      this.wasm._codec_free(input);
+      this.free(inside);
     }
+  }
+
+  encodeInside(image: WasmRaster, quality: number): ArrayBuffer {
+    this.check(this.wasm._encode_jpeg(image.pointer, image.width, image.height, quality), "JPEG encoder");
+    const result = this.wasm._codec_result();
+    const out = this.wasm.HEAPU8.slice(result, result + this.wasm._codec_result_size()).buffer;
+    this.wasm._codec_free(result);
+    return out;
+  }
+
+  /** A copy of a JS raster inside; free it with `free`. */
+  put(image: Raster): WasmRaster {
+    return { pointer: this.copyIn(image.data), width: image.width, height: image.height };
+  }
+
+  /** A copy of pixels inside as a JS raster; the inside copy is freed. */
+  take(image: WasmRaster): Raster {
+    const bytes = image.width * image.height * 4;
+    const data = new Uint8ClampedArray(this.wasm.HEAPU8.buffer.slice(image.pointer, image.pointer + bytes));
+    this.free(image);
+    return { data, width: image.width, height: image.height };
+  }
+
+  free(image: WasmRaster): void {
+    this.wasm._codec_free(image.pointer);
   }
 
   private copyIn(bytes: Uint8Array | Uint8ClampedArray): number {
@@ -111,12 +168,9 @@ export class JpegCodec {
     return pointer;
   }
 
-  private rasterOut(status: number, what: string): Raster {
+  private result(status: number, what: string): WasmRaster {
     this.check(status, what);
-    const result = this.wasm._codec_result();
-    const data = new Uint8ClampedArray(this.wasm.HEAPU8.buffer.slice(result, result + this.wasm._codec_result_size()));
-    this.wasm._codec_free(result);
-    return { data, width: this.wasm._codec_width(), height: this.wasm._codec_height() };
+    return { pointer: this.wasm._codec_result(), width: this.wasm._codec_width(), height: this.wasm._codec_height() };
   }
 
   private check(status: number, what: string): void {

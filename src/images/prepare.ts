@@ -12,7 +12,7 @@ import {
 import { decodeWithJsquash } from "./codecs";
 import { DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 import { differenceHash } from "./dhash";
-import { JpegCodec, JpegCodecError, jpegScaleFor, type Region } from "./jpeg-codec";
+import { JpegCodec, JpegCodecError, jpegScaleFor, type Region, type WasmRaster } from "./jpeg-codec";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
@@ -65,8 +65,8 @@ export async function decodeUpright(
     if (format === "JPEG") {
       // libjpeg-turbo at the smallest DCT scale that still gives a 1024 px crop of the whole; every
       // warning about the data is a refusal (src/images/jpeg-codec.ts), so corrupt data is not painted over.
-      const codec = await JpegCodec.create();
-      raster = codec.decode(bytes, geometry, jpegScaleFor(Math.max(header.width, header.height), PROCESSED_SIDE));
+      const scale = jpegScaleFor(Math.max(header.width, header.height), PROCESSED_SIDE);
+      raster = await JpegCodec.use((codec) => codec.decode(bytes, geometry, scale));
       decoder = "libjpeg-turbo";
     } else if (format === "PNG") {
       // Ours at every size: libpng-style decoders stop reading at the last row, so they cannot tell
@@ -117,28 +117,31 @@ export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null):
   const full = source ? uprightSize(source.header) : { width: picture.width, height: picture.height };
   const region = face ? faceSquare(full, face) : { x: 0, y: 0, ...full };
   const processedSize = fitWithin(region.width, region.height, PROCESSED_SIDE);
-  // One fresh codec for this photo's resizes and encodes (and a JPEG's region decode), dropped after.
-  const codec = await JpegCodec.create();
   try {
-    const processedRaster = resizeWith(
-      codec,
-      await regionPixels(codec, picture, source, region, Math.max(processedSize.width, processedSize.height)),
-      processedSize.width,
-      processedSize.height,
-    );
-    // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
-    const whole = face ? picture : processedRaster;
-    const thumbSize = fitWithin(whole.width, whole.height, THUMBNAIL_SIDE);
-    const thumbRaster = resizeWith(codec, whole, thumbSize.width, thumbSize.height);
-    return {
-      thumbnail: codec.encode(thumbRaster, 80),
-      processed: codec.encode(processedRaster, 90),
-      processedWidth: processedRaster.width,
-      processedHeight: processedRaster.height,
-      quality: qualityScore(thumbRaster),
-      decoder: upright.decoder,
-      perceptualHash: differenceHash(thumbRaster),
-    };
+    // The resizes and encodes run inside the codec's memory; only the thumbnail's pixels come back to JS.
+    return await JpegCodec.use((codec) => {
+      const longSide = Math.max(processedSize.width, processedSize.height);
+      const cut = codec.put(regionPixels(codec, picture, source, region, longSide));
+      const processed = resizeInside(codec, cut, processedSize.width, processedSize.height);
+      // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
+      const whole = face ? codec.put(picture) : processed;
+      const thumbSize = fitWithin(whole.width, whole.height, THUMBNAIL_SIDE);
+      const thumb = resizeInside(codec, whole, thumbSize.width, thumbSize.height);
+      const result = {
+        thumbnail: codec.encodeInside(thumb, 80),
+        processed: codec.encodeInside(processed, 90),
+        processedWidth: processed.width,
+        processedHeight: processed.height,
+      };
+      const thumbRaster = codec.take(thumb);
+      for (const image of new Set([cut, processed, whole])) if (image !== thumb) codec.free(image);
+      return {
+        ...result,
+        quality: qualityScore(thumbRaster),
+        decoder: upright.decoder,
+        perceptualHash: differenceHash(thumbRaster),
+      };
+    });
   } catch (error) {
     // The region decode reads the same bytes as the upright decode, so it refuses only as that one could.
     if (error instanceof JpegCodecError) {
@@ -149,18 +152,13 @@ export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null):
   }
 }
 
-function resizeWith(codec: JpegCodec, image: Raster, width: number, height: number): Raster {
-  return image.width === width && image.height === height ? image : codec.resize(image, width, height);
+/** The picture at width × height inside the codec: itself when it already is that size. */
+function resizeInside(codec: JpegCodec, image: WasmRaster, width: number, height: number): WasmRaster {
+  return image.width === width && image.height === height ? image : codec.resizeInside(image, width, height);
 }
 
 /** A region of the upright source with at least `longSide` pixels on its long side, where the source has them. */
-async function regionPixels(
-  codec: JpegCodec,
-  picture: Raster,
-  source: Source | undefined,
-  region: Region,
-  longSide: number,
-) {
+function regionPixels(codec: JpegCodec, picture: Raster, source: Source | undefined, region: Region, longSide: number) {
   const scale = source?.scale ?? 1;
   if (!source || Math.max(region.width, region.height) * scale >= longSide - 0.5) {
     return cropRaster(picture, scaleRegion(region, scale, picture));
