@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import type { Raster } from "../../src/images/codecs";
+import { JpegCodec, JpegCodecError, jpegScaleFor } from "../../src/images/jpeg-codec";
+import { orient } from "../../src/images/prepare";
+import { decodeJpegReference, jpeg, picture } from "../corpus/images";
+
+/** Mean absolute difference per channel between two rasters of one size. */
+function meanDifference(a: Raster, b: Raster): number {
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i++) sum += Math.abs((a.data[i] ?? 0) - (b.data[i] ?? 0));
+  return sum / a.data.length;
+}
+
+function crop(image: Raster, x: number, y: number, width: number, height: number): Raster {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let row = 0; row < height; row++) {
+    const from = ((y + row) * image.width + x) * 4;
+    data.set(image.data.subarray(from, from + width * 4), row * width * 4);
+  }
+  return { data, width, height };
+}
+
+describe("jpegScaleFor: the smallest DCT scale that keeps the pixels a crop needs", () => {
+  it.each([
+    [4096, 1024, 2],
+    [4000, 1024, 3],
+    [2304, 1024, 4],
+    [1152, 1024, 8],
+    [1600, 1024, 6],
+    [8192, 1024, 1],
+    [800, 1024, 8],
+    [1024, 1024, 8],
+    [2048, 1024, 4],
+    [2047, 1024, 4],
+    [2040, 1024, 5],
+  ])("%i px to at least min(%i, itself): %i/8", (side, want, scale) => {
+    expect(jpegScaleFor(side, want)).toBe(scale);
+    expect(Math.ceil((side * scale) / 8)).toBeGreaterThanOrEqual(Math.min(side, want));
+  });
+});
+
+describe("the libjpeg-turbo codec", () => {
+  it("decodes at each M/8 to ceil(side × M / 8) pixels, close to a full-size reference", async () => {
+    const bytes = await jpeg(picture(640, 480), { quality: 92 });
+    const codec = await JpegCodec.create();
+    const reference = await decodeJpegReference(bytes);
+    expect(meanDifference(codec.decode(bytes, { width: 640, height: 480 }, 8), reference)).toBeLessThan(1.5);
+    for (const scale of [1, 2, 3, 4, 5, 6, 7]) {
+      const raster = codec.decode(bytes, { width: 640, height: 480 }, scale);
+      expect([raster.width, raster.height]).toEqual([Math.ceil((640 * scale) / 8), Math.ceil((480 * scale) / 8)]);
+    }
+  });
+
+  it("cuts a region that matches the same pixels of the whole decode, at full and reduced scale", async () => {
+    const bytes = await jpeg(picture(800, 600, 3), { quality: 92, progressive: true });
+    const codec = await JpegCodec.create();
+    const geometry = { width: 800, height: 600 };
+    // Not on block boundaries: libjpeg widens the cut to whole MCUs, the codec trims it back.
+    const region = { x: 123, y: 77, width: 301, height: 250 };
+    const part = codec.decode(bytes, geometry, 8, region);
+    expect([part.width, part.height]).toEqual([301, 250]);
+    const whole = codec.decode(bytes, geometry, 8);
+    expect(meanDifference(part, crop(whole, 123, 77, 301, 250))).toBeLessThan(0.5);
+    const half = codec.decode(bytes, geometry, 4, region);
+    // At 4/8 the region is floor(123/2)…ceil(424/2), floor(77/2)…ceil(327/2).
+    expect([half.width, half.height]).toEqual([212 - 61, 164 - 38]);
+    const wholeHalf = codec.decode(bytes, geometry, 4);
+    expect(meanDifference(half, crop(wholeHalf, 61, 38, half.width, half.height))).toBeLessThan(0.5);
+  });
+
+  it("resizes with lanczos3: a flat picture stays flat, and sizes are exact", async () => {
+    const codec = await JpegCodec.create();
+    const flat = { data: new Uint8ClampedArray(333 * 221 * 4).fill(137), width: 333, height: 221 };
+    const small = codec.resize(flat, 100, 67);
+    expect([small.width, small.height]).toEqual([100, 67]);
+    expect(new Set(small.data)).toEqual(new Set([137]));
+  });
+
+  it("encodes a JPEG that decodes back to the picture", async () => {
+    const codec = await JpegCodec.create();
+    const image = picture(300, 200);
+    const encoded = new Uint8Array(codec.encode(image, 90));
+    expect([encoded[0], encoded[1]]).toEqual([0xff, 0xd8]);
+    expect(meanDifference(await decodeJpegReference(encoded), image)).toBeLessThan(4);
+  });
+
+  it("refuses bytes that are not a JPEG with its typed error", async () => {
+    const codec = await JpegCodec.create();
+    expect(() => codec.decode(new Uint8Array([1, 2, 3, 4]), { width: 1, height: 1 }, 8)).toThrow(JpegCodecError);
+  });
+});
+
+describe("orient", () => {
+  it.each([2, 3, 4, 5, 6, 7, 8])("EXIF %i moves each pixel where the spec says", (orientation) => {
+    const w = 3;
+    const h = 2;
+    const data = new Uint8ClampedArray(w * h * 4);
+    for (let i = 0; i < w * h; i++) data[i * 4] = i;
+    const out = orient({ data, width: w, height: h }, orientation);
+    const swap = orientation >= 5;
+    expect([out.width, out.height]).toEqual(swap ? [h, w] : [w, h]);
+    // Where source (x, y) goes, per orientation (as the EXIF spec's transforms).
+    const to = (x: number, y: number): [number, number] =>
+      (
+        ({
+          2: [w - 1 - x, y],
+          3: [w - 1 - x, h - 1 - y],
+          4: [x, h - 1 - y],
+          5: [y, x],
+          6: [h - 1 - y, x],
+          7: [h - 1 - y, w - 1 - x],
+          8: [y, w - 1 - x],
+        }) as Record<number, [number, number]>
+      )[orientation] as [number, number];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const [nx, ny] = to(x, y);
+        expect(out.data[(ny * out.width + nx) * 4]).toBe(y * w + x);
+      }
+    }
+  });
+});
