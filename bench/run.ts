@@ -87,6 +87,8 @@ console.log(
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 let over = 0;
+/** Issue 15's speed targets: CPU per photo at most 2× sharp warm and 3× sharp cold. */
+const slow: string[] = [];
 for (const [name, extension, format] of FORMATS) {
   for (const [label] of SIZES) {
     if (only && !`${name} ${label}`.includes(only)) continue;
@@ -105,6 +107,8 @@ for (const [name, extension, format] of FORMATS) {
       psnr = `${lumaPsnr(ours, await sharpCrop(readFileSync(file), ours.width, ours.height)).toFixed(1)} dB`;
     }
     const sizeMb = statSync(file).size / 2 ** 20;
+    if (cold.outcome === "ok" && (cold.cpuMs > 3 * reference.coldMs || warm.warmMs > 2 * reference.warmMs))
+      slow.push(`${name} ${label}`);
     const ratio = (ours: number, theirs: number) => (cold.outcome === "ok" ? `${(ours / theirs).toFixed(1)}×` : "-");
     console.log(
       `| ${name} | ${label} | ${sizeMb.toFixed(1)} MB | ${cold.decoder} | ${cold.outcome} | ${cold.crop} | ${psnr} | ${cold.cpuMs} | ${reference.coldMs} | ${ratio(cold.cpuMs, reference.coldMs)} | ${warm.warmMs} | ${reference.warmMs} | ${ratio(warm.warmMs, reference.warmMs)} | ${peakMb.toFixed(1)} | ${rssMb.toFixed(1)} | ${ok ? "yes" : "NO"} |`,
@@ -116,6 +120,11 @@ console.log(
   over === 0
     ? `Every accepted input stayed within ${PHOTO_LIMIT_MB} MB (of the isolate's ${ISOLATE_LIMIT_MB} MB).`
     : `${over} accepted input(s) went over ${PHOTO_LIMIT_MB} MB.`,
+);
+console.log(
+  slow.length === 0
+    ? "Every accepted input was within 2× sharp warm and 3× sharp cold."
+    : `Over 2× sharp warm or 3× sharp cold: ${slow.join(", ")}.`,
 );
 console.log("");
 if (photosOnly) process.exit(0);

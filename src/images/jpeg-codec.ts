@@ -55,7 +55,7 @@ export interface WasmRaster {
  * 4 KiB on first touch, which on the bench machine is more than the decode itself. A decode that grew it
  * past this (a large progressive file) drops it, so the isolate does not keep that peak.
  */
-export const JPEG_KEEP_BYTES = 40 * 2 ** 20;
+export const JPEG_KEEP_BYTES = 64 * 2 ** 20;
 let kept: JpegCodec | undefined;
 
 export class JpegCodec {

@@ -60,14 +60,16 @@ static void on_error(j_common_ptr cinfo) {
   longjmp(failure->jump, 1);
 }
 
-/* A warning is libjpeg carrying on past bad data; only notes about metadata are let through. */
+/*
+ * A warning is libjpeg carrying on past bad data; only notes about metadata are let through. Extraneous
+ * bytes before a marker are not: after corrupt entropy data the decoder stops short of the scan's end.
+ */
 static void on_message(j_common_ptr cinfo, int level) {
   if (level >= 0) return;
   switch (cinfo->err->msg_code) {
   case JWRN_ADOBE_XFORM:
   case JWRN_JFIF_MAJOR:
   case JWRN_BOGUS_ICC:
-  case JWRN_EXTRANEOUS_DATA: /* bytes between segments, after the entropy data they follow was read whole */
     return;
   default:
     on_error(cinfo);
