@@ -6,7 +6,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/../toolchain.sh"
 require_emscripten
 
 HERE="$WASM_DIR/webp"
-SRC="$(fetch_source libwebp "$LIBWEBP_VERSION")"
+UPSTREAM="$(fetch_source libwebp "$LIBWEBP_VERSION")"
+
+# Our one change to libwebp (vp8l-window.patch): a lossless picture decoded at once keeps a sliding
+# window of rows, every pixel a backward reference can reach, instead of the whole ARGB picture.
+SRC="$(mktemp -d)"
+trap 'rm -rf "$SRC"' EXIT
+cp -r "$UPSTREAM/src" "$SRC/"
+patch -s -d "$SRC" -p1 < "$HERE/vp8l-window.patch"
 
 # The decoder's sources only (libwebpdecoder in libwebp's own makefiles), with the SSE2 paths that
 # emscripten maps onto WASM SIMD; cpu.c reports SSE2 from the compile flags under EMSCRIPTEN.
@@ -19,8 +26,7 @@ SOURCES=(
   "$HERE/webp-glue.c"
 )
 
-# Memory: 64 MiB is the most one decode may grow to (a 4096×4096 lossless WEBP keeps its whole ARGB
-# picture, 64 MiB, plus the input); past it malloc fails and libwebp answers out of memory.
+# Memory: past 96 MiB malloc fails and libwebp answers out of memory, so no file can take more.
 emcc -O3 -flto -msimd128 -msse2 -DEMSCRIPTEN -DNDEBUG -DWEBP_USE_THREAD=0 \
   -I"$SRC" -I"$SRC/src" \
   "${SOURCES[@]}" \
