@@ -1,6 +1,6 @@
 // Writes the benchmark's input pictures (a detailed synthetic portrait) in every format and size.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { jpeg, picture, png, webp } from "../test/corpus/images";
+import { cutOut, jpeg, picture, png, webp } from "../test/corpus/images";
 
 const [, , dir, label, width, height] = process.argv;
 mkdirSync(dir as string, { recursive: true });
@@ -16,11 +16,4 @@ writeFileSync(`${dir}/${label}.progressive.jpg`, await jpeg(image, { quality: 88
 writeFileSync(`${dir}/${label}.png`, await png(image));
 writeFileSync(`${dir}/${label}.webp`, await webp(image));
 writeFileSync(`${dir}/${label}.lossless.webp`, await webp(image, true));
-// A cut-out portrait: opaque inside an ellipse, a soft edge, transparent in the corners.
-for (let y = 0; y < image.height; y++) {
-  for (let x = 0; x < image.width; x++) {
-    const r = Math.hypot((x / image.width - 0.5) * 2, (y / image.height - 0.5) * 2);
-    image.data[(y * image.width + x) * 4 + 3] = Math.max(0, Math.min(255, (1.15 - r) * 1024));
-  }
-}
-writeFileSync(`${dir}/${label}.alpha.webp`, await webp(image));
+writeFileSync(`${dir}/${label}.alpha.webp`, await webp(cutOut(image)));
