@@ -79,7 +79,7 @@ export function parseTrainingConfig(raw: unknown): TrainingConfig {
   };
 }
 
-const DECODERS: readonly PhotoDecoder[] = ["jsquash", "jpeg-scaled", "png-streaming"];
+const DECODERS: readonly PhotoDecoder[] = ["jsquash", "jpeg-scaled", "png-streaming", "libwebp"];
 
 export function parsePhotoMetadata(raw: unknown): PhotoMetadata {
   const meta = asObject(raw);

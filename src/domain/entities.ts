@@ -138,7 +138,7 @@ export interface PhotoQuality {
   contrast: number;
 }
 
-export type PhotoDecoder = "jsquash" | "jpeg-scaled" | "png-streaming";
+export type PhotoDecoder = "jsquash" | "jpeg-scaled" | "png-streaming" | "libwebp";
 
 /** photo_metadata: the photo's other objects, their sizes (for /metrics) and how it was checked. */
 export interface PhotoMetadata {

@@ -6,8 +6,6 @@ import PNG_DEC from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm?module";
 import decodePng, { init as initPngDecode } from "@jsquash/png/decode";
 import resize, { initResize } from "@jsquash/resize";
 import RESIZE from "@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm?module";
-import WEBP_DEC from "@jsquash/webp/codec/dec/webp_dec.wasm";
-import decodeWebp, { init as initWebpDecode } from "@jsquash/webp/decode";
 
 import type { Raster } from "../domain/ports";
 
@@ -32,14 +30,10 @@ let encoderReady: Promise<unknown> | undefined;
  * Decodes with a fresh WASM instance each time: an emscripten heap never shrinks, so reusing one
  * would keep the largest decode's memory for the isolate's whole life.
  */
-export async function decodeWithJsquash(bytes: ArrayBuffer, format: "JPEG" | "PNG" | "WEBP"): Promise<Raster> {
+export async function decodeWithJsquash(bytes: ArrayBuffer, format: "JPEG" | "PNG"): Promise<Raster> {
   if (format === "JPEG") {
     await initJpegDecode(JPEG_DEC);
     return (await decodeJpeg(bytes, { preserveOrientation: true })) as Raster;
-  }
-  if (format === "WEBP") {
-    await initWebpDecode(WEBP_DEC);
-    return (await decodeWebp(bytes)) as Raster;
   }
   pngReady ??= initPngDecode(PNG_DEC);
   await pngReady;

@@ -9,20 +9,14 @@ import {
   type Raster,
   type UprightPhoto,
 } from "../domain/ports";
-import { decodeWithJsquash, encodeJpegRaster, resizeRaster } from "./codecs";
-import { DecoderError, expectGeometry, type Geometry } from "./decode-limits";
+import { encodeJpegRaster, resizeRaster } from "./codecs";
+import { DecoderError } from "./decode-limits";
 import { differenceHash } from "./dhash";
 import { decodeJpegScaled, type Region } from "./jpeg-scaled";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
-import { checkWebpStructure } from "./webp-structure";
-
-/**
- * Pixel budget for jSquash's full-size WEBP decoder, set from `npm run bench` so that the whole photo
- * step stays inside a 128 MB isolate; above it a WEBP is refused (libwebp in jSquash has no scaled decode).
- */
-export const WEBP_MAX_PIXELS = 3_200_000;
+import { decodeWebp } from "./webp-decoder";
 
 export const THUMBNAIL_SIDE = 256;
 /** The training crop's long side, unless the source region is smaller. */
@@ -73,12 +67,9 @@ export async function decodeUpright(
       raster = decodePngScaled(bytes, PROCESSED_SIDE, geometry);
       decoder = "png-streaming";
     } else {
-      checkWebpStructure(bytes, geometry);
-      const pixels = header.width * header.height;
-      if (pixels > WEBP_MAX_PIXELS)
-        throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
-      raster = await decodeForeign(bytes, format, geometry);
-      decoder = "jsquash";
+      // Our libwebp build, scaled while decoding: the whole picture at the crop's size, never at full size.
+      raster = await decodeWebp(bytes, geometry, fitWithin(header.width, header.height, PROCESSED_SIDE));
+      decoder = "libwebp";
     }
     const upright: UprightPhoto = { raster: orient(raster, header.orientation), decoder };
     sources.set(upright, { bytes, format, header, scale: raster.width / header.width });
@@ -88,18 +79,6 @@ export async function decodeUpright(
     if (error instanceof DecoderError) throw new ImageRefusal("unreadable", error.message);
     throw error;
   }
-}
-
-/** jSquash's decode: whatever the library throws on these bytes is its refusal, and so is a picture of another size. */
-async function decodeForeign(bytes: Uint8Array, format: PhotoFormat, expected: Geometry): Promise<Raster> {
-  let raster: Raster;
-  try {
-    raster = await decodeWithJsquash(bytes.slice().buffer, format);
-  } catch (error) {
-    throw new DecoderError(`${format} decoder: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  expectGeometry(raster, expected, `the decoded ${format}`);
-  return raster;
 }
 
 /**
@@ -149,9 +128,7 @@ async function regionPixels(picture: Raster, source: Source | undefined, region:
   } else if (source.format === "PNG") {
     raster = decodePngScaled(source.bytes, longSide, geometry, stored);
   } else {
-    // WEBP decodes at full size (within WEBP_MAX_PIXELS), so the upright picture already has every pixel.
-    raster = cropRaster(picture, scaleRegion(region, scale, picture));
-    return raster;
+    raster = await decodeWebp(source.bytes, geometry, fitWithin(stored.width, stored.height, longSide), stored);
   }
   return orient(raster, source.header.orientation);
 }
