@@ -1,6 +1,6 @@
 // Writes the benchmark's input pictures (a detailed synthetic portrait) in every format and size.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { jpeg, picture, png, webp } from "../test/corpus/images";
+import { cutOut, jpeg, picture, png, webp } from "../test/corpus/images";
 
 const [, , dir, label, width, height] = process.argv;
 mkdirSync(dir as string, { recursive: true });
@@ -15,3 +15,5 @@ writeFileSync(`${dir}/${label}.jpg`, await jpeg(image, { quality: 88 }));
 writeFileSync(`${dir}/${label}.progressive.jpg`, await jpeg(image, { quality: 88, progressive: true }));
 writeFileSync(`${dir}/${label}.png`, await png(image));
 writeFileSync(`${dir}/${label}.webp`, await webp(image));
+writeFileSync(`${dir}/${label}.lossless.webp`, await webp(image, true));
+writeFileSync(`${dir}/${label}.alpha.webp`, await webp(cutOut(image)));

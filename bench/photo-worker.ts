@@ -19,10 +19,20 @@ const live = () => {
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.external;
 };
+// A decoder's fresh WASM instance is garbage by the time a checkpoint looks: each instance is held
+// until the next checkpoint, so its memory's high-water mark counts at the step that reached it.
+const held: WebAssembly.Instance[] = [];
+const instantiate = WebAssembly.instantiate.bind(WebAssembly);
+(WebAssembly as { instantiate: unknown }).instantiate = async (...args: Parameters<typeof instantiate>) => {
+  const result = (await instantiate(...args)) as WebAssembly.Instance | { instance: WebAssembly.Instance };
+  held.push(result instanceof WebAssembly.Instance ? result : result.instance);
+  return result;
+};
 const start = live();
 let peakLive = 0;
 const checkpoint = () => {
   peakLive = Math.max(peakLive, live() - start);
+  held.length = 0;
 };
 const cpuOf = async (work: () => Promise<void>): Promise<number> => {
   const before = process.cpuUsage();

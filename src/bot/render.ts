@@ -1,4 +1,5 @@
 import { GrammyError, type InlineKeyboard } from "grammy";
+import { errorFields, log } from "../log";
 import type { BotContext } from "./context";
 
 /** Shows a screen: edits the message the button sits on, or sends a new one when there is none or it is too old. */
@@ -45,8 +46,12 @@ export async function answer(ctx: BotContext, text?: string, alert = false): Pro
   try {
     await ctx.answerCallbackQuery(text ? { text, show_alert: alert } : undefined);
   } catch (error) {
-    // A query older than Telegram's answer window cannot be answered; the screen itself still updates.
-    if (!(error instanceof GrammyError && error.description.includes("query is too old"))) throw error;
+    // Only the spinner is lost (a query past Telegram's answer window, a 5xx, the network): the press
+    // itself is still carried out and the screen still updates. A toast that carried the reply is said
+    // in the chat instead.
+    if (!(error instanceof GrammyError && error.description.includes("query is too old")))
+      log("warn", "callback_answer_failed", errorFields(error));
+    if (text && alert) await ctx.reply(text).catch(() => undefined);
   }
 }
 

@@ -79,7 +79,7 @@ export function parseTrainingConfig(raw: unknown): TrainingConfig {
   };
 }
 
-const DECODERS: readonly PhotoDecoder[] = ["jsquash", "jpeg-scaled", "png-streaming", "libjpeg-turbo"];
+const DECODERS: readonly PhotoDecoder[] = ["jsquash", "jpeg-scaled", "png-streaming", "libwebp", "libjpeg-turbo"];
 
 export function parsePhotoMetadata(raw: unknown): PhotoMetadata {
   const meta = asObject(raw);

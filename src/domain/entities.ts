@@ -139,7 +139,7 @@ export interface PhotoQuality {
 }
 
 /** "jpeg-scaled" is the JS JPEG decoder that "libjpeg-turbo" replaced; older rows still name it. */
-export type PhotoDecoder = "jsquash" | "jpeg-scaled" | "png-streaming" | "libjpeg-turbo";
+export type PhotoDecoder = "jsquash" | "jpeg-scaled" | "png-streaming" | "libwebp" | "libjpeg-turbo";
 
 /** photo_metadata: the photo's other objects, their sizes (for /metrics) and how it was checked. */
 export interface PhotoMetadata {

@@ -16,6 +16,7 @@ import { type UserMemory, UserService } from "../services/user-service";
 import { telegramApi } from "../telegram/api";
 import { getBotInfo } from "../telegram/bot-info";
 import { createRepository, createStorage } from "../wiring";
+import { giveWayToHandOffs } from "./hand-offs";
 
 const SESSION_KEY = "session";
 /** Telegram stops re-delivering an update after a day; its id is remembered a while longer. */
@@ -183,6 +184,8 @@ export class ChatSession extends DurableObject<Env> {
     if (!counted)
       this.ctx.storage.sql.exec("UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", row.update_id);
     try {
+      // Other chats' hand-offs in this isolate go first; see hand-offs.ts.
+      await giveWayToHandOffs();
       if (earlier >= MAX_ATTEMPTS) await this.#giveUp(update);
       else await this.#process(update);
     } catch (error) {

@@ -1,7 +1,5 @@
 import PNG_DEC from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm?module";
 import decodePng, { init as initPngDecode } from "@jsquash/png/decode";
-import WEBP_DEC from "@jsquash/webp/codec/dec/webp_dec.wasm";
-import decodeWebp, { init as initWebpDecode } from "@jsquash/webp/decode";
 
 import { imageSize } from "image-size";
 import type { Raster } from "../domain/ports";
@@ -26,11 +24,7 @@ let pngReady: Promise<unknown> | undefined;
  * Decodes with a fresh WASM instance each time: an emscripten heap never shrinks, so reusing one
  * would keep the largest decode's memory for the isolate's whole life.
  */
-export async function decodeWithJsquash(bytes: ArrayBuffer, format: "PNG" | "WEBP"): Promise<Raster> {
-  if (format === "WEBP") {
-    await initWebpDecode(WEBP_DEC);
-    return (await decodeWebp(bytes)) as Raster;
-  }
+export async function decodeWithJsquash(bytes: ArrayBuffer, _format: "PNG"): Promise<Raster> {
   pngReady ??= initPngDecode(PNG_DEC);
   await pngReady;
   return (await decodePng(bytes)) as Raster;

@@ -9,20 +9,13 @@ import {
   type Raster,
   type UprightPhoto,
 } from "../domain/ports";
-import { decodeWithJsquash } from "./codecs";
-import { DecoderError, expectGeometry, type Geometry } from "./decode-limits";
+import { DecoderError } from "./decode-limits";
 import { differenceHash } from "./dhash";
 import { JpegCodec, JpegCodecError, jpegScaleFor, type Region, type WasmRaster } from "./jpeg-codec";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
-import { checkWebpStructure } from "./webp-structure";
-
-/**
- * Pixel budget for jSquash's full-size WEBP decoder, set from `npm run bench` so that the whole photo
- * step stays inside a 128 MB isolate; above it a WEBP is refused (libwebp in jSquash has no scaled decode).
- */
-export const WEBP_MAX_PIXELS = 3_200_000;
+import { decodeWebp } from "./webp-decoder";
 
 export const THUMBNAIL_SIDE = 256;
 /** The training crop's long side, unless the source region is smaller. */
@@ -74,12 +67,9 @@ export async function decodeUpright(
       raster = decodePngScaled(bytes, PROCESSED_SIDE, geometry);
       decoder = "png-streaming";
     } else {
-      checkWebpStructure(bytes, geometry);
-      const pixels = header.width * header.height;
-      if (pixels > WEBP_MAX_PIXELS)
-        throw new ImageRefusal("too_complex", `WEBP of ${pixels} pixels exceeds the decode budget`);
-      raster = await decodeForeign(bytes, format, geometry);
-      decoder = "jsquash";
+      // Our libwebp build, scaled while decoding: the whole picture at the crop's size, never at full size.
+      raster = await decodeWebp(bytes, geometry, fitWithin(header.width, header.height, PROCESSED_SIDE));
+      decoder = "libwebp";
     }
     const upright: UprightPhoto = { raster: orient(raster, header.orientation), decoder };
     sources.set(upright, { bytes, format, header, scale: raster.width / header.width });
@@ -90,18 +80,6 @@ export async function decodeUpright(
     if (error instanceof DecoderError) throw new ImageRefusal("unreadable", error.message);
     throw error;
   }
-}
-
-/** jSquash's decode: whatever the library throws on these bytes is its refusal, and so is a picture of another size. */
-async function decodeForeign(bytes: Uint8Array, format: PhotoFormat, expected: Geometry): Promise<Raster> {
-  let raster: Raster;
-  try {
-    raster = await decodeWithJsquash(bytes.slice().buffer, format as "PNG" | "WEBP");
-  } catch (error) {
-    throw new DecoderError(`${format} decoder: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  expectGeometry(raster, expected, `the decoded ${format}`);
-  return raster;
 }
 
 /**
@@ -118,10 +96,10 @@ export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null):
   const region = face ? faceSquare(full, face) : { x: 0, y: 0, ...full };
   const processedSize = fitWithin(region.width, region.height, PROCESSED_SIDE);
   try {
+    const pixels = await regionPixels(picture, source, region, Math.max(processedSize.width, processedSize.height));
     // The resizes and encodes run inside the codec's memory; only the thumbnail's pixels come back to JS.
     return await JpegCodec.use((codec) => {
-      const longSide = Math.max(processedSize.width, processedSize.height);
-      const cut = codec.put(regionPixels(codec, picture, source, region, longSide));
+      const cut = codec.put(pixels);
       const processed = resizeInside(codec, cut, processedSize.width, processedSize.height);
       // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
       const whole = face ? codec.put(picture) : processed;
@@ -158,7 +136,12 @@ function resizeInside(codec: JpegCodec, image: WasmRaster, width: number, height
 }
 
 /** A region of the upright source with at least `longSide` pixels on its long side, where the source has them. */
-function regionPixels(codec: JpegCodec, picture: Raster, source: Source | undefined, region: Region, longSide: number) {
+async function regionPixels(
+  picture: Raster,
+  source: Source | undefined,
+  region: Region,
+  longSide: number,
+): Promise<Raster> {
   const scale = source?.scale ?? 1;
   if (!source || Math.max(region.width, region.height) * scale >= longSide - 0.5) {
     return cropRaster(picture, scaleRegion(region, scale, picture));
@@ -167,18 +150,12 @@ function regionPixels(codec: JpegCodec, picture: Raster, source: Source | undefi
   const geometry = { width: source.header.width, height: source.header.height };
   let raster: Raster;
   if (source.format === "JPEG") {
-    raster = codec.decode(
-      source.bytes,
-      geometry,
-      jpegScaleFor(Math.max(stored.width, stored.height), longSide),
-      stored,
-    );
+    const scale = jpegScaleFor(Math.max(stored.width, stored.height), longSide);
+    raster = await JpegCodec.use((codec) => codec.decode(source.bytes, geometry, scale, stored));
   } else if (source.format === "PNG") {
     raster = decodePngScaled(source.bytes, longSide, geometry, stored);
   } else {
-    // WEBP decodes at full size (within WEBP_MAX_PIXELS), so the upright picture already has every pixel.
-    raster = cropRaster(picture, scaleRegion(region, scale, picture));
-    return raster;
+    raster = await decodeWebp(source.bytes, geometry, fitWithin(stored.width, stored.height, longSide), stored);
   }
   return orient(raster, source.header.orientation);
 }

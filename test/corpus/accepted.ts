@@ -1,4 +1,4 @@
-import { cmykJpeg, grayscaleJpeg, jpeg, picture, png, rawPng, webp } from "./images";
+import { cmykJpeg, cutOut, grayscaleJpeg, jpeg, picture, png, rawPng, webp } from "./images";
 
 const face = (x: number, y: number) => [200 + (x % 40), 160 + (y % 20), 140];
 
@@ -16,6 +16,10 @@ export const acceptedCorpus: Array<[string, () => Promise<Uint8Array>]> = [
   ],
   ["lossy WEBP", () => webp(picture(700, 600))],
   ["lossless WEBP", () => webp(picture(600, 600), true)],
+  // Above the 3.2 MP that jSquash's full-size decoder could afford; ours decodes them scaled.
+  ["2400×1500 lossy WEBP", () => webp(picture(2400, 1500))],
+  ["2000×1700 lossless WEBP", () => webp(picture(2000, 1700), true)],
+  ["2100×1600 WEBP with alpha", () => webp(cutOut(picture(2100, 1600)))],
   ["JPEG exactly 512 on the short side", () => jpeg(picture(512, 900))],
   ["JPEG exactly 4096 on the long side", () => jpeg(picture(4096, 600), { quality: 50 })],
 ];

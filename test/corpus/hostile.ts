@@ -203,6 +203,33 @@ export function webpWithCanvas(bytes: Uint8Array, width: number, height: number,
 }
 
 /**
+ * A simple WEBP (no VP8X) whose bitstream header is rewritten to say `width`×`height`: the file keeps
+ * the seed's data, far too little for that geometry, and passes the header and structure checks.
+ */
+export function webpClaiming(bytes: Uint8Array, width: number, height: number): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  const type = new TextDecoder().decode(out.subarray(12, 16));
+  if (type === "VP8L") {
+    const bits = view.getUint32(21, true);
+    view.setUint32(21, (bits & ~0xfffffff) | (width - 1) | ((height - 1) << 14), true);
+  } else if (type === "VP8 ") {
+    view.setUint16(26, (view.getUint16(26, true) & 0xc000) | width, true);
+    view.setUint16(28, (view.getUint16(28, true) & 0xc000) | height, true);
+  } else throw new Error(`not a simple WEBP: ${type}`);
+  return out;
+}
+
+/** A simple WEBP cut to `length` bytes, its RIFF and chunk sizes rewritten to match: only the bitstream is short. */
+export function webpCutShort(bytes: Uint8Array, length: number): Uint8Array {
+  const out = bytes.slice(0, length + (length & 1));
+  const view = new DataView(out.buffer);
+  view.setUint32(4, out.length - 8, true);
+  view.setUint32(16, length - 20, true);
+  return out;
+}
+
+/**
  * A baseline greyscale JPEG with a restart marker every `interval` blocks (the codec library writes
  * none): each 8×8 block is flat, `level(bx, by)`, so it is one DC difference and an end-of-block.
  */

@@ -80,6 +80,18 @@ export async function webp(image: Raster, lossless = false): Promise<Uint8Array>
   );
 }
 
+/** The picture cut out: opaque inside an ellipse, a soft edge, transparent in the corners. */
+export function cutOut(image: Raster): Raster {
+  const data = new Uint8ClampedArray(image.data);
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const r = Math.hypot((x / image.width - 0.5) * 2, (y / image.height - 0.5) * 2);
+      data[(y * image.width + x) * 4 + 3] = (1.15 - r) * 1024;
+    }
+  }
+  return { data, width: image.width, height: image.height };
+}
+
 /** A PNG written by hand, for the variants the codec library cannot write (16-bit, grey, palette). */
 export function rawPng(
   width: number,

@@ -58,7 +58,21 @@ const track = (instance: WebAssembly.Instance) => {
 });
 const originalInstantiate = WebAssembly.instantiate.bind(WebAssembly);
 (WebAssembly as { instantiate: unknown }).instantiate = async (...args: Parameters<typeof originalInstantiate>) => {
+  // A module that reports its memory's growth (emscripten's standalone builds do) is measured as it
+  // grows, so a fresh instance collected before the case ends is still counted.
+  const env = (args[1] as { env?: Record<string, unknown> } | undefined)?.env;
+  const notify = env?.emscripten_notify_memory_growth;
+  let memory: WebAssembly.Memory | undefined;
+  if (env && typeof notify === "function") {
+    env.emscripten_notify_memory_growth = (index: number) => {
+      if (memory) note(memory.buffer.byteLength, "WASM memory");
+      return notify(index);
+    };
+  }
   const result = (await originalInstantiate(...args)) as unknown;
+  const instance =
+    result instanceof OriginalInstance ? result : (result as { instance: WebAssembly.Instance }).instance;
+  memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
   if (result instanceof OriginalInstance) return track(result);
   const pair = result as { instance: WebAssembly.Instance };
   track(pair.instance);

@@ -8,7 +8,9 @@ import { JpegCodec, jpegScaleFor } from "../../src/images/jpeg-codec";
 import { decodePngScaled } from "../../src/images/png-streaming";
 import { decodeUpright, preparePhoto, readHeader } from "../../src/images/prepare";
 import { sniffFormat } from "../../src/images/sniff";
-import { cmykJpeg, grayscaleJpeg, jpeg, picture, png, rawPng, webp } from "../corpus/images";
+import { decodeWebp } from "../../src/images/webp-decoder";
+import { webpClaiming } from "../corpus/hostile";
+import { cmykJpeg, cutOut, grayscaleJpeg, jpeg, picture, png, rawPng, webp } from "../corpus/images";
 import { allocations, largestWasmMemory, resetAllocations } from "./allocation-guard.ts";
 
 const [, , casesArg = "1200", seedArg = "15"] = process.argv;
@@ -45,6 +47,9 @@ const seeds: Array<[string, PhotoFormat, Uint8Array]> = [
   ["16-bit PNG", "PNG", rawPng(64, 48, { colorType: 6, depth: 16, pixel: (x, y) => [x * 999, y * 999, 4000, 60000] })],
   ["lossy WEBP", "WEBP", await webp(image)],
   ["lossless WEBP", "WEBP", await webp(image, true)],
+  ["WEBP with alpha", "WEBP", await webp(cutOut(image))],
+  // What libwebp does with the geometry the header checks allow, over far too little data.
+  ["lossless WEBP claiming 4096×4096", "WEBP", webpClaiming(await webp(image, true), 4096, 4096)],
 ];
 
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff, 0x10, 0x40];
@@ -151,14 +156,15 @@ for (let index = 0; index < CASES; index++) {
       }
     }
   }
-  if (header && !failure && format !== "WEBP" && Math.max(header.width, header.height) <= MAX_SIDE) {
+  if (header && !failure && Math.max(header.width, header.height) <= MAX_SIDE) {
     // The region decode a face crop makes from the source, on the same bytes: a typed refusal or pixels.
     const region = { x: header.width / 3, y: header.height / 4, width: header.width / 3, height: header.height / 3 };
     const geometry = { width: header.width, height: header.height };
     try {
       if (format === "JPEG")
         (await JpegCodec.create()).decode(bytes, geometry, jpegScaleFor(region.height, 64), region);
-      else decodePngScaled(bytes, 64, geometry, region);
+      else if (format === "PNG") decodePngScaled(bytes, 64, geometry, region);
+      else await decodeWebp(bytes, geometry, { width: 64, height: 64 }, region);
     } catch (error) {
       if (!(error instanceof DecoderError)) {
         outcome = "crashed";

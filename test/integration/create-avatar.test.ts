@@ -64,6 +64,17 @@ describe("the creation wizard", () => {
     expect(telegram.callsTo("answerCallbackQuery").every((c) => c.ok)).toBe(true);
   });
 
+  it("goes on when Telegram fails to take a button's answer", async () => {
+    await say(telegram, user, "/start");
+    await tap(telegram, user, "➕ Create avatar");
+    // Only the spinner's answer is lost; the press still moves the wizard on.
+    telegram.failNext("answerCallbackQuery", 500, "Internal Server Error");
+    await tap(telegram, user, "👤 Character");
+    expect(lastText()).toContain("Step 2 of 3");
+    await tap(telegram, user, "👩 Female");
+    expect(lastText()).toContain("Step 3 of 3");
+  });
+
   it("speaks Russian to a Russian-language user", async () => {
     user = newUser("ru");
     await say(telegram, user, "/start");

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { imageSize } from "image-size";
 import { beforeEach, describe, expect, it } from "vitest";
 import { acceptedCorpus } from "../corpus/accepted";
-import { concat, jpeg, picture, png, pngHeaderOnly, withExifOrientation } from "../corpus/images";
+import { concat, cutOut, jpeg, picture, png, pngHeaderOnly, webp, withExifOrientation } from "../corpus/images";
 import type { TelegramStandIn } from "../stand-ins/telegram";
 import { userIdOf } from "../support/db";
 import { drain, installStandIns, newUser, send } from "../support/harness";
@@ -40,6 +40,23 @@ describe("files that are accepted", () => {
       expect(text).toContain("1 of 50");
       expect(rows).toHaveLength(1);
       expect(objects).toHaveLength(3);
+    },
+    30_000,
+  );
+
+  it.each([
+    ["2400×1500 lossy WEBP", () => webp(picture(2400, 1500))],
+    ["2000×1700 lossless WEBP", () => webp(picture(2000, 1700), true)],
+    ["2100×1600 WEBP with alpha", () => webp(cutOut(picture(2100, 1600)))],
+  ])(
+    // The upright picture is 1024 px wide; the face square, over 1024 source pixels, is decoded again from the file.
+    "a %s above 3.2 MP gets a 1024 px face crop cut from the source",
+    async (_name, make) => {
+      const { rows, objects } = await upload(await make(), "large.webp");
+      expect(rows).toHaveLength(1);
+      const crop = objects.find((k) => k.includes("/processed/")) as string;
+      const bytes = new Uint8Array(await ((await env.BUCKET.get(crop)) as R2ObjectBody).arrayBuffer());
+      expect(imageSize(bytes)).toMatchObject({ width: 1024, height: 1024 });
     },
     30_000,
   );

@@ -10,6 +10,8 @@ import {
   jpegWithShortScan,
   pngChunks,
   pngInflatingPast,
+  webpClaiming,
+  webpCutShort,
   webpWithCanvas,
   withComponents,
   withFillBytes,
@@ -20,7 +22,7 @@ import {
   withSecondIhdr,
   withZeroLengthSegment,
 } from "../corpus/hostile";
-import { jpeg, picture, png, rawPng, webp } from "../corpus/images";
+import { cutOut, jpeg, picture, png, rawPng, webp } from "../corpus/images";
 
 /** Runs the decode the photo service runs, with the geometry image-size reads, and says how it ended and how fast. */
 async function decode(bytes: Uint8Array, format: PhotoFormat) {
@@ -170,5 +172,40 @@ describe("crafted WEBPs are refused as unreadable", () => {
   it("a truncated file", async () => {
     const bytes = await webp(picture(640, 512));
     expect((await decode(bytes.subarray(0, bytes.length >> 1), "WEBP")).outcome).toBe("unreadable");
+  });
+
+  it.each([
+    ["a lossy", false],
+    ["a lossless", true],
+  ])("%s bitstream that claims 4096×4096 over a 640×512 picture's data", async (_name, lossless) => {
+    const bytes = webpClaiming(await webp(picture(640, 512), lossless), 4096, 4096);
+    expect(readHeader(bytes)).toMatchObject({ width: 4096, height: 4096 });
+    const result = await decode(bytes, "WEBP");
+    expect(result.outcome).toBe("unreadable");
+    expect(result.ms).toBeLessThan(2_000);
+  });
+
+  it.each([
+    ["lossy", false],
+    ["lossless", true],
+  ])(
+    "a 2048×2048 %s file cut short in its pixel data",
+    async (_name, lossless) => {
+      const bytes = await webp(picture(2048, 2048), lossless);
+      const result = await decode(webpCutShort(bytes, Math.floor(bytes.length * 0.8)), "WEBP");
+      expect(result).toMatchObject({
+        outcome: "unreadable",
+        message: expect.stringMatching(/WEBP decoder, decoding: (not enough data|bitstream error)/),
+      });
+    },
+    30_000,
+  );
+
+  it("a file with alpha whose ALPH data is noise", async () => {
+    const bytes = (await webp(cutOut(picture(640, 512)))).slice();
+    const alph = new TextDecoder().decode(bytes).indexOf("ALPH");
+    expect(alph).toBeGreaterThan(0);
+    for (let i = alph + 9; i < alph + 200; i++) bytes[i] = (i * 151) & 0xff;
+    expect((await decode(bytes, "WEBP")).outcome).toBe("unreadable");
   });
 });

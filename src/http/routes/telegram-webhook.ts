@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { handOff } from "../../durable-objects/hand-offs";
 import { log } from "../../log";
 import { senderOf } from "../../telegram/inbound";
 import type { AppEnv } from "../app-env";
@@ -32,7 +33,7 @@ export function registerTelegramWebhook(app: Hono<AppEnv>): void {
       return c.json({ ok: true });
     }
     const { update, userId } = routed;
-    const accepted = await c.env.CHAT_SESSION.getByName(String(userId)).accept(update);
+    const accepted = await handOff(() => c.env.CHAT_SESSION.getByName(String(userId)).accept(update));
     if (accepted === "duplicate") log("info", "telegram_update_duplicate", { updateId: update.update_id });
     return c.json({ ok: true });
   });
