@@ -2,7 +2,8 @@
 # Builds src/images/wasm/jpeg-codec.{js,wasm}: libjpeg-turbo (Debian's source, pinned in wasm/toolchain.sh)
 # with our glue wasm/jpeg/codec.c, by emscripten. The outputs are committed, so that CI never needs emscripten.
 #   apt-get install emscripten cmake   # plus a deb-src line for apt-get source
-#   bash wasm/jpeg/build.sh            # WASM_CACHE=<folder> reuses unpacked sources
+#   bash wasm/jpeg/build.sh            # WASM_CACHE=<folder> reuses unpacked sources;
+#                                      # REBUILD=0 relinks codec.c against an already built libjpeg.a
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../toolchain.sh"
 require_emscripten
@@ -29,7 +30,7 @@ emmake make -C "$BUILD" -j2 jpeg-static >/dev/null
 fi
 
 mkdir -p "$OUT"
-# A fresh instance per photo: memory starts at 1 MiB, grows as a decode needs, and stops at 88 MiB
+# Memory starts at 1 MiB, grows as a decode needs, and stops at 88 MiB
 # (malloc then fails, and libjpeg's out-of-memory error becomes a "too complex" refusal).
 # No eval (workerd forbids it), no filesystem, ES module factory taking the compiled module from the caller.
 emcc $CFLAGS "$HERE/codec.c" -I"$SOURCE" -I"$BUILD" "$BUILD/libjpeg.a" -o "$OUT/jpeg-codec.js" \
