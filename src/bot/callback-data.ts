@@ -41,6 +41,7 @@ export const ACTIONS = {
   deleteMyData: { prefix: "dmd" },
   create: { prefix: "new" },
   help: { prefix: "h" },
+  balance: { prefix: "bal" },
   language: { prefix: "lang" },
   setLanguage: { prefix: "setlang", values: { language: oneOf(LANGUAGES) } },
   avatars: { prefix: "al", values: { page } },

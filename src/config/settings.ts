@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { FAL_PRIORITIES } from "../domain/avatar";
+import { FAL_PRIORITIES, type FalPriority } from "../domain/avatar";
 import {
   docOf,
   envString,
@@ -45,6 +45,25 @@ const userIds = kindOfValue(
     v.transform((ids): ReadonlySet<number> => new Set(ids)),
   ),
   "comma-separated user ids",
+);
+
+/** Credits per 100 training steps for each priority: `speed:40,balanced:45,quality:50`. */
+const trainingCredits = kindOfValue(
+  v.pipe(
+    list,
+    v.transform((pairs) => Object.fromEntries(pairs.map((pair) => pair.split(":").map((part) => part.trim())))),
+    v.check(
+      (rates: Record<string, string>) =>
+        Object.keys(rates).length === FAL_PRIORITIES.length &&
+        FAL_PRIORITIES.every((p) => /^\d{1,6}$/.test(rates[p] ?? "")),
+      `must give each of ${FAL_PRIORITIES.join(", ")} a whole number of credits, as priority:credits`,
+    ),
+    v.transform(
+      (rates: Record<string, string>) =>
+        Object.fromEntries(FAL_PRIORITIES.map((p) => [p, Number(rates[p])])) as Record<FalPriority, number>,
+    ),
+  ),
+  "priority:credits for speed, balanced, quality",
 );
 
 const botToken = kindOfValue(
@@ -165,6 +184,18 @@ export const SETTINGS = {
     optional(wholeNumber(3600, 10 * 365 * DAY)),
     "Seconds generated pictures are kept; unset keeps them until the user deletes them.",
   ),
+  FREE_CREDITS: setting(
+    withDefault(wholeNumber(0, 1_000_000), 300),
+    "Credits a user is given once, on first start; 0 gives none.",
+  ),
+  TRAINING_CREDITS: setting(
+    withDefault(trainingCredits, "speed:40,balanced:45,quality:50"),
+    "Credits a training costs per 100 steps (`DEFAULT_ITERATIONS`), by priority, rounded up: 250 for quality at 500 steps.",
+  ),
+  PICTURE_CREDITS: setting(
+    withDefault(wholeNumber(0, 1_000_000), 10),
+    "Credits one generated picture costs; only pictures delivered are charged.",
+  ),
   S3_ENDPOINT: setting(optional(origin), "The S3 API's origin.", WITH_S3),
   S3_BUCKET: setting(optional(text), "The S3 bucket; unset uses `AVATAR_BUCKET`."),
   S3_REGION: setting(withDefault(text, "us-east-1"), "The S3 region to sign for."),
@@ -243,6 +274,7 @@ const settingsSchema = v.pipe(
     generationRetentionSeconds: env.GENERATION_RETENTION,
     maxConcurrentGenerations: env.MAX_CONCURRENT_GENERATIONS,
     generationTimeoutSeconds: env.GENERATION_TIMEOUT,
+    credits: { free: env.FREE_CREDITS, trainingPer100Steps: env.TRAINING_CREDITS, picture: env.PICTURE_CREDITS },
     avatar: Object.fromEntries(Object.keys(AVATAR_SETTINGS).map((name) => [name, env[name]])) as AvatarSettings,
     database:
       env.DB_DRIVER === "postgres"

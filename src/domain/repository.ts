@@ -12,7 +12,7 @@ import type {
   TrainingConfig,
   User,
 } from "./entities";
-import type { Balance, LedgerEntry, LedgerEntryInput, LedgerOutcome } from "./ledger";
+import type { Balance, LedgerEntry, LedgerEntryInput, LedgerKind, LedgerOutcome } from "./ledger";
 
 /** Who sent an update, as Telegram describes them. */
 export interface TelegramProfile {
@@ -109,6 +109,8 @@ export interface MetricsSnapshot {
   generations: { total: number; perDay: Array<{ day: string; count: number }> };
   storage: Array<{ kind: string; bytes: number; objects: number }>;
   photosRefused: Array<{ reason: string; count: number }>;
+  /** Credits moved by each kind of ledger entry, all time (kinds with no entries are left out). */
+  ledger: Array<{ kind: LedgerKind; credits: number; stars: number; entries: number }>;
 }
 
 export interface Page<T> {

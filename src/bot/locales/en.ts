@@ -13,6 +13,7 @@ export const en = {
     create: "➕ Create avatar",
     help: "❓ Help",
     language: "🌐 Language",
+    balance: "💳 Balance",
     back: "⬅️ Menu",
   },
   help: {
@@ -256,6 +257,41 @@ export const en = {
     gone: "These pictures are no longer in your gallery: they were deleted.",
     unavailable: "This picture could not be loaded. You can still delete it or make more like it.",
   },
+  credits: {
+    buy: "💳 Buy credits",
+    notEnough: "💳 Not enough credits.",
+    trainingCosts: (price: number, available: number) => `Training costs ${credits(price)} · you have ${available}`,
+    picturesCost: (price: number, available: number) =>
+      `${price === 0 ? "These pictures are free" : `These pictures cost ${credits(price)}`} · you have ${available}`,
+    trainingPrice: (price: number, available: number) => `💳 Training costs ${credits(price)} · you have ${available}.`,
+    picturePrice: (each: number, count: number, available: number) =>
+      `💳 A picture costs ${credits(each)}${count > 1 ? ` (${count} pictures: ${each * count})` : ""} · you have ${available}.`,
+    returned: (n: number) => `💳 ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
+    heldBackReturned: (n: number) =>
+      `🙈 Not every picture passed the safety check. Those held back cost nothing: ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
+    balance: (available: number) => `💳 <b>Your balance: ${credits(available)}</b>`,
+    reserved: (n: number) => `Held for work in progress: ${credits(n)}.`,
+    prices: (training: number, picture: number) =>
+      `Prices: a training from ${credits(training)}, a picture ${credits(picture)}.`,
+    recent: "<b>Recent</b>",
+    none: "Nothing yet.",
+    welcome: (n: number) => `+${n} welcome gift`,
+    granted: (n: number) => `+${n} granted`,
+    bought: (n: number) => `+${n} bought`,
+    refunded: (n: number) => `−${n} refunded in Stars`,
+    training: (n: number, name: string | null) => `−${n} ${trainingOf(name)}`,
+    pictures: (n: number, name: string | null) => `−${n} ${picturesOf(name)}`,
+    returnedTraining: (n: number, name: string | null, how: "failed" | "cancelled" | "notStarted") =>
+      `+${n} returned: ${trainingOf(name)} ${{ failed: "failed", cancelled: "cancelled", notStarted: "did not start" }[how]}`,
+    returnedPictures: (n: number, name: string | null, how: "failed" | "heldBack") =>
+      `+${n} returned: ${picturesOf(name)} ${{ failed: "failed", heldBack: "held back" }[how]}`,
+    grantUsage:
+      "Usage: /grant &lt;user id&gt; &lt;credits&gt;, for example <code>/grant 123456789 300</code>. Credits are a whole number from 1 to 1000000.",
+    grantDone: (n: number, userId: number, balance: number) =>
+      `✅ Granted ${credits(n)} to ${userId}. Their balance: ${credits(balance)}.`,
+    grantedBefore: (userId: number, balance: number) =>
+      `This grant was already made. The balance of ${userId}: ${credits(balance)}.`,
+  },
   privacy: {
     text: (keep: Retention) => `<b>Your data</b>
 
@@ -351,4 +387,16 @@ export interface Retention {
   archiveSeconds: number;
   /** Unset keeps generated pictures until the user deletes them. */
   picturesSeconds: number | undefined;
+}
+
+function credits(n: number): string {
+  return countEn(n, "credit", "credits");
+}
+
+function trainingOf(name: string | null): string {
+  return name === null ? "training of a deleted avatar" : `training «${name}»`;
+}
+
+function picturesOf(name: string | null): string {
+  return name === null ? "deleted pictures" : `pictures «${name}»`;
 }

@@ -11,6 +11,7 @@ export const ru: Messages = {
     create: "➕ Создать аватар",
     help: "❓ Помощь",
     language: "🌐 Язык",
+    balance: "💳 Баланс",
     back: "⬅️ Меню",
   },
   help: {
@@ -256,6 +257,41 @@ export const ru: Messages = {
     gone: "Этих изображений уже нет в галерее: они удалены.",
     unavailable: "Это изображение не удалось загрузить. Его всё равно можно удалить или создать похожие.",
   },
+  credits: {
+    buy: "💳 Купить кредиты",
+    notEnough: "💳 Не хватает кредитов.",
+    trainingCosts: (price: number, available: number) => `Обучение стоит ${credits(price)} · у вас ${available}`,
+    picturesCost: (price: number, available: number) =>
+      `${price === 0 ? "Эти изображения бесплатны" : `Эти изображения стоят ${credits(price)}`} · у вас ${available}`,
+    trainingPrice: (price: number, available: number) => `💳 Обучение стоит ${credits(price)} · у вас ${available}.`,
+    picturePrice: (each: number, count: number, available: number) =>
+      `💳 Одно изображение стоит ${credits(each)}${count > 1 ? ` (${countRu(count, "изображение", "изображения", "изображений")} — ${each * count})` : ""} · у вас ${available}.`,
+    returned: (n: number) => `💳 ${credits(n)} ${back(n)} на ваш баланс.`,
+    heldBackReturned: (n: number) =>
+      `🙈 Не все изображения прошли проверку безопасности. За непоказанные ничего не списано: ${credits(n)} ${back(n)} на ваш баланс.`,
+    balance: (available: number) => `💳 <b>Ваш баланс: ${credits(available)}</b>`,
+    reserved: (n: number) => `В резерве за текущую работу: ${credits(n)}.`,
+    prices: (training: number, picture: number) =>
+      `Цены: обучение — от ${countRu(training, "кредита", "кредитов", "кредитов")}, одно изображение — ${credits(picture)}.`,
+    recent: "<b>Последние операции</b>",
+    none: "Операций пока не было.",
+    welcome: (n: number) => `+${n} — подарок при знакомстве`,
+    granted: (n: number) => `+${n} — начислено`,
+    bought: (n: number) => `+${n} — покупка`,
+    refunded: (n: number) => `−${n} — возврат звёзд`,
+    training: (n: number, name: string | null) => `−${n} — ${trainingOf(name)}`,
+    pictures: (n: number, name: string | null) => `−${n} — ${picturesOf(name)}`,
+    returnedTraining: (n: number, name: string | null, how: "failed" | "cancelled" | "notStarted") =>
+      `+${n} — возврат: ${trainingOf(name)} ${{ failed: "не удалось", cancelled: "отменено", notStarted: "не началось" }[how]}`,
+    returnedPictures: (n: number, name: string | null, how: "failed" | "heldBack") =>
+      `+${n} — возврат: ${picturesOf(name)} ${{ failed: "не получились", heldBack: "не прошли проверку безопасности" }[how]}`,
+    grantUsage:
+      "Как пользоваться: /grant &lt;id пользователя&gt; &lt;кредиты&gt;, например <code>/grant 123456789 300</code>. Кредиты — целое число от 1 до 1000000.",
+    grantDone: (n: number, userId: number, balance: number) =>
+      `✅ Пользователю ${userId} начислено ${credits(n)}. Баланс теперь: ${credits(balance)}.`,
+    grantedBefore: (userId: number, balance: number) =>
+      `Это начисление уже сделано. Баланс пользователя ${userId}: ${credits(balance)}.`,
+  },
   privacy: {
     text: (keep: Retention) => `<b>Ваши данные</b>
 
@@ -340,3 +376,20 @@ export const ru: Messages = {
     short: "Ваш персональный ИИ-аватар: пришлите несколько фотографий и получите свои портреты в любом стиле.",
   },
 };
+
+function credits(n: number): string {
+  return countRu(n, "кредит", "кредита", "кредитов");
+}
+
+/** «1 кредит вернулся», «5 кредитов вернулись». */
+function back(n: number): string {
+  return pluralForm("ru", n, { one: "вернулся", other: "вернулись" });
+}
+
+function trainingOf(name: string | null): string {
+  return name === null ? "обучение удалённого аватара" : `обучение аватара «${name}»`;
+}
+
+function picturesOf(name: string | null): string {
+  return name === null ? "удалённые изображения" : `изображения аватара «${name}»`;
+}

@@ -509,6 +509,7 @@ export class D1Repository implements Repository {
       zipStorage,
       generatedStorage,
       refused,
+      ledger,
     ] = await this.d1.batch([
       this.d1.prepare(
         "SELECT COALESCE(avatar_type, 'UNSET') AS type, status, COUNT(*) AS count FROM avatars GROUP BY 1, 2 ORDER BY 1, 2",
@@ -543,6 +544,10 @@ export class D1Repository implements Repository {
       ),
       this.d1.prepare(
         "SELECT label AS reason, value AS count FROM metrics_counters WHERE name = 'photos_refused' ORDER BY label",
+      ),
+      this.d1.prepare(
+        `SELECT kind, SUM(credits) AS credits, COALESCE(SUM(stars), 0) AS stars, COUNT(*) AS entries
+           FROM ledger_entries GROUP BY kind ORDER BY kind`,
       ),
     ]);
     const completedTrainings = Number((trainingCount?.results[0] as { n?: number } | undefined)?.n ?? 0);
@@ -586,6 +591,7 @@ export class D1Repository implements Repository {
         { kind: "generated", bytes: generated.bytes, objects: generated.n },
       ],
       photosRefused: (refused?.results ?? []) as MetricsSnapshot["photosRefused"],
+      ledger: (ledger?.results ?? []) as MetricsSnapshot["ledger"],
     };
   }
 

@@ -636,6 +636,11 @@ export class PgRepository implements Repository {
             sql`SELECT label AS reason, value::float8 AS count FROM metrics_counters
                 WHERE name = 'photos_refused' ORDER BY label COLLATE "C"`,
           );
+          const ledger = await rows<MetricsSnapshot["ledger"][number]>(
+            sql`SELECT kind, SUM(credits)::float8 AS credits, COALESCE(SUM(stars), 0)::float8 AS stars,
+                       COUNT(*)::int AS entries
+                FROM ledger_entries GROUP BY kind ORDER BY kind COLLATE "C"`,
+          );
           return {
             avatars: avatarRows,
             trainingSeconds: { count: completedTrainings, median: await percentile(0.5), p95: await percentile(0.95) },
@@ -649,6 +654,7 @@ export class PgRepository implements Repository {
               { kind: "generated", bytes: generated.bytes, objects: generated.n },
             ],
             photosRefused: refused,
+            ledger,
           };
         },
         { isolationLevel: "repeatable read", accessMode: "read only" },
