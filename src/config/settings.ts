@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { FAL_PRIORITIES, type FalPriority } from "../domain/avatar";
+import { FAL_PRIORITIES } from "../domain/avatar";
 import {
   docOf,
   envString,
@@ -45,25 +45,6 @@ const userIds = kindOfValue(
     v.transform((ids): ReadonlySet<number> => new Set(ids)),
   ),
   "comma-separated user ids",
-);
-
-/** Credits per 100 training steps for each priority: `speed:40,balanced:45,quality:50`. */
-const trainingCredits = kindOfValue(
-  v.pipe(
-    list,
-    v.transform((pairs) => Object.fromEntries(pairs.map((pair) => pair.split(":").map((part) => part.trim())))),
-    v.check(
-      (rates: Record<string, string>) =>
-        Object.keys(rates).length === FAL_PRIORITIES.length &&
-        FAL_PRIORITIES.every((p) => /^\d{1,6}$/.test(rates[p] ?? "")),
-      `must give each of ${FAL_PRIORITIES.join(", ")} a whole number of credits, as priority:credits`,
-    ),
-    v.transform(
-      (rates: Record<string, string>) =>
-        Object.fromEntries(FAL_PRIORITIES.map((p) => [p, Number(rates[p])])) as Record<FalPriority, number>,
-    ),
-  ),
-  "priority:credits for speed, balanced, quality",
 );
 
 const botToken = kindOfValue(
@@ -188,9 +169,17 @@ export const SETTINGS = {
     withDefault(wholeNumber(0, 1_000_000), 300),
     "Credits a user is given once, on first start; 0 gives none.",
   ),
-  TRAINING_CREDITS: setting(
-    withDefault(trainingCredits, "speed:40,balanced:45,quality:50"),
-    "Credits a training costs per 100 steps (`DEFAULT_ITERATIONS`), by priority, rounded up: 250 for quality at 500 steps.",
+  TRAINING_CREDITS_SPEED: setting(
+    withDefault(wholeNumber(0, 100_000), 40),
+    "Credits per 100 steps (`DEFAULT_ITERATIONS`) of a training at speed priority, rounded up: 200 at 500 steps.",
+  ),
+  TRAINING_CREDITS_BALANCED: setting(
+    withDefault(wholeNumber(0, 100_000), 45),
+    "The same at balanced priority: 225 at 500 steps.",
+  ),
+  TRAINING_CREDITS_QUALITY: setting(
+    withDefault(wholeNumber(0, 100_000), 50),
+    "The same at quality priority: 250 at 500 steps.",
   ),
   PICTURE_CREDITS: setting(
     withDefault(wholeNumber(0, 1_000_000), 10),
@@ -274,7 +263,15 @@ const settingsSchema = v.pipe(
     generationRetentionSeconds: env.GENERATION_RETENTION,
     maxConcurrentGenerations: env.MAX_CONCURRENT_GENERATIONS,
     generationTimeoutSeconds: env.GENERATION_TIMEOUT,
-    credits: { free: env.FREE_CREDITS, trainingPer100Steps: env.TRAINING_CREDITS, picture: env.PICTURE_CREDITS },
+    credits: {
+      free: env.FREE_CREDITS,
+      trainingPer100Steps: {
+        speed: env.TRAINING_CREDITS_SPEED,
+        balanced: env.TRAINING_CREDITS_BALANCED,
+        quality: env.TRAINING_CREDITS_QUALITY,
+      },
+      picture: env.PICTURE_CREDITS,
+    },
     avatar: Object.fromEntries(Object.keys(AVATAR_SETTINGS).map((name) => [name, env[name]])) as AvatarSettings,
     database:
       env.DB_DRIVER === "postgres"
