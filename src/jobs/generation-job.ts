@@ -286,7 +286,7 @@ export class GenerationJobs {
     const settled = completed ? await this.#charge(generation, keys.length) : { charged: 0, released: 0 };
     if (settled.released > 0 && told.kind === "sent") {
       await notifier.send(options.chatId, {
-        text: t.credits.heldBackReturned(settled.released),
+        text: (flagged > 0 ? t.credits.heldBackReturned : t.credits.fewerReturned)(settled.released),
         keyboard: againKeyboard(t, generation),
       });
     }

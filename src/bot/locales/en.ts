@@ -269,6 +269,8 @@ export const en = {
     returned: (n: number) => `💳 ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
     heldBackReturned: (n: number) =>
       `🙈 Not every picture passed the safety check. Those held back cost nothing: ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
+    fewerReturned: (n: number) =>
+      `Fewer pictures came out than you asked for. Those missing cost nothing: ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
     balance: (available: number) => `💳 <b>Your balance: ${credits(available)}</b>`,
     reserved: (n: number) => `Held for work in progress: ${credits(n)}.`,
     prices: (training: number, picture: number) =>

@@ -269,6 +269,8 @@ export const ru: Messages = {
     returned: (n: number) => `💳 ${credits(n)} ${back(n)} на ваш баланс.`,
     heldBackReturned: (n: number) =>
       `🙈 Не все изображения прошли проверку безопасности. За непоказанные ничего не списано: ${credits(n)} ${back(n)} на ваш баланс.`,
+    fewerReturned: (n: number) =>
+      `Изображений получилось меньше, чем вы просили. За недостающие ничего не списано: ${credits(n)} ${back(n)} на ваш баланс.`,
     balance: (available: number) => `💳 <b>Ваш баланс: ${credits(available)}</b>`,
     reserved: (n: number) => `В резерве за текущую работу: ${credits(n)}.`,
     prices: (training: number, picture: number) =>
