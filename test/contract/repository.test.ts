@@ -736,6 +736,29 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
       expect((await repo.listLedgerEntries(userId, 2)).map((e) => e.kind)).toEqual(["release", "reserve"]);
     });
 
+    it("totals the credits each kind moved, for the metrics", async () => {
+      const userId = someone();
+      const total = async (kind: string) =>
+        (await repo.metrics(new Date())).ledger.find((row) => row.kind === kind) ?? {
+          credits: 0,
+          stars: 0,
+          entries: 0,
+        };
+      const [grants, purchases, charges] = [await total("grant"), await total("purchase"), await total("charge")];
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 300, key: key("free") });
+      await repo.applyLedgerEntry({ userId, kind: "purchase", credits: 100, key: key("purchase"), stars: 50 });
+      await repo.applyLedgerEntry({ userId, kind: "reserve", credits: 250, key: key("reserve") });
+      await repo.applyLedgerEntry({ userId, kind: "charge", credits: 200, key: key("charge") });
+      expect(await total("grant")).toEqual({
+        kind: "grant",
+        credits: grants.credits + 300,
+        stars: grants.stars,
+        entries: grants.entries + 1,
+      });
+      expect(await total("purchase")).toMatchObject({ credits: purchases.credits + 100, stars: purchases.stars + 50 });
+      expect((await total("charge")).credits).toBe(charges.credits + 200);
+    });
+
     it("refuses credits that are not a positive whole number", async () => {
       const userId = someone();
       for (const credits of [0, -5, 1.5]) {

@@ -105,7 +105,7 @@ async function falDraws(count: number, nsfw: boolean[] = []): Promise<void> {
 
 async function generate(avatarId: string): Promise<void> {
   await tap(telegram, user, "🎨 Create pictures");
-  expect(text()).toContain("💳 A picture costs 10 credits (2 pictures: 20) · you have");
+  expect(text()).toContain("💳 A picture costs 10 credits (20 for 2) · you have");
   await tap(telegram, user, /Cinematic/);
   await runDurableObjectAlarm(env.AVATAR_WORKSPACE.getByName(avatarId));
 }
@@ -139,7 +139,7 @@ describe("the balance", () => {
     await allowance(21);
     await say(telegram, user, "/balance");
     expect(text()).toBe(
-      "💳 Ваш баланс: 21 кредит\nЦены: обучение — от 200 кредитов, одно изображение — 10 кредитов.\n\nПоследние операции\n+21 — подарок при знакомстве",
+      "💳 Ваш баланс: 21 кредит\nЦены: обучение — от 200 кредитов, 10 кредитов за изображение.\n\nПоследние операции\n+21 — подарок при знакомстве",
     );
     expect(buttons()[0]?.text).toBe("💳 Купить кредиты");
   });
@@ -293,7 +293,7 @@ describe("credits follow a generation", () => {
     expect(await balance()).toMatchObject({ available: 30, reserved: 0 });
     expect(await kinds()).toEqual(["grant 300", "reserve 250", "charge 250", "reserve 20", "charge 20"]);
     await say(telegram, user, "/balance");
-    expect(text()).toContain("\nRecent\n−20 pictures «Anna»\n−250 training «Anna»");
+    expect(text()).toContain("\nRecent\n−20 for pictures «Anna»\n−250 training «Anna»");
   });
 
   it("charges only the pictures that passed the safety check and gives the rest back", async () => {
@@ -305,7 +305,7 @@ describe("credits follow a generation", () => {
     );
     expect(await balance()).toMatchObject({ available: 40, reserved: 0 });
     await say(telegram, user, "/balance");
-    expect(text()).toContain("\nRecent\n+10 returned: pictures «Anna» held back\n−20 pictures «Anna»");
+    expect(text()).toContain("\nRecent\n+10 returned: pictures «Anna» held back\n−20 for pictures «Anna»");
   });
 
   it("gives everything back when every picture is withheld", async () => {
@@ -331,7 +331,7 @@ describe("credits follow a generation", () => {
     await allowance(260);
     const avatarId = await trained();
     await tap(telegram, user, "🎨 Create pictures");
-    expect(text()).toContain("💳 A picture costs 10 credits (2 pictures: 20) · you have 10.");
+    expect(text()).toContain("💳 A picture costs 10 credits (20 for 2) · you have 10.");
     await tap(telegram, user, /Cinematic/);
     expect(text()).toBe("💳 Not enough credits.\nThese pictures cost 20 credits · you have 10");
     expect(buttons()[0]?.callback_data).toBe("buy");

@@ -18,7 +18,7 @@ export const en = {
   },
   help: {
     text: (min: number, max: number) =>
-      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you`,
+      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/balance: your credits and what they went on\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you`,
   },
   language: {
     choose: "Choose your language:",
@@ -265,7 +265,7 @@ export const en = {
       `${price === 0 ? "These pictures are free" : `These pictures cost ${credits(price)}`} · you have ${available}`,
     trainingPrice: (price: number, available: number) => `💳 Training costs ${credits(price)} · you have ${available}.`,
     picturePrice: (each: number, count: number, available: number) =>
-      `💳 A picture costs ${credits(each)}${count > 1 ? ` (${count} pictures: ${each * count})` : ""} · you have ${available}.`,
+      `💳 A picture costs ${credits(each)}${count > 1 ? ` (${each * count} for ${count})` : ""} · you have ${available}.`,
     returned: (n: number) => `💳 ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
     heldBackReturned: (n: number) =>
       `🙈 Not every picture passed the safety check. Those held back cost nothing: ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
@@ -282,7 +282,7 @@ export const en = {
     bought: (n: number) => `+${n} bought`,
     refunded: (n: number) => `−${n} refunded in Stars`,
     training: (n: number, name: string | null) => `−${n} ${trainingOf(name)}`,
-    pictures: (n: number, name: string | null) => `−${n} ${picturesOf(name)}`,
+    pictures: (n: number, name: string | null) => `−${n} for ${picturesOf(name)}`,
     returnedTraining: (n: number, name: string | null, how: "failed" | "cancelled" | "notStarted") =>
       `+${n} returned: ${trainingOf(name)} ${{ failed: "failed", cancelled: "cancelled", notStarted: "did not start" }[how]}`,
     returnedPictures: (n: number, name: string | null, how: "failed" | "heldBack") =>
@@ -321,7 +321,7 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
   },
   deleteData: {
     confirm: (avatars: number, photos: number, pictures: number) =>
-      `This deletes <b>everything</b> the bot keeps about you: ${countEn(avatars, "avatar", "avatars")}, ${countEn(photos, "photo", "photos")}, ${countEn(pictures, "set of created pictures", "sets of created pictures")}, training archives, the links to your trained models and to the jobs run for you, and your profile. It cannot be undone.`,
+      `This deletes <b>everything</b> the bot keeps about you: ${countEn(avatars, "avatar", "avatars")}, ${countEn(photos, "photo", "photos")}, ${countEn(pictures, "set of created pictures", "sets of created pictures")}, training archives, the links to your trained models and to the jobs run for you, and your profile. It cannot be undone. Your credits and their history stay, as the record of what was paid.`,
     yes: "Yes, delete everything",
     no: "No, keep my data",
     done: "All your data has been deleted. Send /start whenever you want to begin again.",
