@@ -327,6 +327,17 @@ describe("credits follow a generation", () => {
     expect(await balance()).toMatchObject({ available: 50, reserved: 0 });
   });
 
+  it("gives everything back when the deadline sweep ends a generation fal never finished", async () => {
+    const avatarId = await trained();
+    await generate(avatarId);
+    await rows("UPDATE generations SET deadline_at = ? WHERE avatar_id = ?", Date.now() - 1000, avatarId).catch(() =>
+      rows("UPDATE generations SET deadline_at = now() - interval '1 second' WHERE avatar_id = ?", avatarId),
+    );
+    await env.AVATAR_WORKSPACE.getByName(avatarId).sweep();
+    expect(text()).toContain("💳 20 credits are back on your balance.");
+    expect(await balance()).toMatchObject({ available: 50, reserved: 0 });
+  });
+
   it("says what pictures cost when the credits fall short, and draws nothing", async () => {
     await allowance(260);
     const avatarId = await trained();
