@@ -64,6 +64,7 @@ export default defineConfig({
                 "test/integration/photo-viewer.test.ts",
                 "test/integration/face-check.test.ts",
                 "test/integration/training-archive.test.ts",
+                "test/integration/credits.test.ts",
               ],
               (s3Endpoint) => ({
                 DB_DRIVER: "postgres",

@@ -37,9 +37,11 @@ interface ActionSpec {
  */
 export const ACTIONS = {
   menu: { prefix: "m" },
+  buyCredits: { prefix: "buy" },
   deleteMyData: { prefix: "dmd" },
   create: { prefix: "new" },
   help: { prefix: "h" },
+  balance: { prefix: "bal" },
   language: { prefix: "lang" },
   setLanguage: { prefix: "setlang", values: { language: oneOf(LANGUAGES) } },
   avatars: { prefix: "al", values: { page } },

@@ -3,6 +3,7 @@ export const BOT_COMMANDS = {
   en: [
     { command: "start", description: "Main menu" },
     { command: "help", description: "How it works" },
+    { command: "balance", description: "Your credits" },
     { command: "cancel", description: "Stop what you are doing" },
     { command: "privacy", description: "What we store and how to delete it" },
     { command: "deletemydata", description: "Delete everything about you" },
@@ -10,6 +11,7 @@ export const BOT_COMMANDS = {
   ru: [
     { command: "start", description: "Главное меню" },
     { command: "help", description: "Как это работает" },
+    { command: "balance", description: "Ваши кредиты" },
     { command: "cancel", description: "Прервать текущее действие" },
     { command: "privacy", description: "Что мы храним и как это удалить" },
     { command: "deletemydata", description: "Удалить все ваши данные" },

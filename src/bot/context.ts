@@ -3,6 +3,7 @@ import type { Settings } from "../config/settings";
 import type { Language, User } from "../domain/entities";
 import type { AvatarWorkspace } from "../durable-objects/avatar-workspace";
 import type { AvatarService } from "../services/avatar-service";
+import type { CreditService } from "../services/credit-service";
 import type { GalleryService } from "../services/gallery-service";
 import type { MetricsService } from "../services/metrics";
 import type { UserService } from "../services/user-service";
@@ -17,6 +18,7 @@ export interface BotDeps {
   avatars: AvatarService;
   gallery: GalleryService;
   metrics: MetricsService;
+  credits: CreditService;
   session: SessionStore;
   /** Deletes everything of a user (/deletemydata). */
   deleteUserData: (userId: string) => Promise<void>;

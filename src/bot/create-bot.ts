@@ -8,6 +8,7 @@ import type { BotContext, BotDeps } from "./context";
 import { adminFeature } from "./features/admin";
 import { contextInputFeature } from "./features/context-input";
 import { createAvatarFeature } from "./features/create-avatar";
+import { creditsFeature } from "./features/credits";
 import { fallbackFeature } from "./features/fallback";
 import { galleryFeature } from "./features/gallery";
 import { generationFeature } from "./features/generation";
@@ -46,11 +47,14 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     ctx.lang = ctx.user.languageCode;
     ctx.t = messagesFor(ctx.lang);
     ctx.action = ctx.callbackQuery?.data ? decodeAction(ctx.callbackQuery.data) : null;
+    // First sight of the user (their row was just made): the free allowance, whatever they sent first.
+    if (ctx.user.createdAt.getTime() === now.getTime()) await deps.credits.welcome(from.id);
     await next();
   });
 
   bot.errorBoundary(
     handleBotError,
+    creditsFeature,
     menuFeature,
     privacyFeature,
     adminFeature,

@@ -165,6 +165,26 @@ export const SETTINGS = {
     optional(wholeNumber(3600, 10 * 365 * DAY)),
     "Seconds generated pictures are kept; unset keeps them until the user deletes them.",
   ),
+  FREE_CREDITS: setting(
+    withDefault(wholeNumber(0, 1_000_000), 300),
+    "Credits a user is given once, on first start; 0 gives none.",
+  ),
+  TRAINING_CREDITS_SPEED: setting(
+    withDefault(wholeNumber(0, 100_000), 40),
+    "Credits per 100 steps (`DEFAULT_ITERATIONS`) of a training at speed priority, rounded up: 200 at 500 steps.",
+  ),
+  TRAINING_CREDITS_BALANCED: setting(
+    withDefault(wholeNumber(0, 100_000), 45),
+    "The same at balanced priority: 225 at 500 steps.",
+  ),
+  TRAINING_CREDITS_QUALITY: setting(
+    withDefault(wholeNumber(0, 100_000), 50),
+    "The same at quality priority: 250 at 500 steps.",
+  ),
+  PICTURE_CREDITS: setting(
+    withDefault(wholeNumber(0, 1_000_000), 10),
+    "Credits one generated picture costs; only pictures delivered are charged.",
+  ),
   S3_ENDPOINT: setting(optional(origin), "The S3 API's origin.", WITH_S3),
   S3_BUCKET: setting(optional(text), "The S3 bucket; unset uses `AVATAR_BUCKET`."),
   S3_REGION: setting(withDefault(text, "us-east-1"), "The S3 region to sign for."),
@@ -243,6 +263,15 @@ const settingsSchema = v.pipe(
     generationRetentionSeconds: env.GENERATION_RETENTION,
     maxConcurrentGenerations: env.MAX_CONCURRENT_GENERATIONS,
     generationTimeoutSeconds: env.GENERATION_TIMEOUT,
+    credits: {
+      free: env.FREE_CREDITS,
+      trainingPer100Steps: {
+        speed: env.TRAINING_CREDITS_SPEED,
+        balanced: env.TRAINING_CREDITS_BALANCED,
+        quality: env.TRAINING_CREDITS_QUALITY,
+      },
+      picture: env.PICTURE_CREDITS,
+    },
     avatar: Object.fromEntries(Object.keys(AVATAR_SETTINGS).map((name) => [name, env[name]])) as AvatarSettings,
     database:
       env.DB_DRIVER === "postgres"

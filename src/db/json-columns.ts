@@ -76,6 +76,7 @@ export function parseTrainingConfig(raw: unknown): TrainingConfig {
     ...(config.configFileUrl === null
       ? { configFileUrl: null }
       : some("configFileUrl", asString(config.configFileUrl))),
+    ...some("trainingId", asString(config.trainingId)),
   };
 }
 
@@ -130,6 +131,7 @@ export function parseGenerationOptions(raw: unknown): GenerationOptions {
     ...some("fileIds", fileIds),
     ...some("flagged", asNumber(options.flagged)),
     ...some("delivered", typeof options.delivered === "boolean" ? options.delivered : undefined),
+    ...some("payer", asNumber(options.payer)),
   };
 }
 

@@ -99,6 +99,8 @@ export interface TrainingConfig {
   loraRank?: number;
   photos?: number;
   configFileUrl?: string | null;
+  /** Names this training run in the credits ledger (`training:<id>:reserve`). */
+  trainingId?: string;
 }
 
 export interface AvatarPhoto {
@@ -201,6 +203,8 @@ export interface GenerationOptions extends PictureOptions {
   flagged?: number;
   /** False when the pictures reached only the gallery, not the chat. */
   delivered?: boolean;
+  /** The Telegram id whose credits pay for it (`generation:<id>:reserve`). */
+  payer?: number;
 }
 
 /** What fal made for a generation: each picture's URL and whether its safety checker flagged it. */

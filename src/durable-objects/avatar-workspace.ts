@@ -10,6 +10,7 @@ import { type FinishResult, PhotoQueue } from "../jobs/photo-queue";
 import type { Room, WakeKind } from "../jobs/room";
 import { TrainingJobs } from "../jobs/training-job";
 import { errorFields, log } from "../log";
+import { CreditService } from "../services/credit-service";
 import type { PhotoJob } from "../services/photo-service";
 import { createRepository, createStorage } from "../wiring";
 
@@ -61,8 +62,9 @@ export class AvatarWorkspace extends DurableObject<Env> {
     chatId: number,
     messageId: number,
     language: Language,
-  ): Promise<"accepted" | "stale" | "busy"> {
-    return this.#exclusive("training", () => this.#training().start(userId, chatId, messageId, language));
+    payer?: number,
+  ): Promise<"accepted" | "stale" | "busy" | "insufficient"> {
+    return this.#exclusive("training", () => this.#training().start(userId, chatId, messageId, language, payer));
   }
 
   /** fal's webhook for this avatar's training, already verified; `null`: fetch the output from the queue. */
@@ -141,8 +143,22 @@ export class AvatarWorkspace extends DurableObject<Env> {
     await this.discard();
   }
 
+  /** The avatar goes with its unfinished work: the credits held for that work go back to the user. */
+  async #releaseHolds(): Promise<void> {
+    const settings = loadSettings(this.env);
+    const repo = createRepository(this.env);
+    const trainingId = (await repo.findAvatar(this.#avatarId()))?.trainingConfig.trainingId;
+    const credits = new CreditService(repo, settings.credits);
+    const starting = this.ctx.storage.kv.get<{ trainingId?: string }>("training")?.trainingId;
+    for (const id of new Set([trainingId, starting])) if (id) await credits.settle("training", id, 0, 1);
+    for (const generation of await repo.listActiveGenerations(this.#avatarId())) {
+      await credits.settle("generation", generation.id, 0, 1);
+    }
+  }
+
   /** Drops queued photos and every wake before the avatar is deleted; waits for the photo in progress. */
   async discard(): Promise<void> {
+    await this.#releaseHolds();
     await this.#exclusive("photos", async () => {
       this.#photos().discard();
       for (const key of ["wakes", "training"]) this.ctx.storage.kv.delete(key);

@@ -9,6 +9,7 @@ import { loadSettings } from "../config/settings";
 import type { Repository } from "../domain/repository";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
+import { CreditService } from "../services/credit-service";
 import { DataLifecycle } from "../services/data-lifecycle";
 import { GalleryService } from "../services/gallery-service";
 import { MetricsService } from "../services/metrics";
@@ -228,6 +229,7 @@ export class ChatSession extends DurableObject<Env> {
         avatars,
         gallery: new GalleryService(repo, storage),
         metrics: new MetricsService(repo),
+        credits: new CreditService(repo, settings.credits),
         session: this.#session,
         workspace,
         deleteUserData: async (userId) => {

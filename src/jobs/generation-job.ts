@@ -1,14 +1,18 @@
 import { escapeHtml, messagesFor } from "../bot/locales";
+import { notEnoughScreen } from "../bot/screens/credits";
 import { againKeyboard, pictureCaption } from "../bot/screens/pictures";
 import type { GenerationStatus } from "../domain/avatar";
 import type { AspectRatio, Generation, GenerationOptions, Language } from "../domain/entities";
 import { type FailureReason, reasonForStatus } from "../domain/failure-reason";
 import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
+import type { LedgerOutcome } from "../domain/ledger";
 import { FalRequestError } from "../domain/ports";
+import { generationPrice } from "../domain/prices";
 import { generatedKey } from "../domain/storage-keys";
 import { FalGenerator, type GenerationOutput } from "../fal/generator";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
+import { CreditService, type Settlement } from "../services/credit-service";
 import { NO_FAL_KEY } from "../services/training-service";
 import type { Room } from "./room";
 
@@ -33,13 +37,16 @@ export interface GenerationRequest {
    * one typed prompt (`update:<update_id>`), so a redelivered update or a double tap is one job.
    */
   intentKey: string;
+  /** The Telegram id whose credits pay for it; without one nothing is held. */
+  payer?: number;
 }
 
 export type QueueResult =
   | { kind: "queued"; id: string }
   | { kind: "duplicate"; id: string }
   | { kind: "not_ready" }
-  | { kind: "busy"; max: number };
+  | { kind: "busy"; max: number }
+  | { kind: "insufficient"; price: number; available: number };
 
 /**
  * A generation, from the user's tap to the pictures in the chat: one fal job per intent, every
@@ -77,6 +84,7 @@ export class GenerationJobs {
           count: request.count,
           chatId: request.chatId,
           language: request.language,
+          ...(request.payer === undefined ? {} : { payer: request.payer }),
         } satisfies GenerationOptions,
         seed: crypto.getRandomValues(new Uint32Array(1))[0] ?? 1,
         intentKey,
@@ -85,6 +93,16 @@ export class GenerationJobs {
       now,
     );
     if (!existing.created) return { kind: "duplicate", id: existing.row.id };
+    // Held with the intent recorded, before fal is called; a hold the credits do not cover leaves nothing.
+    const held = await this.#hold(existing.row);
+    if (!held.applied) {
+      await repo.deleteGeneration(existing.row.id);
+      return {
+        kind: "insufficient",
+        price: generationPrice(settings.credits, request.count),
+        available: held.balance.available,
+      };
+    }
     log("info", "generation_queued", { avatarId, generationId: existing.row.id, preset: request.preset });
     await this.room.wake("generations", Date.now());
     return { kind: "queued", id: existing.row.id };
@@ -154,6 +172,8 @@ export class GenerationJobs {
     const avatar = await repo.findAvatar(generation.avatarId);
     if (!settings.falKey) return this.#fail(generation, "QUEUED", "not_configured", NO_FAL_KEY);
     if (!avatar?.finetuneId) return this.#fail(generation, "QUEUED", "no_model", "the avatar has no trained model");
+    // A restart between the intent and its hold: hold now (a no-op when already held).
+    if (!(await this.#hold(generation)).applied) return this.#fail(generation, "QUEUED", "no_credits");
     const now = new Date();
     // The intent, written before fal is called: a restart after this point never submits again.
     const claimed = await repo.updateGenerationIf(generation.id, "QUEUED", {
@@ -243,7 +263,7 @@ export class GenerationJobs {
     const told = await notifier.sendPictures(options.chatId, pictures, caption, againKeyboard(t, generation));
     if (told.kind === "failed" && !last) return;
     const flagged = (generation.falOutput?.images.length ?? 0) - images.length;
-    await repo.completeGeneration(
+    const completed = await repo.completeGeneration(
       generation.id,
       {
         resultKeys: keys,
@@ -262,6 +282,14 @@ export class GenerationJobs {
       images: keys.length,
       delivered: told.kind,
     });
+    // Charged for the pictures it made and kept; those held back go back to the balance.
+    const settled = completed ? await this.#charge(generation, keys.length) : { charged: 0, released: 0 };
+    if (settled.released > 0 && told.kind === "sent") {
+      await notifier.send(options.chatId, {
+        text: (flagged > 0 ? t.credits.heldBackReturned : t.credits.fewerReturned)(settled.released),
+        keyboard: againKeyboard(t, generation),
+      });
+    }
     if (told.kind === "sent" && pictures.length > 1) {
       await notifier.send(options.chatId, {
         text: t.generate.menu(escapeHtml(avatar?.name ?? "")),
@@ -284,6 +312,7 @@ export class GenerationJobs {
         new Date(),
       );
       if (done) {
+        await this.#charge(generation, generation.resultKeys.length);
         const t = messagesFor(options.language);
         await this.room.notifier.send(options.chatId, {
           text: t.generate.inGallery,
@@ -299,7 +328,7 @@ export class GenerationJobs {
   async #fail(
     generation: Generation,
     from: GenerationStatus,
-    reason: FailureReason | "nsfw",
+    reason: FailureReason | "nsfw" | "no_credits",
     detail: string = reason,
   ): Promise<void> {
     const ended = await this.room.repo.updateGenerationIf(generation.id, from, {
@@ -318,8 +347,33 @@ export class GenerationJobs {
     });
     const { options } = generation;
     const t = messagesFor(options.language);
-    const text = reason === "nsfw" ? t.generate.nsfw : t.generate.failed(t.reasons[reason]);
+    const { released } = await this.#charge(generation, 0);
+    if (reason === "no_credits") {
+      const price = generationPrice(this.room.settings.credits, options.count);
+      const { available } = await this.#credits().balance(options.payer ?? 0);
+      await this.room.notifier.send(options.chatId, notEnoughScreen(t, t.credits.picturesCost(price, available)));
+      return;
+    }
+    const said = reason === "nsfw" ? t.generate.nsfw : t.generate.failed(t.reasons[reason]);
+    const text = released > 0 ? `${said}\n\n${t.credits.returned(released)}` : said;
     await this.room.notifier.send(options.chatId, { text, keyboard: againKeyboard(t, generation) });
+  }
+
+  /** Holds the generation's price for every picture asked for; nothing is held without a payer. */
+  async #hold(generation: Generation): Promise<LedgerOutcome> {
+    const { payer, count } = generation.options;
+    const price = generationPrice(this.room.settings.credits, count);
+    if (payer === undefined) return { applied: true, balance: await this.#credits().balance(0) };
+    return this.#credits().reserve(payer, "generation", generation.id, price, generation.id);
+  }
+
+  /** Charges the pictures `kept` of those asked for and gives the rest back. */
+  async #charge(generation: Generation, kept: number): Promise<Settlement> {
+    return this.#credits().settle("generation", generation.id, kept, generation.options.count);
+  }
+
+  #credits(): CreditService {
+    return new CreditService(this.room.repo, this.room.settings.credits);
   }
 }
 

@@ -1,13 +1,16 @@
 import { InlineKeyboard } from "grammy";
 import { cb } from "../bot/callback-data";
-import { messagesFor } from "../bot/locales";
+import { type Messages, messagesFor } from "../bot/locales";
+import { notEnoughScreen } from "../bot/screens/credits";
 import { renderTrainingOutcome, renderTrainingProgress } from "../bot/screens/training";
 import type { Avatar, Language } from "../domain/entities";
 import type { TrainingResult } from "../domain/ports";
+import { trainingPrice } from "../domain/prices";
 import { TRAINING_START } from "../domain/training-lifecycle";
 import { FalTrainer } from "../fal/trainer";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
+import { CreditService, type Settlement } from "../services/credit-service";
 import { TrainingService } from "../services/training-service";
 import { trainingDataLink } from "../storage/signed-urls";
 import type { Screen } from "./notify";
@@ -26,6 +29,9 @@ interface TrainingState {
   phase: "starting" | "running" | "idle";
   requestedAt?: number;
   attempts?: number;
+  /** The run being started, as the credits ledger names it, and whose credits pay for it. */
+  trainingId?: string;
+  payer?: number;
 }
 
 /**
@@ -41,12 +47,29 @@ export class TrainingJobs {
     chatId: number,
     messageId: number,
     language: Language,
-  ): Promise<"accepted" | "stale" | "busy"> {
+    payer?: number,
+  ): Promise<"accepted" | "stale" | "busy" | "insufficient"> {
     const avatar = await this.#avatars().getOwned(this.room.avatarId, userId);
     if (avatar.status !== "READY_FOR_TRAINING") return "stale";
     const current = this.#state();
     if (current?.phase === "starting") return "busy";
-    this.#save({ chatId, messageId, language, phase: "starting", requestedAt: Date.now(), attempts: 0 });
+    const trainingId = crypto.randomUUID();
+    // The intent first, then the hold: a restart between the two finds the intent and holds again.
+    const state: TrainingState = {
+      chatId,
+      messageId,
+      language,
+      phase: "starting",
+      requestedAt: Date.now(),
+      attempts: 0,
+      trainingId,
+      ...(payer === undefined ? {} : { payer }),
+    };
+    this.#save(state);
+    if (!(await this.#hold(avatar, state))) {
+      this.#save({ ...state, phase: "idle" });
+      return "insufficient";
+    }
     await this.room.wake("training", Date.now());
     return "accepted";
   }
@@ -114,32 +137,70 @@ export class TrainingJobs {
     if (attempts > TRAINING_START.attempts || lapsed) {
       log("error", "training_start_given_up", { avatarId: avatar.id, attempts: attempts - 1 });
       this.#save({ ...state, phase: "idle" });
-      await this.#show({ text: t.training.startFailed, keyboard: startKeyboard(t, avatar.id) });
+      const { released } = await this.#release(state.trainingId);
+      await this.#show({
+        text: withReturned(t, t.training.startFailed, released),
+        keyboard: startKeyboard(t, avatar.id),
+      });
+      return;
+    }
+    if (!(await this.#hold(avatar, state))) {
+      this.#save({ ...state, phase: "idle" });
+      await this.#show(await this.#notEnough(t, avatar, state));
       return;
     }
     // Counted before the work: a restart part-way leaves the count behind.
     this.#save({ ...state, attempts });
     let outcome: Awaited<ReturnType<TrainingService["start"]>>;
     try {
-      outcome = await this.#service().start(avatar);
+      outcome = await this.#service().start(avatar, state.trainingId);
     } catch (error) {
       log("warn", "training_start_failed", { avatarId: avatar.id, attempts, ...errorFields(error) });
       await this.room.wake("training", Date.now() + TRAINING_START.retryMs);
       return;
     }
     this.#save({ ...state, attempts, phase: outcome.kind === "started" ? "running" : "idle" });
+    // Nothing runs at fal unless it started: the hold goes back.
+    const { released } = outcome.kind === "started" ? { released: 0 } : await this.#release(state.trainingId);
     if (outcome.kind === "started") {
       const queued = { kind: "queued" as const, position: outcome.queuePosition };
       await this.#show(renderTrainingProgress(t, outcome.avatar, queued, new Date()));
       await this.room.wake("training", Date.now() + this.room.settings.avatar.TRAINING_CHECK_INTERVAL * 1000);
     } else if (outcome.kind === "submit_failed") {
       await this.#show({
-        text: t.training.submitFailed(t.reasons[outcome.reason]),
+        text: withReturned(t, t.training.submitFailed(t.reasons[outcome.reason]), released),
         keyboard: startKeyboard(t, avatar.id),
       });
     } else if (outcome.kind === "not_enough_photos") {
-      await this.#show({ text: t.training.notEnough(outcome.missing), keyboard: backKeyboard(t) });
+      await this.#show({
+        text: withReturned(t, t.training.notEnough(outcome.missing), released),
+        keyboard: backKeyboard(t),
+      });
     }
+  }
+
+  /** Holds the training's price for this run; false when the user's credits do not cover it. */
+  async #hold(avatar: Avatar, state: TrainingState): Promise<boolean> {
+    if (state.payer === undefined || state.trainingId === undefined) return true;
+    const price = trainingPrice(this.room.settings.credits, avatar);
+    const held = await this.#credits().reserve(state.payer, "training", state.trainingId, price, avatar.id);
+    if (!held.applied) log("info", "training_not_covered", { avatarId: avatar.id, price, ...held.balance });
+    return held.applied;
+  }
+
+  async #notEnough(t: Messages, avatar: Avatar, state: TrainingState): Promise<Screen> {
+    const price = trainingPrice(this.room.settings.credits, avatar);
+    const { available } = await this.#credits().balance(state.payer ?? 0);
+    return notEnoughScreen(t, t.credits.trainingCosts(price, available));
+  }
+
+  /** Gives a run's held credits back (a run that held nothing, or was settled, gives nothing). */
+  async #release(trainingId: string | undefined): Promise<Settlement> {
+    return trainingId ? this.#credits().settle("training", trainingId, 0, 1) : { charged: 0, released: 0 };
+  }
+
+  #credits(): CreditService {
+    return new CreditService(this.room.repo, this.room.settings.credits);
   }
 
   /** The outcome arrives as a new message, so it notifies; the progress message gives way to it. */
@@ -147,10 +208,15 @@ export class TrainingJobs {
     const state = this.#state();
     this.#save({ ...(state ?? { chatId: 0, language: "en" }), phase: "idle" });
     this.room.unwake("training");
+    // A finished training is charged; a failed, cancelled or timed-out one gives its credits back.
+    const { trainingId } = avatar.trainingConfig;
+    const settled = trainingId
+      ? await this.#credits().settle("training", trainingId, avatar.status === "COMPLETED" ? 1 : 0, 1)
+      : { charged: 0, released: 0 };
     if (!state?.chatId) return;
     const told = await this.room.notifier.send(
       state.chatId,
-      renderTrainingOutcome(messagesFor(state.language), avatar),
+      renderTrainingOutcome(messagesFor(state.language), avatar, settled.released),
     );
     if (told.kind === "sent" && state.messageId !== undefined) {
       await this.room.notifier.remove(state.chatId, state.messageId);
@@ -197,6 +263,11 @@ function startKeyboard(t: ReturnType<typeof messagesFor>, avatarId: string): Inl
     .text(t.training.start, cb("trainStart", { avatarId }))
     .row()
     .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+}
+
+/** A message about a run that did not go ahead, with what went back to the balance. */
+function withReturned(t: Messages, text: string, released: number): string {
+  return released > 0 ? `${text}\n\n${t.credits.returned(released)}` : text;
 }
 
 function backKeyboard(t: ReturnType<typeof messagesFor>): InlineKeyboard {

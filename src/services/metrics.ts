@@ -73,7 +73,32 @@ export function renderPrometheus(m: MetricsSnapshot): string {
     "Refused photos by reason.",
     m.photosRefused.map((r) => [{ reason: r.reason }, r.count]),
   );
+  const credits = creditTotals(m);
+  metric("avatar_studio_credits_granted_total", "counter", "Credits given away: free allowances and grants.", [
+    [{}, credits.granted],
+  ]);
+  metric("avatar_studio_credits_spent_total", "counter", "Credits charged for finished trainings and pictures.", [
+    [{}, credits.spent],
+  ]);
+  metric(
+    "avatar_studio_credits_returned_total",
+    "counter",
+    "Held credits given back when a job failed or fell short.",
+    [[{}, credits.returned]],
+  );
+  metric("avatar_studio_credits_held", "gauge", "Credits held for jobs still running.", [[{}, credits.held]]);
   return `${lines.join("\n")}\n`;
+}
+
+/** Credits granted, spent (charged), returned (released) and held now, from the ledger's totals. */
+export function creditTotals(m: MetricsSnapshot): { granted: number; spent: number; returned: number; held: number } {
+  const of = (kind: string) => m.ledger.find((row) => row.kind === kind)?.credits ?? 0;
+  return {
+    granted: of("grant"),
+    spent: of("charge"),
+    returned: of("release"),
+    held: of("reserve") - of("charge") - of("release"),
+  };
 }
 
 export function successRatio(m: MetricsSnapshot): number | null {
@@ -87,6 +112,7 @@ export function renderStats(m: MetricsSnapshot): string {
   const seconds = (s: number | null) => (s === null ? "—" : `${Math.round(s)} s`);
   const ratio = successRatio(m);
   const today = m.generations.perDay.at(-1);
+  const credits = creditTotals(m);
   return [
     "📊 <b>Avatar Studio</b>",
     "",
@@ -101,5 +127,11 @@ export function renderStats(m: MetricsSnapshot): string {
     "",
     "<b>Refused photos</b>",
     ...(m.photosRefused.length ? m.photosRefused.map((r) => `• ${r.reason}: ${r.count}`) : ["• none"]),
+    "",
+    "<b>Credits</b>",
+    `• granted: ${credits.granted}`,
+    `• spent: ${credits.spent}`,
+    `• returned: ${credits.returned}`,
+    `• held for running jobs: ${credits.held}`,
   ].join("\n");
 }

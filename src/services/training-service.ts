@@ -49,7 +49,8 @@ export interface TrainingDeps {
 export class TrainingService {
   constructor(private readonly deps: TrainingDeps) {}
 
-  async start(avatar: Avatar): Promise<StartOutcome> {
+  /** `trainingId` names the run in the credits ledger; it is kept in training_config for the settlement. */
+  async start(avatar: Avatar, trainingId?: string): Promise<StartOutcome> {
     const { repo, storage, settings } = this.deps;
     const { avatarType } = avatar;
     if (avatar.status !== "READY_FOR_TRAINING" || !avatarType) return { kind: "stale" };
@@ -94,7 +95,13 @@ export class TrainingService {
         trainingStartedAt: now,
         trainingCompletedAt: null,
         lastStatusCheckAt: now,
-        trainingConfig: { endpoint: plan.endpoint, input, loraRank: avatar.loraRank, photos: zip.names.length },
+        trainingConfig: {
+          endpoint: plan.endpoint,
+          input,
+          loraRank: avatar.loraRank,
+          photos: zip.names.length,
+          ...(trainingId === undefined ? {} : { trainingId }),
+        },
         avatarData: { ...avatar.avatarData, trainingData: { key, createdAt: now.getTime(), bytes: zip.bytes.length } },
       });
     } catch (error) {

@@ -184,8 +184,14 @@ describe("generating pictures", () => {
     await say(telegram, user, "a <b>cat</b> & a dog > a mouse");
     await submitted(avatarId);
     await falDraws(1);
-    expect(telegram.lastBotMessage(user.id).caption).toBe(
-      "Ann · your prompt “a <b>cat</b> & a dog > a mouse” · portrait 3:4",
+    const pictures = telegram
+      .chat(user.id)
+      .filter((m) => m.from_bot && m.caption)
+      .at(-1);
+    expect(pictures?.caption).toBe("Ann · your prompt “a <b>cat</b> & a dog > a mouse” · portrait 3:4");
+    // One picture of the two asked for: the second one's credits went back, and the user is told.
+    expect(telegram.lastBotMessage(user.id).text).toBe(
+      "Fewer pictures came out than you asked for. Those missing cost nothing: 10 credits are back on your balance.",
     );
   });
 

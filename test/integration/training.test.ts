@@ -169,7 +169,9 @@ describe("training", () => {
     // fal's own words go to the log; the user reads a plain reason and what to do next.
     expect(text()).toContain("Training of avatar Me did not work out.");
     expect(text()).toContain(reason);
-    expect(text()).not.toMatch(/\d{3}|Invalid status|Runner|images_data_url|fal/);
+    const [said, credits] = text().split("\n\n💳 ");
+    expect(credits).toBe("250 credits are back on your balance.");
+    expect(said).not.toMatch(/\d{3}|Invalid status|Runner|images_data_url|fal/);
     await tap(telegram, user, "🔁 Try again");
     expect((await avatar(avatarId))?.status).toBe("READY_FOR_TRAINING");
     expect((await avatarsOf(user.id))[0]?.photos_count).toBe(5);

@@ -4,8 +4,10 @@ import { ACTIONS, type Action, decodeAction, encodeAction } from "../../src/bot/
 const id = "0b7c6a52-4f59-4a8e-9a43-0d8f1d1a2b3c";
 const actions: Action[] = [
   { kind: "menu" },
+  { kind: "buyCredits" },
   { kind: "create" },
   { kind: "help" },
+  { kind: "balance" },
   { kind: "language" },
   { kind: "setLanguage", language: "ru" },
   { kind: "avatars", page: 9999 },

@@ -7,12 +7,14 @@ import {
   type PictureOptions,
 } from "../../domain/entities";
 import { PROMPT_MAX_LENGTH, presetById, presetsFor, sanitizePrompt, subjectFor } from "../../domain/presets";
+import { generationPrice } from "../../domain/prices";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
 import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
+import { notEnoughScreen } from "../screens/credits";
 import { IDLE } from "../session";
 
 /** Generating pictures from a trained avatar: presets, own prompts, options and repeats (the gallery is gallery.ts). */
@@ -115,6 +117,11 @@ async function start(
   options: PictureOptions,
 ): Promise<void> {
   const chatId = ctx.chat?.id ?? ctx.from?.id ?? 0;
+  const payer = ctx.from?.id ?? 0;
+  const price = generationPrice(ctx.deps.settings.credits, options.count);
+  // Said before anything is drawn; the workspace's hold decides for real when taps race.
+  const { available } = await ctx.deps.credits.balance(payer);
+  if (available < price) return notEnough(ctx, price, available);
   const tapped = ctx.callbackQuery;
   const intentKey =
     tapped?.message && tapped.data
@@ -128,7 +135,9 @@ async function start(
     preset,
     aspect: options.aspect,
     count: options.count,
+    payer,
   });
+  if (result.kind === "insufficient") return notEnough(ctx, result.price, result.available);
   if (result.kind === "busy") {
     await answer(ctx, ctx.t.generate.busy(result.max), true);
     if (!ctx.callbackQuery) await ctx.reply(ctx.t.generate.busy(result.max));
@@ -145,6 +154,12 @@ async function start(
   await answer(ctx);
   await ctx.replyWithChatAction("upload_photo");
   await ctx.reply(ctx.t.generate.working);
+}
+
+async function notEnough(ctx: BotContext, price: number, available: number): Promise<void> {
+  await answer(ctx);
+  const screen = notEnoughScreen(ctx.t, ctx.t.credits.picturesCost(price, available));
+  await ctx.reply(screen.text, { reply_markup: screen.keyboard });
 }
 
 async function showMenu(ctx: BotContext, avatar: Avatar): Promise<void> {
@@ -167,6 +182,8 @@ async function showMenu(ctx: BotContext, avatar: Avatar): Promise<void> {
   ])
     .row()
     .text(t.generate.back, cb("card", { avatarId: avatar.id }));
-  const text = `${t.generate.menu(escapeHtml(avatar.name ?? ""))}\n${t.generate.options(t.generate.aspectName[options.aspect], options.count)}\n\n${t.generate.presets}`;
+  const { available } = await ctx.deps.credits.balance(ctx.from?.id ?? 0);
+  const price = t.credits.picturePrice(ctx.deps.settings.credits.picture, options.count, available);
+  const text = `${t.generate.menu(escapeHtml(avatar.name ?? ""))}\n${t.generate.options(t.generate.aspectName[options.aspect], options.count)}\n${price}\n\n${t.generate.presets}`;
   await show(ctx, text, keyboard);
 }

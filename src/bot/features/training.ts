@@ -2,6 +2,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import { FAL_PRIORITIES } from "../../domain/avatar";
 import { canTrainAgain } from "../../domain/avatar-lifecycle";
 import type { Avatar } from "../../domain/entities";
+import { trainingPrice } from "../../domain/prices";
 import { chooseTrainer, expectedTrainingMinutes, PORTRAIT_MIN_IMAGES } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import type { BotContext } from "../context";
@@ -9,6 +10,7 @@ import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
+import { notEnoughScreen } from "../screens/credits";
 
 /** The training screen (the priority and what it trades), starting, cancelling and trying again. */
 export const trainingFeature = new Composer<BotContext>();
@@ -31,12 +33,29 @@ onAction(trainingFeature, "trainPriority", async (ctx, { avatarId, priority }) =
 onAction(trainingFeature, "trainStart", async (ctx, { avatarId }) => {
   const avatar = await ready(ctx, avatarId);
   if (!avatar) return;
+  const payer = ctx.from?.id ?? 0;
+  const price = trainingPrice(ctx.deps.settings.credits, avatar);
+  // Said before anything starts; the workspace's hold decides for real when two starts race.
+  if ((await ctx.deps.credits.balance(payer)).available < price) {
+    await answer(ctx);
+    await showNotEnough(ctx, price);
+    return;
+  }
   await answer(ctx);
   const messageId = await show(ctx, ctx.t.training.starting(escapeHtml(avatar.name ?? "")), new InlineKeyboard());
   const chatId = ctx.chat?.id ?? ctx.from?.id ?? 0;
-  const accepted = await ctx.deps.workspace(avatarId).startTraining(ctx.user.id, chatId, messageId ?? 0, ctx.lang);
-  if (accepted !== "accepted") await answer(ctx, ctx.t.errors.stale);
+  const accepted = await ctx.deps
+    .workspace(avatarId)
+    .startTraining(ctx.user.id, chatId, messageId ?? 0, ctx.lang, payer);
+  if (accepted === "insufficient") await showNotEnough(ctx, price);
+  else if (accepted !== "accepted") await answer(ctx, ctx.t.errors.stale);
 });
+
+async function showNotEnough(ctx: BotContext, price: number): Promise<void> {
+  const { available } = await ctx.deps.credits.balance(ctx.from?.id ?? 0);
+  const screen = notEnoughScreen(ctx.t, ctx.t.credits.trainingCosts(price, available));
+  await show(ctx, screen.text, screen.keyboard);
+}
 
 onAction(trainingFeature, "trainCancel", async (ctx, { avatarId }) => {
   const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
@@ -118,6 +137,10 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
     "",
     t.training.explain(avatar.photosCount),
     t.training.expected(expectedTrainingMinutes(trainer, avatar.falIterations)),
+    t.credits.trainingPrice(
+      trainingPrice(ctx.deps.settings.credits, avatar),
+      (await ctx.deps.credits.balance(ctx.from?.id ?? 0)).available,
+    ),
     "",
     `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
     "",

@@ -7,6 +7,7 @@ export function mainMenuKeyboard(t: Messages): InlineKeyboard {
   return addInPairs(new InlineKeyboard(), [
     { label: t.menu.myAvatars, data: cb("avatars", { page: 0 }) },
     { label: t.menu.create, data: cb("create") },
+    { label: t.menu.balance, data: cb("balance") },
     { label: t.menu.help, data: cb("help") },
     { label: t.menu.language, data: cb("language") },
   ]);

@@ -13,11 +13,12 @@ export const en = {
     create: "➕ Create avatar",
     help: "❓ Help",
     language: "🌐 Language",
+    balance: "💳 Balance",
     back: "⬅️ Menu",
   },
   help: {
     text: (min: number, max: number) =>
-      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you`,
+      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/balance: your credits and what they went on\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you`,
   },
   language: {
     choose: "Choose your language:",
@@ -256,6 +257,43 @@ export const en = {
     gone: "These pictures are no longer in your gallery: they were deleted.",
     unavailable: "This picture could not be loaded. You can still delete it or make more like it.",
   },
+  credits: {
+    buy: "💳 Buy credits",
+    notEnough: "💳 Not enough credits.",
+    trainingCosts: (price: number, available: number) => `Training costs ${credits(price)} · you have ${available}`,
+    picturesCost: (price: number, available: number) =>
+      `${price === 0 ? "These pictures are free" : `These pictures cost ${credits(price)}`} · you have ${available}`,
+    trainingPrice: (price: number, available: number) => `💳 Training costs ${credits(price)} · you have ${available}.`,
+    picturePrice: (each: number, count: number, available: number) =>
+      `💳 A picture costs ${credits(each)}${count > 1 ? ` (${each * count} for ${count})` : ""} · you have ${available}.`,
+    returned: (n: number) => `💳 ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
+    heldBackReturned: (n: number) =>
+      `🙈 Not every picture passed the safety check. Those held back cost nothing: ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
+    fewerReturned: (n: number) =>
+      `Fewer pictures came out than you asked for. Those missing cost nothing: ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
+    balance: (available: number) => `💳 <b>Your balance: ${credits(available)}</b>`,
+    reserved: (n: number) => `Held for work in progress: ${credits(n)}.`,
+    prices: (training: number, picture: number) =>
+      `Prices: a training from ${credits(training)}, a picture ${credits(picture)}.`,
+    recent: "<b>Recent</b>",
+    none: "Nothing yet.",
+    welcome: (n: number) => `+${n} welcome gift`,
+    granted: (n: number) => `+${n} granted`,
+    bought: (n: number) => `+${n} bought`,
+    refunded: (n: number) => `−${n} refunded in Stars`,
+    training: (n: number, name: string | null) => `−${n} ${trainingOf(name)}`,
+    pictures: (n: number, name: string | null) => `−${n} for ${picturesOf(name)}`,
+    returnedTraining: (n: number, name: string | null, how: "failed" | "cancelled" | "notStarted") =>
+      `+${n} returned: ${trainingOf(name)} ${{ failed: "failed", cancelled: "cancelled", notStarted: "did not start" }[how]}`,
+    returnedPictures: (n: number, name: string | null, how: "failed" | "heldBack") =>
+      `+${n} returned: ${picturesOf(name)} ${{ failed: "failed", heldBack: "held back" }[how]}`,
+    grantUsage:
+      "Usage: /grant &lt;user id&gt; &lt;credits&gt;, for example <code>/grant 123456789 300</code>. Credits are a whole number from 1 to 1000000.",
+    grantDone: (n: number, userId: number, balance: number) =>
+      `✅ Granted ${credits(n)} to ${userId}. Their balance: ${credits(balance)}.`,
+    grantedBefore: (userId: number, balance: number) =>
+      `This grant was already made. The balance of ${userId}: ${credits(balance)}.`,
+  },
   privacy: {
     text: (keep: Retention) => `<b>Your data</b>
 
@@ -283,7 +321,7 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
   },
   deleteData: {
     confirm: (avatars: number, photos: number, pictures: number) =>
-      `This deletes <b>everything</b> the bot keeps about you: ${countEn(avatars, "avatar", "avatars")}, ${countEn(photos, "photo", "photos")}, ${countEn(pictures, "set of created pictures", "sets of created pictures")}, training archives, the links to your trained models and to the jobs run for you, and your profile. It cannot be undone.`,
+      `This deletes <b>everything</b> the bot keeps about you: ${countEn(avatars, "avatar", "avatars")}, ${countEn(photos, "photo", "photos")}, ${countEn(pictures, "set of created pictures", "sets of created pictures")}, training archives, the links to your trained models and to the jobs run for you, and your profile. It cannot be undone. Your credits and their history stay, as the record of what was paid.`,
     yes: "Yes, delete everything",
     no: "No, keep my data",
     done: "All your data has been deleted. Send /start whenever you want to begin again.",
@@ -351,4 +389,16 @@ export interface Retention {
   archiveSeconds: number;
   /** Unset keeps generated pictures until the user deletes them. */
   picturesSeconds: number | undefined;
+}
+
+function credits(n: number): string {
+  return countEn(n, "credit", "credits");
+}
+
+function trainingOf(name: string | null): string {
+  return name === null ? "training of a deleted avatar" : `training «${name}»`;
+}
+
+function picturesOf(name: string | null): string {
+  return name === null ? "deleted pictures" : `pictures «${name}»`;
 }

@@ -11,11 +11,12 @@ export const ru: Messages = {
     create: "➕ Создать аватар",
     help: "❓ Помощь",
     language: "🌐 Язык",
+    balance: "💳 Баланс",
     back: "⬅️ Меню",
   },
   help: {
     text: (min: number, max: number) =>
-      `<b>Как это работает</b>\n\n1. <b>Создайте аватар</b>: выберите тип, укажите пол и придумайте название.\n2. <b>Пришлите ${range(min, max)} ${pluralForm("ru", max, { one: "свою фотографию", few: "свои фотографии", many: "своих фотографий", other: "своих фотографий" })}</b>: чётких, хорошо освещённых, по одному лицу на каждой, с разных ракурсов и на разном фоне.\n3. <b>Обучите аватар</b>: он запомнит, как вы выглядите. Обычно это занимает несколько минут.\n4. <b>Создавайте изображения</b> в готовых стилях или по своему описанию.\n\n<b>Команды</b>\n/start — главное меню\n/help — эта справка\n/cancel — прервать текущее действие\n/privacy — что бот хранит о вас и как долго\n/deletemydata — удалить всё, что бот о вас хранит`,
+      `<b>Как это работает</b>\n\n1. <b>Создайте аватар</b>: выберите тип, укажите пол и придумайте название.\n2. <b>Пришлите ${range(min, max)} ${pluralForm("ru", max, { one: "свою фотографию", few: "свои фотографии", many: "своих фотографий", other: "своих фотографий" })}</b>: чётких, хорошо освещённых, по одному лицу на каждой, с разных ракурсов и на разном фоне.\n3. <b>Обучите аватар</b>: он запомнит, как вы выглядите. Обычно это занимает несколько минут.\n4. <b>Создавайте изображения</b> в готовых стилях или по своему описанию.\n\n<b>Команды</b>\n/start — главное меню\n/help — эта справка\n/balance — ваши кредиты и на что они ушли\n/cancel — прервать текущее действие\n/privacy — что бот хранит о вас и как долго\n/deletemydata — удалить всё, что бот о вас хранит`,
   },
   language: {
     choose: "Выберите язык:",
@@ -256,6 +257,43 @@ export const ru: Messages = {
     gone: "Этих изображений уже нет в галерее: они удалены.",
     unavailable: "Это изображение не удалось загрузить. Его всё равно можно удалить или создать похожие.",
   },
+  credits: {
+    buy: "💳 Купить кредиты",
+    notEnough: "💳 Не хватает кредитов.",
+    trainingCosts: (price: number, available: number) => `Обучение стоит ${credits(price)} · у вас ${available}`,
+    picturesCost: (price: number, available: number) =>
+      `${price === 0 ? "Эти изображения бесплатны" : `Эти изображения стоят ${credits(price)}`} · у вас ${available}`,
+    trainingPrice: (price: number, available: number) => `💳 Обучение стоит ${credits(price)} · у вас ${available}.`,
+    picturePrice: (each: number, count: number, available: number) =>
+      `💳 Одно изображение стоит ${credits(each)}${count > 1 ? ` (${each * count} за ${countRu(count, "изображение", "изображения", "изображений")})` : ""} · у вас ${available}.`,
+    returned: (n: number) => `💳 ${credits(n)} ${back(n)} на ваш баланс.`,
+    heldBackReturned: (n: number) =>
+      `🙈 Не все изображения прошли проверку безопасности. За непоказанные ничего не списано: ${credits(n)} ${back(n)} на ваш баланс.`,
+    fewerReturned: (n: number) =>
+      `Изображений получилось меньше, чем вы просили. За недостающие ничего не списано: ${credits(n)} ${back(n)} на ваш баланс.`,
+    balance: (available: number) => `💳 <b>Ваш баланс: ${credits(available)}</b>`,
+    reserved: (n: number) => `В резерве за текущую работу: ${credits(n)}.`,
+    prices: (training: number, picture: number) =>
+      `Цены: обучение — от ${countRu(training, "кредита", "кредитов", "кредитов")}, ${credits(picture)} за изображение.`,
+    recent: "<b>Последние операции</b>",
+    none: "Операций пока не было.",
+    welcome: (n: number) => `+${n} — подарок при знакомстве`,
+    granted: (n: number) => `+${n} — начислено`,
+    bought: (n: number) => `+${n} — покупка`,
+    refunded: (n: number) => `−${n} — возврат звёзд`,
+    training: (n: number, name: string | null) => `−${n} — ${trainingOf(name)}`,
+    pictures: (n: number, name: string | null) => `−${n} — ${picturesOf(name)}`,
+    returnedTraining: (n: number, name: string | null, how: "failed" | "cancelled" | "notStarted") =>
+      `+${n} — возврат: ${trainingOf(name)} ${{ failed: "не удалось", cancelled: "отменено", notStarted: "не началось" }[how]}`,
+    returnedPictures: (n: number, name: string | null, how: "failed" | "heldBack") =>
+      `+${n} — возврат: ${picturesOf(name)} ${{ failed: "не получились", heldBack: "не прошли проверку безопасности" }[how]}`,
+    grantUsage:
+      "Как пользоваться: /grant &lt;id пользователя&gt; &lt;кредиты&gt;, например <code>/grant 123456789 300</code>. Кредиты — целое число от 1 до 1000000.",
+    grantDone: (n: number, userId: number, balance: number) =>
+      `✅ Пользователю ${userId} начислено ${credits(n)}. Баланс теперь: ${credits(balance)}.`,
+    grantedBefore: (userId: number, balance: number) =>
+      `Это начисление уже сделано. Баланс пользователя ${userId}: ${credits(balance)}.`,
+  },
   privacy: {
     text: (keep: Retention) => `<b>Ваши данные</b>
 
@@ -283,7 +321,7 @@ export const ru: Messages = {
   },
   deleteData: {
     confirm: (avatars: number, photos: number, pictures: number) =>
-      `Будет удалено <b>всё</b>, что бот хранит о вас: ${countRu(avatars, "аватар", "аватара", "аватаров")}, ${countRu(photos, "фотография", "фотографии", "фотографий")}, ${countRu(pictures, "набор", "набора", "наборов")} созданных изображений, архивы для обучения, ссылки на обученные модели и на выполненные для вас задания, а также ваш профиль. Это нельзя отменить.`,
+      `Будет удалено <b>всё</b>, что бот хранит о вас: ${countRu(avatars, "аватар", "аватара", "аватаров")}, ${countRu(photos, "фотография", "фотографии", "фотографий")}, ${countRu(pictures, "набор", "набора", "наборов")} созданных изображений, архивы для обучения, ссылки на обученные модели и на выполненные для вас задания, а также ваш профиль. Это нельзя отменить. Кредиты и история операций с ними останутся — это учёт оплаченного.`,
     yes: "Да, удалить всё",
     no: "Нет, оставить",
     done: "Все ваши данные удалены. Отправьте /start, когда захотите начать заново.",
@@ -340,3 +378,20 @@ export const ru: Messages = {
     short: "Ваш персональный ИИ-аватар: пришлите несколько фотографий и получите свои портреты в любом стиле.",
   },
 };
+
+function credits(n: number): string {
+  return countRu(n, "кредит", "кредита", "кредитов");
+}
+
+/** «1 кредит вернулся», «5 кредитов вернулись». */
+function back(n: number): string {
+  return pluralForm("ru", n, { one: "вернулся", other: "вернулись" });
+}
+
+function trainingOf(name: string | null): string {
+  return name === null ? "обучение удалённого аватара" : `обучение аватара «${name}»`;
+}
+
+function picturesOf(name: string | null): string {
+  return name === null ? "удалённые изображения" : `изображения аватара «${name}»`;
+}

@@ -38,7 +38,17 @@ export function renderTrainingProgress(
   };
 }
 
-export function renderTrainingOutcome(t: Messages, avatar: Avatar): { text: string; keyboard: InlineKeyboard } {
+/** The end of a training; `returned` credits went back to the balance and are said to have. */
+export function renderTrainingOutcome(
+  t: Messages,
+  avatar: Avatar,
+  returned = 0,
+): { text: string; keyboard: InlineKeyboard } {
+  const outcome = trainingOutcome(t, avatar);
+  return returned > 0 ? { ...outcome, text: `${outcome.text}\n\n${t.credits.returned(returned)}` } : outcome;
+}
+
+function trainingOutcome(t: Messages, avatar: Avatar): { text: string; keyboard: InlineKeyboard } {
   const name = escapeHtml(avatar.name ?? "");
   const keyboard = new InlineKeyboard();
   if (avatar.status === "COMPLETED") {
