@@ -30,7 +30,8 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
 
   bot.use(async (ctx, next) => {
     const from = ctx.from;
-    if (!from || from.is_bot || ctx.chat?.type !== "private") return;
+    // A pre-checkout query has no chat; it comes from the payer, in their private chat's name.
+    if (!from || from.is_bot || (ctx.chat?.type !== "private" && !ctx.preCheckoutQuery)) return;
     const now = new Date();
     ctx.deps = deps;
     ctx.user = await deps.users.signIn(

@@ -122,6 +122,8 @@ export interface Repository {
 
   upsertUser(profile: TelegramProfile, now: Date): Promise<User>;
   setUserLanguage(userId: string, language: Language): Promise<void>;
+  /** The user with this Telegram id, if the bot has met them (whom to tell of a refund, in their language). */
+  findUserByTelegramId(telegramId: number): Promise<User | undefined>;
   /** What a user has: for the deletion confirmation. */
   countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }>;
   /** Every avatar of the user (ids and what is needed to stop their work). */

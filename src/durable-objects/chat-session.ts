@@ -136,6 +136,18 @@ export class ChatSession extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Answers a payment's pre-checkout query at once, beside whatever the inbox is working on:
+   * Telegram cancels the payment after 10 s. Nothing is stored for it, so it needs no inbox.
+   */
+  async preCheckout(update: Update): Promise<void> {
+    try {
+      await this.#process(update);
+    } catch (error) {
+      log("error", "telegram_update_failed", { updateId: update.update_id, ...errorFields(error) });
+    }
+  }
+
   /** The chat's current FSM state (used by tests and diagnostics). */
   async getState(): Promise<SessionState> {
     return this.#session.get();

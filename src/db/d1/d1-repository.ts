@@ -56,6 +56,11 @@ export class D1Repository implements Repository {
     await this.db.update(users).set({ languageCode: language }).where(eq(users.id, userId));
   }
 
+  async findUserByTelegramId(telegramId: number): Promise<User | undefined> {
+    const [row] = await this.db.select().from(users).where(eq(users.telegramId, telegramId)).limit(1);
+    return row ? toUser(row) : undefined;
+  }
+
   async countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }> {
     const row = await this.d1
       .prepare(

@@ -85,6 +85,13 @@ export class PgRepository implements Repository {
     });
   }
 
+  async findUserByTelegramId(telegramId: number): Promise<User | undefined> {
+    return this.#run(async (db) => {
+      const [row] = await db.select().from(users).where(eq(users.telegramId, telegramId)).limit(1);
+      return row ? toUser(row) : undefined;
+    });
+  }
+
   async countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }> {
     return this.#run(async (db) => {
       const [row] = await db.execute<{ avatars: number; photos: number; generations: number }>(
