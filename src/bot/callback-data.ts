@@ -37,6 +37,7 @@ interface ActionSpec {
  */
 export const ACTIONS = {
   menu: { prefix: "m" },
+  buyCredits: { prefix: "buy" },
   deleteMyData: { prefix: "dmd" },
   create: { prefix: "new" },
   help: { prefix: "h" },

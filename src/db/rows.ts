@@ -1,4 +1,5 @@
 import type { Avatar, AvatarPhoto, Generation, User } from "../domain/entities";
+import type { LedgerEntry } from "../domain/ledger";
 import type { TelegramProfile } from "../domain/repository";
 import {
   parseAvatarData,
@@ -8,7 +9,7 @@ import {
   parseStringList,
   parseTrainingConfig,
 } from "./json-columns";
-import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "./schema";
+import type { AvatarPhotoRow, AvatarRow, GenerationRow, LedgerEntryRow, UserRow } from "./schema";
 
 // Rows onto the domain's records, the same on every database (the Postgres schema's rows are these
 // row types too: db/pg/schema.ts checks it). The one place a JSON column is read.
@@ -35,6 +36,16 @@ export function toGeneration(row: GenerationRow): Generation {
     options: parseGenerationOptions(row.options),
     falOutput: parseFalImages(row.falOutput),
     resultKeys: parseStringList(row.resultKeys),
+  };
+}
+
+export function toLedgerEntry(row: LedgerEntryRow): LedgerEntry {
+  const { ref, stars, actorId, ...rest } = row;
+  return {
+    ...rest,
+    ...(ref === null ? {} : { ref }),
+    ...(stars === null ? {} : { stars }),
+    ...(actorId === null ? {} : { actorId }),
   };
 }
 

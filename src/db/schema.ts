@@ -16,6 +16,7 @@ import {
   type PhotoMetadata,
   type TrainingConfig,
 } from "../domain/entities";
+import { LEDGER_KINDS } from "../domain/ledger";
 import { inList } from "./check-sql";
 
 // JSON columns are typed by what is written; rows are read through rows.ts, which parses them into the
@@ -173,7 +174,46 @@ export const botCache = sqliteTable("bot_cache", {
   updatedAt: timestamp("updated_at").notNull(),
 });
 
+/**
+ * Credits, append-only: every grant, purchase, reserve, charge, release and refund, once per key. Keyed by
+ * the Telegram id (no foreign key), so money records outlive a deleted user's data and a grant may precede
+ * the user's first message.
+ */
+export const ledgerEntries = sqliteTable(
+  "ledger_entries",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull().unique(),
+    userId: integer("user_id").notNull(),
+    kind: text("kind", { enum: LEDGER_KINDS }).notNull(),
+    credits: integer("credits").notNull(),
+    ref: text("ref"),
+    stars: integer("stars"),
+    actorId: integer("actor_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("ledger_entries_user_created_idx").on(t.userId, t.createdAt),
+    index("ledger_entries_kind_idx").on(t.kind),
+    check("ledger_entries_kind_check", inList("kind", LEDGER_KINDS)),
+    check("ledger_entries_credits_check", sql`credits > 0`),
+  ],
+);
+
+/** Each user's balance, changed only in the same batch as the ledger entry that moves it. */
+export const creditBalances = sqliteTable(
+  "credit_balances",
+  {
+    userId: integer("user_id").primaryKey(),
+    available: integer("available").notNull().default(0),
+    reserved: integer("reserved").notNull().default(0),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  () => [check("credit_balances_check", sql`available >= 0 AND reserved >= 0`)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type AvatarRow = typeof avatars.$inferSelect;
 export type AvatarPhotoRow = typeof avatarPhotos.$inferSelect;
 export type GenerationRow = typeof generations.$inferSelect;
+export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;

@@ -12,6 +12,7 @@ import type {
   TrainingConfig,
   User,
 } from "./entities";
+import type { Balance, LedgerEntry, LedgerEntryInput, LedgerOutcome } from "./ledger";
 
 /** Who sent an update, as Telegram describes them. */
 export interface TelegramProfile {
@@ -207,6 +208,18 @@ export interface Repository {
   incrementCounter(name: string, label: string, by?: number): Promise<void>;
   /** The figures behind /stats and /metrics, from cheap aggregate queries and the counters. */
   metrics(now: Date): Promise<MetricsSnapshot>;
+
+  /**
+   * Appends a ledger entry and moves the balance in one atomic write, once per key: a used key is a
+   * no-op ("duplicate"); a reserve or refund beyond `available` (a charge or release beyond `reserved`)
+   * changes nothing ("insufficient"). Both are decided inside that write, so racing callers cannot overspend.
+   */
+  applyLedgerEntry(entry: LedgerEntryInput): Promise<LedgerOutcome>;
+  /** The user's balance; zero for a user with no entries. */
+  getBalance(userId: number): Promise<Balance>;
+  findLedgerEntry(key: string): Promise<LedgerEntry | undefined>;
+  /** The user's latest entries, newest first. */
+  listLedgerEntries(userId: number, limit: number): Promise<LedgerEntry[]>;
 
   getCached<T>(key: string): Promise<{ value: T; updatedAt: Date } | null>;
   putCached(key: string, value: unknown, now: Date): Promise<void>;

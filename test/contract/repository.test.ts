@@ -543,4 +543,213 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
       { reason: "ab", count: 6 },
     ]);
   });
+
+  describe("credits ledger", () => {
+    const someone = () => {
+      lastTelegramId += 1;
+      return lastTelegramId;
+    };
+    const key = (what: string) => `${what}:${crypto.randomUUID()}`;
+
+    it("starts at zero, adds grants and purchases, and records each entry as given", async () => {
+      const userId = someone();
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 0, reserved: 0 });
+      expect(await repo.listLedgerEntries(userId, 10)).toEqual([]);
+      const grantKey = key("grant");
+      expect(await repo.applyLedgerEntry({ userId, kind: "grant", credits: 300, key: grantKey, actorId: 42 })).toEqual({
+        applied: true,
+        balance: { userId, available: 300, reserved: 0 },
+      });
+      const purchaseKey = key("purchase");
+      const bought = await repo.applyLedgerEntry({
+        userId,
+        kind: "purchase",
+        credits: 100,
+        key: purchaseKey,
+        ref: "charge-1",
+        stars: 50,
+      });
+      expect(bought).toEqual({ applied: true, balance: { userId, available: 400, reserved: 0 } });
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 400, reserved: 0 });
+
+      const entry = await repo.findLedgerEntry(purchaseKey);
+      expect(entry).toMatchObject({
+        userId,
+        kind: "purchase",
+        credits: 100,
+        key: purchaseKey,
+        ref: "charge-1",
+        stars: 50,
+      });
+      expect(entry?.id).toEqual(expect.any(String));
+      expect(entry?.createdAt).toBeInstanceOf(Date);
+      expect(entry).not.toHaveProperty("actorId");
+      expect(await repo.findLedgerEntry(grantKey)).toMatchObject({ kind: "grant", actorId: 42 });
+      expect(await repo.findLedgerEntry(key("nothing"))).toBeUndefined();
+      // Another user's balance is untouched.
+      expect(await repo.getBalance(someone())).toMatchObject({ available: 0, reserved: 0 });
+    });
+
+    it("treats a used key as a no-op, even where the entry would no longer be covered", async () => {
+      const userId = someone();
+      const grant = key("grant");
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 100, key: grant });
+      expect(await repo.applyLedgerEntry({ userId, kind: "grant", credits: 100, key: grant })).toEqual({
+        applied: false,
+        reason: "duplicate",
+        balance: { userId, available: 100, reserved: 0 },
+      });
+      const reserve = key("training");
+      expect((await repo.applyLedgerEntry({ userId, kind: "reserve", credits: 100, key: reserve })).applied).toBe(true);
+      // available is 0 now: the redelivered reserve is a duplicate, not "insufficient".
+      expect(await repo.applyLedgerEntry({ userId, kind: "reserve", credits: 100, key: reserve })).toEqual({
+        applied: false,
+        reason: "duplicate",
+        balance: { userId, available: 0, reserved: 100 },
+      });
+      expect(await repo.listLedgerEntries(userId, 10)).toHaveLength(2);
+    });
+
+    it("refuses a reserve or refund beyond what is available, and leaves no entry behind", async () => {
+      const userId = someone();
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 120, key: key("grant") });
+      const reserve = key("training");
+      expect(await repo.applyLedgerEntry({ userId, kind: "reserve", credits: 250, key: reserve })).toEqual({
+        applied: false,
+        reason: "insufficient",
+        balance: { userId, available: 120, reserved: 0 },
+      });
+      expect(await repo.findLedgerEntry(reserve)).toBeUndefined();
+      const refund = key("refund");
+      expect(
+        await repo.applyLedgerEntry({ userId, kind: "refund", credits: 121, key: refund, stars: 60 }),
+      ).toMatchObject({ applied: false, reason: "insufficient" });
+      expect(await repo.findLedgerEntry(refund)).toBeUndefined();
+      // A user the ledger has never seen has nothing to reserve.
+      const stranger = someone();
+      expect(await repo.applyLedgerEntry({ userId: stranger, kind: "reserve", credits: 1, key: key("g") })).toEqual({
+        applied: false,
+        reason: "insufficient",
+        balance: { userId: stranger, available: 0, reserved: 0 },
+      });
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 120, reserved: 0 });
+      expect(await repo.listLedgerEntries(userId, 10)).toHaveLength(1);
+
+      // The refused key stays free: once covered, the same entry goes in.
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 130, key: key("grant") });
+      expect(await repo.applyLedgerEntry({ userId, kind: "reserve", credits: 250, key: reserve })).toEqual({
+        applied: true,
+        balance: { userId, available: 0, reserved: 250 },
+      });
+      expect(await repo.applyLedgerEntry({ userId, kind: "refund", credits: 1, key: refund })).toMatchObject({
+        applied: false,
+        reason: "insufficient",
+      });
+    });
+
+    it("charges less than was reserved and releases the rest; a refund takes from what is available", async () => {
+      const userId = someone();
+      await repo.applyLedgerEntry({ userId, kind: "purchase", credits: 400, key: key("purchase"), stars: 200 });
+      const job = crypto.randomUUID();
+      await repo.applyLedgerEntry({
+        userId,
+        kind: "reserve",
+        credits: 100,
+        key: `generation:${job}:reserve`,
+        ref: job,
+      });
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 300, reserved: 100 });
+      expect(
+        await repo.applyLedgerEntry({ userId, kind: "charge", credits: 50, key: `generation:${job}:charge`, ref: job }),
+      ).toEqual({ applied: true, balance: { userId, available: 300, reserved: 50 } });
+      expect(
+        await repo.applyLedgerEntry({
+          userId,
+          kind: "release",
+          credits: 50,
+          key: `generation:${job}:release`,
+          ref: job,
+        }),
+      ).toEqual({ applied: true, balance: { userId, available: 350, reserved: 0 } });
+      expect(
+        await repo.applyLedgerEntry({ userId, kind: "refund", credits: 150, key: key("refund"), stars: 75 }),
+      ).toEqual({ applied: true, balance: { userId, available: 200, reserved: 0 } });
+    });
+
+    it("refuses a charge or release beyond what is reserved", async () => {
+      const userId = someone();
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 300, key: key("grant") });
+      await repo.applyLedgerEntry({ userId, kind: "reserve", credits: 100, key: key("reserve") });
+      for (const kind of ["charge", "release"] as const) {
+        const k = key(kind);
+        expect(await repo.applyLedgerEntry({ userId, kind, credits: 101, key: k })).toEqual({
+          applied: false,
+          reason: "insufficient",
+          balance: { userId, available: 200, reserved: 100 },
+        });
+        expect(await repo.findLedgerEntry(k)).toBeUndefined();
+      }
+    });
+
+    it("gives exactly one of two racing reserves when the credits cover one", async () => {
+      const userId = someone();
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 250, key: key("grant") });
+      // Separate repositories: on Postgres, separate connections and so truly concurrent transactions.
+      const [a, b] = await Promise.all(
+        [make(), make()].map((r) =>
+          r.applyLedgerEntry({ userId, kind: "reserve", credits: 250, key: key("training") }),
+        ),
+      );
+      expect([a?.applied, b?.applied].sort()).toEqual([false, true]);
+      expect([a, b].find((o) => !o?.applied)).toMatchObject({ reason: "insufficient" });
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 0, reserved: 250 });
+      expect((await repo.listLedgerEntries(userId, 10)).map((e) => e.kind)).toEqual(["reserve", "grant"]);
+    });
+
+    it("never overspends under many racing reserves, and applies a racing same-key entry once", async () => {
+      const userId = someone();
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 250, key: key("grant") });
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          make().applyLedgerEntry({ userId, kind: "reserve", credits: 100, key: key("generation") }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.applied)).toHaveLength(2);
+      expect(outcomes.filter((o) => !o.applied).every((o) => !o.applied && o.reason === "insufficient")).toBe(true);
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 50, reserved: 200 });
+
+      const same = key("grant");
+      const twice = await Promise.all(
+        [make(), make(), make()].map((r) => r.applyLedgerEntry({ userId, kind: "grant", credits: 10, key: same })),
+      );
+      expect(twice.filter((o) => o.applied)).toHaveLength(1);
+      expect(twice.filter((o) => !o.applied && o.reason === "duplicate")).toHaveLength(2);
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 60, reserved: 200 });
+    });
+
+    it("lists a user's entries newest first, up to the limit", async () => {
+      const userId = someone();
+      const job = crypto.randomUUID();
+      await repo.applyLedgerEntry({ userId, kind: "grant", credits: 300, key: key("free") });
+      await repo.applyLedgerEntry({ userId, kind: "reserve", credits: 250, key: `training:${job}:reserve`, ref: job });
+      await repo.applyLedgerEntry({ userId, kind: "release", credits: 250, key: `training:${job}:release`, ref: job });
+      await repo.applyLedgerEntry({ userId: someone(), kind: "grant", credits: 5, key: key("other") });
+      expect((await repo.listLedgerEntries(userId, 10)).map((e) => [e.kind, e.credits, e.ref])).toEqual([
+        ["release", 250, job],
+        ["reserve", 250, job],
+        ["grant", 300, undefined],
+      ]);
+      expect((await repo.listLedgerEntries(userId, 2)).map((e) => e.kind)).toEqual(["release", "reserve"]);
+    });
+
+    it("refuses credits that are not a positive whole number", async () => {
+      const userId = someone();
+      for (const credits of [0, -5, 1.5]) {
+        await expect(repo.applyLedgerEntry({ userId, kind: "grant", credits, key: key("bad") })).rejects.toThrow(
+          RangeError,
+        );
+      }
+      expect(await repo.getBalance(userId)).toEqual({ userId, available: 0, reserved: 0 });
+    });
+  });
 });

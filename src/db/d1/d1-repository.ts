@@ -3,6 +3,15 @@ import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
 import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
+import {
+  type Balance,
+  checkLedgerEntry,
+  emptyBalance,
+  LEDGER_RULES,
+  type LedgerEntry,
+  type LedgerEntryInput,
+  type LedgerOutcome,
+} from "../../domain/ledger";
 import type {
   AvatarPatch,
   GenerationPatch,
@@ -15,9 +24,9 @@ import type {
   Repository,
   TelegramProfile,
 } from "../../domain/repository";
-import { newUserValues, seenAgain, toAvatar, toGeneration, toPhoto, toUser } from "../rows";
+import { newUserValues, seenAgain, toAvatar, toGeneration, toLedgerEntry, toPhoto, toUser } from "../rows";
 import * as schema from "../schema";
-import { avatarPhotos, avatars, botCache, generations, users } from "../schema";
+import { avatarPhotos, avatars, botCache, creditBalances, generations, ledgerEntries, users } from "../schema";
 
 /** Repository over D1 through drizzle. D1 has no interactive transactions, so multi-step writes use batch(). */
 export class D1Repository implements Repository {
@@ -583,6 +592,79 @@ export class D1Repository implements Repository {
       ],
       photosRefused: (refused?.results ?? []) as MetricsSnapshot["photosRefused"],
     };
+  }
+
+  async applyLedgerEntry(entry: LedgerEntryInput): Promise<LedgerOutcome> {
+    checkLedgerEntry(entry);
+    const rule = LEDGER_RULES[entry.kind];
+    const id = crypto.randomUUID();
+    const now = Date.now();
+    // One batch is one transaction. The entry goes in only if its key is new and the balance covers it;
+    // the balance moves only if that very entry (by its fresh id) went in. No read decides before the write.
+    const covered = rule.needs === null ? "1" : `${rule.needs} >= ?5`;
+    const [, , , result] = await this.d1.batch([
+      this.d1
+        .prepare(
+          "INSERT INTO credit_balances (user_id, available, reserved, updated_at) VALUES (?, 0, 0, ?) ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(entry.userId, now),
+      this.d1
+        .prepare(
+          `INSERT INTO ledger_entries (id, key, user_id, kind, credits, ref, stars, actor_id)
+           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+           WHERE NOT EXISTS (SELECT 1 FROM ledger_entries WHERE key = ?2)
+             AND (SELECT ${covered} FROM credit_balances WHERE user_id = ?3)`,
+        )
+        .bind(
+          id,
+          entry.key,
+          entry.userId,
+          entry.kind,
+          entry.credits,
+          entry.ref ?? null,
+          entry.stars ?? null,
+          entry.actorId ?? null,
+        ),
+      this.d1
+        .prepare(
+          `UPDATE credit_balances SET available = available + ?1, reserved = reserved + ?2, updated_at = ?3
+           WHERE user_id = ?4 AND EXISTS (SELECT 1 FROM ledger_entries WHERE id = ?5)`,
+        )
+        .bind(rule.available * entry.credits, rule.reserved * entry.credits, now, entry.userId, id),
+      this.d1
+        .prepare(
+          `SELECT b.available, b.reserved, e.id AS entry FROM credit_balances b
+           LEFT JOIN ledger_entries e ON e.key = ?2 WHERE b.user_id = ?1`,
+        )
+        .bind(entry.userId, entry.key),
+    ]);
+    const row = result?.results[0] as { available: number; reserved: number; entry: string | null } | undefined;
+    const balance: Balance = row
+      ? { userId: entry.userId, available: row.available, reserved: row.reserved }
+      : emptyBalance(entry.userId);
+    if (row?.entry === id) return { applied: true, balance };
+    return { applied: false, reason: row?.entry ? "duplicate" : "insufficient", balance };
+  }
+
+  async getBalance(userId: number): Promise<Balance> {
+    const row = await this.db.query.creditBalances.findFirst({ where: eq(creditBalances.userId, userId) });
+    return row ? { userId, available: row.available, reserved: row.reserved } : emptyBalance(userId);
+  }
+
+  async findLedgerEntry(key: string): Promise<LedgerEntry | undefined> {
+    const row = await this.db.query.ledgerEntries.findFirst({ where: eq(ledgerEntries.key, key) });
+    return row && toLedgerEntry(row);
+  }
+
+  async listLedgerEntries(userId: number, limit: number): Promise<LedgerEntry[]> {
+    const rows = await this.db
+      .select()
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.userId, userId))
+      // rowid breaks ties between entries written in the same millisecond, in the order they were written.
+      .orderBy(desc(ledgerEntries.createdAt), desc(sql`rowid`))
+      .limit(limit);
+    return rows.map(toLedgerEntry);
   }
 
   async getCached<T>(key: string): Promise<{ value: T; updatedAt: Date } | null> {

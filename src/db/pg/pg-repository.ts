@@ -4,6 +4,15 @@ import type postgres from "postgres";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
 import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
+import {
+  type Balance,
+  checkLedgerEntry,
+  emptyBalance,
+  LEDGER_RULES,
+  type LedgerEntry,
+  type LedgerEntryInput,
+  type LedgerOutcome,
+} from "../../domain/ledger";
 import type {
   AvatarPatch,
   GenerationPatch,
@@ -16,9 +25,18 @@ import type {
   Repository,
   TelegramProfile,
 } from "../../domain/repository";
-import { newUserValues, seenAgain, toAvatar, toGeneration, toPhoto, toUser } from "../rows";
+import { newUserValues, seenAgain, toAvatar, toGeneration, toLedgerEntry, toPhoto, toUser } from "../rows";
 import { connectPostgres } from "./connect";
-import { avatarPhotos, avatars, botCache, generations, metricsCounters, users } from "./schema";
+import {
+  avatarPhotos,
+  avatars,
+  botCache,
+  creditBalances,
+  generations,
+  ledgerEntries,
+  metricsCounters,
+  users,
+} from "./schema";
 
 type Db = PostgresJsDatabase;
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -645,6 +663,81 @@ export class PgRepository implements Repository {
     });
   }
 
+  async applyLedgerEntry(entry: LedgerEntryInput): Promise<LedgerOutcome> {
+    checkLedgerEntry(entry);
+    const rule = LEDGER_RULES[entry.kind];
+    return this.#run(async (db) => {
+      try {
+        return await db.transaction(async (tx): Promise<LedgerOutcome> => {
+          const now = new Date();
+          await tx
+            .insert(creditBalances)
+            .values({ userId: entry.userId, available: 0, reserved: 0, updatedAt: now })
+            .onConflictDoNothing();
+          // A racing writer of the same key waits here on the unique index until the first commits.
+          const [inserted] = await tx
+            .insert(ledgerEntries)
+            .values({
+              id: crypto.randomUUID(),
+              key: entry.key,
+              userId: entry.userId,
+              kind: entry.kind,
+              credits: entry.credits,
+              ref: entry.ref ?? null,
+              stars: entry.stars ?? null,
+              actorId: entry.actorId ?? null,
+            })
+            .onConflictDoNothing({ target: ledgerEntries.key })
+            .returning({ id: ledgerEntries.id });
+          if (!inserted) return { applied: false, reason: "duplicate", balance: await balanceIn(tx, entry.userId) };
+          // The row lock queues racing writers of one user; each sees the balance the one before it left.
+          const [moved] = await tx
+            .update(creditBalances)
+            .set({
+              available: sql`${creditBalances.available} + ${rule.available * entry.credits}`,
+              reserved: sql`${creditBalances.reserved} + ${rule.reserved * entry.credits}`,
+              updatedAt: now,
+            })
+            .where(
+              and(
+                eq(creditBalances.userId, entry.userId),
+                rule.needs === null ? undefined : sql`${creditBalances[rule.needs]} >= ${entry.credits}`,
+              ),
+            )
+            .returning({ available: creditBalances.available, reserved: creditBalances.reserved });
+          if (!moved) throw new NotCovered();
+          return { applied: true, balance: { userId: entry.userId, ...moved } };
+        });
+      } catch (error) {
+        if (!(error instanceof NotCovered)) throw error;
+        return { applied: false, reason: "insufficient", balance: await balanceIn(db, entry.userId) };
+      }
+    });
+  }
+
+  async getBalance(userId: number): Promise<Balance> {
+    return this.#run((db) => balanceIn(db, userId));
+  }
+
+  async findLedgerEntry(key: string): Promise<LedgerEntry | undefined> {
+    return this.#run(async (db) => {
+      const [row] = await db.select().from(ledgerEntries).where(eq(ledgerEntries.key, key)).limit(1);
+      return row && toLedgerEntry(row);
+    });
+  }
+
+  async listLedgerEntries(userId: number, limit: number): Promise<LedgerEntry[]> {
+    return this.#run(async (db) => {
+      const rows = await db
+        .select()
+        .from(ledgerEntries)
+        .where(eq(ledgerEntries.userId, userId))
+        .orderBy(desc(ledgerEntries.createdAt))
+        .limit(limit);
+      return rows.map(toLedgerEntry);
+    });
+  }
+
   async getCached<T>(key: string): Promise<{ value: T; updatedAt: Date } | null> {
     return this.#run(async (db) => {
       const row = await first(db.select().from(botCache).where(eq(botCache.key, key)), (cached) => cached);
@@ -675,6 +768,18 @@ async function page<R, T>(
 ): Promise<Page<T>> {
   const [rows, [total]] = await Promise.all([items, totals]);
   return { items: rows.map(map), total: total?.total ?? 0 };
+}
+
+/** Thrown inside a ledger transaction to roll back an entry the balance does not cover. */
+class NotCovered extends Error {}
+
+async function balanceIn(db: Db | Tx, userId: number): Promise<Balance> {
+  const [row] = await db
+    .select({ available: creditBalances.available, reserved: creditBalances.reserved })
+    .from(creditBalances)
+    .where(eq(creditBalances.userId, userId))
+    .limit(1);
+  return row ? { userId, ...row } : emptyBalance(userId);
 }
 
 /** Locks the avatar's row for the rest of the transaction: one photo write per avatar at a time. */

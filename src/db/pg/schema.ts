@@ -29,8 +29,9 @@ import {
   type PhotoMetadata,
   type TrainingConfig,
 } from "../../domain/entities";
+import { LEDGER_KINDS } from "../../domain/ledger";
 import { inList } from "../check-sql";
-import type { AvatarPhotoRow, AvatarRow, GenerationRow, UserRow } from "../schema";
+import type { AvatarPhotoRow, AvatarRow, GenerationRow, LedgerEntryRow, UserRow } from "../schema";
 
 // The same tables, names, checks and indexes as ../schema.ts (D1), in Postgres types: timestamptz for
 // times, boolean, jsonb, bigint for Telegram's ids. Rows come out as the shared row types.
@@ -183,6 +184,38 @@ export const botCache = pgTable("bot_cache", {
   updatedAt: timestamp("updated_at").notNull(),
 });
 
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    id: text("id").primaryKey(),
+    key: text("key").notNull().unique(),
+    userId: bigint("user_id", { mode: "number" }).notNull(),
+    kind: text("kind", { enum: LEDGER_KINDS }).notNull(),
+    credits: integer("credits").notNull(),
+    ref: text("ref"),
+    stars: integer("stars"),
+    actorId: bigint("actor_id", { mode: "number" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("ledger_entries_user_created_idx").on(t.userId, t.createdAt),
+    index("ledger_entries_kind_idx").on(t.kind),
+    check("ledger_entries_kind_check", inList("kind", LEDGER_KINDS)),
+    check("ledger_entries_credits_check", sql`credits > 0`),
+  ],
+);
+
+export const creditBalances = pgTable(
+  "credit_balances",
+  {
+    userId: bigint("user_id", { mode: "number" }).primaryKey(),
+    available: integer("available").notNull().default(0),
+    reserved: integer("reserved").notNull().default(0),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  () => [check("credit_balances_check", sql`available >= 0 AND reserved >= 0`)],
+);
+
 // The services see one set of row types; this fails to compile if the two schemas drift apart.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type AllTrue<T extends true[]> = T;
@@ -192,5 +225,6 @@ export type PgRowsAreTheSharedRows = AllTrue<
     Same<typeof avatars.$inferSelect, AvatarRow>,
     Same<typeof avatarPhotos.$inferSelect, AvatarPhotoRow>,
     Same<typeof generations.$inferSelect, GenerationRow>,
+    Same<typeof ledgerEntries.$inferSelect, LedgerEntryRow>,
   ]
 >;
