@@ -5,6 +5,7 @@ import type { AvatarWorkspace } from "../durable-objects/avatar-workspace";
 import type { AvatarService } from "../services/avatar-service";
 import type { GalleryService } from "../services/gallery-service";
 import type { MetricsService } from "../services/metrics";
+import type { PaymentService } from "../services/payment-service";
 import type { UserService } from "../services/user-service";
 import type { Action } from "./callback-data";
 import type { Messages } from "./locales";
@@ -17,6 +18,7 @@ export interface BotDeps {
   avatars: AvatarService;
   gallery: GalleryService;
   metrics: MetricsService;
+  payments: PaymentService;
   session: SessionStore;
   /** Deletes everything of a user (/deletemydata). */
   deleteUserData: (userId: string) => Promise<void>;

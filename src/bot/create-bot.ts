@@ -13,6 +13,7 @@ import { galleryFeature } from "./features/gallery";
 import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
+import { paymentsFeature } from "./features/payments";
 import { photoUploadFeature } from "./features/photo-upload";
 import { privacyFeature } from "./features/privacy";
 import { trainingFeature } from "./features/training";
@@ -55,6 +56,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     menuFeature,
     privacyFeature,
     adminFeature,
+    paymentsFeature,
     createAvatarFeature,
     myAvatarsFeature,
     photoUploadFeature,
@@ -84,6 +86,8 @@ async function handleBotError(error: BotError<BotContext>): Promise<void> {
     return;
   }
   log("error", "bot_update_failed", { updateId: ctx.update.update_id, userId: ctx.user?.id, ...errorFields(cause) });
+  // A pre-checkout query has no chat to answer in.
+  if (!ctx.chat) return;
   if (ctx.callbackQuery) await answer(ctx, t.errors.generic, true);
   else await ctx.reply(t.errors.generic);
 }

@@ -197,7 +197,7 @@ export const SETTINGS = {
   ),
   PACKAGES: setting(
     withDefault(packages, "100:50,300:140,1000:420"),
-    "Credit packages sold for Telegram Stars, as credits:stars (`100:50` is 100 credits for 50 ⭐); one to eight, each of different credits.",
+    "Credit packages sold for Telegram Stars, as credits:stars (`100:50` is 100 credits for 50 Stars); one to eight, each of different credits.",
   ),
   PAYSUPPORT_CONTACT: setting(
     optional(text),

@@ -12,6 +12,7 @@ import { AvatarService } from "../services/avatar-service";
 import { DataLifecycle } from "../services/data-lifecycle";
 import { GalleryService } from "../services/gallery-service";
 import { MetricsService } from "../services/metrics";
+import { PaymentService } from "../services/payment-service";
 import { type UserMemory, UserService } from "../services/user-service";
 import { telegramApi } from "../telegram/api";
 import { getBotInfo } from "../telegram/bot-info";
@@ -237,6 +238,7 @@ export class ChatSession extends DurableObject<Env> {
         avatars,
         gallery: new GalleryService(repo, storage),
         metrics: new MetricsService(repo),
+        payments: new PaymentService(repo, settings.packages),
         session: this.#session,
         workspace,
         deleteUserData: async (userId) => {

@@ -1,3 +1,4 @@
+import type { User } from "../domain/entities";
 import type { Balance } from "../domain/ledger";
 import { type CreditPackage, readInvoicePayload } from "../domain/packages";
 import type { Repository } from "../domain/repository";
@@ -21,7 +22,15 @@ export type PurchaseOutcome =
   | { kind: "unreadable" };
 
 export type RefundOutcome =
-  | { kind: "refunded"; userId: number; credits: number; stars: number; balance: Balance }
+  | {
+      kind: "refunded";
+      userId: number;
+      credits: number;
+      stars: number;
+      balance: Balance;
+      /** Telegram answered CHARGE_ALREADY_REFUNDED: the Stars had gone back before this /refund. */
+      alreadyAtTelegram: boolean;
+    }
   | { kind: "unknown_charge" }
   | { kind: "already_refunded" }
   /** The user has fewer credits available than the purchase added; Telegram was not asked. */
@@ -39,6 +48,16 @@ export class PaymentService {
     private readonly repo: Repository,
     readonly packages: readonly CreditPackage[],
   ) {}
+
+  /** The user's credits (the packages screen shows them). */
+  balance(userId: number): Promise<Balance> {
+    return this.repo.getBalance(userId);
+  }
+
+  /** The user behind a Telegram id, to tell them of a refund in their language. */
+  customer(userId: number): Promise<User | undefined> {
+    return this.repo.findUserByTelegramId(userId);
+  }
 
   /**
    * Credits a successful payment once per telegram_payment_charge_id: its ledger key is
@@ -116,6 +135,7 @@ export class PaymentService {
           credits: purchase.credits,
           stars: purchase.stars ?? 0,
           balance: await this.repo.getBalance(purchase.userId),
+          alreadyAtTelegram: answer.kind === "already_refunded",
         };
       case "refused":
         await this.repo.applyLedgerEntry({

@@ -345,7 +345,8 @@ export class TelegramStandIn {
   preCheckoutUpdate(user: StandInUser, invoiceMessageId: number, sentAgoMs = 0): Record<string, unknown> {
     const message = this.messages.get(key(user.id, invoiceMessageId));
     const payload = this.#invoicePayloads.get(key(user.id, invoiceMessageId));
-    if (!message?.invoice || payload === undefined) throw new Error(`no invoice ${invoiceMessageId} in chat ${user.id}`);
+    if (!message?.invoice || payload === undefined)
+      throw new Error(`no invoice ${invoiceMessageId} in chat ${user.id}`);
     const id = `${user.id}${String(this.#nextQueryId++).padStart(8, "0")}`;
     this.#preCheckouts.set(id, {
       user,
@@ -384,7 +385,12 @@ export class TelegramStandIn {
     if (!answer || answer.at - query.sentAt > PRE_CHECKOUT_TIMEOUT_MS) return { paid: false, reason: "timeout" };
     if (!answer.ok) return { paid: false, reason: "refused", errorMessage: answer.error_message ?? "" };
     const chargeId = `stxP${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
-    this.charges.set(chargeId, { userId: query.user.id, amount: query.amount, payload: query.payload, refunded: false });
+    this.charges.set(chargeId, {
+      userId: query.user.id,
+      amount: query.amount,
+      payload: query.payload,
+      refunded: false,
+    });
     const successful_payment: SuccessfulPayment = {
       currency: "XTR",
       total_amount: query.amount,

@@ -337,7 +337,8 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
       `${countEn(credits, "credit", "credits")} for trainings and pictures in Avatar Studio. Terms: /terms`,
     priceLabel: (credits: number) => countEn(credits, "credit", "credits"),
     /** Shown by Telegram on the payment sheet, plain text. */
-    refusedStale: "This package has changed since the invoice was sent, and no Stars were taken. Send /buy for the current packages.",
+    refusedStale:
+      "This package has changed since the invoice was sent, and no Stars were taken. Send /buy for the current packages.",
     refusedNotYours: "This invoice was made for someone else, and no Stars were taken. Send /buy to get your own.",
     receipt: (credits: number, stars: number, balance: number, chargeId: string) =>
       `✅ <b>Payment received</b>\n\n+${countEn(credits, "credit", "credits")} for ${stars} ⭐.\nYour balance: <b>${countEn(balance, "credit", "credits")}</b>.\n\nIf you ever need help with this payment, send /paysupport and quote its reference:\n<code>${chargeId}</code>`,
@@ -350,16 +351,20 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     termsPackage: (credits: number, stars: number) => `• ${countEn(credits, "credit", "credits")} for ${stars} ⭐`,
     paySupport: (contact: string | null) =>
       `<b>Help with payments</b>\n\n${contact === null ? "Write your question in this chat, with the payment reference from your receipt: the bot's administrators read it and answer here." : `Write to ${contact} and quote the payment reference from your receipt.`}\n\nRefunds are made in Stars for purchases whose credits are still unspent; see /terms.`,
-    refundUsage: "Send /refund followed by the payment reference from the receipt, for example:\n<code>/refund stxAbC123</code>",
+    refundUsage:
+      "Send /refund followed by the payment reference from the receipt, for example:\n<code>/refund stxAbC123</code>",
     refundUnknown: (chargeId: string) =>
       `No purchase has the reference <code>${chargeId}</code>. Check it against the user's receipt.`,
-    refundAlready: (chargeId: string) => `The payment <code>${chargeId}</code> has already been refunded. Nothing was changed.`,
+    refundAlready: (chargeId: string) =>
+      `The payment <code>${chargeId}</code> has already been refunded. Nothing was changed.`,
     refundRefusedBefore: (chargeId: string) =>
       `Telegram refused to refund <code>${chargeId}</code> before, and its credits were put back then. Nothing was changed.`,
     refundSpent: (credits: number, available: number) =>
       `This refund is not possible: the purchase added ${countEn(credits, "credit", "credits")}, and the user has only ${countEn(available, "credit", "credits")} left (the rest is spent, or held for work in progress). Nothing was changed and no Stars were returned.`,
     refundDone: (stars: number, credits: number, userId: number, balance: number) =>
       `↩️ Refunded ${stars} ⭐ to user ${userId}. ${countEn(credits, "credit", "credits")} came off their balance, which is now ${countEn(balance, "credit", "credits")}. They have been told.`,
+    refundAlreadyAtTelegram:
+      "Telegram says these Stars had already been returned to the user, so the credits have now come off their balance too.",
     refundRefused: (description: string) =>
       `Telegram refused the refund: ${description}. The credits are back on the user's balance, so nothing changed.`,
     refundUnsettled:
