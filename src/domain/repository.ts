@@ -109,6 +109,8 @@ export interface MetricsSnapshot {
   generations: { total: number; perDay: Array<{ day: string; count: number }> };
   storage: Array<{ kind: string; bytes: number; objects: number }>;
   photosRefused: Array<{ reason: string; count: number }>;
+  /** Telegram Stars taken for credits, and refunds given back (a refund Telegram refused is not one). */
+  stars: { received: number; refunds: number; refunded: number };
 }
 
 export interface Page<T> {

@@ -73,6 +73,11 @@ export function renderPrometheus(m: MetricsSnapshot): string {
     "Refused photos by reason.",
     m.photosRefused.map((r) => [{ reason: r.reason }, r.count]),
   );
+  metric("avatar_studio_stars_received_total", "counter", "Telegram Stars paid for credits.", [[{}, m.stars.received]]);
+  metric("avatar_studio_stars_refunds_total", "counter", "Stars payments refunded by admins.", [[{}, m.stars.refunds]]);
+  metric("avatar_studio_stars_refunded_total", "counter", "Telegram Stars given back in refunds.", [
+    [{}, m.stars.refunded],
+  ]);
   return `${lines.join("\n")}\n`;
 }
 
@@ -101,5 +106,7 @@ export function renderStats(m: MetricsSnapshot): string {
     "",
     "<b>Refused photos</b>",
     ...(m.photosRefused.length ? m.photosRefused.map((r) => `• ${r.reason}: ${r.count}`) : ["• none"]),
+    "",
+    `<b>Stars</b>: ${m.stars.received} ⭐ received; ${m.stars.refunds} refund(s), ${m.stars.refunded} ⭐ given back`,
   ].join("\n");
 }

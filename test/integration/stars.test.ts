@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { messagesFor } from "../../src/bot/locales";
 import { createRepository } from "../../src/wiring";
@@ -325,5 +325,38 @@ describe("/terms and /paysupport", () => {
     expect(lastText(ivan)).toContain("1000 кредитов за 420 ⭐");
     await say(telegram, ivan, "/paysupport");
     expect(lastText(ivan)).toContain("Помощь с оплатой");
+  });
+});
+
+describe("Stars in /metrics and /stats", () => {
+  const starsMetrics = async () => {
+    const response = await exports.default.fetch(
+      new Request("https://bot.example/metrics", { headers: { authorization: "Bearer test-metrics-token" } }),
+    );
+    const text = await response.text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+    return {
+      received: value("avatar_studio_stars_received_total"),
+      refunds: value("avatar_studio_stars_refunds_total"),
+      refunded: value("avatar_studio_stars_refunded_total"),
+    };
+  };
+
+  it("count the Stars received and the refunds given, not a refund Telegram refused", async () => {
+    await say(telegram, ADMIN, "/start");
+    const before = await starsMetrics();
+    const refunded = await bought();
+    const refused = await bought(newUser());
+    await bought(newUser());
+    await say(telegram, ADMIN, `/refund ${refunded}`);
+    telegram.failNext("refundStarPayment", 400, "Bad Request: CHARGE_ID_INVALID");
+    await say(telegram, ADMIN, `/refund ${refused}`);
+    expect(await starsMetrics()).toEqual({
+      received: before.received + 150,
+      refunds: before.refunds + 1,
+      refunded: before.refunded + 50,
+    });
+    await say(telegram, ADMIN, "/stats");
+    expect(lastText(ADMIN)).toMatch(/Stars: \d+ ⭐ received; \d+ refund\(s\), \d+ ⭐ given back/);
   });
 });

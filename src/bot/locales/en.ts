@@ -17,7 +17,7 @@ export const en = {
   },
   help: {
     text: (min: number, max: number) =>
-      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you`,
+      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you\n/buy: buy credits with Telegram Stars\n/terms: terms of sale\n/paysupport: help with payments`,
   },
   language: {
     choose: "Choose your language:",

@@ -643,6 +643,14 @@ export class PgRepository implements Repository {
             sql`SELECT label AS reason, value::float8 AS count FROM metrics_counters
                 WHERE name = 'photos_refused' ORDER BY label COLLATE "C"`,
           );
+          const stars = await one<MetricsSnapshot["stars"]>(
+            sql`SELECT COALESCE(SUM(stars) FILTER (WHERE kind = 'purchase'), 0)::float8 AS received,
+                       COUNT(*) FILTER (WHERE kind = 'refund')::int AS refunds,
+                       COALESCE(SUM(stars) FILTER (WHERE kind = 'refund'), 0)::float8 AS refunded
+                FROM ledger_entries e
+                WHERE kind = 'purchase'
+                   OR (kind = 'refund' AND NOT EXISTS (SELECT 1 FROM ledger_entries g WHERE g.key = e.key || ':restored'))`,
+          );
           return {
             avatars: avatarRows,
             trainingSeconds: { count: completedTrainings, median: await percentile(0.5), p95: await percentile(0.95) },
@@ -656,6 +664,7 @@ export class PgRepository implements Repository {
               { kind: "generated", bytes: generated.bytes, objects: generated.n },
             ],
             photosRefused: refused,
+            stars,
           };
         },
         { isolationLevel: "repeatable read", accessMode: "read only" },
