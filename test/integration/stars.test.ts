@@ -125,7 +125,7 @@ describe("buying credits with Telegram Stars", () => {
     expect(telegram.chat(user.id).filter((m) => m.text?.includes("Payment received")).length).toBe(receipts);
   });
 
-  it("answers the pre-checkout query before the webhook answers, beside updates still queued", async () => {
+  it("answers the pre-checkout query before the webhook itself answers Telegram", async () => {
     const invoice = await invoiceFor(user, /^100 credits/);
     const query = telegram.preCheckoutUpdate(user, invoice.message_id);
     // Not `send`: nothing is awaited but the webhook's own answer, as Telegram sees it.
