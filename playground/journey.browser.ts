@@ -1,7 +1,8 @@
 // The playground, driven by a real browser (Debian's Chromium through playwright-core) on a 390 px
 // wide phone: start, create an avatar, send six photos as an album and one as a file, press Done,
 // train and watch the bar move, generate one preset, see the album and "My pictures"; then the same
-// walk in Russian as a second user. Along the way it records every button label cut with an ellipsis
+// walk in Russian as a second user, who then buys credits with Stars on the payment sheet. Along
+// the way it records every button label cut with an ellipsis
 // and, after every batch of photos, whether the bot's upload status is the last message in the chat.
 // Run by `npm run test:browser` (part of `npm test`).
 import { type ChildProcess, spawn } from "node:child_process";
@@ -321,6 +322,26 @@ describe("the playground in a browser", () => {
     await button(/Мои изображения/).click();
     await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/Мария/);
   }, 180_000);
+
+  it("buys credits with Stars: /buy, a package, Telegram's payment sheet, Pay, the receipt", async () => {
+    await page.getByTestId("composer-input").fill("/buy");
+    await page.getByTestId("send").click();
+    await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/Покупка кредитов/);
+    await button("100 кредитов · 50 ⭐").click();
+    const invoice = page.getByTestId("invoice").last();
+    await expect.poll(() => invoice.count(), { timeout: 20_000 }).toBe(1);
+    expect(await textOf(invoice)).toMatch(/100 кредитов.*⭐ 50/);
+    await invoice.getByTestId("pay-button").click();
+    const sheet = page.getByTestId("payment-sheet");
+    await expect.poll(() => sheet.isVisible()).toBe(true);
+    expect(await textOf(sheet)).toMatch(/100 кредитов.*Итого ⭐ 50.*Оплатить ⭐ 50/);
+    // Pay: the pre-checkout query through the webhook, the bot's yes, then successful_payment.
+    await page.getByTestId("payment-sheet-pay").click();
+    await expect.poll(() => sheet.isVisible(), { timeout: 20_000 }).toBe(false);
+    await expect.poll(() => page.getByTestId("payment-service").count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => lastBot().innerText(), { timeout: 20_000 }).toMatch(/Оплата получена/);
+    expect(await textOf(lastBot())).toMatch(/\+100 кредитов за 50 ⭐.*Ваш баланс: 100 кредитов/);
+  }, 60_000);
 
   // Issue 14: after a batch of photos, or any reply to what the user just sent, the current status is
   // the last message in the chat; the user never scrolls up to find the answer.

@@ -121,6 +121,23 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
       await deliver(telegram.textUpdate(user, body.text), user.id);
       return new Response(null, { status: 204 });
     }
+    if (path === "/api/pay") {
+      // Pay on the payment sheet: the pre-checkout query through the webhook, then, if the bot said
+      // yes within Telegram's 10 s, the successful_payment message.
+      const query = telegram.preCheckoutUpdate(user, Number(body.message_id));
+      await deliver(query, user.id);
+      const outcome = await telegram.checkoutWhenAnswered(TelegramStandIn.queryIdOf(query));
+      if (outcome.paid) await deliver(outcome.update, user.id);
+      return Response.json(
+        outcome.paid
+          ? { paid: true }
+          : {
+              paid: false,
+              reason: outcome.reason,
+              ...(outcome.reason === "refused" ? { error_message: outcome.errorMessage } : {}),
+            },
+      );
+    }
     if (path === "/api/tap" && typeof body.callback_data === "string") {
       const update = telegram.callbackUpdate(user, Number(body.message_id), body.callback_data);
       await deliver(update, user.id);

@@ -37,6 +37,12 @@ const TEXT = {
     unsupported: "Unsupported message",
     unsupportedButton: "This button type is not supported in the playground",
     ok: "OK",
+    pay: "Pay",
+    invoice: "Invoice",
+    total: "Total",
+    paying: "Waiting for the bot…",
+    paid: (stars, bot) => `You paid ⭐ ${stars} to ${bot}`,
+    paymentTimeout: "Payment failed: the bot did not confirm it in time. No Stars were taken.",
     units: ["B", "KB", "MB", "GB"],
   },
   ru: {
@@ -72,6 +78,12 @@ const TEXT = {
     unsupported: "Неподдерживаемое сообщение",
     unsupportedButton: "Кнопки такого типа песочница не поддерживает",
     ok: "ОК",
+    pay: "Оплатить",
+    invoice: "Счёт",
+    total: "Итого",
+    paying: "Ждём ответа бота…",
+    paid: (stars, bot) => `Вы заплатили ⭐ ${stars} боту ${bot}`,
+    paymentTimeout: "Оплата не прошла: бот вовремя не подтвердил её. Звёзды не списаны.",
     units: ["Б", "КБ", "МБ", "ГБ"],
   },
 };
@@ -144,6 +156,13 @@ const ui = {
   lightboxClose: $("lightbox-close"),
   alert: $("alert"),
   alertText: $("alert-text"),
+  sheet: $("payment-sheet"),
+  sheetTitle: $("payment-sheet-title"),
+  sheetDescription: $("payment-sheet-description"),
+  sheetTotal: $("payment-sheet-total"),
+  sheetPay: $("payment-sheet-pay"),
+  sheetStatus: $("payment-sheet-status"),
+  sheetClose: $("payment-sheet-close"),
 };
 
 function t(key) {
@@ -340,6 +359,45 @@ async function pressInlineButton(message, button, position) {
     callback_data: button.callback_data,
   });
   if (!sent) clearPendingTap(chatId);
+}
+
+/**
+ * Telegram's payment sheet for an invoice: Pay sends the bot a pre_checkout_query through the webhook,
+ * and once the bot has answered ok, the successful_payment message; a refusal shows the bot's words.
+ */
+function openPaymentSheet(message) {
+  const invoice = message.invoice;
+  ui.sheetTitle.textContent = invoice.title;
+  ui.sheetDescription.textContent = invoice.description;
+  ui.sheetTotal.textContent = `⭐ ${invoice.total_amount}`;
+  ui.sheetPay.textContent = `${t("pay")} ⭐ ${invoice.total_amount}`;
+  ui.sheetPay.disabled = false;
+  ui.sheetStatus.textContent = "";
+  ui.sheetPay.onclick = () => payInvoice(message);
+  if (!ui.sheet.open) ui.sheet.showModal();
+}
+
+async function payInvoice(message) {
+  ui.sheetPay.disabled = true;
+  ui.sheetStatus.textContent = t("paying");
+  state.stickToBottom = true;
+  try {
+    const response = await fetch("/api/pay", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: state.userId, language: state.language, message_id: message.message_id }),
+    });
+    if (!response.ok) throw new Error(`/api/pay → ${response.status}: ${await failureReason(response)}`);
+    const outcome = await response.json();
+    if (outcome.paid) {
+      ui.sheet.close();
+      return;
+    }
+    ui.sheetStatus.textContent = outcome.reason === "refused" ? outcome.error_message : t("paymentTimeout");
+  } catch (error) {
+    ui.sheet.close();
+    addProblem(state.userId, error instanceof Error ? error.message : String(error));
+  }
 }
 
 function clearPendingTap(chatId) {
@@ -602,6 +660,8 @@ function scrollToBottom() {
 // ─── Rendering: bubbles ──────────────────────────────────────────────────────
 
 function buildMessage(message) {
+  if (message.successful_payment) return buildPaymentService(message);
+  if (message.invoice) return buildInvoice(message);
   const side = message.from_bot ? "bot" : "user";
   const body = messageBody(message);
   const keyboard = message.reply_markup?.inline_keyboard?.length ? buildKeyboard(message) : null;
@@ -625,6 +685,60 @@ function buildMessage(message) {
     },
     bubble,
     keyboard,
+  );
+}
+
+/** An invoice as Telegram shows it: title, description, price, and a Pay button above any other. */
+function buildInvoice(message) {
+  const invoice = message.invoice;
+  const bubble = h(
+    "div",
+    { className: "bubble invoice has-text" },
+    h(
+      "div",
+      { className: "text" },
+      h("div", { className: "invoice-title" }, invoice.title),
+      h("div", { className: "invoice-description" }, invoice.description),
+      h("div", { className: "invoice-price" }, `⭐ ${invoice.total_amount} · ${t("invoice")}`),
+    ),
+  );
+  const pay = h(
+    "div",
+    { className: "keyboard" },
+    h(
+      "div",
+      { className: "keyboard-row" },
+      h(
+        "button",
+        {
+          type: "button",
+          className: "inline-button",
+          "data-testid": "pay-button",
+          onclick: () => openPaymentSheet(message),
+        },
+        h("span", { className: "inline-button-text" }, `${t("pay")} ⭐ ${invoice.total_amount}`),
+      ),
+    ),
+  );
+  return h(
+    "div",
+    {
+      className: "message from-bot has-keyboard",
+      "data-testid": "invoice",
+      "data-message-id": message.message_id,
+      "data-from": "bot",
+    },
+    bubble,
+    pay,
+  );
+}
+
+/** The service line Telegram puts in the chat for a payment made. */
+function buildPaymentService(message) {
+  return h(
+    "div",
+    { className: "service-message", "data-testid": "payment-service", "data-message-id": message.message_id },
+    h("span", {}, t("paid")(message.successful_payment.total_amount, state.bot.first_name)),
   );
 }
 
@@ -1015,6 +1129,7 @@ function wireChat() {
   // A click anywhere closes the viewer, as in Telegram Web; the close button and Esc say so plainly.
   ui.lightbox.addEventListener("click", () => ui.lightbox.close());
   ui.lightboxClose.addEventListener("click", () => ui.lightbox.close());
+  ui.sheetClose.addEventListener("click", () => ui.sheet.close());
   ui.lightbox.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     event.preventDefault();

@@ -3,6 +3,7 @@
  * posts each update to the local webhook with its secret, exactly as Telegram would. An update is
  * confirmed (the offset moves past it) only once the local Worker answered 200.
  */
+import { ALLOWED_UPDATES } from "../../src/telegram/inbound.ts";
 export interface BridgeOptions {
   apiRoot: string;
   botToken: string;
@@ -34,7 +35,7 @@ export async function runPollingBridge(options: BridgeOptions): Promise<{ forwar
         body: JSON.stringify({
           offset,
           timeout: options.pollSeconds ?? 25,
-          allowed_updates: ["message", "callback_query"],
+          allowed_updates: ALLOWED_UPDATES,
         }),
         ...(options.signal ? { signal: options.signal } : {}),
       });

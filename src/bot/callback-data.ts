@@ -16,6 +16,9 @@ const page: Part<number> = (part) => {
 /** A moment as epoch milliseconds (the gallery's page edges). */
 const instant: Part<number> = (part) => (/^\d{1,15}$/.test(part) ? Number(part) : undefined);
 
+/** A package's credits or Stars (PACKAGES). */
+const amount: Part<number> = (part) => (/^[1-9]\d{0,6}$/.test(part) ? Number(part) : undefined);
+
 const presetId: Part<string> = (part) => (/^[a-z]{1,12}$/.test(part) ? part : undefined);
 
 function oneOf<const T extends string>(values: readonly T[]): Part<T> {
@@ -38,6 +41,7 @@ interface ActionSpec {
 export const ACTIONS = {
   menu: { prefix: "m" },
   buyCredits: { prefix: "buy" },
+  buyPackage: { prefix: "bp", values: { credits: amount, stars: amount } },
   deleteMyData: { prefix: "dmd" },
   create: { prefix: "new" },
   help: { prefix: "h" },

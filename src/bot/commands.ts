@@ -7,6 +7,9 @@ export const BOT_COMMANDS = {
     { command: "cancel", description: "Stop what you are doing" },
     { command: "privacy", description: "What we store and how to delete it" },
     { command: "deletemydata", description: "Delete everything about you" },
+    { command: "buy", description: "Buy credits with Telegram Stars" },
+    { command: "terms", description: "Terms of sale" },
+    { command: "paysupport", description: "Help with payments" },
   ],
   ru: [
     { command: "start", description: "Главное меню" },
@@ -15,5 +18,8 @@ export const BOT_COMMANDS = {
     { command: "cancel", description: "Прервать текущее действие" },
     { command: "privacy", description: "Что мы храним и как это удалить" },
     { command: "deletemydata", description: "Удалить все ваши данные" },
+    { command: "buy", description: "Купить кредиты за звёзды Telegram" },
+    { command: "terms", description: "Условия продажи" },
+    { command: "paysupport", description: "Помощь с оплатой" },
   ],
 } as const;

@@ -6,6 +6,7 @@ import type { AvatarService } from "../services/avatar-service";
 import type { CreditService } from "../services/credit-service";
 import type { GalleryService } from "../services/gallery-service";
 import type { MetricsService } from "../services/metrics";
+import type { PaymentService } from "../services/payment-service";
 import type { UserService } from "../services/user-service";
 import type { Action } from "./callback-data";
 import type { Messages } from "./locales";
@@ -19,6 +20,7 @@ export interface BotDeps {
   gallery: GalleryService;
   metrics: MetricsService;
   credits: CreditService;
+  payments: PaymentService;
   session: SessionStore;
   /** Deletes everything of a user (/deletemydata). */
   deleteUserData: (userId: string) => Promise<void>;

@@ -14,6 +14,7 @@ import { galleryFeature } from "./features/gallery";
 import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
+import { paymentsFeature } from "./features/payments";
 import { photoUploadFeature } from "./features/photo-upload";
 import { privacyFeature } from "./features/privacy";
 import { trainingFeature } from "./features/training";
@@ -31,7 +32,8 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
 
   bot.use(async (ctx, next) => {
     const from = ctx.from;
-    if (!from || from.is_bot || ctx.chat?.type !== "private") return;
+    // A pre-checkout query has no chat; it comes from the payer, in their private chat's name.
+    if (!from || from.is_bot || (ctx.chat?.type !== "private" && !ctx.preCheckoutQuery)) return;
     const now = new Date();
     ctx.deps = deps;
     ctx.user = await deps.users.signIn(
@@ -58,6 +60,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     menuFeature,
     privacyFeature,
     adminFeature,
+    paymentsFeature,
     createAvatarFeature,
     myAvatarsFeature,
     photoUploadFeature,
@@ -87,6 +90,8 @@ async function handleBotError(error: BotError<BotContext>): Promise<void> {
     return;
   }
   log("error", "bot_update_failed", { updateId: ctx.update.update_id, userId: ctx.user?.id, ...errorFields(cause) });
+  // A pre-checkout query has no chat to answer in.
+  if (!ctx.chat) return;
   if (ctx.callbackQuery) await answer(ctx, t.errors.generic, true);
   else await ctx.reply(t.errors.generic);
 }

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { FAL_PRIORITIES } from "../domain/avatar";
+import type { CreditPackage } from "../domain/packages";
 import {
   docOf,
   envString,
@@ -61,6 +62,35 @@ const webhookSecret = kindOfValue(
     ),
   ),
   "32–256 of A-Z a-z 0-9 _ -",
+);
+
+/** Telegram Stars take whole amounts; this bound keeps a mistyped package from asking for a fortune. */
+const MAX_PACKAGE_STARS = 100_000;
+
+const packages = kindOfValue(
+  v.pipe(
+    list,
+    v.check((items) => items.length > 0 && items.length <= 8, "must list 1 to 8 packages"),
+    v.array(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d{1,7}:\d{1,6}$/, (issue) => `has "${issue.input}", which is not credits:stars`),
+        v.transform((item): CreditPackage => {
+          const [credits, stars] = item.split(":").map(Number);
+          return { credits: credits ?? 0, stars: stars ?? 0 };
+        }),
+        v.check(
+          (p) => p.credits >= 1 && p.stars >= 1 && p.stars <= MAX_PACKAGE_STARS,
+          `needs at least 1 credit and 1 to ${MAX_PACKAGE_STARS} Stars in each package`,
+        ),
+      ),
+    ),
+    v.check(
+      (items) => new Set(items.map((p) => p.credits)).size === items.length,
+      "must not list two packages of the same credits",
+    ),
+  ),
+  "credits:stars, comma-separated",
 );
 
 const WITH_S3 = { requiredWhen: ["STORAGE_DRIVER", "s3"] } as const;
@@ -185,6 +215,14 @@ export const SETTINGS = {
     withDefault(wholeNumber(0, 1_000_000), 10),
     "Credits one generated picture costs; only pictures delivered are charged.",
   ),
+  PACKAGES: setting(
+    withDefault(packages, "100:50,300:140,1000:420"),
+    "Credit packages sold for Telegram Stars, as credits:stars (`100:50` is 100 credits for 50 Stars); one to eight, each of different credits.",
+  ),
+  PAYSUPPORT_CONTACT: setting(
+    optional(text),
+    "Who answers payment questions in `/paysupport` (for example `@studio_support`); unset says the bot's administrators answer in this chat.",
+  ),
   S3_ENDPOINT: setting(optional(origin), "The S3 API's origin.", WITH_S3),
   S3_BUCKET: setting(optional(text), "The S3 bucket; unset uses `AVATAR_BUCKET`."),
   S3_REGION: setting(withDefault(text, "us-east-1"), "The S3 region to sign for."),
@@ -272,6 +310,8 @@ const settingsSchema = v.pipe(
       },
       picture: env.PICTURE_CREDITS,
     },
+    packages: env.PACKAGES,
+    paySupportContact: env.PAYSUPPORT_CONTACT,
     avatar: Object.fromEntries(Object.keys(AVATAR_SETTINGS).map((name) => [name, env[name]])) as AvatarSettings,
     database:
       env.DB_DRIVER === "postgres"

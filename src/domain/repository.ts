@@ -111,6 +111,8 @@ export interface MetricsSnapshot {
   photosRefused: Array<{ reason: string; count: number }>;
   /** Credits moved by each kind of ledger entry, all time (kinds with no entries are left out). */
   ledger: Array<{ kind: LedgerKind; credits: number; stars: number; entries: number }>;
+  /** Telegram Stars taken for credits, and refunds given back (a refund Telegram refused is not one). */
+  stars: { received: number; refunds: number; refunded: number };
 }
 
 export interface Page<T> {
@@ -125,6 +127,8 @@ export interface Repository {
 
   upsertUser(profile: TelegramProfile, now: Date): Promise<User>;
   setUserLanguage(userId: string, language: Language): Promise<void>;
+  /** The user with this Telegram id, if the bot has met them (whom to tell of a refund, in their language). */
+  findUserByTelegramId(telegramId: number): Promise<User | undefined>;
   /** What a user has: for the deletion confirmation. */
   countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }>;
   /** Every avatar of the user (ids and what is needed to stop their work). */

@@ -13,6 +13,7 @@ import { CreditService } from "../services/credit-service";
 import { DataLifecycle } from "../services/data-lifecycle";
 import { GalleryService } from "../services/gallery-service";
 import { MetricsService } from "../services/metrics";
+import { PaymentService } from "../services/payment-service";
 import { type UserMemory, UserService } from "../services/user-service";
 import { telegramApi } from "../telegram/api";
 import { getBotInfo } from "../telegram/bot-info";
@@ -138,6 +139,18 @@ export class ChatSession extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Answers a payment's pre-checkout query at once, beside whatever the inbox is working on:
+   * Telegram cancels the payment after 10 s. Nothing is stored for it, so it needs no inbox.
+   */
+  async preCheckout(update: Update): Promise<void> {
+    try {
+      await this.#process(update);
+    } catch (error) {
+      log("error", "telegram_update_failed", { updateId: update.update_id, ...errorFields(error) });
+    }
+  }
+
   /** The chat's current FSM state (used by tests and diagnostics). */
   async getState(): Promise<SessionState> {
     return this.#session.get();
@@ -230,6 +243,7 @@ export class ChatSession extends DurableObject<Env> {
         gallery: new GalleryService(repo, storage),
         metrics: new MetricsService(repo),
         credits: new CreditService(repo, settings.credits),
+        payments: new PaymentService(repo, settings.packages),
         session: this.#session,
         workspace,
         deleteUserData: async (userId) => {

@@ -86,17 +86,33 @@ export function renderPrometheus(m: MetricsSnapshot): string {
     "Held credits given back when a job failed or fell short.",
     [[{}, credits.returned]],
   );
+  metric("avatar_studio_credits_refunded_total", "counter", "Credits taken off balances by Stars refunds.", [
+    [{}, credits.refunded],
+  ]);
   metric("avatar_studio_credits_held", "gauge", "Credits held for jobs still running.", [[{}, credits.held]]);
+  metric("avatar_studio_stars_received_total", "counter", "Telegram Stars paid for credits.", [[{}, m.stars.received]]);
+  metric("avatar_studio_stars_refunds_total", "counter", "Stars payments refunded by admins.", [[{}, m.stars.refunds]]);
+  metric("avatar_studio_stars_refunded_total", "counter", "Telegram Stars given back in refunds.", [
+    [{}, m.stars.refunded],
+  ]);
   return `${lines.join("\n")}\n`;
 }
 
 /** Credits granted, spent (charged), returned (released) and held now, from the ledger's totals. */
-export function creditTotals(m: MetricsSnapshot): { granted: number; spent: number; returned: number; held: number } {
+export function creditTotals(m: MetricsSnapshot): {
+  granted: number;
+  spent: number;
+  returned: number;
+  refunded: number;
+  held: number;
+} {
   const of = (kind: string) => m.ledger.find((row) => row.kind === kind)?.credits ?? 0;
   return {
     granted: of("grant"),
     spent: of("charge"),
     returned: of("release"),
+    // Taken off balances by Stars refunds (a refund Telegram refused is put back as a grant).
+    refunded: of("refund"),
     held: of("reserve") - of("charge") - of("release"),
   };
 }
@@ -132,6 +148,8 @@ export function renderStats(m: MetricsSnapshot): string {
     `• granted: ${credits.granted}`,
     `• spent: ${credits.spent}`,
     `• returned: ${credits.returned}`,
+    `• taken back by refunds: ${credits.refunded}`,
     `• held for running jobs: ${credits.held}`,
+    `<b>Stars</b>: ${m.stars.received} ⭐ received; refunds given: ${m.stars.refunds}, ${m.stars.refunded} ⭐ back`,
   ].join("\n");
 }

@@ -120,6 +120,12 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect((await repo.upsertUser({ ...again, languageCode: "ru" }, new Date())).languageCode).toBe("en");
   });
 
+  it("finds a user by Telegram id, and none for an id it has never met", async () => {
+    const made = await user("ru");
+    expect(await repo.findUserByTelegramId(made.telegramId)).toEqual(made);
+    expect(await repo.findUserByTelegramId(made.telegramId + 10_000_000)).toBeUndefined();
+  });
+
   it("creates, finds, pages, updates under a status guard and deletes avatars", async () => {
     const { id: userId } = await user();
     const created = await avatar(userId, "DRAFT", at("2026-02-01T00:00:00Z"));

@@ -203,3 +203,96 @@ describe("the Telegram stand-in catches button labels a 360 px phone would cut",
     expect(CUT_LABELS.splice(0)).toEqual([]);
   });
 });
+
+describe("the Telegram stand-in's payments in Stars", () => {
+  const payer = { id: 5, first_name: "U" };
+  const invoice = {
+    chat_id: 5,
+    title: "100 credits",
+    description: "Credits",
+    payload: "pkg:100:50:5",
+    currency: "XTR",
+    prices: [{ label: "100 credits", amount: 50 }],
+  };
+  const invoiced = async () => {
+    const telegram = standIn();
+    const sent = await call(telegram, "sendInvoice", invoice);
+    const messageId = Number((sent.body.result as { message_id: number }).message_id);
+    return { telegram, messageId };
+  };
+
+  it("sends the bot a pre_checkout_query shaped as Telegram's, with the invoice's payload and amount", async () => {
+    const { telegram, messageId } = await invoiced();
+    const update = telegram.preCheckoutUpdate(payer, messageId);
+    expect(update.pre_checkout_query).toEqual({
+      id: expect.any(String),
+      from: { ...payer, is_bot: false },
+      currency: "XTR",
+      total_amount: 50,
+      invoice_payload: "pkg:100:50:5",
+    });
+  });
+
+  it("charges only after an ok answer within 10 s, and posts successful_payment into the chat", async () => {
+    const { telegram, messageId } = await invoiced();
+    const update = telegram.preCheckoutUpdate(payer, messageId);
+    const id = TelegramStandIn.queryIdOf(update);
+    expect((await call(telegram, "answerPreCheckoutQuery", { pre_checkout_query_id: id, ok: true })).status).toBe(200);
+    const outcome = telegram.checkout(id);
+    if (!outcome.paid) throw new Error("not paid");
+    expect((outcome.update.message as Record<string, unknown>).successful_payment).toEqual({
+      currency: "XTR",
+      total_amount: 50,
+      invoice_payload: "pkg:100:50:5",
+      telegram_payment_charge_id: outcome.chargeId,
+      provider_payment_charge_id: "",
+    });
+    // A query is answered once.
+    expect((await call(telegram, "answerPreCheckoutQuery", { pre_checkout_query_id: id, ok: true })).status).toBe(400);
+  });
+
+  it("cancels a payment whose query was not answered, or answered too late", async () => {
+    const { telegram, messageId } = await invoiced();
+    const unanswered = TelegramStandIn.queryIdOf(telegram.preCheckoutUpdate(payer, messageId));
+    expect(telegram.checkout(unanswered)).toEqual({ paid: false, reason: "timeout" });
+    const late = TelegramStandIn.queryIdOf(telegram.preCheckoutUpdate(payer, messageId, 10_500));
+    expect(await call(telegram, "answerPreCheckoutQuery", { pre_checkout_query_id: late, ok: true })).toEqual({
+      status: 400,
+      body: {
+        ok: false,
+        error_code: 400,
+        description: "Bad Request: query is too old and response timeout expired or query ID is invalid",
+      },
+    });
+    expect(telegram.checkout(late)).toEqual({ paid: false, reason: "timeout" });
+    expect(telegram.charges.size).toBe(0);
+  });
+
+  it("refuses ok: false without an error message", async () => {
+    const { telegram, messageId } = await invoiced();
+    const id = TelegramStandIn.queryIdOf(telegram.preCheckoutUpdate(payer, messageId));
+    const refused = await call(telegram, "answerPreCheckoutQuery", { pre_checkout_query_id: id, ok: false });
+    expect(refused.body.description).toBe("Bad Request: ERROR_TEXT_EMPTY");
+  });
+
+  it("refunds a charge once, and refuses an unknown one or another user's", async () => {
+    const { telegram, messageId } = await invoiced();
+    const id = TelegramStandIn.queryIdOf(telegram.preCheckoutUpdate(payer, messageId));
+    await call(telegram, "answerPreCheckoutQuery", { pre_checkout_query_id: id, ok: true });
+    const outcome = telegram.checkout(id);
+    if (!outcome.paid) throw new Error("not paid");
+    const refund = (params: Record<string, unknown>) => call(telegram, "refundStarPayment", params);
+    expect((await refund({ user_id: 5, telegram_payment_charge_id: "stxNope" })).body.description).toBe(
+      "Bad Request: CHARGE_ID_INVALID",
+    );
+    expect((await refund({ user_id: 5, telegram_payment_charge_id: outcome.chargeId })).body).toEqual({
+      ok: true,
+      result: true,
+    });
+    expect((await refund({ user_id: 5, telegram_payment_charge_id: outcome.chargeId })).body).toEqual({
+      ok: false,
+      error_code: 400,
+      description: "Bad Request: CHARGE_ALREADY_REFUNDED",
+    });
+  });
+});

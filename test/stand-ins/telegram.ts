@@ -36,6 +36,10 @@ export interface StoredMessage {
   photo?: Array<{ file_id: string; file_unique_id: string; width: number; height: number; file_size: number }>;
   document?: { file_id: string; file_unique_id: string; file_name: string; mime_type: string; file_size: number };
   media_group_id?: string;
+  /** An invoice (sendInvoice), as Message.invoice shows it. */
+  invoice?: { title: string; description: string; start_parameter: string; currency: string; total_amount: number };
+  /** A payment's service message (Message.successful_payment). */
+  successful_payment?: SuccessfulPayment;
   reply_markup?: unknown;
   date: number;
   edited?: boolean;
@@ -56,6 +60,40 @@ export interface StandInUser {
   last_name?: string;
   username?: string;
   language_code?: string;
+}
+
+export interface SuccessfulPayment {
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+  telegram_payment_charge_id: string;
+  provider_payment_charge_id: string;
+}
+
+/** Telegram cancels a payment whose pre-checkout query is not answered within this long. */
+export const PRE_CHECKOUT_TIMEOUT_MS = 10_000;
+
+/** A pre-checkout query Telegram sent, and what the bot answered. */
+interface PreCheckout {
+  user: StandInUser;
+  invoiceMessageId: number;
+  payload: string;
+  amount: number;
+  sentAt: number;
+  answer?: { ok: boolean; error_message?: string; at: number };
+}
+
+/** How a payment the user confirmed ended, as the payment sheet tells them. */
+export type CheckoutOutcome =
+  | { paid: true; update: Record<string, unknown>; chargeId: string }
+  | { paid: false; reason: "refused"; errorMessage: string }
+  | { paid: false; reason: "timeout" };
+
+interface Charge {
+  userId: number;
+  amount: number;
+  payload: string;
+  refunded: boolean;
 }
 
 interface InjectedFailure {
@@ -97,6 +135,11 @@ export class TelegramStandIn {
   readonly #listeners = new Set<(event: StandInEvent) => void>();
   readonly #failures: InjectedFailure[] = [];
   readonly #users = new Map<number, StandInUser>();
+  /** Invoice payloads by chat and message, as only Telegram and the bot know them. */
+  readonly #invoicePayloads = new Map<string, string>();
+  readonly #preCheckouts = new Map<string, PreCheckout>();
+  /** Stars payments by telegram_payment_charge_id. */
+  readonly charges = new Map<string, Charge>();
   #nextMessageId = 1;
   #nextQueryId = 1;
   #nextMediaGroup = 13_000_000_000_000;
@@ -246,7 +289,7 @@ export class TelegramStandIn {
   /** A message from the user: stored in the chat as sent, delivered as Telegram's update JSON. */
   #incoming(
     user: StandInUser,
-    stored: Pick<StoredMessage, "text" | "photo" | "document" | "media_group_id">,
+    stored: Pick<StoredMessage, "text" | "photo" | "document" | "media_group_id" | "successful_payment">,
     fields: Record<string, unknown>,
   ): Record<string, unknown> {
     this.#users.set(user.id, user);
@@ -293,6 +336,80 @@ export class TelegramStandIn {
       }
     }
     throw new Error(`no button "${label}" on message ${message.message_id}: ${JSON.stringify(rows)}`);
+  }
+
+  /**
+   * The user taps Pay on an invoice: Telegram asks the bot with a pre_checkout_query update.
+   * `sentAgoMs` backdates the query, so a test can play an answer that comes too late.
+   */
+  preCheckoutUpdate(user: StandInUser, invoiceMessageId: number, sentAgoMs = 0): Record<string, unknown> {
+    const message = this.messages.get(key(user.id, invoiceMessageId));
+    const payload = this.#invoicePayloads.get(key(user.id, invoiceMessageId));
+    if (!message?.invoice || payload === undefined)
+      throw new Error(`no invoice ${invoiceMessageId} in chat ${user.id}`);
+    const id = `${user.id}${String(this.#nextQueryId++).padStart(8, "0")}`;
+    this.#preCheckouts.set(id, {
+      user,
+      invoiceMessageId,
+      payload,
+      amount: message.invoice.total_amount,
+      sentAt: Date.now() - sentAgoMs,
+    });
+    return {
+      update_id: this.nextUpdateId(),
+      pre_checkout_query: {
+        id,
+        from: { ...user, is_bot: false },
+        currency: message.invoice.currency,
+        total_amount: message.invoice.total_amount,
+        invoice_payload: payload,
+      },
+    };
+  }
+
+  /** The id of the pre-checkout query an update carries. */
+  static queryIdOf(update: Record<string, unknown>): string {
+    return String((update.pre_checkout_query as { id: string }).id);
+  }
+
+  /**
+   * What Telegram does once the bot has (or has not) answered the pre-checkout query: charges the
+   * Stars and posts the successful_payment service message into the chat, or cancels the payment.
+   * A query answered late or never is cancelled, as Telegram does after 10 s.
+   */
+  checkout(queryId: string): CheckoutOutcome {
+    const query = this.#preCheckouts.get(queryId);
+    if (!query) throw new Error(`no pre-checkout query ${queryId}`);
+    this.#preCheckouts.delete(queryId);
+    const answer = query.answer;
+    if (!answer || answer.at - query.sentAt > PRE_CHECKOUT_TIMEOUT_MS) return { paid: false, reason: "timeout" };
+    if (!answer.ok) return { paid: false, reason: "refused", errorMessage: answer.error_message ?? "" };
+    const chargeId = `stxP${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
+    this.charges.set(chargeId, {
+      userId: query.user.id,
+      amount: query.amount,
+      payload: query.payload,
+      refunded: false,
+    });
+    const successful_payment: SuccessfulPayment = {
+      currency: "XTR",
+      total_amount: query.amount,
+      invoice_payload: query.payload,
+      telegram_payment_charge_id: chargeId,
+      // Stars go through no outside provider; Telegram sends this field empty.
+      provider_payment_charge_id: "",
+    };
+    const update = this.#incoming(query.user, { successful_payment }, { successful_payment });
+    return { paid: true, update, chargeId };
+  }
+
+  /** Waits (up to Telegram's 10 s) for the bot to answer the pre-checkout query, then checks out. */
+  async checkoutWhenAnswered(queryId: string): Promise<CheckoutOutcome> {
+    const query = this.#preCheckouts.get(queryId);
+    for (let waited = 0; query && !query.answer && waited < PRE_CHECKOUT_TIMEOUT_MS; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return this.checkout(queryId);
   }
 
   // ---- The HTTP side ----
@@ -451,6 +568,53 @@ export class TelegramStandIn {
           text: String(params.text ?? ""),
           show_alert: params.show_alert === true,
         });
+        return true;
+      }
+      case "sendInvoice": {
+        const chatId = this.#chatId(params);
+        checkStarsInvoice(params);
+        const [price] = params.prices as Array<{ label: string; amount: number }>;
+        const message = this.#store({
+          chat_id: chatId,
+          invoice: {
+            title: String(params.title),
+            description: String(params.description),
+            start_parameter: String(params.start_parameter ?? ""),
+            currency: "XTR",
+            total_amount: price?.amount ?? 0,
+          },
+          reply_markup: params.reply_markup,
+          from_bot: true,
+        });
+        this.#invoicePayloads.set(key(chatId, message.message_id), String(params.payload));
+        return this.#toMessage(message);
+      }
+      case "answerPreCheckoutQuery": {
+        const query = this.#preCheckouts.get(String(params.pre_checkout_query_id));
+        if (!query || query.answer || Date.now() - query.sentAt > PRE_CHECKOUT_TIMEOUT_MS) {
+          throw new BotApiViolation(
+            400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+          );
+        }
+        if (params.ok !== true && String(params.error_message ?? "").trim() === "") {
+          throw new BotApiViolation(400, "Bad Request: ERROR_TEXT_EMPTY");
+        }
+        query.answer = {
+          ok: params.ok === true,
+          ...(params.ok === true ? {} : { error_message: String(params.error_message) }),
+          at: Date.now(),
+        };
+        return true;
+      }
+      case "refundStarPayment": {
+        const charge = this.charges.get(String(params.telegram_payment_charge_id));
+        if (!this.#users.has(Number(params.user_id))) throw new BotApiViolation(400, "Bad Request: USER_ID_INVALID");
+        if (!charge || charge.userId !== Number(params.user_id)) {
+          throw new BotApiViolation(400, "Bad Request: CHARGE_ID_INVALID");
+        }
+        if (charge.refunded) throw new BotApiViolation(400, "Bad Request: CHARGE_ALREADY_REFUNDED");
+        charge.refunded = true;
         return true;
       }
       case "getUpdates": {
@@ -619,6 +783,8 @@ export class TelegramStandIn {
       ...(message.photo ? { photo: message.photo } : {}),
       ...(message.document ? { document: message.document } : {}),
       ...(message.media_group_id ? { media_group_id: message.media_group_id } : {}),
+      ...(message.invoice ? { invoice: message.invoice } : {}),
+      ...(message.successful_payment ? { successful_payment: message.successful_payment } : {}),
       ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}),
     };
   }
@@ -631,6 +797,30 @@ class InjectedError extends Error {
     readonly parameters?: Record<string, unknown>,
   ) {
     super(description);
+  }
+}
+
+/**
+ * Telegram's rules for an invoice in Stars (core.telegram.org/bots/payments-stars): currency XTR,
+ * an empty provider_token, exactly one price and no tips. The stand-in sells nothing else.
+ */
+function checkStarsInvoice(params: Record<string, unknown>): void {
+  if (params.currency !== "XTR") {
+    // Another currency needs a provider's token; without one Telegram answers so.
+    if (!params.provider_token) throw new BotApiViolation(400, "Bad Request: PAYMENT_PROVIDER_INVALID");
+    throw new Error("the Telegram stand-in plays payments in Telegram Stars (XTR) only");
+  }
+  const prices = params.prices as Array<{ amount: number }>;
+  if (
+    (params.provider_token !== undefined && params.provider_token !== "") ||
+    prices.length !== 1 ||
+    params.max_tip_amount !== undefined ||
+    params.suggested_tip_amounts !== undefined
+  ) {
+    throw new BotApiViolation(400, "Bad Request: STARS_INVOICE_INVALID");
+  }
+  if (!prices.every((price) => price.amount >= 1)) {
+    throw new BotApiViolation(400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID");
   }
 }
 

@@ -45,6 +45,8 @@ const actions: Action[] = [
   { kind: "genSend", generationId: id },
   { kind: "genDeleteConfirm", generationId: id },
   { kind: "genDeleteKeep", generationId: id },
+  { kind: "buyCredits" },
+  { kind: "buyPackage", credits: 1_000_000, stars: 100_000 },
 ];
 
 describe("callback data", () => {
@@ -88,6 +90,10 @@ describe("callback data", () => {
     "al:1.5",
     "setlang:de",
     "m:1",
+    "bp:0:50",
+    "bp:100:-5",
+    "bp:100:05",
+    "bp:100",
   ])("rejects %j", (data) => {
     expect(decodeAction(data)).toBeNull();
   });

@@ -22,7 +22,7 @@ it("registers the webhook with its secret, and the command menu and description 
   expect(telegram.callsTo("setWebhook")[0]?.params).toMatchObject({
     url: "https://bot.example/telegram/webhook",
     secret_token: "register-webhook-test-secret-0123456789",
-    allowed_updates: ["message", "callback_query"],
+    allowed_updates: ["message", "callback_query", "pre_checkout_query"],
   });
   const [enCommands, ruCommands] = telegram.callsTo("setMyCommands");
   expect(enCommands?.params.language_code).toBeUndefined();

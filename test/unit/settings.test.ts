@@ -74,6 +74,28 @@ describe("settings", () => {
     );
   });
 
+  it("reads PACKAGES as credits:stars and refuses a list that is not one", () => {
+    expect(parseSettings(base).packages).toEqual([
+      { credits: 100, stars: 50 },
+      { credits: 300, stars: 140 },
+      { credits: 1000, stars: 420 },
+    ]);
+    expect(parseSettings({ ...base, PACKAGES: " 50:25 , 500:200" }).packages).toEqual([
+      { credits: 50, stars: 25 },
+      { credits: 500, stars: 200 },
+    ]);
+    expect(problemsOf({ ...base, PACKAGES: "100:50,lots" })).toEqual([
+      'PACKAGES has "lots", which is not credits:stars',
+    ]);
+    expect(problemsOf({ ...base, PACKAGES: "100:0" })).toEqual([
+      "PACKAGES needs at least 1 credit and 1 to 100000 Stars in each package",
+    ]);
+    expect(problemsOf({ ...base, PACKAGES: "100:50,100:40" })).toEqual([
+      "PACKAGES must not list two packages of the same credits",
+    ]);
+    expect(problemsOf({ ...base, PACKAGES: ",,," })).toEqual(["PACKAGES must list 1 to 8 packages"]);
+  });
+
   it("refuses a minimum above the maximum", () => {
     expect(problemsOf({ ...base, MIN_PHOTOS_FOR_TRAINING: "60" })).toContain(
       "MIN_PHOTOS_FOR_TRAINING must not exceed MAX_PHOTOS_PER_AVATAR",

@@ -18,7 +18,7 @@ export const en = {
   },
   help: {
     text: (min: number, max: number) =>
-      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/balance: your credits and what they went on\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you`,
+      `<b>How it works</b>\n\n1. <b>Create an avatar</b>: pick its type and gender and give it a name.\n2. <b>Send ${range(min, max)} ${pluralForm("en", max, { one: "photo", other: "photos" })}</b> of yourself: sharp, well lit, one face per photo, different angles and backgrounds.\n3. <b>Train</b> the avatar: it learns your look, which usually takes a few minutes.\n4. <b>Create pictures</b> in ready-made styles or from your own description.\n\n<b>Commands</b>\n/start: main menu\n/help: this help\n/balance: your credits and what they went on\n/cancel: stop what you are doing\n/privacy: what the bot stores about you and for how long\n/deletemydata: delete everything the bot keeps about you\n/buy: buy credits with Telegram Stars\n/terms: terms of sale\n/paysupport: help with payments`,
   },
   language: {
     choose: "Choose your language:",
@@ -363,6 +363,50 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     alreadyCreated: "This avatar has already been created, so nothing was cancelled.",
     alreadyCancelled: "Creating this avatar has already been cancelled.",
     movedBelow: "⬇️ Continued below.",
+  },
+  payments: {
+    packagesTitle: (available: number) =>
+      `<b>Buy credits</b>\n\nCredits pay for trainings and pictures in this bot. You have <b>${countEn(available, "credit", "credits")}</b>.\n\nChoose a package; you pay in Telegram Stars ⭐. Terms: /terms`,
+    packageButton: (credits: number, stars: number) => `${countEn(credits, "credit", "credits")} · ${stars} ⭐`,
+    packageGone: "This package is no longer sold. Here are the current ones.",
+    /** The invoice, plain text: its title (1–32 characters) and description (1–255). */
+    invoiceTitle: (credits: number) => countEn(credits, "credit", "credits"),
+    invoiceDescription: (credits: number) =>
+      `${countEn(credits, "credit", "credits")} for trainings and pictures in Avatar Studio. Terms: /terms`,
+    priceLabel: (credits: number) => countEn(credits, "credit", "credits"),
+    /** Shown by Telegram on the payment sheet, plain text. */
+    refusedStale:
+      "This package has changed since the invoice was sent, and no Stars were taken. Send /buy for the current packages.",
+    refusedNotYours: "This invoice was made for someone else, and no Stars were taken. Send /buy to get your own.",
+    receipt: (credits: number, stars: number, balance: number, chargeId: string) =>
+      `✅ <b>Payment received</b>\n\n+${countEn(credits, "credit", "credits")} for ${stars} ⭐.\nYour balance: <b>${countEn(balance, "credit", "credits")}</b>.\n\nIf you ever need help with this payment, send /paysupport and quote its reference:\n<code>${chargeId}</code>`,
+    receiptUnknown: (stars: number, chargeId: string) =>
+      `Your payment of ${stars} ⭐ arrived, but I could not tell which package it was for. Send /paysupport and quote this reference; it will be put right:\n<code>${chargeId}</code>`,
+    refundedToUser: (credits: number, stars: number, balance: number) =>
+      `↩️ <b>Payment refunded</b>\n\n${stars} ⭐ are back in your Telegram account, and ${countEn(credits, "credit", "credits")} came off your balance. Your balance: <b>${countEn(balance, "credit", "credits")}</b>.`,
+    terms: (packages: string) =>
+      `<b>Terms of sale</b>\n\n<b>What you buy.</b> Credits: the bot's own units that pay for training your avatars and for creating pictures in this bot, and in no other. Packages now on sale:\n${packages}\n\n<b>How you pay.</b> In Telegram Stars, through Telegram. The credits are added as soon as Telegram confirms the payment, and you get a receipt in this chat.\n\n<b>Refunds.</b> A purchase can be refunded in Stars while its credits are still unspent; credits already used for trainings or pictures cannot be returned. To ask for a refund, send /paysupport.\n\n<b>Questions.</b> /paysupport`,
+    termsPackage: (credits: number, stars: number) => `• ${countEn(credits, "credit", "credits")} for ${stars} ⭐`,
+    paySupport: (contact: string | null) =>
+      `<b>Help with payments</b>\n\n${contact === null ? "Write your question in this chat, with the payment reference from your receipt: the bot's administrators read it and answer here." : `Write to ${contact} and quote the payment reference from your receipt.`}\n\nRefunds are made in Stars for purchases whose credits are still unspent; see /terms.`,
+    refundUsage:
+      "Send /refund followed by the payment reference from the receipt, for example:\n<code>/refund stxAbC123</code>",
+    refundUnknown: (chargeId: string) =>
+      `No purchase has the reference <code>${chargeId}</code>. Check it against the user's receipt.`,
+    refundAlready: (chargeId: string) =>
+      `The payment <code>${chargeId}</code> has already been refunded. Nothing was changed.`,
+    refundRefusedBefore: (chargeId: string) =>
+      `Telegram refused to refund <code>${chargeId}</code> before, and its credits were put back then. Nothing was changed.`,
+    refundSpent: (credits: number, available: number) =>
+      `This refund is not possible: the purchase added ${countEn(credits, "credit", "credits")}, and the user has only ${countEn(available, "credit", "credits")} left (the rest is spent, or held for work in progress). Nothing was changed and no Stars were returned.`,
+    refundDone: (stars: number, credits: number, userId: number, balance: number) =>
+      `↩️ Refunded ${stars} ⭐ to user ${userId}. ${countEn(credits, "credit", "credits")} came off their balance, which is now ${countEn(balance, "credit", "credits")}. They have been told.`,
+    refundAlreadyAtTelegram:
+      "Telegram says these Stars had already been returned to the user, so the credits have now come off their balance too.",
+    refundRefused: (description: string) =>
+      `Telegram refused the refund: ${description}. The credits are back on the user's balance, so nothing changed.`,
+    refundUnsettled:
+      "Telegram did not answer, so it is not known yet whether the Stars went back. The credits stay off the balance until that is settled: send the same /refund again in a minute.",
   },
   errors: {
     notFound: "This avatar no longer exists. Open “My avatars” for the current list.",

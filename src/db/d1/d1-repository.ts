@@ -29,6 +29,14 @@ import * as schema from "../schema";
 import { avatarPhotos, avatars, botCache, creditBalances, generations, ledgerEntries, users } from "../schema";
 
 /** Repository over D1 through drizzle. D1 has no interactive transactions, so multi-step writes use batch(). */
+/** Stars taken and given back, from the ledger; a refund whose credits were put back (Telegram refused it) is none. */
+const STARS_TOTALS = `SELECT COALESCE(SUM(CASE WHEN kind = 'purchase' THEN stars END), 0) AS received,
+                COALESCE(SUM(kind = 'refund'), 0) AS refunds,
+                COALESCE(SUM(CASE WHEN kind = 'refund' THEN stars END), 0) AS refunded
+           FROM ledger_entries e
+           WHERE kind = 'purchase'
+              OR (kind = 'refund' AND NOT EXISTS (SELECT 1 FROM ledger_entries g WHERE g.key = e.key || ':restored'))`;
+
 export class D1Repository implements Repository {
   readonly db: DrizzleD1Database<typeof schema>;
   /**
@@ -63,6 +71,11 @@ export class D1Repository implements Repository {
 
   async setUserLanguage(userId: string, language: Language): Promise<void> {
     await this.db.update(users).set({ languageCode: language }).where(eq(users.id, userId));
+  }
+
+  async findUserByTelegramId(telegramId: number): Promise<User | undefined> {
+    const [row] = await this.db.select().from(users).where(eq(users.telegramId, telegramId)).limit(1);
+    return row ? toUser(row) : undefined;
   }
 
   async countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }> {
@@ -566,6 +579,7 @@ export class D1Repository implements Repository {
     const photo = photoStorage?.results[0] as { n: number; originals: number; thumbnails: number; processed: number };
     const zip = zipStorage?.results[0] as { n: number; bytes: number };
     const generated = generatedStorage?.results[0] as { n: number; bytes: number };
+    const stars = await this.d1.prepare(STARS_TOTALS).first<MetricsSnapshot["stars"]>();
     const outcome = outcomes?.results[0] as {
       completed: number | null;
       failed: number | null;
@@ -592,6 +606,7 @@ export class D1Repository implements Repository {
       ],
       photosRefused: (refused?.results ?? []) as MetricsSnapshot["photosRefused"],
       ledger: (ledger?.results ?? []) as MetricsSnapshot["ledger"],
+      stars: stars ?? { received: 0, refunds: 0, refunded: 0 },
     };
   }
 

@@ -103,6 +103,13 @@ export class PgRepository implements Repository {
     });
   }
 
+  async findUserByTelegramId(telegramId: number): Promise<User | undefined> {
+    return this.#run(async (db) => {
+      const [row] = await db.select().from(users).where(eq(users.telegramId, telegramId)).limit(1);
+      return row ? toUser(row) : undefined;
+    });
+  }
+
   async countUserData(userId: string): Promise<{ avatars: number; photos: number; generations: number }> {
     return this.#run(async (db) => {
       const [row] = await db.execute<{ avatars: number; photos: number; generations: number }>(
@@ -641,6 +648,14 @@ export class PgRepository implements Repository {
                        COUNT(*)::int AS entries
                 FROM ledger_entries GROUP BY kind ORDER BY kind COLLATE "C"`,
           );
+          const stars = await one<MetricsSnapshot["stars"]>(
+            sql`SELECT COALESCE(SUM(stars) FILTER (WHERE kind = 'purchase'), 0)::float8 AS received,
+                       COUNT(*) FILTER (WHERE kind = 'refund')::int AS refunds,
+                       COALESCE(SUM(stars) FILTER (WHERE kind = 'refund'), 0)::float8 AS refunded
+                FROM ledger_entries e
+                WHERE kind = 'purchase'
+                   OR (kind = 'refund' AND NOT EXISTS (SELECT 1 FROM ledger_entries g WHERE g.key = e.key || ':restored'))`,
+          );
           return {
             avatars: avatarRows,
             trainingSeconds: { count: completedTrainings, median: await percentile(0.5), p95: await percentile(0.95) },
@@ -655,6 +670,7 @@ export class PgRepository implements Repository {
             ],
             photosRefused: refused,
             ledger,
+            stars,
           };
         },
         { isolationLevel: "repeatable read", accessMode: "read only" },

@@ -12,7 +12,8 @@ const SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
  * POST /telegram/webhook: checks Telegram's secret header before anything else, then hands the
  * update to the sender's ChatSession Durable Object, which stores it (once per update_id) and
  * answers at once; the bot works on it afterwards, in order. The webhook never waits for a reply,
- * a photo check, fal or storage.
+ * a photo check, fal or storage. A payment's pre-checkout query is the one exception: it is
+ * answered before the webhook answers.
  */
 export function registerTelegramWebhook(app: Hono<AppEnv>): void {
   app.post("/telegram/webhook", async (c) => {
@@ -33,6 +34,12 @@ export function registerTelegramWebhook(app: Hono<AppEnv>): void {
       return c.json({ ok: true });
     }
     const { update, userId } = routed;
+    if (update.pre_checkout_query) {
+      // Telegram cancels the payment unless this is answered within 10 s, so it is answered now,
+      // not behind the user's queued updates; it stores nothing, so a second delivery is harmless.
+      await handOff(() => c.env.CHAT_SESSION.getByName(String(userId)).preCheckout(update));
+      return c.json({ ok: true });
+    }
     const accepted = await handOff(() => c.env.CHAT_SESSION.getByName(String(userId)).accept(update));
     if (accepted === "duplicate") log("info", "telegram_update_duplicate", { updateId: update.update_id });
     return c.json({ ok: true });
