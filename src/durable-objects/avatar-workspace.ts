@@ -8,7 +8,7 @@ import { GenerationJobs, type GenerationRequest, type QueueResult } from "../job
 import { ChatNotifier } from "../jobs/notify";
 import { type FinishResult, PhotoQueue } from "../jobs/photo-queue";
 import type { Room, WakeKind } from "../jobs/room";
-import { TrainingJobs } from "../jobs/training-job";
+import { TrainingJobs, type TrainingLimited } from "../jobs/training-job";
 import { errorFields, log } from "../log";
 import type { PhotoJob } from "../services/photo-service";
 import { createRepository, createStorage } from "../wiring";
@@ -61,7 +61,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
     chatId: number,
     messageId: number,
     language: Language,
-  ): Promise<"accepted" | "stale" | "busy"> {
+  ): Promise<"accepted" | "stale" | "busy" | TrainingLimited> {
     return this.#exclusive("training", () => this.#training().start(userId, chatId, messageId, language));
   }
 

@@ -8,6 +8,7 @@ import { FalRequestError } from "../domain/ports";
 import { generatedKey } from "../domain/storage-keys";
 import { FalGenerator, type GenerationOutput } from "../fal/generator";
 import { errorFields, log } from "../log";
+import { jobLimitFor } from "../services/access";
 import { AvatarService } from "../services/avatar-service";
 import { NO_FAL_KEY } from "../services/training-service";
 import type { Room } from "./room";
@@ -39,7 +40,9 @@ export type QueueResult =
   | { kind: "queued"; id: string }
   | { kind: "duplicate"; id: string }
   | { kind: "not_ready" }
-  | { kind: "busy"; max: number };
+  | { kind: "busy"; max: number }
+  /** The user's MAX_GENERATIONS_PER_HOUR is reached; one more fits at `retryAt` (epoch ms). */
+  | { kind: "limited"; max: number; retryAt: number };
 
 /**
  * A generation, from the user's tap to the pictures in the chat: one fal job per intent, every
@@ -65,9 +68,19 @@ export class GenerationJobs {
     }
     if ((await repo.countActiveGenerations(userId)) >= settings.maxConcurrentGenerations)
       return { kind: "busy", max: settings.maxConcurrentGenerations };
+    const id = crypto.randomUUID();
+    // In a private chat the chat is the user: the limit is the sender's (none for an admin).
+    const limit = jobLimitFor(settings, request.chatId, "generation");
+    if (limit) {
+      const claim = await repo.claimJobStart({ id, userId, kind: "generation", startedAt: now }, limit);
+      if (!claim.claimed) {
+        await repo.incrementCounter("limit_hits", "generation");
+        return { kind: "limited", max: limit.max, retryAt: claim.retryAt.getTime() };
+      }
+    }
     const existing = await repo.insertGeneration(
       {
-        id: crypto.randomUUID(),
+        id,
         avatarId,
         userId,
         prompt: request.prompt,
@@ -84,7 +97,10 @@ export class GenerationJobs {
       },
       now,
     );
-    if (!existing.created) return { kind: "duplicate", id: existing.row.id };
+    if (!existing.created) {
+      if (limit) await repo.releaseJobStart(id);
+      return { kind: "duplicate", id: existing.row.id };
+    }
     log("info", "generation_queued", { avatarId, generationId: existing.row.id, preset: request.preset });
     await this.room.wake("generations", Date.now());
     return { kind: "queued", id: existing.row.id };

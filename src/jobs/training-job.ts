@@ -7,6 +7,7 @@ import type { TrainingResult } from "../domain/ports";
 import { TRAINING_START } from "../domain/training-lifecycle";
 import { FalTrainer } from "../fal/trainer";
 import { errorFields, log } from "../log";
+import { jobLimitFor } from "../services/access";
 import { AvatarService } from "../services/avatar-service";
 import { TrainingService } from "../services/training-service";
 import { trainingDataLink } from "../storage/signed-urls";
@@ -26,6 +27,15 @@ interface TrainingState {
   phase: "starting" | "running" | "idle";
   requestedAt?: number;
   attempts?: number;
+  /** The start counted against MAX_TRAININGS_PER_DAY, given back if fal never ran it. */
+  claimId?: string;
+}
+
+/** The user's MAX_TRAININGS_PER_DAY is reached; one more fits at `retryAt` (epoch ms). */
+export interface TrainingLimited {
+  kind: "limited";
+  max: number;
+  retryAt: number;
 }
 
 /**
@@ -41,12 +51,24 @@ export class TrainingJobs {
     chatId: number,
     messageId: number,
     language: Language,
-  ): Promise<"accepted" | "stale" | "busy"> {
+  ): Promise<"accepted" | "stale" | "busy" | TrainingLimited> {
     const avatar = await this.#avatars().getOwned(this.room.avatarId, userId);
     if (avatar.status !== "READY_FOR_TRAINING") return "stale";
     const current = this.#state();
     if (current?.phase === "starting") return "busy";
-    this.#save({ chatId, messageId, language, phase: "starting", requestedAt: Date.now(), attempts: 0 });
+    // Counted at the tap, atomically per user, so taps on several avatars cannot all pass; in a
+    // private chat the chat is the user (an admin has no limit).
+    const limit = jobLimitFor(this.room.settings, chatId, "training");
+    const claimId = limit ? crypto.randomUUID() : undefined;
+    if (limit && claimId) {
+      const start = { id: claimId, userId, kind: "training" as const, startedAt: new Date() };
+      const claim = await this.room.repo.claimJobStart(start, limit);
+      if (!claim.claimed) {
+        await this.room.repo.incrementCounter("limit_hits", "training");
+        return { kind: "limited", max: limit.max, retryAt: claim.retryAt.getTime() };
+      }
+    }
+    this.#save({ chatId, messageId, language, phase: "starting", requestedAt: Date.now(), attempts: 0, claimId });
     await this.room.wake("training", Date.now());
     return "accepted";
   }
@@ -114,6 +136,7 @@ export class TrainingJobs {
     if (attempts > TRAINING_START.attempts || lapsed) {
       log("error", "training_start_given_up", { avatarId: avatar.id, attempts: attempts - 1 });
       this.#save({ ...state, phase: "idle" });
+      await this.#giveBack(state);
       await this.#show({ text: t.training.startFailed, keyboard: startKeyboard(t, avatar.id) });
       return;
     }
@@ -128,6 +151,7 @@ export class TrainingJobs {
       return;
     }
     this.#save({ ...state, attempts, phase: outcome.kind === "started" ? "running" : "idle" });
+    if (outcome.kind !== "started") await this.#giveBack(state);
     if (outcome.kind === "started") {
       const queued = { kind: "queued" as const, position: outcome.queuePosition };
       await this.#show(renderTrainingProgress(t, outcome.avatar, queued, new Date()));
@@ -164,6 +188,11 @@ export class TrainingJobs {
     if (!state?.chatId) return;
     const told = await this.room.notifier.show(state.chatId, state.messageId, screen);
     if (told.kind === "sent" && told.messageId !== state.messageId) this.#save({ ...state, messageId: told.messageId });
+  }
+
+  /** A start that never reached fal does not count against the user's daily limit. */
+  async #giveBack(state: TrainingState): Promise<void> {
+    if (state.claimId) await this.room.repo.releaseJobStart(state.claimId);
   }
 
   #state(): TrainingState | undefined {

@@ -73,6 +73,18 @@ export function renderPrometheus(m: MetricsSnapshot): string {
     "Refused photos by reason.",
     m.photosRefused.map((r) => [{ reason: r.reason }, r.count]),
   );
+  metric(
+    "avatar_studio_access_refused_total",
+    "counter",
+    "Updates refused by the access rules: from strangers (nothing stored) or denied users.",
+    m.accessRefused.map((r) => [{ who: r.who }, r.count]),
+  );
+  metric(
+    "avatar_studio_limit_hits_total",
+    "counter",
+    "Job starts refused by the per-user limits, by job.",
+    m.limitHits.map((h) => [{ job: h.job }, h.count]),
+  );
   return `${lines.join("\n")}\n`;
 }
 
@@ -87,6 +99,8 @@ export function renderStats(m: MetricsSnapshot): string {
   const seconds = (s: number | null) => (s === null ? "—" : `${Math.round(s)} s`);
   const ratio = successRatio(m);
   const today = m.generations.perDay.at(-1);
+  const refused = (who: string) => m.accessRefused.find((r) => r.who === who)?.count ?? 0;
+  const hits = (job: string) => m.limitHits.find((h) => h.job === job)?.count ?? 0;
   return [
     "📊 <b>Avatar Studio</b>",
     "",
@@ -101,5 +115,9 @@ export function renderStats(m: MetricsSnapshot): string {
     "",
     "<b>Refused photos</b>",
     ...(m.photosRefused.length ? m.photosRefused.map((r) => `• ${r.reason}: ${r.count}`) : ["• none"]),
+    "",
+    "<b>Access and limits</b>",
+    `• refused: ${refused("stranger")} from strangers, ${refused("denied")} from denied users`,
+    `• limits hit: ${hits("training")} training starts, ${hits("generation")} picture orders`,
   ].join("\n");
 }

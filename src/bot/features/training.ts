@@ -35,7 +35,10 @@ onAction(trainingFeature, "trainStart", async (ctx, { avatarId }) => {
   const messageId = await show(ctx, ctx.t.training.starting(escapeHtml(avatar.name ?? "")), new InlineKeyboard());
   const chatId = ctx.chat?.id ?? ctx.from?.id ?? 0;
   const accepted = await ctx.deps.workspace(avatarId).startTraining(ctx.user.id, chatId, messageId ?? 0, ctx.lang);
-  if (accepted !== "accepted") await answer(ctx, ctx.t.errors.stale);
+  if (typeof accepted === "object") {
+    const keyboard = new InlineKeyboard().text(ctx.t.menu.myAvatars, cb("avatars", { page: 0 }));
+    await show(ctx, ctx.t.limits.training(accepted.max, accepted.retryAt - Date.now()), keyboard);
+  } else if (accepted !== "accepted") await answer(ctx, ctx.t.errors.stale);
 });
 
 onAction(trainingFeature, "trainCancel", async (ctx, { avatarId }) => {
