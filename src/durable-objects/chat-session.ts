@@ -90,11 +90,20 @@ export class ChatSession extends DurableObject<Env> {
     },
   };
 
+  /** The inbox, made if need be: for writes. */
   #inbox(): SqlStorage {
     const sql = this.ctx.storage.sql;
     if (!this.#inboxReady) createInbox(sql);
     this.#inboxReady = true;
     return sql;
+  }
+
+  /** Whether the inbox exists, without making it: reads of an empty object leave it empty. */
+  #hasInbox(): boolean {
+    this.#inboxReady ||=
+      this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox'").toArray()
+        .length > 0;
+    return this.#inboxReady;
   }
 
   /**
@@ -142,7 +151,7 @@ export class ChatSession extends DurableObject<Env> {
     this.#alarmSet = false;
     await this.#drain();
     // Forgotten here, at most once a day per instance, rather than in a write behind every update.
-    if (this.#prunedAt === undefined || Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
+    if (this.#hasInbox() && (this.#prunedAt === undefined || Date.now() - this.#prunedAt > PRUNE_EVERY_MS)) {
       this.#prunedAt = Date.now();
       this.#inbox().exec(
         "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
@@ -201,12 +210,14 @@ export class ChatSession extends DurableObject<Env> {
   }
 
   #pending(): InboxRow[] {
+    if (!this.#hasInbox()) return [];
     return this.#inbox()
       .exec<InboxRow>("SELECT update_id, body, attempts FROM inbox WHERE done_at IS NULL ORDER BY seq")
       .toArray();
   }
 
   #pendingCount(): number {
+    if (!this.#hasInbox()) return 0;
     return Number(this.#inbox().exec("SELECT count(*) AS n FROM inbox WHERE done_at IS NULL").one().n);
   }
 
