@@ -247,17 +247,16 @@ export class ChatSession extends DurableObject<Env> {
   /** Handles one update, or refuses it; "stranger": refused, and nothing of it may be kept. */
   async #process(update: Update): Promise<"handled" | "stranger"> {
     const settings = loadSettings(this.env);
-    const refused = await this.#refused(update, createRepository(this.env));
+    const repo = createRepository(this.env);
+    const refused = await this.#refused(update, repo);
     if (refused) return refused;
     // A Postgres repository owns a connection for one request, so its bot is built per update. On D1
     // the bot and its services hold nothing per request and are built once per instance: under
     // wrangler dev that CPU would delay the next webhook's answer on the same thread.
     if (settings.database.driver === "postgres") {
-      const repo = createRepository(this.env);
       await this.#createBot(repo, await getBotInfo(settings, repo)).handleUpdate(update);
       return "handled";
     }
-    const repo = createRepository(this.env);
     const info = await getBotInfo(settings, repo);
     if (this.#bot?.info !== info) this.#bot = { info, bot: this.#createBot(repo, info) };
     await this.#bot.bot.handleUpdate(update);
