@@ -19,6 +19,8 @@ const bindings = {
 };
 
 const withPostgres = await findPostgres();
+const ACCESS_TESTS = "test/integration/access.test.ts";
+const STARS_TESTS = "test/integration/stars.test.ts";
 
 /** One vitest project: the Worker in workerd with these extra bindings for the given test files. */
 function workerProject(
@@ -26,6 +28,7 @@ function workerProject(
   include: string[],
   extra: (s3Endpoint: string) => Record<string, string>,
   database: "contract" | "photo_flow",
+  exclude: string[] = [],
 ): TestProjectInlineConfiguration {
   return {
     plugins: [
@@ -42,7 +45,13 @@ function workerProject(
     ],
     // A hang guard, not a speed check (speed is `npm run bench`): both projects run at once on two
     // cores, and a photo test that decodes WASM images takes a few seconds when they contend.
-    test: { name, include, setupFiles: ["./test/setup.ts"], testTimeout: 30_000 },
+    test: {
+      name,
+      include,
+      exclude: ["**/node_modules/**", ...exclude],
+      setupFiles: ["./test/setup.ts"],
+      testTimeout: 30_000,
+    },
   };
 }
 
@@ -53,7 +62,25 @@ export default defineConfig({
     silent: "passed-only",
     projects: [
       // Everything on D1 and R2; the repository contract suite also reaches Postgres when it is there.
-      workerProject("d1-r2", ["test/**/*.test.ts"], () => ({}), "contract"),
+      workerProject("d1-r2", ["test/**/*.test.ts"], () => ({}), "contract", [ACCESS_TESTS, STARS_TESTS]),
+      // A closed beta with tight limits: the access rules and the per-user limits at the Worker's edges.
+      workerProject(
+        "d1-r2-closed-beta",
+        [ACCESS_TESTS],
+        () => ({
+          ACCESS_MODE: "allowlist",
+          ALLOWED_USER_IDS: "990101,990102",
+          MAX_TRAININGS_PER_DAY: "2",
+          MAX_GENERATIONS_PER_HOUR: "3",
+          MAX_CONCURRENT_GENERATIONS: "20",
+          MIN_PHOTOS_FOR_TRAINING: "1",
+          // The limits are what is tested here, not the credits.
+          FREE_CREDITS: "100000",
+        }),
+        "contract",
+      ),
+      // Paying users with no free allowance (FREE_CREDITS=0): every credit is bought.
+      workerProject("d1-r2-no-free-credits", [STARS_TESTS], () => ({ FREE_CREDITS: "0" }), "contract"),
       // The photo flow again on Postgres and S3 (test/servers/s3-server.ts, started by test/servers/global-setup.ts).
       ...(withPostgres
         ? [

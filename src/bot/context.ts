@@ -2,6 +2,7 @@ import type { Context } from "grammy";
 import type { Settings } from "../config/settings";
 import type { Language, User } from "../domain/entities";
 import type { AvatarWorkspace } from "../durable-objects/avatar-workspace";
+import type { AccessService } from "../services/access";
 import type { AvatarService } from "../services/avatar-service";
 import type { CreditService } from "../services/credit-service";
 import type { GalleryService } from "../services/gallery-service";
@@ -21,6 +22,10 @@ export interface BotDeps {
   metrics: MetricsService;
   credits: CreditService;
   payments: PaymentService;
+  /** Who may use the bot (also for the payment checks: `access.isAllowed(telegramId)`). */
+  access: AccessService;
+  /** Drops what a user's chat session remembers of their access rule, after /allow or /deny. */
+  forgetAccess: (telegramId: number) => Promise<void>;
   session: SessionStore;
   /** Deletes everything of a user (/deletemydata). */
   deleteUserData: (userId: string) => Promise<void>;

@@ -5,6 +5,7 @@ import { errorFields, log } from "../log";
 import { configureApi } from "../telegram/api";
 import { decodeAction } from "./callback-data";
 import type { BotContext, BotDeps } from "./context";
+import { accessFeature } from "./features/access";
 import { adminFeature } from "./features/admin";
 import { contextInputFeature } from "./features/context-input";
 import { createAvatarFeature } from "./features/create-avatar";
@@ -61,6 +62,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     privacyFeature,
     adminFeature,
     paymentsFeature,
+    accessFeature,
     createAvatarFeature,
     myAvatarsFeature,
     photoUploadFeature,

@@ -169,7 +169,26 @@ export const SETTINGS = {
     optional(origin),
     "When set, every fal request goes to this origin instead of fal's hosts (path and query kept).",
   ),
-  ADMIN_USER_IDS: setting(optional(userIds), "Telegram user ids of administrators (`/stats`)."),
+  ADMIN_USER_IDS: setting(
+    optional(userIds),
+    "Telegram user ids of administrators (`/stats`, `/allow`, `/deny`); always let in and never limited.",
+  ),
+  ACCESS_MODE: setting(
+    withDefault(oneOf(["open", "allowlist"]), "open"),
+    "`open`: anyone may use the bot; `allowlist`: only admins, `ALLOWED_USER_IDS` and `/allow`. `/deny` shuts out anyone but an admin in both; see [access and limits](#access-and-limits).",
+  ),
+  ALLOWED_USER_IDS: setting(
+    optional(userIds),
+    "Telegram user ids let in when `ACCESS_MODE=allowlist`, besides `ADMIN_USER_IDS` and `/allow`.",
+  ),
+  MAX_TRAININGS_PER_DAY: setting(
+    withDefault(wholeNumber(0, 1000), 3),
+    "Trainings one user may start in any 24 hours; `0`: no limit. Admins are not limited.",
+  ),
+  MAX_GENERATIONS_PER_HOUR: setting(
+    withDefault(wholeNumber(0, 10_000), 30),
+    "Picture orders (one set of pictures each) one user may start in any hour; `0`: no limit. Admins are not limited.",
+  ),
   ...AVATAR_SETTINGS,
   PHOTO_BATCH_WINDOW_MS: setting(
     withDefault(wholeNumber(0, 600_000), 1500),
@@ -295,6 +314,8 @@ const settingsSchema = v.pipe(
     metricsToken: env.METRICS_TOKEN,
     falBaseUrl: env.FAL_BASE_URL,
     adminUserIds: env.ADMIN_USER_IDS ?? new Set<number>(),
+    access: { mode: env.ACCESS_MODE, allowedUserIds: env.ALLOWED_USER_IDS ?? new Set<number>() },
+    limits: { trainingsPerDay: env.MAX_TRAININGS_PER_DAY, generationsPerHour: env.MAX_GENERATIONS_PER_HOUR },
     photoBatchWindowMs: env.PHOTO_BATCH_WINDOW_MS,
     trainingTimeoutSeconds: env.TRAINING_TIMEOUT,
     abandonedAvatarTtlSeconds: env.ABANDONED_AVATAR_TTL,

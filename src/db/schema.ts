@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ACCESS_RULES, LIMITED_JOBS } from "../domain/access";
 import {
   AVATAR_GENDERS,
   AVATAR_STATUSES,
@@ -210,6 +211,38 @@ export const creditBalances = sqliteTable(
     updatedAt: timestamp("updated_at").notNull(),
   },
   () => [check("credit_balances_check", sql`available >= 0 AND reserved >= 0`)],
+);
+
+/** The admins' /allow and /deny, by Telegram id: no user row needed, so a stranger can be let in first. */
+export const accessRules = sqliteTable(
+  "access_rules",
+  {
+    telegramId: integer("telegram_id").primaryKey(),
+    rule: text("rule", { enum: ACCESS_RULES }).notNull(),
+    actorId: integer("actor_id").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  () => [check("access_rules_rule_check", inList("rule", ACCESS_RULES))],
+);
+
+/**
+ * Trainings and generations started, for the per-user limits' rolling windows. Kept apart from the
+ * jobs: a retrained avatar overwrites its training's times, and a deleted picture must not free a start.
+ */
+export const jobStarts = sqliteTable(
+  "job_starts",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: LIMITED_JOBS }).notNull(),
+    startedAt: timestamp("started_at").notNull(),
+  },
+  (t) => [
+    index("job_starts_user_kind_idx").on(t.userId, t.kind, t.startedAt),
+    check("job_starts_kind_check", inList("kind", LIMITED_JOBS)),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

@@ -1,3 +1,4 @@
+import type { AccessRule, ClaimOutcome, JobLimit, JobStart } from "./access";
 import type { AvatarGender, AvatarStatus, AvatarType, FalPriority, GenerationStatus } from "./avatar";
 import type {
   Avatar,
@@ -113,6 +114,10 @@ export interface MetricsSnapshot {
   ledger: Array<{ kind: LedgerKind; credits: number; stars: number; entries: number }>;
   /** Telegram Stars taken for credits, and refunds given back (a refund Telegram refused is not one). */
   stars: { received: number; refunds: number; refunded: number };
+  /** Updates refused by the access rules: `stranger` (nothing stored) or `denied` (a known user). */
+  accessRefused: Array<{ who: string; count: number }>;
+  /** Jobs refused by the per-user limits, by job. */
+  limitHits: Array<{ job: string; count: number }>;
 }
 
 export interface Page<T> {
@@ -208,6 +213,21 @@ export interface Repository {
   /** Marks a DELIVERING generation SUCCEEDED and counts it on the avatar, atomically, once. */
   completeGeneration(id: string, patch: GenerationPatch, now: Date): Promise<boolean>;
   deleteGeneration(id: string): Promise<Generation | null>;
+
+  /** The admins' rule for a Telegram user, or null when they set none. */
+  getAccessRule(telegramId: number): Promise<AccessRule | null>;
+  /** Records an admin's /allow or /deny (the latest wins); answers the rule it replaced, or null. */
+  setAccessRule(telegramId: number, rule: AccessRule, actorId: number, now: Date): Promise<AccessRule | null>;
+  /** Whether the bot has a user row for this Telegram user. */
+  isKnownUser(telegramId: number): Promise<boolean>;
+  /**
+   * Records a job start only while the user's starts of its kind within the window stay under the
+   * limit, atomically per user, so parallel starts on several avatars cannot pass it together.
+   * Starts that left the window are forgotten; a repeated id is claimed once.
+   */
+  claimJobStart(start: JobStart, limit: JobLimit): Promise<ClaimOutcome>;
+  /** Gives a start back (the job never ran: a refused submit, a stale tap). */
+  releaseJobStart(id: string): Promise<void>;
 
   incrementCounter(name: string, label: string, by?: number): Promise<void>;
   /** The figures behind /stats and /metrics, from cheap aggregate queries and the counters. */

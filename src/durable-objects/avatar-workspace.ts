@@ -8,7 +8,7 @@ import { GenerationJobs, type GenerationRequest, type QueueResult } from "../job
 import { ChatNotifier } from "../jobs/notify";
 import { type FinishResult, PhotoQueue } from "../jobs/photo-queue";
 import type { Room, WakeKind } from "../jobs/room";
-import { TrainingJobs } from "../jobs/training-job";
+import { TrainingJobs, type TrainingLimited } from "../jobs/training-job";
 import { errorFields, log } from "../log";
 import { CreditService } from "../services/credit-service";
 import type { PhotoJob } from "../services/photo-service";
@@ -63,7 +63,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
     messageId: number,
     language: Language,
     payer?: number,
-  ): Promise<"accepted" | "stale" | "busy" | "insufficient"> {
+  ): Promise<"accepted" | "stale" | "busy" | "insufficient" | TrainingLimited> {
     return this.#exclusive("training", () => this.#training().start(userId, chatId, messageId, language, payer));
   }
 

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bot } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
+import { passesRefusal, tellRefused } from "../bot/access-gate";
 import type { BotContext } from "../bot/context";
 import { createBot } from "../bot/create-bot";
 import { languageFromCode, messagesFor } from "../bot/locales";
@@ -8,6 +9,7 @@ import { IDLE, type SessionState, type SessionStore } from "../bot/session";
 import { loadSettings } from "../config/settings";
 import type { Repository } from "../domain/repository";
 import { errorFields, log } from "../log";
+import { type AccessMemory, AccessService } from "../services/access";
 import { AvatarService } from "../services/avatar-service";
 import { CreditService } from "../services/credit-service";
 import { DataLifecycle } from "../services/data-lifecycle";
@@ -36,6 +38,19 @@ interface InboxRow extends Record<string, SqlStorageValue> {
   attempts: number;
 }
 
+/** The chat's inbox of updates, made on first use (tests that stage a restart make it the same way). */
+export function createInbox(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    update_id INTEGER NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    received_at INTEGER NOT NULL,
+    done_at INTEGER
+  )`);
+  sql.exec("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, seq)");
+}
+
 /**
  * One per Telegram user. The webhook hands it each update, which it writes to its inbox (once per
  * update_id) and acknowledges at once; it then handles that user's updates strictly one at a time,
@@ -57,6 +72,12 @@ export class ChatSession extends DurableObject<Env> {
   readonly #user: UserMemory = {};
   /** The FSM state as last read or written; this object is its only writer. */
   #state: SessionState | undefined;
+  /** This chat's user's access rule as last read; /allow and /deny drop it (forgetAccess). */
+  readonly #access: AccessMemory = {};
+  /** Whether the inbox table exists: made on first use, so a refused stranger's object can be left empty. */
+  #inboxReady = false;
+  /** A stranger was refused since the storage was last emptied: it is emptied once the inbox is. */
+  #strangerRefused = false;
   /** The bot for this chat on D1, rebuilt only when the bot's own profile (getMe) is refreshed. */
   #bot: { info: UserFromGetMe; bot: Bot<BotContext> } | undefined;
 
@@ -72,17 +93,20 @@ export class ChatSession extends DurableObject<Env> {
     },
   };
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      update_id INTEGER NOT NULL UNIQUE,
-      body TEXT NOT NULL,
-      attempts INTEGER NOT NULL DEFAULT 0,
-      received_at INTEGER NOT NULL,
-      done_at INTEGER
-    )`);
-    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, seq)");
+  /** The inbox, made if need be: for writes. */
+  #inbox(): SqlStorage {
+    const sql = this.ctx.storage.sql;
+    if (!this.#inboxReady) createInbox(sql);
+    this.#inboxReady = true;
+    return sql;
+  }
+
+  /** Whether the inbox exists, without making it: reads of an empty object leave it empty. */
+  #hasInbox(): boolean {
+    this.#inboxReady ||=
+      this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox'").toArray()
+        .length > 0;
+    return this.#inboxReady;
   }
 
   /**
@@ -91,7 +115,7 @@ export class ChatSession extends DurableObject<Env> {
    */
   async accept(update: Update): Promise<"accepted" | "duplicate"> {
     const now = Date.now();
-    const inserted = this.ctx.storage.sql
+    const inserted = this.#inbox()
       .exec(
         // Stored with its first start already counted (the drain starts it at once), which saves the
         // webhook's answer a second commit; see #handle.
@@ -130,9 +154,9 @@ export class ChatSession extends DurableObject<Env> {
     this.#alarmSet = false;
     await this.#drain();
     // Forgotten here, at most once a day per instance, rather than in a write behind every update.
-    if (this.#prunedAt === undefined || Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
+    if (this.#hasInbox() && (this.#prunedAt === undefined || Date.now() - this.#prunedAt > PRUNE_EVERY_MS)) {
       this.#prunedAt = Date.now();
-      this.ctx.storage.sql.exec(
+      this.#inbox().exec(
         "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
         Date.now() - REMEMBER_UPDATES_MS,
       );
@@ -156,6 +180,11 @@ export class ChatSession extends DurableObject<Env> {
     return this.#session.get();
   }
 
+  /** An admin's /allow or /deny for this chat's user: the next update reads their rule afresh. */
+  async forgetAccess(): Promise<void> {
+    this.#access.rule = undefined;
+  }
+
   /** Liveness probe for /health. */
   async ping(): Promise<"ok"> {
     return "ok";
@@ -177,16 +206,34 @@ export class ChatSession extends DurableObject<Env> {
       seen = this.#accepts;
       for (const row of this.#pending()) await this.#handle(row);
     }
+    if (this.#strangerRefused && this.#pendingCount() === 0) await this.#forgetStranger();
+  }
+
+  /**
+   * A refused stranger leaves nothing here: their updates were deleted as they were answered, and
+   * with the inbox empty the alarm and the table go too. Nothing else here can be theirs: the bot
+   * never ran for them, and a session from before their data was deleted is idle.
+   */
+  async #forgetStranger(): Promise<void> {
+    this.#strangerRefused = false;
+    if (Number(this.#inbox().exec("SELECT count(*) AS n FROM inbox").one().n) > 0) return;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#alarmSet = false;
+    this.#inboxReady = false;
+    this.#state = undefined;
   }
 
   #pending(): InboxRow[] {
-    return this.ctx.storage.sql
+    if (!this.#hasInbox()) return [];
+    return this.#inbox()
       .exec<InboxRow>("SELECT update_id, body, attempts FROM inbox WHERE done_at IS NULL ORDER BY seq")
       .toArray();
   }
 
   #pendingCount(): number {
-    return Number(this.ctx.storage.sql.exec("SELECT count(*) AS n FROM inbox WHERE done_at IS NULL").one().n);
+    if (!this.#hasInbox()) return 0;
+    return Number(this.#inbox().exec("SELECT count(*) AS n FROM inbox WHERE done_at IS NULL").one().n);
   }
 
   async #handle(row: InboxRow): Promise<void> {
@@ -195,35 +242,60 @@ export class ChatSession extends DurableObject<Env> {
     // An update accepted by this very instance had its first start counted when it was stored.
     const counted = this.#counted.delete(row.update_id);
     const earlier = counted ? row.attempts - 1 : row.attempts;
-    if (!counted)
-      this.ctx.storage.sql.exec("UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", row.update_id);
+    if (!counted) this.#inbox().exec("UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", row.update_id);
     try {
       // Other chats' hand-offs in this isolate go first; see hand-offs.ts.
       await giveWayToHandOffs();
       if (earlier >= MAX_ATTEMPTS) await this.#giveUp(update);
-      else await this.#process(update);
+      else if ((await this.#process(update)) === "stranger") {
+        // Not even its id is kept: a redelivery would be answered again, which costs less than a record.
+        this.#inbox().exec("DELETE FROM inbox WHERE update_id = ?", row.update_id);
+        this.#strangerRefused = true;
+        return;
+      }
     } catch (error) {
       // The bot's error boundary already told the user what it could; a throw here means even that
       // failed (Telegram unreachable). Handling an update twice could repeat what it did, so it ends.
       log("error", "telegram_update_failed", { updateId: update.update_id, ...errorFields(error) });
     }
-    this.ctx.storage.sql.exec("UPDATE inbox SET done_at = ?, body = '' WHERE update_id = ?", Date.now(), row.update_id);
+    this.#inbox().exec("UPDATE inbox SET done_at = ?, body = '' WHERE update_id = ?", Date.now(), row.update_id);
   }
 
-  async #process(update: Update): Promise<void> {
+  /** Handles one update, or refuses it; "stranger": refused, and nothing of it may be kept. */
+  async #process(update: Update): Promise<"handled" | "stranger"> {
     const settings = loadSettings(this.env);
+    const repo = createRepository(this.env);
+    const refused = await this.#refused(update, repo);
+    if (refused) return refused;
     // A Postgres repository owns a connection for one request, so its bot is built per update. On D1
     // the bot and its services hold nothing per request and are built once per instance: under
     // wrangler dev that CPU would delay the next webhook's answer on the same thread.
     if (settings.database.driver === "postgres") {
-      const repo = createRepository(this.env);
       await this.#createBot(repo, await getBotInfo(settings, repo)).handleUpdate(update);
-      return;
+      return "handled";
     }
-    const repo = createRepository(this.env);
     const info = await getBotInfo(settings, repo);
     if (this.#bot?.info !== info) this.#bot = { info, bot: this.#createBot(repo, info) };
     await this.#bot.bot.handleUpdate(update);
+    return "handled";
+  }
+
+  /**
+   * The access rules, checked here rather than at the webhook, whose answer must not wait for a
+   * database: a refused user hears one line and the bot never runs (so no user row is made), except
+   * for what passesRefusal lets through. Counted without saying who.
+   */
+  async #refused(update: Update, repo: Repository): Promise<"handled" | "stranger" | null> {
+    const from = update.message?.from ?? update.callback_query?.from ?? update.pre_checkout_query?.from;
+    if (!from) return null;
+    const settings = loadSettings(this.env);
+    const verdict = await new AccessService(repo, settings, this.#access).verdict(from.id);
+    if (passesRefusal(update, verdict)) return null;
+    const known = !verdict.allowed && verdict.known;
+    log("info", "telegram_update_refused", { updateId: update.update_id, known });
+    await tellRefused(telegramApi(settings), update, known);
+    await repo.incrementCounter("access_refused", known ? "denied" : "stranger");
+    return known ? "handled" : "stranger";
   }
 
   #createBot(repo: Repository, info: UserFromGetMe): Bot<BotContext> {
@@ -244,6 +316,8 @@ export class ChatSession extends DurableObject<Env> {
         metrics: new MetricsService(repo),
         credits: new CreditService(repo, settings.credits),
         payments: new PaymentService(repo, settings.packages),
+        access: new AccessService(repo, settings, this.#access),
+        forgetAccess: (telegramId) => this.env.CHAT_SESSION.getByName(String(telegramId)).forgetAccess(),
         session: this.#session,
         workspace,
         deleteUserData: async (userId) => {

@@ -11,6 +11,7 @@ import { generationPrice } from "../domain/prices";
 import { generatedKey } from "../domain/storage-keys";
 import { FalGenerator, type GenerationOutput } from "../fal/generator";
 import { errorFields, log } from "../log";
+import { jobLimitFor } from "../services/access";
 import { AvatarService } from "../services/avatar-service";
 import { CreditService, type Settlement } from "../services/credit-service";
 import { NO_FAL_KEY } from "../services/training-service";
@@ -46,7 +47,9 @@ export type QueueResult =
   | { kind: "duplicate"; id: string }
   | { kind: "not_ready" }
   | { kind: "busy"; max: number }
-  | { kind: "insufficient"; price: number; available: number };
+  | { kind: "insufficient"; price: number; available: number }
+  /** The user's MAX_GENERATIONS_PER_HOUR is reached; one more fits at `retryAt` (epoch ms). */
+  | { kind: "limited"; max: number; retryAt: number };
 
 /**
  * A generation, from the user's tap to the pictures in the chat: one fal job per intent, every
@@ -72,9 +75,19 @@ export class GenerationJobs {
     }
     if ((await repo.countActiveGenerations(userId)) >= settings.maxConcurrentGenerations)
       return { kind: "busy", max: settings.maxConcurrentGenerations };
+    const id = crypto.randomUUID();
+    // In a private chat the chat is the user: the limit is the sender's (none for an admin).
+    const limit = jobLimitFor(settings, request.chatId, "generation");
+    if (limit) {
+      const claim = await repo.claimJobStart({ id, userId, kind: "generation", startedAt: now }, limit);
+      if (!claim.claimed) {
+        await repo.incrementCounter("limit_hits", "generation");
+        return { kind: "limited", max: limit.max, retryAt: claim.retryAt.getTime() };
+      }
+    }
     const existing = await repo.insertGeneration(
       {
-        id: crypto.randomUUID(),
+        id,
         avatarId,
         userId,
         prompt: request.prompt,
@@ -92,11 +105,15 @@ export class GenerationJobs {
       },
       now,
     );
-    if (!existing.created) return { kind: "duplicate", id: existing.row.id };
+    if (!existing.created) {
+      if (limit) await repo.releaseJobStart(id);
+      return { kind: "duplicate", id: existing.row.id };
+    }
     // Held with the intent recorded, before fal is called; a hold the credits do not cover leaves nothing.
     const held = await this.#hold(existing.row);
     if (!held.applied) {
       await repo.deleteGeneration(existing.row.id);
+      if (limit) await repo.releaseJobStart(id);
       return {
         kind: "insufficient",
         price: generationPrice(settings.credits, request.count),

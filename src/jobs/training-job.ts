@@ -9,6 +9,7 @@ import { trainingPrice } from "../domain/prices";
 import { TRAINING_START } from "../domain/training-lifecycle";
 import { FalTrainer } from "../fal/trainer";
 import { errorFields, log } from "../log";
+import { jobLimitFor } from "../services/access";
 import { AvatarService } from "../services/avatar-service";
 import { CreditService, type Settlement } from "../services/credit-service";
 import { TrainingService } from "../services/training-service";
@@ -32,6 +33,15 @@ interface TrainingState {
   /** The run being started, as the credits ledger names it, and whose credits pay for it. */
   trainingId?: string;
   payer?: number;
+  /** The start counted against MAX_TRAININGS_PER_DAY, given back if fal never ran it. */
+  claimId?: string;
+}
+
+/** The user's MAX_TRAININGS_PER_DAY is reached; one more fits at `retryAt` (epoch ms). */
+export interface TrainingLimited {
+  kind: "limited";
+  max: number;
+  retryAt: number;
 }
 
 /**
@@ -48,11 +58,23 @@ export class TrainingJobs {
     messageId: number,
     language: Language,
     payer?: number,
-  ): Promise<"accepted" | "stale" | "busy" | "insufficient"> {
+  ): Promise<"accepted" | "stale" | "busy" | "insufficient" | TrainingLimited> {
     const avatar = await this.#avatars().getOwned(this.room.avatarId, userId);
     if (avatar.status !== "READY_FOR_TRAINING") return "stale";
     const current = this.#state();
     if (current?.phase === "starting") return "busy";
+    // Counted at the tap, atomically per user, so taps on several avatars cannot all pass; in a
+    // private chat the chat is the user (an admin has no limit).
+    const limit = jobLimitFor(this.room.settings, chatId, "training");
+    const claimId = limit ? crypto.randomUUID() : undefined;
+    if (limit && claimId) {
+      const start = { id: claimId, userId, kind: "training" as const, startedAt: new Date() };
+      const claim = await this.room.repo.claimJobStart(start, limit);
+      if (!claim.claimed) {
+        await this.room.repo.incrementCounter("limit_hits", "training");
+        return { kind: "limited", max: limit.max, retryAt: claim.retryAt.getTime() };
+      }
+    }
     const trainingId = crypto.randomUUID();
     // The intent first, then the hold: a restart between the two finds the intent and holds again.
     const state: TrainingState = {
@@ -64,10 +86,12 @@ export class TrainingJobs {
       attempts: 0,
       trainingId,
       ...(payer === undefined ? {} : { payer }),
+      ...(claimId === undefined ? {} : { claimId }),
     };
     this.#save(state);
     if (!(await this.#hold(avatar, state))) {
       this.#save({ ...state, phase: "idle" });
+      await this.#giveBack(state);
       return "insufficient";
     }
     await this.room.wake("training", Date.now());
@@ -138,6 +162,7 @@ export class TrainingJobs {
       log("error", "training_start_given_up", { avatarId: avatar.id, attempts: attempts - 1 });
       this.#save({ ...state, phase: "idle" });
       const { released } = await this.#release(state.trainingId);
+      await this.#giveBack(state);
       await this.#show({
         text: withReturned(t, t.training.startFailed, released),
         keyboard: startKeyboard(t, avatar.id),
@@ -146,6 +171,7 @@ export class TrainingJobs {
     }
     if (!(await this.#hold(avatar, state))) {
       this.#save({ ...state, phase: "idle" });
+      await this.#giveBack(state);
       await this.#show(await this.#notEnough(t, avatar, state));
       return;
     }
@@ -160,8 +186,9 @@ export class TrainingJobs {
       return;
     }
     this.#save({ ...state, attempts, phase: outcome.kind === "started" ? "running" : "idle" });
-    // Nothing runs at fal unless it started: the hold goes back.
+    // Nothing runs at fal unless it started: the hold and the counted start go back.
     const { released } = outcome.kind === "started" ? { released: 0 } : await this.#release(state.trainingId);
+    if (outcome.kind !== "started") await this.#giveBack(state);
     if (outcome.kind === "started") {
       const queued = { kind: "queued" as const, position: outcome.queuePosition };
       await this.#show(renderTrainingProgress(t, outcome.avatar, queued, new Date()));
@@ -230,6 +257,11 @@ export class TrainingJobs {
     if (!state?.chatId) return;
     const told = await this.room.notifier.show(state.chatId, state.messageId, screen);
     if (told.kind === "sent" && told.messageId !== state.messageId) this.#save({ ...state, messageId: told.messageId });
+  }
+
+  /** A start that never reached fal does not count against the user's daily limit. */
+  async #giveBack(state: TrainingState): Promise<void> {
+    if (state.claimId) await this.room.repo.releaseJobStart(state.claimId);
   }
 
   #state(): TrainingState | undefined {

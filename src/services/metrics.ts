@@ -95,6 +95,18 @@ export function renderPrometheus(m: MetricsSnapshot): string {
   metric("avatar_studio_stars_refunded_total", "counter", "Telegram Stars given back in refunds.", [
     [{}, m.stars.refunded],
   ]);
+  metric(
+    "avatar_studio_access_refused_total",
+    "counter",
+    "Updates refused by the access rules: from strangers (nothing stored) or denied users.",
+    m.accessRefused.map((r) => [{ who: r.who }, r.count]),
+  );
+  metric(
+    "avatar_studio_limit_hits_total",
+    "counter",
+    "Job starts refused by the per-user limits, by job.",
+    m.limitHits.map((h) => [{ job: h.job }, h.count]),
+  );
   return `${lines.join("\n")}\n`;
 }
 
@@ -129,6 +141,8 @@ export function renderStats(m: MetricsSnapshot): string {
   const ratio = successRatio(m);
   const today = m.generations.perDay.at(-1);
   const credits = creditTotals(m);
+  const refused = (who: string) => m.accessRefused.find((r) => r.who === who)?.count ?? 0;
+  const hits = (job: string) => m.limitHits.find((h) => h.job === job)?.count ?? 0;
   return [
     "📊 <b>Avatar Studio</b>",
     "",
@@ -151,5 +165,9 @@ export function renderStats(m: MetricsSnapshot): string {
     `• taken back by refunds: ${credits.refunded}`,
     `• held for running jobs: ${credits.held}`,
     `<b>Stars</b>: ${m.stars.received} ⭐ received; refunds given: ${m.stars.refunds}, ${m.stars.refunded} ⭐ back`,
+    "",
+    "<b>Access and limits</b>",
+    `• refused: ${refused("stranger")} from strangers, ${refused("denied")} from denied users`,
+    `• limits hit: ${hits("training")} training starts, ${hits("generation")} picture orders`,
   ].join("\n");
 }

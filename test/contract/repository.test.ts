@@ -480,6 +480,77 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     });
   });
 
+  it("keeps the admins' access rules by Telegram id, the latest winning, without a user row", async () => {
+    lastTelegramId += 1;
+    const stranger = lastTelegramId;
+    const now = at("2026-06-15T12:00:00Z");
+    expect(await repo.getAccessRule(stranger)).toBeNull();
+    expect(await repo.isKnownUser(stranger)).toBe(false);
+    expect(await repo.setAccessRule(stranger, "allow", 990001, now)).toBeNull();
+    expect(await repo.getAccessRule(stranger)).toBe("allow");
+    expect(await repo.setAccessRule(stranger, "allow", 990001, now)).toBe("allow");
+    expect(await repo.setAccessRule(stranger, "deny", 990002, now)).toBe("allow");
+    expect(await repo.getAccessRule(stranger)).toBe("deny");
+    // A rule names no user row, and the user's row is not made by it.
+    expect(await repo.isKnownUser(stranger)).toBe(false);
+    const known = await user();
+    expect(await repo.isKnownUser(known.telegramId)).toBe(true);
+    await repo.setAccessRule(known.telegramId, "deny", 990001, now);
+    // Deleting the user's data leaves the admins' rule (it is theirs), and the user unknown.
+    await repo.deleteUser(known.id);
+    expect(await repo.isKnownUser(known.telegramId)).toBe(false);
+    expect(await repo.getAccessRule(known.telegramId)).toBe("deny");
+  });
+
+  it("claims job starts within a rolling window per user and kind, and says when one more fits", async () => {
+    const { id: userId } = await user();
+    const { id: other } = await user();
+    const limit = { max: 2, windowMs: 3600_000 };
+    const start = (iso: string, kind: "training" | "generation" = "generation", id = crypto.randomUUID()) => ({
+      id,
+      userId,
+      kind,
+      startedAt: at(iso),
+    });
+    expect(await repo.claimJobStart(start("2026-06-15T10:00:00Z"), limit)).toEqual({ claimed: true });
+    const second = start("2026-06-15T10:20:00Z");
+    expect(await repo.claimJobStart(second, limit)).toEqual({ claimed: true });
+    // The same start again is the one already claimed, not a third.
+    expect(await repo.claimJobStart({ ...second, startedAt: at("2026-06-15T10:30:00Z") }, limit)).toEqual({
+      claimed: true,
+    });
+    expect(await repo.claimJobStart(start("2026-06-15T10:40:00Z"), limit)).toEqual({
+      claimed: false,
+      retryAt: at("2026-06-15T11:00:00Z"),
+    });
+    // Another kind and another user have windows of their own.
+    expect(await repo.claimJobStart(start("2026-06-15T10:41:00Z", "training"), limit)).toEqual({ claimed: true });
+    expect(await repo.claimJobStart({ ...start("2026-06-15T10:42:00Z"), userId: other }, limit)).toEqual({
+      claimed: true,
+    });
+    // Exactly one window after the first start, it has aged out.
+    expect(await repo.claimJobStart(start("2026-06-15T11:00:00Z"), limit)).toEqual({ claimed: true });
+    expect(await repo.claimJobStart(start("2026-06-15T11:10:00Z"), limit)).toEqual({
+      claimed: false,
+      retryAt: at("2026-06-15T11:20:00Z"),
+    });
+    // A start given back frees its place.
+    await repo.releaseJobStart(second.id);
+    expect(await repo.claimJobStart(start("2026-06-15T11:11:00Z"), limit)).toEqual({ claimed: true });
+  });
+
+  it("never lets racing claims of one user pass the limit", async () => {
+    const { id: userId } = await user();
+    const now = new Date();
+    const limit = { max: 3, windowMs: 86400_000 };
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        make().claimJobStart({ id: crypto.randomUUID(), userId, kind: "training", startedAt: now }, limit),
+      ),
+    );
+    expect(outcomes.filter((o) => o.claimed)).toHaveLength(3);
+  });
+
   it("aggregates the metrics: avatars, trainings, generations per day, storage and counters", async () => {
     const now = at("2026-06-15T12:00:00Z");
     const before = await repo.metrics(now);
@@ -542,6 +613,15 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
       { reason: "a_b", count: 2 },
       { reason: "ab", count: 6 },
     ]);
+    const refused = (m: typeof after, who: string) => m.accessRefused.find((r) => r.who === who)?.count ?? 0;
+    const hits = (m: typeof after, job: string) => m.limitHits.find((h) => h.job === job)?.count ?? 0;
+    await repo.incrementCounter("access_refused", "stranger");
+    await repo.incrementCounter("access_refused", "stranger");
+    await repo.incrementCounter("limit_hits", "training");
+    const counted = await repo.metrics(now);
+    expect(refused(counted, "stranger") - refused(after, "stranger")).toBe(2);
+    expect(refused(counted, "denied") - refused(after, "denied")).toBe(0);
+    expect(hits(counted, "training") - hits(after, "training")).toBe(1);
   });
 
   describe("credits ledger", () => {

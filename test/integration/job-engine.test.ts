@@ -8,6 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PHOTO_CHECK } from "../../src/domain/photo-check-lifecycle";
 import type { Repository } from "../../src/domain/repository";
+import { createInbox } from "../../src/durable-objects/chat-session";
 import { runScheduled } from "../../src/scheduled";
 import { createRepository } from "../../src/wiring";
 import { jpeg, picture } from "../corpus/images";
@@ -106,6 +107,7 @@ async function submissions(avatarId: string) {
 /** An update in the user's inbox as a restart leaves it: stored, `attempts` tries cut off, the alarm set. */
 async function storedBeforeRestart(update: Record<string, unknown>, attempts: number) {
   await runInDurableObject(session(user.id), async (_, state) => {
+    createInbox(state.storage.sql);
     state.storage.sql.exec(
       "INSERT INTO inbox (update_id, body, received_at, attempts) VALUES (?, ?, ?, ?)",
       update.update_id as number,
@@ -186,6 +188,7 @@ describe("the webhook only hands off", () => {
     const old = telegram.textUpdate(user, "/help");
     const recent = telegram.textUpdate(user, "/help");
     await runInDurableObject(session(user.id), async (_, state) => {
+      createInbox(state.storage.sql);
       for (const [update, age] of [
         [old, 4 * 86400_000],
         [recent, 3600_000],

@@ -357,6 +357,6 @@ describe("Stars in /metrics and /stats", () => {
       refunded: before.refunded + 50,
     });
     await say(telegram, ADMIN, "/stats");
-    expect(lastText(ADMIN)).toMatch(/Stars: \d+ ⭐ received; \d+ refund\(s\), \d+ ⭐ given back/);
+    expect(lastText(ADMIN)).toMatch(/Stars: \d+ ⭐ received; refunds given: \d+, \d+ ⭐ back/);
   });
 });

@@ -72,7 +72,10 @@ export async function userExists(telegramId: number): Promise<boolean> {
 /** Whether the user's chat session has taken this update into its inbox. */
 export async function isAccepted(telegramId: number, updateId: number): Promise<boolean> {
   return runInDurableObject(env.CHAT_SESSION.getByName(String(telegramId)), async (_, state) => {
-    return state.storage.sql.exec("SELECT 1 FROM inbox WHERE update_id = ?", updateId).toArray().length > 0;
+    // The inbox is made by the first update the session takes in.
+    const sql = state.storage.sql;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'inbox'").toArray().length === 0) return false;
+    return sql.exec("SELECT 1 FROM inbox WHERE update_id = ?", updateId).toArray().length > 0;
   });
 }
 

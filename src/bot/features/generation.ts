@@ -143,6 +143,12 @@ async function start(
     if (!ctx.callbackQuery) await ctx.reply(ctx.t.generate.busy(result.max));
     return;
   }
+  if (result.kind === "limited") {
+    const text = ctx.t.limits.generation(result.max, result.retryAt - Date.now());
+    await answer(ctx, text, true);
+    if (!ctx.callbackQuery) await ctx.reply(text);
+    return;
+  }
   if (result.kind === "not_ready") {
     await answer(ctx, ctx.t.generate.notReady, true);
     return;

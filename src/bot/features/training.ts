@@ -48,7 +48,10 @@ onAction(trainingFeature, "trainStart", async (ctx, { avatarId }) => {
     .workspace(avatarId)
     .startTraining(ctx.user.id, chatId, messageId ?? 0, ctx.lang, payer);
   if (accepted === "insufficient") await showNotEnough(ctx, price);
-  else if (accepted !== "accepted") await answer(ctx, ctx.t.errors.stale);
+  else if (typeof accepted === "object") {
+    const keyboard = new InlineKeyboard().text(ctx.t.menu.myAvatars, cb("avatars", { page: 0 }));
+    await show(ctx, ctx.t.limits.training(accepted.max, accepted.retryAt - Date.now()), keyboard);
+  } else if (accepted !== "accepted") await answer(ctx, ctx.t.errors.stale);
 });
 
 async function showNotEnough(ctx: BotContext, price: number): Promise<void> {

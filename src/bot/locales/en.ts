@@ -1,7 +1,7 @@
 import type { AvatarGender, AvatarStatus, AvatarType } from "../../domain/avatar";
 import type { AspectRatio } from "../../domain/entities";
 import type { FailureReason } from "../../domain/failure-reason";
-import { countEn, duration, fileSize, pixels, pluralForm, range } from "./plural";
+import { countEn, duration, fileSize, pixels, pluralForm, range, waitTime } from "./plural";
 
 /** English texts. Every string is HTML; values that users typed arrive here already escaped. */
 export const en = {
@@ -408,6 +408,30 @@ Delete one avatar from “My avatars”, or everything with /deletemydata.`,
     refundUnsettled:
       "Telegram did not answer, so it is not known yet whether the Stars went back. The credits stay off the balance until that is settled: send the same /refund again in a minute.",
   },
+  access: {
+    refused:
+      "🔒 Sorry, this bot is open only to invited testers for now. If you know who runs it, ask them to let you in.",
+    refusedShort: "🔒 Sorry, this bot is open only to invited testers for now.",
+    refusedKnown:
+      "🔒 Your access to this bot has been closed. What it keeps about you is still here: /privacy tells you what that is, and /deletemydata deletes it.",
+    usage: (command: string) =>
+      `Send the person's Telegram user id (digits only) with the command, for example: /${command} 123456789`,
+    allowed: (id: number) => `✅ User ${id} can use the bot from their next message.`,
+    alreadyAllowed: (id: number) => `User ${id} could already use the bot; nothing changed.`,
+    openAnyway:
+      "The bot is open to everyone now (ACCESS_MODE=open); this rule keeps them in if you switch to allowlist.",
+    denied: (id: number) =>
+      `⛔ User ${id} can no longer use the bot, from their next message. Their data is kept: they can still see it with /privacy and delete it with /deletemydata, and whatever was already running for them finishes.`,
+    alreadyDenied: (id: number) => `User ${id} was already shut out; nothing changed.`,
+    adminAlways: (id: number) =>
+      `User ${id} is an administrator (ADMIN_USER_IDS) and always has access; nothing changed.`,
+  },
+  limits: {
+    training: (max: number, waitMs: number) =>
+      `⏳ A training can be started ${timesEn(max)} in 24 hours, and you have reached that. You can start another training in ${waitTime("en", waitMs)}.`,
+    generation: (max: number, waitMs: number) =>
+      `⏳ Pictures can be ordered ${timesEn(max)} an hour, and you have reached that. You can order more in ${waitTime("en", waitMs)}.`,
+  },
   errors: {
     notFound: "This avatar no longer exists. Open “My avatars” for the current list.",
     stale: "This button is out of date. Use the latest message, or /start.",
@@ -445,4 +469,9 @@ function trainingOf(name: string | null): string {
 
 function picturesOf(name: string | null): string {
   return name === null ? "deleted pictures" : `pictures «${name}»`;
+}
+
+/** "once", "twice", "3 times": how often something may happen. */
+function timesEn(n: number): string {
+  return n === 1 ? "once" : n === 2 ? "twice" : `${n} times`;
 }

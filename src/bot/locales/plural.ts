@@ -73,3 +73,13 @@ export function duration(language: Language, seconds: number): string {
 export function minutes(language: Language, n: number): string {
   return language === "ru" ? countRu(n, "минуту", "минуты", "минут") : countEn(n, "minute", "minutes");
 }
+
+/** A wait, rounded up to the minute, in short units that need no plural: "3 h 20 min", «3 ч 20 мин». */
+export function waitTime(language: Language, ms: number): string {
+  const total = Math.max(1, Math.ceil(ms / 60_000));
+  const [h, min] = language === "ru" ? ["ч", "мин"] : ["h", "min"];
+  const hours = Math.floor(total / 60);
+  const rest = total % 60;
+  if (hours === 0) return `${rest} ${min}`;
+  return rest === 0 ? `${hours} ${h}` : `${hours} ${h} ${rest} ${min}`;
+}

@@ -1,5 +1,5 @@
 import type { Messages, Retention } from "./en";
-import { countRu, duration, fileSize, pixels, pluralForm, range } from "./plural";
+import { countRu, duration, fileSize, pixels, pluralForm, range, waitTime } from "./plural";
 
 /** Russian texts, the same shape as English: the compiler refuses a missing key. */
 export const ru: Messages = {
@@ -404,6 +404,30 @@ export const ru: Messages = {
       `Telegram отказал в возврате: ${description}. Кредиты вернулись на баланс пользователя, так что ничего не изменилось.`,
     refundUnsettled:
       "Telegram не ответил, поэтому пока неизвестно, вернулись ли звёзды. Кредиты остаются списанными, пока это не выяснится: через минуту отправьте тот же /refund ещё раз.",
+  },
+  access: {
+    refused:
+      "🔒 Извините, пока этот бот открыт только для приглашённых участников. Если вы знаете, кто его ведёт, попросите добавить вас.",
+    refusedShort: "🔒 Извините, пока этот бот открыт только для приглашённых участников.",
+    refusedKnown:
+      "🔒 Доступ к этому боту для вас закрыт. Ваши данные сохранены: /privacy расскажет, что именно хранится, а /deletemydata всё удалит.",
+    usage: (command: string) =>
+      `Укажите после команды идентификатор пользователя в Telegram (только цифры), например: /${command} 123456789`,
+    allowed: (id: number) => `✅ Пользователь ${id} может пользоваться ботом со следующего сообщения.`,
+    alreadyAllowed: (id: number) => `У пользователя ${id} уже был доступ; ничего не изменилось.`,
+    openAnyway:
+      "Сейчас бот открыт для всех (ACCESS_MODE=open); это правило сохранит доступ, если вы перейдёте на allowlist.",
+    denied: (id: number) =>
+      `⛔ Пользователь ${id} больше не может пользоваться ботом, начиная со следующего сообщения. Его данные сохранены: он по-прежнему может посмотреть их через /privacy и удалить через /deletemydata, а то, что уже запущено, завершится.`,
+    alreadyDenied: (id: number) => `Доступ пользователя ${id} уже был закрыт; ничего не изменилось.`,
+    adminAlways: (id: number) =>
+      `Пользователь ${id} — администратор (ADMIN_USER_IDS), у него всегда есть доступ; ничего не изменилось.`,
+  },
+  limits: {
+    training: (max: number, waitMs: number) =>
+      `⏳ Обучение можно запускать до ${countRu(max, "раза", "раз", "раз")} в сутки, и этот предел уже достигнут. Следующее обучение можно будет начать через ${waitTime("ru", waitMs)}.`,
+    generation: (max: number, waitMs: number) =>
+      `⏳ Изображения можно заказывать до ${countRu(max, "раза", "раз", "раз")} в час, и этот предел уже достигнут. Следующие можно будет заказать через ${waitTime("ru", waitMs)}.`,
   },
   errors: {
     notFound: "Этого аватара больше нет. Откройте «Мои аватары», чтобы увидеть актуальный список.",

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import { type AccessRule, type ClaimOutcome, type JobLimit, type JobStart, windowReopensAt } from "../../domain/access";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
 import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
@@ -500,6 +501,64 @@ export class D1Repository implements Repository {
     return row;
   }
 
+  async getAccessRule(telegramId: number): Promise<AccessRule | null> {
+    const row = await this.d1
+      .prepare("SELECT rule FROM access_rules WHERE telegram_id = ?")
+      .bind(telegramId)
+      .first<{ rule: AccessRule }>();
+    return row?.rule ?? null;
+  }
+
+  async setAccessRule(telegramId: number, rule: AccessRule, actorId: number, now: Date): Promise<AccessRule | null> {
+    const [before] = await this.d1.batch([
+      this.d1.prepare("SELECT rule FROM access_rules WHERE telegram_id = ?").bind(telegramId),
+      this.d1
+        .prepare(
+          `INSERT INTO access_rules (telegram_id, rule, actor_id, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (telegram_id) DO UPDATE SET rule = excluded.rule, actor_id = excluded.actor_id, updated_at = excluded.updated_at`,
+        )
+        .bind(telegramId, rule, actorId, now.getTime()),
+    ]);
+    return (before?.results[0] as { rule: AccessRule } | undefined)?.rule ?? null;
+  }
+
+  async isKnownUser(telegramId: number): Promise<boolean> {
+    return (await this.d1.prepare("SELECT 1 FROM users WHERE telegram_id = ?").bind(telegramId).first()) !== null;
+  }
+
+  async claimJobStart(start: JobStart, limit: JobLimit): Promise<ClaimOutcome> {
+    const since = start.startedAt.getTime() - limit.windowMs;
+    // One statement decides: D1 runs a batch's statements in order, as one transaction.
+    const [, inserted, window] = await this.d1.batch([
+      this.d1
+        .prepare("DELETE FROM job_starts WHERE user_id = ? AND kind = ? AND started_at <= ?")
+        .bind(start.userId, start.kind, since),
+      this.d1
+        .prepare(
+          `INSERT INTO job_starts (id, user_id, kind, started_at) SELECT ?1, ?2, ?3, ?4
+           WHERE (SELECT COUNT(*) FROM job_starts WHERE user_id = ?2 AND kind = ?3 AND started_at > ?5) < ?6
+           ON CONFLICT (id) DO NOTHING`,
+        )
+        .bind(start.id, start.userId, start.kind, start.startedAt.getTime(), since, limit.max),
+      this.d1
+        .prepare("SELECT id, started_at FROM job_starts WHERE user_id = ? AND kind = ? AND started_at > ?")
+        .bind(start.userId, start.kind, since),
+    ]);
+    const starts = (window?.results ?? []) as Array<{ id: string; started_at: number }>;
+    if ((inserted?.meta.changes ?? 0) > 0 || starts.some((s) => s.id === start.id)) return { claimed: true };
+    return {
+      claimed: false,
+      retryAt: windowReopensAt(
+        starts.map((s) => new Date(s.started_at)),
+        limit,
+      ),
+    };
+  }
+
+  async releaseJobStart(id: string): Promise<void> {
+    await this.d1.prepare("DELETE FROM job_starts WHERE id = ?").bind(id).run();
+  }
+
   async incrementCounter(name: string, label: string, by = 1): Promise<void> {
     await this.d1
       .prepare(
@@ -523,6 +582,7 @@ export class D1Repository implements Repository {
       generatedStorage,
       refused,
       ledger,
+      accessAndLimits,
     ] = await this.d1.batch([
       this.d1.prepare(
         "SELECT COALESCE(avatar_type, 'UNSET') AS type, status, COUNT(*) AS count FROM avatars GROUP BY 1, 2 ORDER BY 1, 2",
@@ -562,7 +622,11 @@ export class D1Repository implements Repository {
         `SELECT kind, SUM(credits) AS credits, COALESCE(SUM(stars), 0) AS stars, COUNT(*) AS entries
            FROM ledger_entries GROUP BY kind ORDER BY kind`,
       ),
+      this.d1.prepare(
+        "SELECT name, label, value FROM metrics_counters WHERE name IN ('access_refused', 'limit_hits') ORDER BY name, label",
+      ),
     ]);
+    const counted = (accessAndLimits?.results ?? []) as Array<{ name: string; label: string; value: number }>;
     const completedTrainings = Number((trainingCount?.results[0] as { n?: number } | undefined)?.n ?? 0);
     const percentile = async (p: number): Promise<number | null> => {
       if (completedTrainings === 0) return null;
@@ -607,6 +671,8 @@ export class D1Repository implements Repository {
       photosRefused: (refused?.results ?? []) as MetricsSnapshot["photosRefused"],
       ledger: (ledger?.results ?? []) as MetricsSnapshot["ledger"],
       stars: stars ?? { received: 0, refunds: 0, refunded: 0 },
+      accessRefused: counted.filter((c) => c.name === "access_refused").map((c) => ({ who: c.label, count: c.value })),
+      limitHits: counted.filter((c) => c.name === "limit_hits").map((c) => ({ job: c.label, count: c.value })),
     };
   }
 

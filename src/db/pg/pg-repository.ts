@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
+import { type AccessRule, type ClaimOutcome, type JobLimit, type JobStart, windowReopensAt } from "../../domain/access";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
 import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
@@ -28,11 +29,13 @@ import type {
 import { newUserValues, seenAgain, toAvatar, toGeneration, toLedgerEntry, toPhoto, toUser } from "../rows";
 import { connectPostgres } from "./connect";
 import {
+  accessRules,
   avatarPhotos,
   avatars,
   botCache,
   creditBalances,
   generations,
+  jobStarts,
   ledgerEntries,
   metricsCounters,
   users,
@@ -572,6 +575,74 @@ export class PgRepository implements Repository {
     });
   }
 
+  async getAccessRule(telegramId: number): Promise<AccessRule | null> {
+    return this.#run(async (db) => {
+      const row = await first(
+        db.select({ rule: accessRules.rule }).from(accessRules).where(eq(accessRules.telegramId, telegramId)),
+        (r) => r.rule,
+      );
+      return row;
+    });
+  }
+
+  async setAccessRule(telegramId: number, rule: AccessRule, actorId: number, now: Date): Promise<AccessRule | null> {
+    return this.#run(async (db) =>
+      db.transaction(async (tx) => {
+        const [before] = await tx
+          .select({ rule: accessRules.rule })
+          .from(accessRules)
+          .where(eq(accessRules.telegramId, telegramId))
+          .for("update");
+        await tx
+          .insert(accessRules)
+          .values({ telegramId, rule, actorId, updatedAt: now })
+          .onConflictDoUpdate({ target: accessRules.telegramId, set: { rule, actorId, updatedAt: now } });
+        return before?.rule ?? null;
+      }),
+    );
+  }
+
+  async isKnownUser(telegramId: number): Promise<boolean> {
+    return this.#run(async (db) => {
+      const [row] = await db.select({ id: users.id }).from(users).where(eq(users.telegramId, telegramId)).limit(1);
+      return row !== undefined;
+    });
+  }
+
+  async claimJobStart(start: JobStart, limit: JobLimit): Promise<ClaimOutcome> {
+    const since = new Date(start.startedAt.getTime() - limit.windowMs);
+    return this.#run(async (db) =>
+      db.transaction(async (tx): Promise<ClaimOutcome> => {
+        // The user's row is the lock: one claim per user at a time, whichever avatar it is for.
+        await tx.select({ id: users.id }).from(users).where(eq(users.id, start.userId)).for("update");
+        const mine = and(eq(jobStarts.userId, start.userId), eq(jobStarts.kind, start.kind));
+        await tx.delete(jobStarts).where(and(mine, lte(jobStarts.startedAt, since)));
+        const window = await tx
+          .select({ id: jobStarts.id, startedAt: jobStarts.startedAt })
+          .from(jobStarts)
+          .where(and(mine, gt(jobStarts.startedAt, since)));
+        if (window.some((s) => s.id === start.id)) return { claimed: true };
+        if (window.length >= limit.max) {
+          return {
+            claimed: false,
+            retryAt: windowReopensAt(
+              window.map((s) => s.startedAt),
+              limit,
+            ),
+          };
+        }
+        await tx.insert(jobStarts).values(start).onConflictDoNothing({ target: jobStarts.id });
+        return { claimed: true };
+      }),
+    );
+  }
+
+  async releaseJobStart(id: string): Promise<void> {
+    return this.#run(async (db) => {
+      await db.delete(jobStarts).where(eq(jobStarts.id, id));
+    });
+  }
+
   async incrementCounter(name: string, label: string, by = 1): Promise<void> {
     return this.#run(async (db) => {
       await db
@@ -656,6 +727,10 @@ export class PgRepository implements Repository {
                 WHERE kind = 'purchase'
                    OR (kind = 'refund' AND NOT EXISTS (SELECT 1 FROM ledger_entries g WHERE g.key = e.key || ':restored'))`,
           );
+          const counted = await rows<{ name: string; label: string; value: number }>(
+            sql`SELECT name, label, value::float8 AS value FROM metrics_counters
+                WHERE name IN ('access_refused', 'limit_hits') ORDER BY name COLLATE "C", label COLLATE "C"`,
+          );
           return {
             avatars: avatarRows,
             trainingSeconds: { count: completedTrainings, median: await percentile(0.5), p95: await percentile(0.95) },
@@ -671,6 +746,10 @@ export class PgRepository implements Repository {
             photosRefused: refused,
             ledger,
             stars,
+            accessRefused: counted
+              .filter((c) => c.name === "access_refused")
+              .map((c) => ({ who: c.label, count: c.value })),
+            limitHits: counted.filter((c) => c.name === "limit_hits").map((c) => ({ job: c.label, count: c.value })),
           };
         },
         { isolationLevel: "repeatable read", accessMode: "read only" },

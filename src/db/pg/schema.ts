@@ -13,6 +13,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { ACCESS_RULES, LIMITED_JOBS } from "../../domain/access";
 import {
   AVATAR_GENDERS,
   AVATAR_STATUSES,
@@ -214,6 +215,33 @@ export const creditBalances = pgTable(
     updatedAt: timestamp("updated_at").notNull(),
   },
   () => [check("credit_balances_check", sql`available >= 0 AND reserved >= 0`)],
+);
+
+export const accessRules = pgTable(
+  "access_rules",
+  {
+    telegramId: bigint("telegram_id", { mode: "number" }).primaryKey(),
+    rule: text("rule", { enum: ACCESS_RULES }).notNull(),
+    actorId: bigint("actor_id", { mode: "number" }).notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  () => [check("access_rules_rule_check", inList("rule", ACCESS_RULES))],
+);
+
+export const jobStarts = pgTable(
+  "job_starts",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: LIMITED_JOBS }).notNull(),
+    startedAt: timestamp("started_at").notNull(),
+  },
+  (t) => [
+    index("job_starts_user_kind_idx").on(t.userId, t.kind, t.startedAt),
+    check("job_starts_kind_check", inList("kind", LIMITED_JOBS)),
+  ],
 );
 
 // The services see one set of row types; this fails to compile if the two schemas drift apart.
