@@ -136,6 +136,8 @@ export interface PhotoQuality {
   sharpness: number;
   exposure: number;
   contrast: number;
+  /** Mean luma, 0–1 (absent on photos stored before the likeness coach). */
+  brightness?: number;
 }
 
 export type PhotoDecoder = "jsquash" | "jpeg-scaled" | "png-streaming";
@@ -157,6 +159,17 @@ export interface PhotoMetadata {
   fileName?: string;
   /** Set when the photo counts without a face check: fal could not be reached by its deadline. */
   faceCheck?: "unavailable";
+  /** What the likeness coach's vision check saw (src/domain/likeness-coach.ts); null when it could not run. */
+  attributes?: PhotoAttributes | null;
+}
+
+/** What fal's vision model saw on a photo, for the likeness coach. */
+export interface PhotoAttributes {
+  sunglasses: boolean;
+  headCovering: boolean;
+  heavyFilter: boolean;
+  gaze: "camera" | "away";
+  pose: "front" | "three_quarter" | "profile";
 }
 
 export interface Generation {
