@@ -13,9 +13,10 @@ export const PHOTO_ADVICE = [
   "head_covering",
   "face_small",
   "cut_off",
-  "blurry",
+  // Before blurry: a dark or washed-out photo loses its edges too, and the light is what to fix.
   "dark",
   "bright",
+  "blurry",
   "filter",
   "looking_away",
 ] as const;

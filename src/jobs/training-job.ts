@@ -148,9 +148,13 @@ export class TrainingJobs {
     this.#save({ ...(state ?? { chatId: 0, language: "en" }), phase: "idle" });
     this.room.unwake("training");
     if (!state?.chatId) return;
+    const photos =
+      avatar.status === "COMPLETED"
+        ? (await this.room.repo.listPhotos(avatar.id, 0, this.room.settings.avatar.MAX_PHOTOS_PER_AVATAR)).items
+        : [];
     const told = await this.room.notifier.send(
       state.chatId,
-      renderTrainingOutcome(messagesFor(state.language), avatar),
+      renderTrainingOutcome(messagesFor(state.language), avatar, photos),
     );
     if (told.kind === "sent" && state.messageId !== undefined) {
       await this.room.notifier.remove(state.chatId, state.messageId);

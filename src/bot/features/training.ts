@@ -9,6 +9,7 @@ import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
+import { setSummary } from "../screens/coach";
 
 /** The training screen (the priority and what it trades), starting, cancelling and trying again. */
 export const trainingFeature = new Composer<BotContext>();
@@ -118,6 +119,11 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
     "",
     t.training.explain(avatar.photosCount),
     t.training.expected(expectedTrainingMinutes(trainer, avatar.falIterations)),
+    "",
+    setSummary(
+      t,
+      (await ctx.deps.avatars.listPhotos(avatar.id, 0, ctx.deps.settings.avatar.MAX_PHOTOS_PER_AVATAR)).items,
+    ),
     "",
     `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
     "",
