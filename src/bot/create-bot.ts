@@ -14,6 +14,7 @@ import { generationFeature } from "./features/generation";
 import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
 import { photoUploadFeature } from "./features/photo-upload";
+import { previewFeature } from "./features/preview";
 import { privacyFeature } from "./features/privacy";
 import { trainingFeature } from "./features/training";
 import { languageFromCode, messagesFor } from "./locales";
@@ -58,6 +59,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     myAvatarsFeature,
     photoUploadFeature,
     trainingFeature,
+    previewFeature,
     generationFeature,
     galleryFeature,
     contextInputFeature,

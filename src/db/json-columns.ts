@@ -147,7 +147,13 @@ export function parseGenerationOptions(raw: unknown): GenerationOptions {
     ...some("fileIds", fileIds),
     ...some("flagged", asNumber(options.flagged)),
     ...some("delivered", typeof options.delivered === "boolean" ? options.delivered : undefined),
+    ...some("preview", previewOf(options.preview)),
   };
+}
+
+function previewOf(raw: unknown): { referenceKey: string } | undefined {
+  const referenceKey = asString(asObject(raw).referenceKey);
+  return referenceKey === undefined ? undefined : { referenceKey };
 }
 
 export function parseFalImages(raw: unknown): FalImages | null {

@@ -213,6 +213,8 @@ export interface GenerationOptions extends PictureOptions {
   flagged?: number;
   /** False when the pictures reached only the gallery, not the chat. */
   delivered?: boolean;
+  /** Set on a preview before training (fal-ai/flux-pulid): the stored photo it is drawn from. */
+  preview?: { referenceKey: string };
 }
 
 /** What fal made for a generation: each picture's URL and whether its safety checker flagged it. */

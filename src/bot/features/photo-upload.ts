@@ -10,6 +10,7 @@ import { onAction } from "../on-action";
 import { answer, show } from "../render";
 import { photoMarks, setSummary } from "../screens/coach";
 import { IDLE } from "../session";
+import { withPreviewButton } from "./preview";
 
 /** Receiving photos and files, the Done button, and the one-photo-at-a-time viewer with delete. */
 export const photoUploadFeature = new Composer<BotContext>();
@@ -89,9 +90,12 @@ onAction(photoUploadFeature, "photosDone", async (ctx, { avatarId }) => {
       const session = await ctx.deps.session.get();
       if ("avatarId" in session && session.avatarId === avatarId) await ctx.deps.session.set(IDLE);
       await answer(ctx);
-      const keyboard = new InlineKeyboard()
-        .text(ctx.t.training.train, cb("train", { avatarId }))
-        .row()
+      const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+      const keyboard = withPreviewButton(
+        ctx,
+        avatar,
+        new InlineKeyboard().text(ctx.t.training.train, cb("train", { avatarId })).row(),
+      )
         .text(ctx.t.photos.view, cb("photos", { avatarId, page: 0 }))
         .row()
         .text(ctx.t.menu.myAvatars, cb("avatars", { page: 0 }));

@@ -10,6 +10,7 @@ import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
 import { setSummary } from "../screens/coach";
+import { withPreviewButton } from "./preview";
 
 /** The training screen (the priority and what it trades), starting, cancelling and trying again. */
 export const trainingFeature = new Composer<BotContext>();
@@ -140,9 +141,7 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
       )
       .row();
   }
-  keyboard
-    .text(t.training.start, cb("trainStart", { avatarId: avatar.id }))
-    .row()
-    .text(t.avatars.backToList, cb("avatars", { page: 0 }));
+  keyboard.text(t.training.start, cb("trainStart", { avatarId: avatar.id })).row();
+  withPreviewButton(ctx, avatar, keyboard).text(t.avatars.backToList, cb("avatars", { page: 0 }));
   await show(ctx, text, keyboard);
 }
