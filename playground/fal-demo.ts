@@ -35,7 +35,12 @@ export class FalDemo {
     this.#fal = fal;
     this.#options = { trainingSeconds: 20, log: () => {}, ...options };
     fal.onSubmit = (job) => {
-      const run = job.app === "fal-ai/flux-lora" ? this.#generate(job) : this.#train(job);
+      const run =
+        job.app === "fal-ai/flux-lora"
+          ? this.#generate(job)
+          : job.app === "fal-ai/flux-pulid"
+            ? this.#preview(job)
+            : this.#train(job);
       run.catch((error: unknown) => this.#options.log(`fal demo: job ${job.id} broke: ${String(error)}`));
     };
   }
@@ -107,6 +112,32 @@ export class FalDemo {
       timings: { inference: 2.4 },
       seed,
       has_nsfw_concepts: images.map(() => false),
+      prompt,
+    });
+    await this.#deliver(job);
+  }
+
+  /** fal-ai/flux-pulid: one picture from the reference photo (a data URI), graded by the prompt. */
+  async #preview(job: QueueJob): Promise<void> {
+    await sleep(1500);
+    job.state = "IN_PROGRESS";
+    job.logs.push("Encoding the reference face");
+    await sleep(2000);
+    const input = job.input as { prompt?: string; reference_image_url?: string; image_size?: string; seed?: number };
+    const reference = String(input.reference_image_url ?? "");
+    const comma = reference.indexOf(",");
+    const bytes = comma > 0 ? Uint8Array.from(atob(reference.slice(comma + 1)), (c) => c.charCodeAt(0)) : null;
+    const base = bytes ? await decode(bytes) : blank();
+    const prompt = String(input.prompt ?? "");
+    const size = SIZES[String(input.image_size)] ?? { width: 672, height: 896 };
+    const picture = await framed(gradeFor(prompt, 0)(base), size.width, size.height, 0);
+    const url = `${this.#options.mediaOrigin}/files/images/${job.id}_preview.jpg`;
+    this.#fal.media.set(url, { bytes: new Uint8Array(await encodeJpegRaster(picture, 88)), contentType: "image/jpeg" });
+    this.#fal.succeed(job.id, {
+      images: [{ url, width: size.width, height: size.height, content_type: "image/jpeg" }],
+      timings: { inference: 3.1 },
+      seed: Number(input.seed ?? 0),
+      has_nsfw_concepts: [false],
       prompt,
     });
     await this.#deliver(job);

@@ -63,6 +63,8 @@ export const ACTIONS = {
   train: { prefix: "t", values: { avatarId: id } },
   trainPriority: { prefix: "tp", values: { avatarId: id, priority: oneOf(FAL_PRIORITIES) } },
   trainStart: { prefix: "tgo", values: { avatarId: id } },
+  preview: { prefix: "prv", values: { avatarId: id } },
+  previewGo: { prefix: "prvgo", values: { avatarId: id, preset: presetId } },
   trainCancel: { prefix: "tx", values: { avatarId: id } },
   trainCancelConfirm: { prefix: "txok", values: { avatarId: id } },
   trainRetry: { prefix: "tr", values: { avatarId: id } },

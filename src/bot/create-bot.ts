@@ -17,6 +17,7 @@ import { menuFeature } from "./features/menu";
 import { myAvatarsFeature } from "./features/my-avatars";
 import { paymentsFeature } from "./features/payments";
 import { photoUploadFeature } from "./features/photo-upload";
+import { previewFeature } from "./features/preview";
 import { privacyFeature } from "./features/privacy";
 import { trainingFeature } from "./features/training";
 import { languageFromCode, messagesFor } from "./locales";
@@ -67,6 +68,7 @@ export function createBot(deps: BotDeps, botInfo: UserFromGetMe): Bot<BotContext
     myAvatarsFeature,
     photoUploadFeature,
     trainingFeature,
+    previewFeature,
     generationFeature,
     galleryFeature,
     contextInputFeature,

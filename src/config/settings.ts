@@ -206,6 +206,10 @@ export const SETTINGS = {
     withDefault(wholeNumber(30, 3600), 600),
     "Seconds after which an unfinished generation is marked failed and the user told.",
   ),
+  PREVIEW_FREE_ONCE: setting(
+    withDefault(flag, "true"),
+    "`true`: each avatar may have one free preview before training (fal-ai/flux-pulid, from its best photo); `false`: no preview.",
+  ),
   ABANDONED_AVATAR_TTL: setting(
     withDefault(wholeNumber(3600, 365 * DAY), 7 * DAY),
     "Seconds a DRAFT, PHOTOS_UPLOADING or cancelled-draft avatar may stay unchanged before cron deletes it with its files (7 days); an avatar whose training was cancelled is kept.",
@@ -333,6 +337,7 @@ const settingsSchema = v.pipe(
     },
     packages: env.PACKAGES,
     paySupportContact: env.PAYSUPPORT_CONTACT,
+    previewFreeOnce: env.PREVIEW_FREE_ONCE,
     avatar: Object.fromEntries(Object.keys(AVATAR_SETTINGS).map((name) => [name, env[name]])) as AvatarSettings,
     database:
       env.DB_DRIVER === "postgres"

@@ -8,6 +8,7 @@ import {
   type GenerationOptions,
   LANGUAGES,
   MAX_PICTURES,
+  type PhotoAttributes,
   type PhotoDecoder,
   type PhotoMetadata,
   type PhotoQuality,
@@ -98,6 +99,21 @@ export function parsePhotoMetadata(raw: unknown): PhotoMetadata {
     ...some("quality", quality(meta.quality)),
     ...some("fileName", asString(meta.fileName)),
     ...some("faceCheck", oneOf(["unavailable"] as const, meta.faceCheck)),
+    ...(meta.attributes === null ? { attributes: null } : some("attributes", attributes(meta.attributes))),
+  };
+}
+
+function attributes(raw: unknown): PhotoAttributes | undefined {
+  const a = asObject(raw);
+  const gaze = oneOf(["camera", "away"] as const, a.gaze);
+  const pose = oneOf(["front", "three_quarter", "profile"] as const, a.pose);
+  if (gaze === undefined || pose === undefined) return undefined;
+  return {
+    sunglasses: a.sunglasses === true,
+    headCovering: a.headCovering === true,
+    heavyFilter: a.heavyFilter === true,
+    gaze,
+    pose,
   };
 }
 
@@ -117,6 +133,7 @@ function quality(raw: unknown): PhotoQuality | undefined {
     sharpness: asNumber(parts.sharpness) ?? 0,
     exposure: asNumber(parts.exposure) ?? 0,
     contrast: asNumber(parts.contrast) ?? 0,
+    ...some("brightness", asNumber(parts.brightness)),
   };
 }
 
@@ -132,7 +149,13 @@ export function parseGenerationOptions(raw: unknown): GenerationOptions {
     ...some("flagged", asNumber(options.flagged)),
     ...some("delivered", typeof options.delivered === "boolean" ? options.delivered : undefined),
     ...some("payer", asNumber(options.payer)),
+    ...some("preview", previewOf(options.preview)),
   };
+}
+
+function previewOf(raw: unknown): { referenceKey: string } | undefined {
+  const referenceKey = asString(asObject(raw).referenceKey);
+  return referenceKey === undefined ? undefined : { referenceKey };
 }
 
 export function parseFalImages(raw: unknown): FalImages | null {

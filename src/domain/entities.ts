@@ -138,6 +138,8 @@ export interface PhotoQuality {
   sharpness: number;
   exposure: number;
   contrast: number;
+  /** Mean luma, 0–1 (absent on photos stored before the likeness coach). */
+  brightness?: number;
 }
 
 /** "jpeg-scaled" is the JS JPEG decoder that "libjpeg-turbo" replaced; older rows still name it. */
@@ -160,6 +162,17 @@ export interface PhotoMetadata {
   fileName?: string;
   /** Set when the photo counts without a face check: fal could not be reached by its deadline. */
   faceCheck?: "unavailable";
+  /** What the likeness coach's vision check saw (src/domain/likeness-coach.ts); null when it could not run. */
+  attributes?: PhotoAttributes | null;
+}
+
+/** What fal's vision model saw on a photo, for the likeness coach. */
+export interface PhotoAttributes {
+  sunglasses: boolean;
+  headCovering: boolean;
+  heavyFilter: boolean;
+  gaze: "camera" | "away";
+  pose: "front" | "three_quarter" | "profile";
 }
 
 export interface Generation {
@@ -205,6 +218,8 @@ export interface GenerationOptions extends PictureOptions {
   delivered?: boolean;
   /** The Telegram id whose credits pay for it (`generation:<id>:reserve`). */
   payer?: number;
+  /** Set on a preview before training (fal-ai/flux-pulid): the stored photo it is drawn from. */
+  preview?: { referenceKey: string };
 }
 
 /** What fal made for a generation: each picture's URL and whether its safety checker flagged it. */

@@ -22,6 +22,11 @@ export const PHOTO_CHECK = {
   retryDelayMs: 2_000,
   /** fal's face check, per photo; past it the photo is kept PENDING. */
   faceCheckMs: 45_000,
+  /** The likeness coach's vision check, per photo, after the batch's answers are shown; past it the photo has no advice. */
+  coachCheckMs: 15_000,
+  /** Vision checks run at once, and at most per round of the queue. */
+  coachParallel: 3,
+  coachPerRound: 12,
   /** Downloading the file from Telegram. */
   downloadMs: 60_000,
   /** How often kept photos are checked again. */

@@ -9,6 +9,7 @@ import type {
   Generation,
   GenerationOptions,
   Language,
+  PhotoAttributes,
   PhotoMetadata,
   TrainingConfig,
   User,
@@ -189,6 +190,8 @@ export interface Repository {
    * null for a photo that counts unchecked (fal's face check could not run by its deadline).
    */
   markPhotoValid(photoId: string, metadata: Partial<PhotoMetadata>, now: Date, hasFace?: true | null): Promise<void>;
+  /** Records what the likeness coach's vision check saw (null: it could not run); a gone photo is a no-op. */
+  setPhotoAttributes(photoId: string, attributes: PhotoAttributes | null): Promise<void>;
   /** The highest number used in the avatar's object keys so far (keys are never reused). */
   maxPhotoSequence(avatarId: string): Promise<number>;
 

@@ -4,7 +4,13 @@ import type { Language } from "../domain/entities";
 import type { TrainingResult } from "../domain/ports";
 import type { GenerationOutput } from "../fal/generator";
 import { FalTrainer } from "../fal/trainer";
-import { GenerationJobs, type GenerationRequest, type QueueResult } from "../jobs/generation-job";
+import {
+  GenerationJobs,
+  type GenerationRequest,
+  type PreviewQueueResult,
+  type PreviewRequest,
+  type QueueResult,
+} from "../jobs/generation-job";
 import { ChatNotifier } from "../jobs/notify";
 import { type FinishResult, PhotoQueue } from "../jobs/photo-queue";
 import type { Room, WakeKind } from "../jobs/room";
@@ -90,6 +96,11 @@ export class AvatarWorkspace extends DurableObject<Env> {
   /** Queues a generation for this (trained) avatar; the alarm submits it and follows it. */
   async generate(userId: string, request: GenerationRequest): Promise<QueueResult> {
     return this.#exclusive("generations", () => this.#generations().queue(this.#avatarId(), userId, request));
+  }
+
+  /** Queues the avatar's preview before training (free once); the alarm submits it like a generation. */
+  async preview(userId: string, request: PreviewRequest): Promise<PreviewQueueResult> {
+    return this.#exclusive("generations", () => this.#generations().queuePreview(this.#avatarId(), userId, request));
   }
 
   /** fal's webhook for one of this avatar's generations, already verified; `null`: fetch from the queue. */

@@ -44,7 +44,8 @@ function toBox(object: { x_min: number; y_min: number; x_max: number; y_max: num
   return { x, y, width: clamp(object.x_max) - x, height: clamp(object.y_max) - y };
 }
 
-function toBase64(bytes: Uint8Array): string {
+/** Bytes as base64, for a data URI fal reads the picture from. */
+export function toBase64(bytes: Uint8Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);

@@ -5,6 +5,8 @@ import { createFal } from "./client";
 import { asFalError, jobFailure } from "./trainer";
 
 export const GENERATION_ENDPOINT = "fal-ai/flux-lora";
+/** The preview before training: a zero-shot identity model that takes one reference photo, one picture a call. */
+export const PREVIEW_ENDPOINT = "fal-ai/flux-pulid";
 
 /** Our aspect ratios as fal's `image_size` presets. */
 export const IMAGE_SIZES: Record<AspectRatio, string> = {
@@ -20,6 +22,14 @@ export interface GenerationRequest {
   loraScale: number;
   aspect: AspectRatio;
   count: number;
+  seed: number;
+}
+
+export interface PreviewRequest {
+  prompt: string;
+  /** The reference photo, as a URL or a data URI. */
+  referenceImageUrl: string;
+  aspect: AspectRatio;
   seed: number;
 }
 
@@ -58,14 +68,34 @@ export class FalGenerator {
     }
   }
 
-  async poll(requestId: string): Promise<GenerationOutput | null> {
+  /** fal-ai/flux-pulid through the queue: its output has flux-lora's shape (images[], has_nsfw_concepts[], seed). */
+  async submitPreview(request: PreviewRequest, webhookUrl: string): Promise<string> {
     try {
-      const status = await this.#fal.queue.status(GENERATION_ENDPOINT, {
+      const queued = await this.#fal.queue.submit(PREVIEW_ENDPOINT, {
+        input: {
+          prompt: request.prompt,
+          reference_image_url: request.referenceImageUrl,
+          image_size: IMAGE_SIZES[request.aspect],
+          seed: request.seed,
+          enable_safety_checker: true,
+        } as never,
+        webhookUrl,
+        abortSignal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      return queued.request_id;
+    } catch (error) {
+      throw asFalError(error);
+    }
+  }
+
+  async poll(requestId: string, endpoint: string = GENERATION_ENDPOINT): Promise<GenerationOutput | null> {
+    try {
+      const status = await this.#fal.queue.status(endpoint, {
         requestId,
         abortSignal: AbortSignal.timeout(this.#timeoutMs),
       });
       if (status.status !== "COMPLETED") return null;
-      const result = await this.#fal.queue.result(GENERATION_ENDPOINT, {
+      const result = await this.#fal.queue.result(endpoint, {
         requestId,
         abortSignal: AbortSignal.timeout(this.#timeoutMs),
       });

@@ -8,6 +8,7 @@ export function qualityScore(image: { data: Uint8ClampedArray; width: number; he
   sharpness: number;
   exposure: number;
   contrast: number;
+  brightness: number;
 } {
   const { width, height, data } = image;
   const luma = new Float32Array(width * height);
@@ -44,7 +45,9 @@ export function qualityScore(image: { data: Uint8ClampedArray; width: number; he
   const exposure = clamp(1 - Math.abs(mean - 128) / 128 - (clipped / luma.length) * 1.5);
   const contrast = clamp(stddev / 64);
   const score = Math.round((0.5 * sharpness + 0.25 * exposure + 0.25 * contrast) * 1000) / 1000;
-  return { score, sharpness, exposure, contrast };
+  // Mean luma on 0–1: exposure alone cannot tell a dark photo from a bright one.
+  const brightness = Math.round((mean / 255) * 1000) / 1000;
+  return { score, sharpness, exposure, contrast, brightness };
 }
 
 function clamp(value: number): number {

@@ -1,15 +1,20 @@
-import { escapeHtml, messagesFor } from "../bot/locales";
+import { InlineKeyboard } from "grammy";
+import { cb } from "../bot/callback-data";
+import { escapeHtml, type Messages, messagesFor } from "../bot/locales";
 import { notEnoughScreen } from "../bot/screens/credits";
 import { againKeyboard, pictureCaption } from "../bot/screens/pictures";
 import type { GenerationStatus } from "../domain/avatar";
-import type { AspectRatio, Generation, GenerationOptions, Language } from "../domain/entities";
+import type { AspectRatio, AvatarPhoto, Generation, GenerationOptions, Language } from "../domain/entities";
 import { type FailureReason, reasonForStatus } from "../domain/failure-reason";
 import { generationDeadline, isActiveGeneration } from "../domain/generation-lifecycle";
 import type { LedgerOutcome } from "../domain/ledger";
+import { coachedPhoto, photoAdvice } from "../domain/likeness-coach";
 import { FalRequestError } from "../domain/ports";
+import { presetById, subjectFor } from "../domain/presets";
 import { generationPrice } from "../domain/prices";
 import { generatedKey } from "../domain/storage-keys";
-import { FalGenerator, type GenerationOutput } from "../fal/generator";
+import { toBase64 } from "../fal/face-detector";
+import { FalGenerator, GENERATION_ENDPOINT, type GenerationOutput, PREVIEW_ENDPOINT } from "../fal/generator";
 import { errorFields, log } from "../log";
 import { jobLimitFor } from "../services/access";
 import { AvatarService } from "../services/avatar-service";
@@ -125,6 +130,59 @@ export class GenerationJobs {
     return { kind: "queued", id: existing.row.id };
   }
 
+  /**
+   * A preview before training, from the avatar's best photo: a generation like the others (the same
+   * lifecycle, deadline, sweep and webhook), drawn by fal-ai/flux-pulid. Free once per avatar: its
+   * intent key names the avatar, so a double tap or a redelivered update finds the one that runs, a
+   * failed one may be tried again, and a delivered one uses it up.
+   */
+  async queuePreview(avatarId: string, userId: string, request: PreviewRequest): Promise<PreviewQueueResult> {
+    const { repo, settings } = this.room;
+    const avatar = await new AvatarService(repo, this.room.objects, settings.avatar).getOwned(avatarId, userId);
+    const preset = presetById(request.preset);
+    if (avatar.status !== "READY_FOR_TRAINING" || !preset || preset.for !== "person") return { kind: "not_ready" };
+    const base = `preview:${avatarId}`;
+    let intentKey = base;
+    for (let hop = 0; hop < MAX_INTENT_HOPS; hop++) {
+      const found = await repo.findGenerationByIntent(intentKey);
+      if (!found) break;
+      if (isActiveGeneration(found.status)) return { kind: "duplicate", id: found.id };
+      if (found.status === "SUCCEEDED") return { kind: "used" };
+      intentKey = `${base}>${found.id}`;
+    }
+    const photos = (await repo.listPhotos(avatarId, 0, settings.avatar.MAX_PHOTOS_PER_AVATAR)).items;
+    const best = bestPhoto(photos);
+    if (!best?.photoMetadata.processedKey) return { kind: "no_photo" };
+    if ((await repo.countActiveGenerations(userId)) >= settings.maxConcurrentGenerations)
+      return { kind: "busy", max: settings.maxConcurrentGenerations };
+    const now = new Date();
+    const existing = await repo.insertGeneration(
+      {
+        id: crypto.randomUUID(),
+        avatarId,
+        userId,
+        // No trigger word: the identity comes from the reference photo, not a LoRA.
+        prompt: preset.prompt("a", subjectFor(avatar.gender)),
+        preset: preset.id,
+        options: {
+          aspect: "3:4",
+          count: 1,
+          chatId: request.chatId,
+          language: request.language,
+          preview: { referenceKey: best.photoMetadata.processedKey },
+        } satisfies GenerationOptions,
+        seed: crypto.getRandomValues(new Uint32Array(1))[0] ?? 1,
+        intentKey,
+        deadlineAt: generationDeadline("QUEUED", now, settings.generationTimeoutSeconds) as Date,
+      },
+      now,
+    );
+    if (!existing.created) return { kind: "duplicate", id: existing.row.id };
+    log("info", "preview_queued", { avatarId, generationId: existing.row.id, preset: preset.id });
+    await this.room.wake("generations", Date.now());
+    return { kind: "queued", id: existing.row.id };
+  }
+
   /** The alarm's round: submits what is queued, polls what runs, delivers what is done. */
   async advance(): Promise<void> {
     const { repo } = this.room;
@@ -155,7 +213,7 @@ export class GenerationJobs {
       generation = { ...generation, status: "RUNNING", falRequestId: requestId };
     }
     if (generation.status !== "RUNNING" || generation.falRequestId !== requestId) return;
-    const settled = output ?? (await new FalGenerator(this.room.settings).poll(requestId));
+    const settled = output ?? (await new FalGenerator(this.room.settings).poll(requestId, endpointOf(generation)));
     if (settled) await this.#settle(generation, settled);
   }
 
@@ -171,7 +229,7 @@ export class GenerationJobs {
         return;
       case "RUNNING": {
         if (!generation.falRequestId) return;
-        const output = await new FalGenerator(this.room.settings).poll(generation.falRequestId);
+        const output = await new FalGenerator(this.room.settings).poll(generation.falRequestId, endpointOf(generation));
         if (output) await this.#settle(generation, output);
         else await this.room.notifier.action(options.chatId, "upload_photo");
         return;
@@ -188,6 +246,7 @@ export class GenerationJobs {
     const { repo, settings } = this.room;
     const avatar = await repo.findAvatar(generation.avatarId);
     if (!settings.falKey) return this.#fail(generation, "QUEUED", "not_configured", NO_FAL_KEY);
+    if (generation.options.preview) return this.#submitPreview(generation, generation.options.preview.referenceKey);
     if (!avatar?.finetuneId) return this.#fail(generation, "QUEUED", "no_model", "the avatar has no trained model");
     // A restart between the intent and its hold: hold now (a no-op when already held).
     if (!(await this.#hold(generation)).applied) return this.#fail(generation, "QUEUED", "no_credits");
@@ -219,6 +278,38 @@ export class GenerationJobs {
     }
     await repo.updateGenerationIf(generation.id, "SUBMITTING", { status: "RUNNING", falRequestId: requestId });
     log("info", "generation_submitted", { avatarId: generation.avatarId, generationId: generation.id, requestId });
+  }
+
+  /** The preview's submission: the same intent-before-call guard as #submit, to fal-ai/flux-pulid. */
+  async #submitPreview(generation: Generation, referenceKey: string): Promise<void> {
+    const { repo, settings } = this.room;
+    const reference = await this.room.objects.get(referenceKey);
+    if (!reference) return this.#fail(generation, "QUEUED", "rejected", "the reference photo is gone");
+    const bytes = new Uint8Array(await reference.arrayBuffer());
+    const now = new Date();
+    const claimed = await repo.updateGenerationIf(generation.id, "QUEUED", {
+      status: "SUBMITTING",
+      startedAt: now,
+      deadlineAt: generationDeadline("SUBMITTING", now, settings.generationTimeoutSeconds),
+    });
+    if (!claimed) return;
+    let requestId: string;
+    try {
+      requestId = await new FalGenerator(settings).submitPreview(
+        {
+          prompt: generation.prompt,
+          referenceImageUrl: `data:image/jpeg;base64,${toBase64(bytes)}`,
+          aspect: generation.options.aspect,
+          seed: generation.seed ?? 1,
+        },
+        `${settings.publicUrl}/fal/webhook?generation=${generation.id}`,
+      );
+    } catch (error) {
+      const reason = error instanceof FalRequestError ? reasonForStatus(error.status) : "busy";
+      return this.#fail(generation, "SUBMITTING", reason, error instanceof Error ? error.message : String(error));
+    }
+    await repo.updateGenerationIf(generation.id, "SUBMITTING", { status: "RUNNING", falRequestId: requestId });
+    log("info", "preview_submitted", { avatarId: generation.avatarId, generationId: generation.id, requestId });
   }
 
   /** fal has finished: a failure ends the generation, pictures move it to delivery. */
@@ -271,13 +362,18 @@ export class GenerationJobs {
 
     const t = messagesFor(options.language);
     const avatar = await repo.findAvatar(generation.avatarId);
-    const caption = pictureCaption(
-      t,
-      options.language,
-      { name: avatar?.name ?? null, triggerWord: avatar?.triggerWord ?? "" },
-      generation,
-    );
-    const told = await notifier.sendPictures(options.chatId, pictures, caption, againKeyboard(t, generation));
+    const caption = options.preview
+      ? t.preview.caption(
+          escapeHtml(avatar?.name ?? ""),
+          presetById(generation.preset ?? "")?.title[options.language] ?? "",
+        )
+      : pictureCaption(
+          t,
+          options.language,
+          { name: avatar?.name ?? null, triggerWord: avatar?.triggerWord ?? "" },
+          generation,
+        );
+    const told = await notifier.sendPictures(options.chatId, pictures, caption, keyboardFor(t, generation));
     if (told.kind === "failed" && !last) return;
     const flagged = (generation.falOutput?.images.length ?? 0) - images.length;
     const completed = await repo.completeGeneration(
@@ -304,10 +400,10 @@ export class GenerationJobs {
     if (settled.released > 0 && told.kind === "sent") {
       await notifier.send(options.chatId, {
         text: (flagged > 0 ? t.credits.heldBackReturned : t.credits.fewerReturned)(settled.released),
-        keyboard: againKeyboard(t, generation),
+        keyboard: keyboardFor(t, generation),
       });
     }
-    if (told.kind === "sent" && pictures.length > 1) {
+    if (told.kind === "sent" && pictures.length > 1 && !options.preview) {
       await notifier.send(options.chatId, {
         text: t.generate.menu(escapeHtml(avatar?.name ?? "")),
         keyboard: againKeyboard(t, generation),
@@ -321,7 +417,7 @@ export class GenerationJobs {
    */
   async #expire(generation: Generation): Promise<void> {
     log("warn", "generation_overdue", { generationId: generation.id, status: generation.status });
-    if (generation.status === "DELIVERING" && generation.resultKeys.length > 0) {
+    if (generation.status === "DELIVERING" && generation.resultKeys.length > 0 && !generation.options.preview) {
       const { options } = generation;
       const done = await this.room.repo.completeGeneration(
         generation.id,
@@ -371,9 +467,10 @@ export class GenerationJobs {
       await this.room.notifier.send(options.chatId, notEnoughScreen(t, t.credits.picturesCost(price, available)));
       return;
     }
-    const said = reason === "nsfw" ? t.generate.nsfw : t.generate.failed(t.reasons[reason]);
+    const texts = options.preview ? t.preview : t.generate;
+    const said = reason === "nsfw" ? texts.nsfw : texts.failed(t.reasons[reason]);
     const text = released > 0 ? `${said}\n\n${t.credits.returned(released)}` : said;
-    await this.room.notifier.send(options.chatId, { text, keyboard: againKeyboard(t, generation) });
+    await this.room.notifier.send(options.chatId, { text, keyboard: keyboardFor(t, generation) });
   }
 
   /** Holds the generation's price for every picture asked for; nothing is held without a payer. */
@@ -392,6 +489,50 @@ export class GenerationJobs {
   #credits(): CreditService {
     return new CreditService(this.room.repo, this.room.settings.credits);
   }
+}
+
+export interface PreviewRequest {
+  chatId: number;
+  language: Language;
+  preset: string;
+}
+
+export type PreviewQueueResult =
+  | { kind: "queued"; id: string }
+  | { kind: "duplicate"; id: string }
+  | { kind: "used" }
+  | { kind: "no_photo" }
+  | { kind: "not_ready" }
+  | { kind: "busy"; max: number };
+
+function endpointOf(generation: Generation): string {
+  return generation.options.preview ? PREVIEW_ENDPOINT : GENERATION_ENDPOINT;
+}
+
+/** Under a preview, the way on is training; under pictures, making more. */
+function keyboardFor(t: Messages, generation: Generation): InlineKeyboard {
+  if (!generation.options.preview) return againKeyboard(t, generation);
+  return new InlineKeyboard()
+    .text(t.training.train, cb("train", { avatarId: generation.avatarId }))
+    .row()
+    .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
+}
+
+/** The photo a preview is drawn from: no advice, then the largest face, then the best quality. */
+export function bestPhoto(photos: readonly AvatarPhoto[]): AvatarPhoto | undefined {
+  const rank = (photo: AvatarPhoto) => {
+    const box = photo.photoMetadata.faceBox;
+    return [
+      -photoAdvice(coachedPhoto(photo)).length,
+      box ? Math.round(box.width * box.height * 100) : 0,
+      photo.qualityScore ?? 0,
+    ];
+  };
+  return [...photos].sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    for (let i = 0; i < x.length; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (y[i] ?? 0) - (x[i] ?? 0);
+    return a.uploadOrder - b.uploadOrder;
+  })[0];
 }
 
 async function download(url: string): Promise<Uint8Array> {

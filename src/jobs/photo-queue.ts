@@ -1,8 +1,10 @@
 import { messagesFor } from "../bot/locales";
 import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-progress";
 import type { Language } from "../domain/entities";
+import { coachedPhoto, photoAdvice } from "../domain/likeness-coach";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
 import { createFaceDetector } from "../fal/face-detector";
+import { createAttributesCheck } from "../fal/photo-attributes";
 import { photoImages } from "../images/prepare";
 import { errorFields, log } from "../log";
 import { AvatarService } from "../services/avatar-service";
@@ -166,6 +168,54 @@ export class PhotoQueue {
     if (this.#batch().open) await this.#showProgress(true);
     kv.put("batch", { ...this.#batch(), open: false });
     if (stillPending) await this.room.wake("recheck", Date.now() + PHOTO_CHECK.recheckEveryMs);
+    // After the answers are shown, so the vision check never delays "accepted" or "refused".
+    if (await this.#coach()) await this.#showProgress(false);
+  }
+
+  /**
+   * The likeness coach's vision check (one fal call per photo, ever: a failure is recorded as no
+   * attributes, never retried) on accepted photos not yet looked at; their advice lines follow.
+   * True when a line of the status changed.
+   */
+  async #coach(): Promise<boolean> {
+    const { repo, avatarId, settings, objects } = this.room;
+    if (!settings.falKey) return false;
+    const photos = await repo.listPhotos(avatarId, 0, settings.avatar.MAX_PHOTOS_PER_AVATAR);
+    const waiting = photos.items
+      .filter((photo) => photo.validationStatus === "VALID" && photo.photoMetadata.attributes === undefined)
+      .slice(0, PHOTO_CHECK.coachPerRound);
+    if (waiting.length === 0) return false;
+    const check = createAttributesCheck(settings, PHOTO_CHECK.coachCheckMs);
+    const advised = new Map<string, ReturnType<typeof photoAdvice>>();
+    for (let i = 0; i < waiting.length; i += PHOTO_CHECK.coachParallel) {
+      await Promise.all(
+        waiting.slice(i, i + PHOTO_CHECK.coachParallel).map(async (photo) => {
+          const key = photo.photoMetadata.processedKey;
+          const object = key ? await objects.get(key) : null;
+          if (!object) return;
+          const seen = await check(await object.arrayBuffer());
+          if (seen.kind === "skipped") return;
+          if (seen.kind === "failed")
+            log("warn", "coach_check_failed", { avatarId, photoId: photo.id, error: seen.error });
+          const attributes = seen.kind === "seen" ? seen.attributes : null;
+          await repo.setPhotoAttributes(photo.id, attributes);
+          advised.set(
+            photo.id,
+            photoAdvice(coachedPhoto({ ...photo, photoMetadata: { ...photo.photoMetadata, attributes } })),
+          );
+        }),
+      );
+    }
+    const batch = this.#batch();
+    let changed = false;
+    for (const line of batch.lines) {
+      const advice = line.outcome.kind === "accepted" ? advised.get(line.outcome.photoId) : undefined;
+      if (!advice || line.outcome.kind !== "accepted") continue;
+      changed ||= advice.join() !== (line.outcome.advice ?? []).join();
+      line.outcome = { ...line.outcome, advice };
+    }
+    if (changed) this.room.storage.kv.put("batch", batch);
+    return changed;
   }
 
   /** The Done button: READY_FOR_TRAINING once enough valid photos are in and nothing is still queued. */

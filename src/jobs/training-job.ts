@@ -241,9 +241,13 @@ export class TrainingJobs {
       ? await this.#credits().settle("training", trainingId, avatar.status === "COMPLETED" ? 1 : 0, 1)
       : { charged: 0, released: 0 };
     if (!state?.chatId) return;
+    const photos =
+      avatar.status === "COMPLETED"
+        ? (await this.room.repo.listPhotos(avatar.id, 0, this.room.settings.avatar.MAX_PHOTOS_PER_AVATAR)).items
+        : [];
     const told = await this.room.notifier.send(
       state.chatId,
-      renderTrainingOutcome(messagesFor(state.language), avatar, settled.released),
+      renderTrainingOutcome(messagesFor(state.language), avatar, settled.released, photos),
     );
     if (told.kind === "sent" && state.messageId !== undefined) {
       await this.room.notifier.remove(state.chatId, state.messageId);

@@ -1,4 +1,5 @@
 import type { AvatarSettings } from "../config/settings";
+import { coachedPhoto, type PhotoAdvice, photoAdvice } from "../domain/likeness-coach";
 import { isNearDuplicate } from "../domain/near-duplicate";
 import type { ObjectStorage } from "../domain/object-storage";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
@@ -49,7 +50,16 @@ export type RefusalReason =
   | "failed";
 
 export type PhotoOutcome =
-  | { kind: "accepted"; uploadOrder: number; photosCount: number; alsoIn: string | null; faceChecked: boolean }
+  | {
+      kind: "accepted";
+      uploadOrder: number;
+      photosCount: number;
+      alsoIn: string | null;
+      faceChecked: boolean;
+      photoId: string;
+      /** The likeness coach's advice, most harmful first; the vision part arrives later (PhotoQueue). */
+      advice: PhotoAdvice[];
+    }
   | { kind: "refused"; reason: RefusalReason; format?: string; width?: number; height?: number; uploadOrder?: number };
 
 export interface PhotoServiceDeps {
@@ -152,10 +162,11 @@ export class PhotoService {
 
     const alsoIn = await repo.findOtherAvatarWithHash(job.userId, job.avatarId, fileHash);
     let result: Awaited<ReturnType<Repository["insertPhoto"]>>;
+    const photoId = crypto.randomUUID();
     try {
       result = await repo.insertPhoto(
         {
-          id: crypto.randomUUID(),
+          id: photoId,
           avatarId: job.avatarId,
           userId: job.userId,
           minioKey: keys.original,
@@ -202,6 +213,13 @@ export class PhotoService {
       photosCount: result.photosCount,
       alsoIn: alsoIn ? (alsoIn.name ?? "") : null,
       faceChecked: faces.kind === "faces",
+      photoId,
+      advice: photoAdvice({
+        faceBox: face,
+        quality: prepared.quality,
+        attributes: null,
+        perceptualHash: probe.perceptualHash,
+      }),
     };
   }
 
@@ -232,6 +250,8 @@ export class PhotoService {
           photosCount: 0,
           alsoIn: null,
           faceChecked: false,
+          photoId: photo.id,
+          advice: photoAdvice(coachedPhoto(photo)),
         });
         continue;
       }
@@ -252,6 +272,10 @@ export class PhotoService {
         photosCount: 0,
         alsoIn: null,
         faceChecked: true,
+        photoId: photo.id,
+        advice: photoAdvice(
+          coachedPhoto({ ...photo, photoMetadata: { ...photo.photoMetadata, faceBox: faces.boxes[0] } }),
+        ),
       });
     }
     return outcomes;

@@ -207,6 +207,30 @@ describe.each(backends)("repository contract: %s", (_name, make) => {
     expect(await repo.listPendingPhotos(id, 10)).toEqual([]);
   });
 
+  it("records the likeness coach's attributes beside the rest of the metadata, and null when the check failed", async () => {
+    const { id: userId } = await user();
+    const { id } = await avatar(userId);
+    const seen = photo(id, userId, "attr-1");
+    const failed = photo(id, userId, "attr-2");
+    await repo.insertPhoto(seen, 50, new Date());
+    await repo.insertPhoto(failed, 50, new Date());
+    const attributes = {
+      sunglasses: true,
+      headCovering: false,
+      heavyFilter: false,
+      gaze: "away",
+      pose: "profile",
+    } as const;
+    await repo.setPhotoAttributes(seen.id, attributes);
+    await repo.setPhotoAttributes(failed.id, null);
+    expect((await repo.findPhoto(seen.id))?.photoMetadata).toEqual({ ...seen.photoMetadata, attributes });
+    expect((await repo.findPhoto(failed.id))?.photoMetadata).toEqual({ ...failed.photoMetadata, attributes: null });
+    // A photo deleted while its check ran is not brought back.
+    await repo.deletePhoto(seen.id, new Date());
+    await repo.setPhotoAttributes(seen.id, attributes);
+    expect(await repo.findPhoto(seen.id)).toBeNull();
+  });
+
   it("keeps the cap, dense orders and unique hashes when inserts race", async () => {
     const { id: userId } = await user();
     const { id } = await avatar(userId);

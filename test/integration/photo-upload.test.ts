@@ -236,7 +236,15 @@ describe("the progress message within Telegram's 4096 characters", () => {
     });
     const noted = (n: number): BatchLine => ({
       label: { fileName: longName(n), index: n },
-      outcome: { kind: "accepted", uploadOrder: n, photosCount: n, alsoIn: `${n}`.padEnd(40, "Я"), faceChecked: true },
+      outcome: {
+        kind: "accepted",
+        uploadOrder: n,
+        photosCount: n,
+        alsoIn: `${n}`.padEnd(40, "Я"),
+        faceChecked: true,
+        photoId: crypto.randomUUID(),
+        advice: [],
+      },
     });
     const lines = Array.from({ length: 25 }, (_, i) => [refused(i + 1), noted(100 + i)]).flat();
     const render = (language: "en" | "ru") =>

@@ -75,6 +75,7 @@ describe("training", () => {
       ["⚖️ Balanced"],
       ["• 💎 Best likeness · slower"],
       ["🚀 Start training"],
+      ["👀 Free preview"],
       ["⬅️ My avatars"],
     ]);
     await tap(telegram, user, "⚖️ Balanced");

@@ -48,6 +48,36 @@ type Programmed = { kind: "faces"; faces: FalFace[] } | { kind: "error"; status:
 
 export const ONE_FACE: FalFace[] = [{ x_min: 0.35, y_min: 0.2, x_max: 0.65, y_max: 0.6 }];
 
+/** What the likeness coach's question to fal-ai/moondream3-preview/query is answered with (its JSON keys). */
+export interface FalAttributes {
+  sunglasses: boolean;
+  head_covering: boolean;
+  heavy_filter: boolean;
+  gaze: "camera" | "away";
+  pose: "front" | "three_quarter" | "profile";
+}
+
+export const PLAIN_PORTRAIT: FalAttributes = {
+  sunglasses: false,
+  head_covering: false,
+  heavy_filter: false,
+  gaze: "camera",
+  pose: "front",
+};
+
+type QueryAnswer = { kind: "text"; output: string } | { kind: "error"; status: number; body: unknown };
+
+/** fal-ai/flux-pulid's output for the given picture URLs: `images[]`, `has_nsfw_concepts[]`, seed, prompt, timings. */
+export function pulidOutput(urls: string[], prompt: string, nsfw: boolean[] = []) {
+  return {
+    images: urls.map((url) => ({ url, width: 896, height: 1152, content_type: "image/jpeg" })),
+    timings: { inference: 9.41 },
+    seed: 1234567,
+    has_nsfw_concepts: urls.map((_, i) => nsfw[i] === true),
+    prompt,
+  };
+}
+
 export class FalStandIn {
   readonly calls: FalCall[] = [];
   readonly #script: Programmed[] = [];
@@ -159,6 +189,29 @@ export class FalStandIn {
     for (const faces of answers) this.#script.push({ kind: "faces", faces });
   }
 
+  readonly #queries: QueryAnswer[] = [];
+  /** What the vision question sees when nothing is programmed. */
+  defaultAttributes: FalAttributes = PLAIN_PORTRAIT;
+
+  /** The next vision questions see these, in order (the rest of each answer is a plain portrait). */
+  seeAttributes(...answers: Partial<FalAttributes>[]): void {
+    for (const answer of answers)
+      this.#queries.push({ kind: "text", output: JSON.stringify({ ...this.defaultAttributes, ...answer }) });
+  }
+
+  /** The next vision question is answered with this text as `output` (a model may answer off the format). */
+  answerQueryWith(output: string): void {
+    this.#queries.push({ kind: "text", output });
+  }
+
+  /** The next vision question fails with this status and body. */
+  failNextQuery(
+    status: number,
+    body: unknown = { detail: "Runner disconnected", error_type: "runner_disconnected" },
+  ): void {
+    this.#queries.push({ kind: "error", status, body });
+  }
+
   /** Forgets whatever was programmed and not yet used. */
   clearScript(): void {
     this.#script.length = 0;
@@ -212,6 +265,32 @@ export class FalStandIn {
           output_tokens: 23,
           prefill_time_ms: 54.45,
           ttft_ms: 91.3,
+        },
+      });
+    }
+    if (request.method === "POST" && url.pathname === "/fal-ai/moondream3-preview/query") {
+      const input = body as { image_url?: unknown; prompt?: unknown; reasoning?: unknown } | undefined;
+      const missing = ["image_url", "prompt"].filter((f) => typeof input?.[f as keyof typeof input] !== "string");
+      if (missing.length > 0) {
+        return respond(422, {
+          detail: missing.map((f) => ({ loc: ["body", f], msg: "field required", type: "value_error.missing" })),
+        });
+      }
+      const next = this.#queries.shift() ?? { kind: "text", output: JSON.stringify(this.defaultAttributes) };
+      if (next.kind === "error") return respond(next.status, next.body);
+      return respond(200, {
+        output: next.output,
+        // Reasoning is on unless the request turns it off.
+        ...(input?.reasoning === false
+          ? {}
+          : { reasoning: { text: "Looked at the face and its surroundings.", grounding: [] } }),
+        finish_reason: "stop",
+        usage_info: {
+          decode_time_ms: 88.1,
+          input_tokens: 774,
+          output_tokens: 41,
+          prefill_time_ms: 61.2,
+          ttft_ms: 97.6,
         },
       });
     }

@@ -29,6 +29,8 @@ const actions: Action[] = [
   { kind: "train", avatarId: id },
   { kind: "trainPriority", avatarId: id, priority: "balanced" },
   { kind: "trainStart", avatarId: id },
+  { kind: "preview", avatarId: id },
+  { kind: "previewGo", avatarId: id, preset: "studio" },
   { kind: "trainCancel", avatarId: id },
   { kind: "trainCancelConfirm", avatarId: id },
   { kind: "trainRetry", avatarId: id },

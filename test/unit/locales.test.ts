@@ -36,6 +36,9 @@ const STRING_PARAMS: Record<string, unknown> = {
   label: "Photo 1",
   reason: "🛠",
   shape: "3:4",
+  marks: ["sunglasses", "blurry"],
+  photos: [2, 5, 7],
+  preset: "Cinematic",
 };
 const NAME_PARAMS = new Set(["name", "avatarName"]);
 

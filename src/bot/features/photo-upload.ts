@@ -8,7 +8,9 @@ import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
+import { photoMarks, setSummary } from "../screens/coach";
 import { IDLE } from "../session";
+import { withPreviewButton } from "./preview";
 
 /** Receiving photos and files, the Done button, and the one-photo-at-a-time viewer with delete. */
 export const photoUploadFeature = new Composer<BotContext>();
@@ -88,13 +90,18 @@ onAction(photoUploadFeature, "photosDone", async (ctx, { avatarId }) => {
       const session = await ctx.deps.session.get();
       if ("avatarId" in session && session.avatarId === avatarId) await ctx.deps.session.set(IDLE);
       await answer(ctx);
-      const keyboard = new InlineKeyboard()
-        .text(ctx.t.training.train, cb("train", { avatarId }))
-        .row()
+      const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
+      const keyboard = withPreviewButton(
+        ctx,
+        avatar,
+        new InlineKeyboard().text(ctx.t.training.train, cb("train", { avatarId })).row(),
+      )
         .text(ctx.t.photos.view, cb("photos", { avatarId, page: 0 }))
         .row()
         .text(ctx.t.menu.myAvatars, cb("avatars", { page: 0 }));
-      await show(ctx, ctx.t.photos.ready(escapeHtml(result.name), result.count), keyboard);
+      const photos = await ctx.deps.avatars.listPhotos(avatarId, 0, ctx.deps.settings.avatar.MAX_PHOTOS_PER_AVATAR);
+      const text = [ctx.t.photos.ready(escapeHtml(result.name), result.count), "", setSummary(ctx.t, photos.items)];
+      await show(ctx, text.join("\n"), keyboard);
     }
   }
 });
@@ -155,12 +162,15 @@ async function showPhoto(ctx: BotContext, avatarId: string, deletable: boolean, 
         ? t.photos.facePending
         : t.photos.faceUnknown;
   const quality = photo.qualityScore === null ? "—" : `${Math.round(photo.qualityScore * 100)}%`;
-  const caption = t.photos.viewer(page + 1, list.total, quality, face);
+  const marks = photoMarks(t, photo);
+  const caption = [t.photos.viewer(page + 1, list.total, quality, face), ...(marks ? [marks] : [])].join("\n");
   const keyboard = new InlineKeyboard();
   if (page > 0) keyboard.text(t.avatars.prev, cb("photos", { avatarId, page: page - 1 }));
   if (page < list.total - 1) keyboard.text(t.avatars.next, cb("photos", { avatarId, page: page + 1 }));
   keyboard.row();
-  if (deletable) keyboard.text(t.photos.deletePhoto, cb("photoDelete", { photoId: photo.id, page })).row();
+  // A photo the coach marked goes in one tap; an unmarked one is asked about first.
+  if (deletable && marks) keyboard.text(t.coach.deleteNow, cb("photoDeleteConfirm", { photoId: photo.id, page })).row();
+  else if (deletable) keyboard.text(t.photos.deletePhoto, cb("photoDelete", { photoId: photo.id, page })).row();
   keyboard.text(t.photos.back, back);
 
   const key = photo.photoMetadata.thumbnailKey ?? photo.minioKey;

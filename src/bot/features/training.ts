@@ -10,7 +10,9 @@ import { addInPairs } from "../keyboards/layout";
 import { escapeHtml } from "../locales";
 import { onAction } from "../on-action";
 import { answer, show } from "../render";
+import { setSummary } from "../screens/coach";
 import { notEnoughScreen } from "../screens/credits";
+import { withPreviewButton } from "./preview";
 
 /** The training screen (the priority and what it trades), starting, cancelling and trying again. */
 export const trainingFeature = new Composer<BotContext>();
@@ -145,6 +147,11 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
       (await ctx.deps.credits.balance(ctx.from?.id ?? 0)).available,
     ),
     "",
+    setSummary(
+      t,
+      (await ctx.deps.avatars.listPhotos(avatar.id, 0, ctx.deps.settings.avatar.MAX_PHOTOS_PER_AVATAR)).items,
+    ),
+    "",
     `${t.training.priorityLabel} ${t.training.priority[avatar.falPriority]}`,
     "",
     t.training.priorityHelp(PORTRAIT_MIN_IMAGES),
@@ -160,9 +167,7 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
       )
       .row();
   }
-  keyboard
-    .text(t.training.start, cb("trainStart", { avatarId: avatar.id }))
-    .row()
-    .text(t.avatars.backToList, cb("avatars", { page: 0 }));
+  keyboard.text(t.training.start, cb("trainStart", { avatarId: avatar.id })).row();
+  withPreviewButton(ctx, avatar, keyboard).text(t.avatars.backToList, cb("avatars", { page: 0 }));
   await show(ctx, text, keyboard);
 }

@@ -1,6 +1,7 @@
 import type { AvatarGender, AvatarStatus, AvatarType } from "../../domain/avatar";
 import type { AspectRatio } from "../../domain/entities";
 import type { FailureReason } from "../../domain/failure-reason";
+import type { PhotoAdvice } from "../../domain/likeness-coach";
 import { countEn, duration, fileSize, pixels, pluralForm, range, waitTime } from "./plural";
 
 /** English texts. Every string is HTML; values that users typed arrive here already escaped. */
@@ -145,6 +146,61 @@ export const en = {
     photoDeleted: "Photo deleted.",
     noPhotos: "This avatar has no photos yet. Send some to get started.",
     back: "⬅️ Back",
+  },
+  coach: {
+    adviceTitle: "Accepted, but could be better:",
+    advice: {
+      sunglasses: "sunglasses hide your eyes. A photo without them helps the likeness.",
+      head_covering: "a hat or head covering hides your hair and forehead. Add a photo without it.",
+      face_small: "your face is small in the frame. Move closer, or add a close-up.",
+      cut_off: "the edge of the frame cuts off your face. Add a photo with the whole face in it.",
+      blurry: "the photo is blurry. A sharper one helps the likeness.",
+      dark: "the photo is too dark. Add one taken in brighter light.",
+      bright: "the photo is too bright. Add one taken in softer light.",
+      filter: "a strong filter or retouch changes your face. Add a photo without it.",
+      looking_away: "you are looking far away from the camera. Add one looking into the lens.",
+    } satisfies Record<PhotoAdvice, string>,
+    mark: {
+      sunglasses: "sunglasses",
+      head_covering: "head covering",
+      face_small: "face too small",
+      cut_off: "face cut off",
+      blurry: "blurry",
+      dark: "too dark",
+      bright: "too bright",
+      filter: "filter or retouch",
+      looking_away: "looking away",
+    } satisfies Record<PhotoAdvice, string>,
+    marks: (marks: string[]) => `⚠️ Could be better: ${marks.join(", ")}`,
+    deleteNow: "🗑 Delete now",
+    score: (score: number) => `⭐ For likeness, the set scores <b>${score} out of 10</b>.`,
+    raiseTitle: "What would raise it:",
+    suggestion: {
+      similar: (n: number) =>
+        `• ${countEn(n, "photo looks", "photos look")} almost the same: keep the best of them and replace the rest with different shots.`,
+      close_ups: (n: number) => `• Add ${countEn(n, "close-up", "close-ups")} of your face.`,
+      profiles: (n: number) => `• Add ${countEn(n, "photo", "photos")} in profile or half-turned.`,
+      variety: "• Add photos in different light and places.",
+      sunglasses: (n: number) => `• ${countEn(n, "photo has", "photos have")} sunglasses.`,
+      marked: (n: number) => `• ${countEn(n, "photo has", "photos have")} other advice: see “🤳 View photos”.`,
+    },
+    setGood: "The set looks good.",
+    fixOrGo: "You can improve the set before training, or go ahead as it is.",
+    leastHelpful: (photos: number[]) =>
+      `💡 ${photos.length === 1 ? "Photo" : "Photos"} ${new Intl.ListFormat("en", { type: "conjunction" }).format(photos.map(String))} helped the likeness least. If you train again, replace ${photos.length === 1 ? "it" : "them"} with sharp close-ups.`,
+  },
+  preview: {
+    button: "👀 Free preview",
+    choose: (name: string) =>
+      `👀 <b>Preview of avatar ${name}</b>\n\nI will draw you from your best photo, before any training. Pick a style:`,
+    starting: "⏳ Making your preview… it takes about a minute.",
+    caption: (name: string, preset: string) =>
+      `👀 <b>Preview</b> of avatar ${name} · ${preset}\n<i>preview — training gives a closer likeness</i>`,
+    running: "Your preview is already being made; it will arrive here shortly.",
+    used: "The free preview of this avatar is used up. Train the avatar for pictures that look more like you.",
+    failed: (reason: string) => `⚠️ The preview could not be made. ${reason}`,
+    nsfw: "🙈 The preview was flagged as not safe for work, so I did not send it. Try another style.",
+    noPhoto: "There is no photo to make a preview from. Add photos first.",
   },
   training: {
     title: (name: string) => `🧠 <b>Training avatar ${name}</b>`,

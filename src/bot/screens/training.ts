@@ -1,10 +1,11 @@
 import { InlineKeyboard } from "grammy";
-import type { Avatar } from "../../domain/entities";
+import type { Avatar, AvatarPhoto } from "../../domain/entities";
 import { storedReason } from "../../domain/failure-reason";
 import type { TrainingStatus } from "../../domain/ports";
 import { chooseTrainer, expectedTrainingMinutes } from "../../domain/training-plan";
 import { cb } from "../callback-data";
 import { escapeHtml, type Messages } from "../locales";
+import { leastHelpfulLine } from "./coach";
 
 const BAR_CELLS = 10;
 
@@ -38,17 +39,25 @@ export function renderTrainingProgress(
   };
 }
 
-/** The end of a training; `returned` credits went back to the balance and are said to have. */
+/**
+ * The end of a training. `returned` credits went back to the balance and are said to have; `photos` are
+ * the avatar's photos, for the trained card's hint on which helped least (a retrain's starting point).
+ */
 export function renderTrainingOutcome(
   t: Messages,
   avatar: Avatar,
   returned = 0,
+  photos: readonly AvatarPhoto[] = [],
 ): { text: string; keyboard: InlineKeyboard } {
-  const outcome = trainingOutcome(t, avatar);
+  const outcome = trainingOutcome(t, avatar, photos);
   return returned > 0 ? { ...outcome, text: `${outcome.text}\n\n${t.credits.returned(returned)}` } : outcome;
 }
 
-function trainingOutcome(t: Messages, avatar: Avatar): { text: string; keyboard: InlineKeyboard } {
+function trainingOutcome(
+  t: Messages,
+  avatar: Avatar,
+  photos: readonly AvatarPhoto[],
+): { text: string; keyboard: InlineKeyboard } {
   const name = escapeHtml(avatar.name ?? "");
   const keyboard = new InlineKeyboard();
   if (avatar.status === "COMPLETED") {
@@ -58,7 +67,8 @@ function trainingOutcome(t: Messages, avatar: Avatar): { text: string; keyboard:
       .text(t.training.generate, cb("generate", { avatarId: avatar.id }))
       .row()
       .text(t.menu.myAvatars, cb("avatars", { page: 0 }));
-    return { text: t.training.completed(name, minutes), keyboard };
+    const hint = leastHelpfulLine(t, photos);
+    return { text: [t.training.completed(name, minutes), ...(hint ? ["", hint] : [])].join("\n"), keyboard };
   }
   if (avatar.status === "ERROR") {
     keyboard

@@ -66,8 +66,16 @@ export function renderUploadProgress(
         : [],
     ),
   ).map(({ labels, note }) => `• ${t.photos.alsoIn(labelOf(t, labels), note)}`);
+  // One line per photo, its most harmful advice; the viewer shows the rest.
+  const advice = grouped(
+    progress.lines.flatMap((line) => {
+      const first = line.outcome.kind === "accepted" ? line.outcome.advice?.[0] : undefined;
+      return first ? [{ line, note: t.coach.advice[first] }] : [];
+    }),
+  ).map(({ labels, note }) => `• ${labelOf(t, labels)}: ${note}`);
   const sections = [
     { title: t.photos.refusedTitle, lines: refusals, shown: Math.min(refusals.length, MAX_LINES) },
+    { title: t.coach.adviceTitle, lines: advice, shown: Math.min(advice.length, MAX_LINES) },
     { title: t.photos.notesTitle, lines: notes, shown: Math.min(notes.length, MAX_LINES) },
   ];
   const render = () =>

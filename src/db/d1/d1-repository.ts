@@ -2,7 +2,16 @@ import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, sql } from "driz
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import { type AccessRule, type ClaimOutcome, type JobLimit, type JobStart, windowReopensAt } from "../../domain/access";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
-import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
+import type {
+  Avatar,
+  AvatarData,
+  AvatarPhoto,
+  Generation,
+  Language,
+  PhotoAttributes,
+  PhotoMetadata,
+  User,
+} from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
 import {
   type Balance,
@@ -314,6 +323,15 @@ export class D1Repository implements Repository {
         .bind(hasFace ? 1 : null, JSON.stringify({ ...photo.photoMetadata, ...metadata }), photoId),
       this.recountStatement(photo.avatarId, now),
     ]);
+  }
+
+  async setPhotoAttributes(photoId: string, attributes: PhotoAttributes | null): Promise<void> {
+    await this.d1
+      .prepare(
+        "UPDATE avatar_photos SET photo_metadata = json_set(photo_metadata, '$.attributes', json(?)) WHERE id = ?",
+      )
+      .bind(JSON.stringify(attributes), photoId)
+      .run();
   }
 
   async maxPhotoSequence(avatarId: string): Promise<number> {

@@ -3,7 +3,16 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import { type AccessRule, type ClaimOutcome, type JobLimit, type JobStart, windowReopensAt } from "../../domain/access";
 import type { AvatarStatus, GenerationStatus } from "../../domain/avatar";
-import type { Avatar, AvatarData, AvatarPhoto, Generation, Language, PhotoMetadata, User } from "../../domain/entities";
+import type {
+  Avatar,
+  AvatarData,
+  AvatarPhoto,
+  Generation,
+  Language,
+  PhotoAttributes,
+  PhotoMetadata,
+  User,
+} from "../../domain/entities";
 import { ACTIVE_GENERATION_STATUSES } from "../../domain/generation-lifecycle";
 import {
   type Balance,
@@ -363,6 +372,15 @@ export class PgRepository implements Repository {
           .returning({ avatarId: avatarPhotos.avatarId });
         if (photo) await recountPhotos(tx, photo.avatarId, now);
       });
+    });
+  }
+
+  async setPhotoAttributes(photoId: string, attributes: PhotoAttributes | null): Promise<void> {
+    return this.#run(async (db) => {
+      await db
+        .update(avatarPhotos)
+        .set({ photoMetadata: sql`${avatarPhotos.photoMetadata} || ${JSON.stringify({ attributes })}::jsonb` })
+        .where(eq(avatarPhotos.id, photoId));
     });
   }
 
