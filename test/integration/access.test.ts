@@ -3,9 +3,9 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { cb } from "../../src/bot/callback-data";
 import type { FalStandIn } from "../stand-ins/fal";
-import type { StandInUser, TelegramStandIn } from "../stand-ins/telegram";
+import { type StandInUser, TelegramStandIn } from "../stand-ins/telegram";
 import { rows, userExists, userIdOf } from "../support/db";
-import { handOff, installStandIns, lastAnswer, newUser, say, send, settled } from "../support/harness";
+import { BOT_TOKEN, handOff, installStandIns, lastAnswer, newUser, say, send, settled } from "../support/harness";
 
 // This file runs as the vitest project "d1-r2-closed-beta" (vitest.config.ts): ACCESS_MODE=allowlist,
 // ALLOWED_USER_IDS=990101,990102, MAX_TRAININGS_PER_DAY=2, MAX_GENERATIONS_PER_HOUR=3.
@@ -147,6 +147,42 @@ describe("a closed beta (ACCESS_MODE=allowlist)", () => {
     // Their chat sessions keep no inbox, no update id, no session and no alarm.
     expect(await sessionStorage(stranger)).toEqual({ tables: [], keys: [], alarm: null });
     expect(await sessionStorage(russian)).toEqual({ tables: [], keys: [], alarm: null });
+  });
+
+  it("refuses a stranger's payment at pre-checkout, so no Stars are taken and nothing is stored", async () => {
+    const stranger = newUser("ru");
+    await say(telegram, LISTED, "/start");
+    await say(telegram, stranger, "/start");
+    const tablesBefore = await tableCounts();
+    // An invoice of a tester's, forwarded to the stranger: forwarded invoices keep their Pay button.
+    const sent = await telegram.handle(
+      new Request(`https://api.telegram.org/bot${BOT_TOKEN}/sendInvoice`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          chat_id: stranger.id,
+          title: "100 credits",
+          description: "100 credits for trainings and pictures",
+          payload: `pkg:100:50:${LISTED.id}`,
+          currency: "XTR",
+          prices: [{ label: "100 credits", amount: 50 }],
+        }),
+      }),
+    );
+    expect(sent.status).toBe(200);
+    const invoice = telegram.lastBotMessage(stranger.id);
+    const query = telegram.preCheckoutUpdate(stranger, invoice.message_id);
+    await send(query);
+    const answered = telegram.callsTo("answerPreCheckoutQuery").at(-1);
+    expect(answered?.params).toMatchObject({
+      ok: false,
+      error_message: "🔒 Извините, пока этот бот открыт только для приглашённых участников.",
+    });
+    expect(telegram.checkout(TelegramStandIn.queryIdOf(query))).toMatchObject({ paid: false, reason: "refused" });
+    expect(await userExists(stranger.id)).toBe(false);
+    const tablesAfter = await tableCounts();
+    expect({ ...tablesAfter, metrics_counters: 0 }).toEqual({ ...tablesBefore, metrics_counters: 0 });
+    expect(await sessionStorage(stranger)).toEqual({ tables: [], keys: [], alarm: null });
   });
 
   it("lets a stranger in after /allow and shuts them out after /deny, keeping their data to see and delete", async () => {
