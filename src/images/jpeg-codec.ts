@@ -64,6 +64,9 @@ export class JpegCodec {
   /** A fresh instance. */
   static async create(): Promise<JpegCodec> {
     const wasm = await createJpegCodec({
+      // The module is compiled already (JPEG_CODEC), so the glue must not work out a URL for the .wasm:
+      // without locateFile it calls new URL(…, import.meta.url), which throws in a bundled Worker.
+      locateFile: (path) => path,
       instantiateWasm(imports, done) {
         WebAssembly.instantiate(JPEG_CODEC, imports).then((instance) => done(instance));
         return {};

@@ -26,6 +26,7 @@ export interface JpegCodecModule {
 }
 
 export default function createJpegCodec(options: {
+  locateFile(path: string): string;
   instantiateWasm(
     imports: WebAssembly.Imports,
     done: (instance: WebAssembly.Instance, module?: WebAssembly.Module) => void,
