@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { runScheduled } from "../../src/scheduled";
 import type { FalStandIn } from "../stand-ins/fal";
 import type { StandInUser, TelegramStandIn } from "../stand-ins/telegram";
+import { avatarsOf, userIdOf } from "../support/db";
 import { installStandIns, lastAnswer, newUser, say, send, tap } from "../support/harness";
 import {
   allowance,
@@ -312,8 +313,31 @@ describe("the preview before training", () => {
       expect(await generations(avatarId)).toHaveLength(1);
       expect(await ledger(user)).toEqual([]);
       expect(await balance(user)).toEqual({ userId: user.id, available: 5, reserved: 0 });
+      // A tap racing past the screen's check: the workspace's hold refuses, and leaves no row behind.
+      const raced = await workspace(avatarId).preview(await userIdOf(user.id), {
+        chatId: user.id,
+        language,
+        preset: "studio",
+        payer: user.id,
+        shownPrice: 10,
+      });
+      expect(raced).toEqual({ kind: "insufficient", price: 10, available: 5 });
+      expect(await generations(avatarId)).toHaveLength(1);
+      expect(await ledger(user)).toEqual([]);
     });
   }
+
+  it("deleting the avatar gives back what its running paid preview held", async () => {
+    const user = newUser();
+    const { avatarId, chooser } = await pastTheFreeOne(user, "👀 Free preview", "👀 Preview · 10 credits");
+    await tap(telegram, user, "📸 Portrait studio", chooser().message_id);
+    await runDurableObjectAlarm(workspace(avatarId));
+    expect(await balance(user)).toMatchObject({ available: 290, reserved: 10 });
+    await send(telegram.callbackUpdate(user, chooser().message_id, `adok:${avatarId}`));
+    expect(await avatarsOf(user.id)).toEqual([]);
+    expect(await balance(user)).toMatchObject({ available: 300, reserved: 0 });
+    expect((await ledger(user)).map(([key]) => key.split(":").at(-1))).toEqual(["reserve", "release"]);
+  });
 
   it("a paid preview past its deadline is ended by the cron sweep and gives its credits back", async () => {
     const user = newUser();
