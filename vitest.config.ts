@@ -21,6 +21,7 @@ const bindings = {
 const withPostgres = await findPostgres();
 const ACCESS_TESTS = "test/integration/access.test.ts";
 const STARS_TESTS = "test/integration/stars.test.ts";
+const PAID_PREVIEW_TESTS = "test/integration/preview-paid.test.ts";
 
 /** One vitest project: the Worker in workerd with these extra bindings for the given test files. */
 function workerProject(
@@ -62,7 +63,11 @@ export default defineConfig({
     silent: "passed-only",
     projects: [
       // Everything on D1 and R2; the repository contract suite also reaches Postgres when it is there.
-      workerProject("d1-r2", ["test/**/*.test.ts"], () => ({}), "contract", [ACCESS_TESTS, STARS_TESTS]),
+      workerProject("d1-r2", ["test/**/*.test.ts"], () => ({}), "contract", [
+        ACCESS_TESTS,
+        STARS_TESTS,
+        PAID_PREVIEW_TESTS,
+      ]),
       // A closed beta with tight limits: the access rules and the per-user limits at the Worker's edges.
       workerProject(
         "d1-r2-closed-beta",
@@ -81,6 +86,8 @@ export default defineConfig({
       ),
       // Paying users with no free allowance (FREE_CREDITS=0): every credit is bought.
       workerProject("d1-r2-no-free-credits", [STARS_TESTS], () => ({ FREE_CREDITS: "0" }), "contract"),
+      // No free preview (PREVIEW_FREE_ONCE=false): every preview costs PREVIEW_CREDITS.
+      workerProject("d1-r2-paid-preview", [PAID_PREVIEW_TESTS], () => ({ PREVIEW_FREE_ONCE: "false" }), "contract"),
       // The photo flow again on Postgres and S3 (test/servers/s3-server.ts, started by test/servers/global-setup.ts).
       ...(withPostgres
         ? [

@@ -65,6 +65,8 @@ export const ACTIONS = {
   trainStart: { prefix: "tgo", values: { avatarId: id } },
   preview: { prefix: "prv", values: { avatarId: id } },
   previewGo: { prefix: "prvgo", values: { avatarId: id, preset: presetId } },
+  /** A style on a chooser that showed this price: a tap pays only the price the user saw. */
+  previewPay: { prefix: "prvpay", values: { avatarId: id, preset: presetId, price: amount } },
   trainCancel: { prefix: "tx", values: { avatarId: id } },
   trainCancelConfirm: { prefix: "txok", values: { avatarId: id } },
   trainRetry: { prefix: "tr", values: { avatarId: id } },

@@ -208,7 +208,11 @@ export const SETTINGS = {
   ),
   PREVIEW_FREE_ONCE: setting(
     withDefault(flag, "true"),
-    "`true`: each avatar may have one free preview before training (fal-ai/flux-pulid, from its best photo); `false`: no preview.",
+    "`true`: each avatar's first preview before training (fal-ai/flux-pulid, from its best photo) is free; `false`: every preview costs `PREVIEW_CREDITS`.",
+  ),
+  PREVIEW_CREDITS: setting(
+    withDefault(wholeNumber(0, 1_000_000), 10),
+    "Credits a preview costs beyond the free one; `0`: no paid previews (with `PREVIEW_FREE_ONCE=false` too, no preview at all).",
   ),
   ABANDONED_AVATAR_TTL: setting(
     withDefault(wholeNumber(3600, 365 * DAY), 7 * DAY),
@@ -334,6 +338,7 @@ const settingsSchema = v.pipe(
         quality: env.TRAINING_CREDITS_QUALITY,
       },
       picture: env.PICTURE_CREDITS,
+      preview: env.PREVIEW_CREDITS,
     },
     packages: env.PACKAGES,
     paySupportContact: env.PAYSUPPORT_CONTACT,

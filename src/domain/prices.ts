@@ -5,6 +5,8 @@ export interface Prices {
   free: number;
   trainingPer100Steps: Readonly<Record<FalPriority, number>>;
   picture: number;
+  /** A preview before training beyond the free one (PREVIEW_CREDITS). */
+  preview: number;
 }
 
 /** A training's price: its priority's rate per 100 steps, rounded up to a whole credit. */

@@ -9,6 +9,7 @@ import {
   type GenerationRequest,
   type PreviewQueueResult,
   type PreviewRequest,
+  paidJobOf,
   type QueueResult,
 } from "../jobs/generation-job";
 import { ChatNotifier } from "../jobs/notify";
@@ -163,7 +164,7 @@ export class AvatarWorkspace extends DurableObject<Env> {
     const starting = this.ctx.storage.kv.get<{ trainingId?: string }>("training")?.trainingId;
     for (const id of new Set([trainingId, starting])) if (id) await credits.settle("training", id, 0, 1);
     for (const generation of await repo.listActiveGenerations(this.#avatarId())) {
-      await credits.settle("generation", generation.id, 0, 1);
+      await credits.settle(paidJobOf(generation), generation.id, 0, 1);
     }
   }
 

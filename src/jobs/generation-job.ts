@@ -18,7 +18,8 @@ import { FalGenerator, GENERATION_ENDPOINT, type GenerationOutput, PREVIEW_ENDPO
 import { errorFields, log } from "../log";
 import { jobLimitFor } from "../services/access";
 import { AvatarService } from "../services/avatar-service";
-import { CreditService, type Settlement } from "../services/credit-service";
+import { CreditService, type PaidJob, type Settlement } from "../services/credit-service";
+import { previewChain, previewOffer } from "../services/preview-offer";
 import { NO_FAL_KEY } from "../services/training-service";
 import type { Room } from "./room";
 
@@ -132,24 +133,24 @@ export class GenerationJobs {
 
   /**
    * A preview before training, from the avatar's best photo: a generation like the others (the same
-   * lifecycle, deadline, sweep and webhook), drawn by fal-ai/flux-pulid. Free once per avatar: its
-   * intent key names the avatar, so a double tap or a redelivered update finds the one that runs, a
-   * failed one may be tried again, and a delivered one uses it up.
+   * lifecycle, deadline, sweep and webhook), drawn by fal-ai/flux-pulid. Its intent chain names the
+   * avatar, so a double tap or a redelivered update finds the one that runs; the first delivered one
+   * may be free (PREVIEW_FREE_ONCE), a failed or flagged one does not count, and a paid one is held,
+   * charged and released like a picture (ledger keys `preview:<id>:…`).
    */
   async queuePreview(avatarId: string, userId: string, request: PreviewRequest): Promise<PreviewQueueResult> {
     const { repo, settings } = this.room;
     const avatar = await new AvatarService(repo, this.room.objects, settings.avatar).getOwned(avatarId, userId);
     const preset = presetById(request.preset);
     if (avatar.status !== "READY_FOR_TRAINING" || !preset || preset.for !== "person") return { kind: "not_ready" };
-    const base = `preview:${avatarId}`;
-    let intentKey = base;
-    for (let hop = 0; hop < MAX_INTENT_HOPS; hop++) {
-      const found = await repo.findGenerationByIntent(intentKey);
-      if (!found) break;
-      if (isActiveGeneration(found.status)) return { kind: "duplicate", id: found.id };
-      if (found.status === "SUCCEEDED") return { kind: "used" };
-      intentKey = `${base}>${found.id}`;
-    }
+    const chain = await previewChain(repo, avatarId);
+    if (chain.active) return { kind: "duplicate", id: chain.active.id };
+    const offer = previewOffer(settings, chain.delivered);
+    if (offer.kind === "used") return { kind: "used" };
+    if (offer.kind === "none") return { kind: "not_ready" };
+    // Never more than the user was shown: the free one delivered meanwhile, or a new price, asks again.
+    const price = offer.kind === "paid" ? offer.credits : 0;
+    if (price !== request.shownPrice) return { kind: "price_changed", price };
     const photos = (await repo.listPhotos(avatarId, 0, settings.avatar.MAX_PHOTOS_PER_AVATAR)).items;
     const best = bestPhoto(photos);
     if (!best?.photoMetadata.processedKey) return { kind: "no_photo" };
@@ -169,16 +170,24 @@ export class GenerationJobs {
           count: 1,
           chatId: request.chatId,
           language: request.language,
+          // A payer only on a paid preview: a free one holds nothing.
+          ...(offer.kind === "paid" ? { payer: request.payer } : {}),
           preview: { referenceKey: best.photoMetadata.processedKey },
         } satisfies GenerationOptions,
         seed: crypto.getRandomValues(new Uint32Array(1))[0] ?? 1,
-        intentKey,
+        intentKey: chain.nextKey,
         deadlineAt: generationDeadline("QUEUED", now, settings.generationTimeoutSeconds) as Date,
       },
       now,
     );
     if (!existing.created) return { kind: "duplicate", id: existing.row.id };
-    log("info", "preview_queued", { avatarId, generationId: existing.row.id, preset: preset.id });
+    // As for pictures: held with the intent recorded, before fal is called; not covered, it leaves nothing.
+    const held = await this.#hold(existing.row);
+    if (!held.applied) {
+      await repo.deleteGeneration(existing.row.id);
+      return { kind: "insufficient", price, available: held.balance.available };
+    }
+    log("info", "preview_queued", { avatarId, generationId: existing.row.id, preset: preset.id, paid: offer.kind });
     await this.room.wake("generations", Date.now());
     return { kind: "queued", id: existing.row.id };
   }
@@ -285,6 +294,8 @@ export class GenerationJobs {
     const { repo, settings } = this.room;
     const reference = await this.room.objects.get(referenceKey);
     if (!reference) return this.#fail(generation, "QUEUED", "rejected", "the reference photo is gone");
+    // A restart between the intent and its hold: hold now (a no-op when already held or free).
+    if (!(await this.#hold(generation)).applied) return this.#fail(generation, "QUEUED", "no_credits");
     const bytes = new Uint8Array(await reference.arrayBuffer());
     const now = new Date();
     const claimed = await repo.updateGenerationIf(generation.id, "QUEUED", {
@@ -462,9 +473,11 @@ export class GenerationJobs {
     const t = messagesFor(options.language);
     const { released } = await this.#charge(generation, 0);
     if (reason === "no_credits") {
-      const price = generationPrice(this.room.settings.credits, options.count);
       const { available } = await this.#credits().balance(options.payer ?? 0);
-      await this.room.notifier.send(options.chatId, notEnoughScreen(t, t.credits.picturesCost(price, available)));
+      const line = options.preview
+        ? t.credits.previewCosts(this.room.settings.credits.preview, available)
+        : t.credits.picturesCost(generationPrice(this.room.settings.credits, options.count), available);
+      await this.room.notifier.send(options.chatId, notEnoughScreen(t, line));
       return;
     }
     const texts = options.preview ? t.preview : t.generate;
@@ -473,17 +486,18 @@ export class GenerationJobs {
     await this.room.notifier.send(options.chatId, { text, keyboard: keyboardFor(t, generation) });
   }
 
-  /** Holds the generation's price for every picture asked for; nothing is held without a payer. */
+  /** Holds the price of every picture asked for, or of a paid preview; nothing is held without a payer. */
   async #hold(generation: Generation): Promise<LedgerOutcome> {
-    const { payer, count } = generation.options;
-    const price = generationPrice(this.room.settings.credits, count);
+    const { payer, count, preview } = generation.options;
+    const { credits } = this.room.settings;
+    const price = preview ? credits.preview : generationPrice(credits, count);
     if (payer === undefined) return { applied: true, balance: await this.#credits().balance(0) };
-    return this.#credits().reserve(payer, "generation", generation.id, price, generation.id);
+    return this.#credits().reserve(payer, paidJobOf(generation), generation.id, price, generation.id);
   }
 
   /** Charges the pictures `kept` of those asked for and gives the rest back. */
   async #charge(generation: Generation, kept: number): Promise<Settlement> {
-    return this.#credits().settle("generation", generation.id, kept, generation.options.count);
+    return this.#credits().settle(paidJobOf(generation), generation.id, kept, generation.options.count);
   }
 
   #credits(): CreditService {
@@ -495,6 +509,10 @@ export interface PreviewRequest {
   chatId: number;
   language: Language;
   preset: string;
+  /** The Telegram id whose credits pay for a paid preview. */
+  payer: number;
+  /** What the user was shown the preview costs (0: free). */
+  shownPrice: number;
 }
 
 export type PreviewQueueResult =
@@ -503,7 +521,14 @@ export type PreviewQueueResult =
   | { kind: "used" }
   | { kind: "no_photo" }
   | { kind: "not_ready" }
-  | { kind: "busy"; max: number };
+  | { kind: "busy"; max: number }
+  | { kind: "insufficient"; price: number; available: number }
+  | { kind: "price_changed"; price: number };
+
+/** Whose ledger keys a generation's credits move under: a preview's are `preview:<id>:…`, apart from pictures'. */
+export function paidJobOf(generation: Generation): PaidJob {
+  return generation.options.preview ? "preview" : "generation";
+}
 
 function endpointOf(generation: Generation): string {
   return generation.options.preview ? PREVIEW_ENDPOINT : GENERATION_ENDPOINT;

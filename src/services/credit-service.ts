@@ -4,7 +4,7 @@ import type { Repository } from "../domain/repository";
 import { log } from "../log";
 
 /** The paid jobs whose credits follow their lifecycle; their keys are `<job>:<id>:reserve|charge|release`. */
-export type PaidJob = "training" | "generation";
+export type PaidJob = "training" | "generation" | "preview";
 
 /** How a finished job's reservation was settled: what it cost and what went back to the user. */
 export interface Settlement {
@@ -19,7 +19,9 @@ export type Movement =
   | { kind: "welcome" | "granted" | "bought" | "refunded"; credits: number }
   | { kind: "training" | "pictures"; credits: number; name: string | null }
   | { kind: "trainingReturned"; credits: number; name: string | null; how: "failed" | "cancelled" | "notStarted" }
-  | { kind: "picturesReturned"; credits: number; name: string | null; how: "failed" | "heldBack" };
+  | { kind: "picturesReturned"; credits: number; name: string | null; how: "failed" | "heldBack" }
+  | { kind: "preview"; credits: number; name: string | null }
+  | { kind: "previewReturned"; credits: number; name: string | null; how: "failed" | "heldBack" };
 
 /**
  * Credits as the services use them: the free allowance, admin grants, and the reserve → charge |
@@ -71,6 +73,10 @@ export class CreditService {
     const generation = entry.ref ? await this.repo.findGeneration(entry.ref) : null;
     const avatar = generation ? await this.repo.findAvatar(generation.avatarId) : null;
     const name = avatar ? (avatar.name ?? "") : null;
+    if (job === "preview") {
+      if (entry.kind !== "release") return { kind: "preview", credits, name };
+      return { kind: "previewReturned", credits, name, how: generation?.error === "nsfw" ? "heldBack" : "failed" };
+    }
     if (entry.kind !== "release") return { kind: "pictures", credits, name };
     return { kind: "picturesReturned", credits, name, how: generation?.status === "SUCCEEDED" ? "heldBack" : "failed" };
   }

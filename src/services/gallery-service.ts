@@ -2,6 +2,7 @@ import type { Generation } from "../domain/entities";
 import { DomainError } from "../domain/errors";
 import type { ObjectStorage } from "../domain/object-storage";
 import type { Page, Repository } from "../domain/repository";
+import { type PreviewChain, previewChain } from "./preview-offer";
 
 /** One screen of the gallery: its sets, newest first, and whether there are more on either side. */
 export interface GalleryPage {
@@ -37,6 +38,11 @@ export class GalleryService {
   async findOwned(generationId: string, userId: string): Promise<Generation | null> {
     const generation = await this.repo.findGeneration(generationId);
     return generation && generation.userId === userId ? generation : null;
+  }
+
+  /** The avatar's previews before training so far: whether one is being made, whether one was delivered. */
+  async previewChain(avatarId: string): Promise<PreviewChain> {
+    return previewChain(this.repo, avatarId);
   }
 
   /** The avatar's succeeded generations, newest first. */

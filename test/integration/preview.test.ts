@@ -2,11 +2,21 @@ import { createScheduledController, runDurableObjectAlarm } from "cloudflare:tes
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { runScheduled } from "../../src/scheduled";
-import { jpeg, picture } from "../corpus/images";
-import { type FalStandIn, pulidOutput } from "../stand-ins/fal";
+import type { FalStandIn } from "../stand-ins/fal";
 import type { StandInUser, TelegramStandIn } from "../stand-ins/telegram";
-import { drain, installStandIns, lastAnswer, newUser, send, tap } from "../support/harness";
-import { avatarCollectingPhotos } from "../support/journeys";
+import { avatarsOf, userIdOf } from "../support/db";
+import { installStandIns, lastAnswer, newUser, say, send, tap } from "../support/harness";
+import {
+  allowance,
+  balance,
+  buttonsOf,
+  falDrawsPreview as falDrawsPreviewOf,
+  generations,
+  ledger,
+  previewJobs as previewJobsOf,
+  readyAvatar as readyAvatarOf,
+  workspace,
+} from "../support/preview";
 
 let telegram: TelegramStandIn;
 let fal: FalStandIn;
@@ -15,45 +25,12 @@ beforeEach(() => {
   ({ telegram, fal } = installStandIns());
 });
 
-const workspace = (avatarId: string) => env.AVATAR_WORKSPACE.getByName(avatarId);
-
-/** Five photos, the third a close-up the coach likes best (the largest face), and Done. */
-async function readyAvatar(user: StandInUser): Promise<string> {
-  const avatarId = await avatarCollectingPhotos(telegram, user);
-  for (let i = 0; i < 5; i++) {
-    fal.seeFaces(
-      i === 2
-        ? [{ x_min: 0.25, y_min: 0.15, x_max: 0.75, y_max: 0.75 }]
-        : [{ x_min: 0.4, y_min: 0.3, x_max: 0.6, y_max: 0.55 }],
-    );
-    const bytes = await jpeg(picture(640, 600, 900 + i));
-    await send(telegram.photoUpdate(user, [{ bytes, width: 640, height: 600 }]));
-    await drain(avatarId);
-  }
-  await tap(telegram, user, /Done|Готово/);
-  return avatarId;
-}
-
-const previewJobs = () => [...fal.jobs.values()].filter((job) => job.app === "fal-ai/flux-pulid");
-
-async function generations(avatarId: string) {
-  return (
-    await env.DB.prepare("SELECT * FROM generations WHERE avatar_id = ? ORDER BY created_at").bind(avatarId).all()
-  ).results as Array<Record<string, unknown>>;
-}
-
-/** fal draws the latest preview job and calls the webhook; `nsfw` flags it. */
-async function falDrawsPreview(nsfw = false): Promise<void> {
-  const job = previewJobs().at(-1);
-  if (!job) throw new Error("no preview job");
-  const url = `https://v3.fal.media/files/pulid/${job.id}.jpg`;
-  fal.media.set(url, { bytes: await jpeg(picture(448, 576, 77)), contentType: "image/jpeg" });
-  fal.succeed(job.id, pulidOutput([url], String(job.input.prompt), [nsfw]));
-  expect((await exports.default.fetch(await fal.webhook(job.id))).status).toBe(200);
-}
+const readyAvatar = (user: StandInUser) => readyAvatarOf(telegram, fal, user);
+const previewJobs = () => previewJobsOf(fal);
+const falDrawsPreview = (nsfw = false) => falDrawsPreviewOf(fal, nsfw);
 
 describe("the preview before training", () => {
-  for (const [language, button, style, starting, caption, running, used] of [
+  for (const [language, button, style, starting, caption, running, noLongerFree, paidButton, priceLine, spent] of [
     [
       "en",
       "👀 Free preview",
@@ -61,7 +38,10 @@ describe("the preview before training", () => {
       "⏳ Making your preview… it takes about a minute.",
       "👀 Preview of avatar Me · 📸 Portrait studio\npreview — training gives a closer likeness",
       "Your preview is already being made; it will arrive here shortly.",
-      "The free preview of this avatar is used up. Train the avatar for pictures that look more like you.",
+      "The free preview of this avatar is used up; another one costs 10 credits. Pick a style again.",
+      "👀 Preview · 10 credits",
+      "💳 A preview costs 10 credits · you have 300. It is charged only when the preview arrives.",
+      "−10 preview «Me»",
     ],
     [
       "ru",
@@ -70,10 +50,13 @@ describe("the preview before training", () => {
       "⏳ Готовлю превью… это займёт около минуты.",
       "👀 Превью аватара «Me» · 📸 Студия\nпревью — после обучения сходство будет точнее",
       "Превью уже готовится и скоро придёт сюда.",
-      "Бесплатное превью этого аватара уже использовано. Обучите аватар — на его снимках сходство будет точнее.",
+      "Бесплатное превью этого аватара уже использовано, следующее стоит 10 кредитов. Выберите стиль ещё раз.",
+      "👀 Превью · 10 кредитов",
+      "💳 Превью стоит 10 кредитов · у вас 300. Кредиты спишутся, только когда превью придёт.",
+      "−10 — превью аватара «Me»",
     ],
   ] as const) {
-    it(`draws one picture from the best photo, labelled, once per avatar for free (${language})`, async () => {
+    it(`draws one picture from the best photo, labelled, free once; the next costs credits, charged when delivered (${language})`, async () => {
       const user = newUser(language);
       const avatarId = await readyAvatar(user);
       await tap(telegram, user, button);
@@ -108,12 +91,45 @@ describe("the preview before training", () => {
       expect((await exports.default.fetch(await fal.webhook(job?.id ?? ""))).status).toBe(200);
       expect(telegram.callsTo("sendPhoto")).toHaveLength(photosSent);
 
-      // Free once: the next tap, on any style, says so and makes nothing.
+      expect(await ledger(user)).toEqual([]);
+
+      // Free once: a tap on the chooser that said "free" starts nothing, says the price and shows it.
       await tap(telegram, user, style, chooser.message_id);
-      expect(lastAnswer(telegram)).toBe(used);
+      expect(lastAnswer(telegram)).toBe(noLongerFree);
       await runDurableObjectAlarm(workspace(avatarId));
       expect(previewJobs()).toHaveLength(1);
       expect(await generations(avatarId)).toHaveLength(1);
+      // The same chooser, edited in place.
+      const repriced = telegram.messages.get(`${user.id}:${chooser.message_id}`);
+      expect(repriced?.text).toContain(priceLine);
+
+      // The Train screen's button says the price too.
+      await send(telegram.callbackUpdate(user, chooser.message_id, `t:${avatarId}`));
+      const screen = () => telegram.messages.get(`${user.id}:${chooser.message_id}`) ?? chooser;
+      expect(buttonsOf(screen())).toContain(paidButton);
+      await tap(telegram, user, paidButton, chooser.message_id);
+      expect(screen().text).toContain(priceLine);
+      const paidChooser = screen();
+      await tap(telegram, user, style, paidChooser.message_id);
+      expect(telegram.lastBotMessage(user.id).text).toBe(starting);
+      await tap(telegram, user, style, paidChooser.message_id);
+      expect(lastAnswer(telegram)).toBe(running);
+      const paid = (await generations(avatarId))[1];
+      // Held with its intent, before fal is called.
+      expect(await ledger(user)).toEqual([[`preview:${paid?.id}:reserve`, 10]]);
+      expect(await balance(user)).toMatchObject({ available: 290, reserved: 10 });
+      await runDurableObjectAlarm(workspace(avatarId));
+      await runDurableObjectAlarm(workspace(avatarId));
+      expect(previewJobs()).toHaveLength(2);
+      await falDrawsPreview();
+      expect(telegram.lastBotMessage(user.id).caption).toBe(caption);
+      expect(await ledger(user)).toEqual([
+        [`preview:${paid?.id}:reserve`, 10],
+        [`preview:${paid?.id}:charge`, 10],
+      ]);
+      expect(await balance(user)).toMatchObject({ available: 290, reserved: 0 });
+      await say(telegram, user, "/balance");
+      expect(telegram.lastBotMessage(user.id).text).toContain(spent);
     });
   }
 
@@ -198,5 +214,146 @@ describe("the preview before training", () => {
     await tap(telegram, user, "📸 Portrait studio", chooser.message_id);
     expect(lastAnswer(telegram)).toBe("This button is out of date. Use the latest message, or /start.");
     expect(await generations(avatarId)).toHaveLength(0);
+  });
+
+  /** The free preview, delivered; then the chooser again from the Train screen, now with the price. */
+  async function pastTheFreeOne(user: StandInUser, free: string, paid: string) {
+    const avatarId = await readyAvatar(user);
+    await tap(telegram, user, free);
+    const chooser = telegram.lastBotMessage(user.id);
+    await tap(telegram, user, /Portrait studio|Студия/, chooser.message_id);
+    await runDurableObjectAlarm(workspace(avatarId));
+    await falDrawsPreview();
+    await send(telegram.callbackUpdate(user, chooser.message_id, `t:${avatarId}`));
+    await tap(telegram, user, paid, chooser.message_id);
+    return { avatarId, chooser: () => telegram.messages.get(`${user.id}:${chooser.message_id}`) ?? chooser };
+  }
+
+  for (const [language, free, paid, failed, nsfw, back, returnedFailed, returnedHeldBack] of [
+    [
+      "en",
+      "👀 Free preview",
+      "👀 Preview · 10 credits",
+      "⚠️ The preview could not be made. The service could not work with these photos or settings. Try again; if it fails again, replace a few photos with sharp ones showing only you.",
+      "🙈 The preview was flagged as not safe for work, so I did not send it. Try another style.",
+      "💳 10 credits are back on your balance.",
+      "+10 returned: preview «Me» failed",
+      "+10 returned: preview «Me» held back",
+    ],
+    [
+      "ru",
+      "👀 Бесплатное превью",
+      "👀 Превью · 10 кредитов",
+      "⚠️ Не удалось сделать превью. Сервису не подошли эти фотографии или настройки. Попробуйте ещё раз; если снова не выйдет, замените несколько фотографий на чёткие, где только вы.",
+      "🙈 Превью помечено как неприемлемое, поэтому я его не отправил. Попробуйте другой стиль.",
+      "💳 10 кредитов вернулись на ваш баланс.",
+      "+10 — возврат: превью аватара «Me» не получилось",
+      "+10 — возврат: превью аватара «Me» не прошло проверку безопасности",
+    ],
+  ] as const) {
+    it(`a paid preview that fails or is flagged gives its credits back, and /balance says so (${language})`, async () => {
+      const user = newUser(language);
+      const { avatarId, chooser } = await pastTheFreeOne(user, free, paid);
+      await tap(telegram, user, /Portrait studio|Студия/, chooser().message_id);
+      await runDurableObjectAlarm(workspace(avatarId));
+      const first = previewJobs()[1];
+      fal.fail(first?.id ?? "", 422, {
+        detail: [{ loc: ["body", "reference_image_url"], msg: "No face detected", type: "value_error" }],
+      });
+      expect((await exports.default.fetch(await fal.webhook(first?.id ?? ""))).status).toBe(200);
+      expect(telegram.lastBotMessage(user.id).text).toBe(`${failed}\n\n${back}`);
+      expect(await balance(user)).toMatchObject({ available: 300, reserved: 0 });
+
+      await tap(telegram, user, /Portrait studio|Студия/, chooser().message_id);
+      await runDurableObjectAlarm(workspace(avatarId));
+      expect(previewJobs()).toHaveLength(3);
+      await falDrawsPreview(true);
+      expect(telegram.lastBotMessage(user.id).text).toBe(`${nsfw}\n\n${back}`);
+      const [, failedOne, flaggedOne] = await generations(avatarId);
+      expect(await ledger(user)).toEqual([
+        [`preview:${failedOne?.id}:reserve`, 10],
+        [`preview:${failedOne?.id}:release`, 10],
+        [`preview:${flaggedOne?.id}:reserve`, 10],
+        [`preview:${flaggedOne?.id}:release`, 10],
+      ]);
+      expect(await balance(user)).toMatchObject({ available: 300, reserved: 0 });
+      await say(telegram, user, "/balance");
+      const lines = (telegram.lastBotMessage(user.id).text ?? "").split("\n");
+      expect(lines.indexOf(returnedHeldBack)).toBeGreaterThan(-1);
+      expect(lines.indexOf(returnedFailed)).toBeGreaterThan(lines.indexOf(returnedHeldBack));
+    });
+  }
+
+  for (const [language, free, paid, notEnough, buy] of [
+    [
+      "en",
+      "👀 Free preview",
+      "👀 Preview · 10 credits",
+      "💳 Not enough credits.\nA preview costs 10 credits · you have 5",
+      "💳 Buy credits",
+    ],
+    [
+      "ru",
+      "👀 Бесплатное превью",
+      "👀 Превью · 10 кредитов",
+      "💳 Не хватает кредитов.\nПревью стоит 10 кредитов · у вас 5",
+      "💳 Купить кредиты",
+    ],
+  ] as const) {
+    it(`with too few credits a paid preview shows the not-enough screen and starts nothing (${language})`, async () => {
+      const user = newUser(language);
+      await allowance(user, 5);
+      const { avatarId, chooser } = await pastTheFreeOne(user, free, paid);
+      expect(chooser().text).toContain(language === "en" ? "· you have 5." : "· у вас 5.");
+      await tap(telegram, user, /Portrait studio|Студия/, chooser().message_id);
+      expect(telegram.lastBotMessage(user.id).text).toBe(notEnough);
+      expect(buttonsOf(telegram.lastBotMessage(user.id))).toContain(buy);
+      await runDurableObjectAlarm(workspace(avatarId));
+      expect(previewJobs()).toHaveLength(1);
+      expect(await generations(avatarId)).toHaveLength(1);
+      expect(await ledger(user)).toEqual([]);
+      expect(await balance(user)).toEqual({ userId: user.id, available: 5, reserved: 0 });
+      // A tap racing past the screen's check: the workspace's hold refuses, and leaves no row behind.
+      const raced = await workspace(avatarId).preview(await userIdOf(user.id), {
+        chatId: user.id,
+        language,
+        preset: "studio",
+        payer: user.id,
+        shownPrice: 10,
+      });
+      expect(raced).toEqual({ kind: "insufficient", price: 10, available: 5 });
+      expect(await generations(avatarId)).toHaveLength(1);
+      expect(await ledger(user)).toEqual([]);
+    });
+  }
+
+  it("deleting the avatar gives back what its running paid preview held", async () => {
+    const user = newUser();
+    const { avatarId, chooser } = await pastTheFreeOne(user, "👀 Free preview", "👀 Preview · 10 credits");
+    await tap(telegram, user, "📸 Portrait studio", chooser().message_id);
+    await runDurableObjectAlarm(workspace(avatarId));
+    expect(await balance(user)).toMatchObject({ available: 290, reserved: 10 });
+    await send(telegram.callbackUpdate(user, chooser().message_id, `adok:${avatarId}`));
+    expect(await avatarsOf(user.id)).toEqual([]);
+    expect(await balance(user)).toMatchObject({ available: 300, reserved: 0 });
+    expect((await ledger(user)).map(([key]) => key.split(":").at(-1))).toEqual(["reserve", "release"]);
+  });
+
+  it("a paid preview past its deadline is ended by the cron sweep and gives its credits back", async () => {
+    const user = newUser();
+    const { avatarId, chooser } = await pastTheFreeOne(user, "👀 Free preview", "👀 Preview · 10 credits");
+    await tap(telegram, user, "📸 Portrait studio", chooser().message_id);
+    await runDurableObjectAlarm(workspace(avatarId));
+    expect(await balance(user)).toMatchObject({ available: 290, reserved: 10 });
+    await env.DB.prepare("UPDATE generations SET deadline_at = ? WHERE avatar_id = ? AND status = 'RUNNING'")
+      .bind(Date.now() - 1000, avatarId)
+      .run();
+    await runScheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), env);
+    await runDurableObjectAlarm(workspace(avatarId));
+    expect((await generations(avatarId))[1]).toMatchObject({ status: "FAILED", error: "timed_out" });
+    expect(telegram.lastBotMessage(user.id).text).toBe(
+      "⚠️ The preview could not be made. It took far longer than it ever should, so I stopped waiting. Try again.\n\n💳 10 credits are back on your balance.",
+    );
+    expect(await balance(user)).toMatchObject({ available: 300, reserved: 0 });
   });
 });

@@ -31,6 +31,7 @@ const actions: Action[] = [
   { kind: "trainStart", avatarId: id },
   { kind: "preview", avatarId: id },
   { kind: "previewGo", avatarId: id, preset: "studio" },
+  { kind: "previewPay", avatarId: id, preset: "studio", price: 1_000_000 },
   { kind: "trainCancel", avatarId: id },
   { kind: "trainCancelConfirm", avatarId: id },
   { kind: "trainRetry", avatarId: id },

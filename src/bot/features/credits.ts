@@ -93,6 +93,10 @@ export function movementLine(t: Messages, m: Movement): string {
       return c.returnedTraining(m.credits, nameOf(m.name), m.how);
     case "picturesReturned":
       return c.returnedPictures(m.credits, nameOf(m.name), m.how);
+    case "preview":
+      return c.preview(m.credits, nameOf(m.name));
+    case "previewReturned":
+      return c.returnedPreview(m.credits, nameOf(m.name), m.how);
   }
 }
 

@@ -91,10 +91,12 @@ onAction(photoUploadFeature, "photosDone", async (ctx, { avatarId }) => {
       if ("avatarId" in session && session.avatarId === avatarId) await ctx.deps.session.set(IDLE);
       await answer(ctx);
       const avatar = await ctx.deps.avatars.getOwned(avatarId, ctx.user.id);
-      const keyboard = withPreviewButton(
-        ctx,
-        avatar,
-        new InlineKeyboard().text(ctx.t.training.train, cb("train", { avatarId })).row(),
+      const keyboard = (
+        await withPreviewButton(
+          ctx,
+          avatar,
+          new InlineKeyboard().text(ctx.t.training.train, cb("train", { avatarId })).row(),
+        )
       )
         .text(ctx.t.photos.view, cb("photos", { avatarId, page: 0 }))
         .row()

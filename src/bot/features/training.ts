@@ -168,6 +168,6 @@ async function showScreen(ctx: BotContext, avatar: Avatar): Promise<void> {
       .row();
   }
   keyboard.text(t.training.start, cb("trainStart", { avatarId: avatar.id })).row();
-  withPreviewButton(ctx, avatar, keyboard).text(t.avatars.backToList, cb("avatars", { page: 0 }));
+  (await withPreviewButton(ctx, avatar, keyboard)).text(t.avatars.backToList, cb("avatars", { page: 0 }));
   await show(ctx, text, keyboard);
 }

@@ -191,8 +191,13 @@ export const en = {
   },
   preview: {
     button: "👀 Free preview",
-    choose: (name: string) =>
-      `👀 <b>Preview of avatar ${name}</b>\n\nI will draw you from your best photo, before any training. Pick a style:`,
+    paidButton: (price: number) => `👀 Preview · ${credits(price)}`,
+    choose: (name: string, price: string) =>
+      `👀 <b>Preview of avatar ${name}</b>\n\nI will draw you from your best photo, before any training.\n${price}\n\nPick a style:`,
+    free: "🎁 It is free: the first preview of each avatar costs nothing.",
+    noLongerFree: (price: number) =>
+      `The free preview of this avatar is used up; another one costs ${credits(price)}. Pick a style again.`,
+    priceChanged: (price: number) => `The price of a preview has changed: now ${credits(price)}. Pick a style again.`,
     starting: "⏳ Making your preview… it takes about a minute.",
     caption: (name: string, preset: string) =>
       `👀 <b>Preview</b> of avatar ${name} · ${preset}\n<i>preview — training gives a closer likeness</i>`,
@@ -322,6 +327,9 @@ export const en = {
     trainingPrice: (price: number, available: number) => `💳 Training costs ${credits(price)} · you have ${available}.`,
     picturePrice: (each: number, count: number, available: number) =>
       `💳 A picture costs ${credits(each)}${count > 1 ? ` (${each * count} for ${count})` : ""} · you have ${available}.`,
+    previewCosts: (price: number, available: number) => `A preview costs ${credits(price)} · you have ${available}`,
+    previewPrice: (price: number, available: number) =>
+      `💳 A preview costs ${credits(price)} · you have ${available}. It is charged only when the preview arrives.`,
     returned: (n: number) => `💳 ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
     heldBackReturned: (n: number) =>
       `🙈 Not every picture passed the safety check. Those held back cost nothing: ${credits(n)} ${n === 1 ? "is" : "are"} back on your balance.`,
@@ -343,6 +351,9 @@ export const en = {
       `+${n} returned: ${trainingOf(name)} ${{ failed: "failed", cancelled: "cancelled", notStarted: "did not start" }[how]}`,
     returnedPictures: (n: number, name: string | null, how: "failed" | "heldBack") =>
       `+${n} returned: ${picturesOf(name)} ${{ failed: "failed", heldBack: "held back" }[how]}`,
+    preview: (n: number, name: string | null) => `−${n} ${previewOf(name)}`,
+    returnedPreview: (n: number, name: string | null, how: "failed" | "heldBack") =>
+      `+${n} returned: ${previewOf(name)} ${{ failed: "failed", heldBack: "held back" }[how]}`,
     grantUsage:
       "Usage: /grant &lt;user id&gt; &lt;credits&gt;, for example <code>/grant 123456789 300</code>. Credits are a whole number from 1 to 1000000.",
     grantDone: (n: number, userId: number, balance: number) =>
@@ -525,6 +536,10 @@ function trainingOf(name: string | null): string {
 
 function picturesOf(name: string | null): string {
   return name === null ? "deleted pictures" : `pictures «${name}»`;
+}
+
+function previewOf(name: string | null): string {
+  return name === null ? "preview of a deleted avatar" : `preview «${name}»`;
 }
 
 /** "once", "twice", "3 times": how often something may happen. */

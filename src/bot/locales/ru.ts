@@ -191,8 +191,13 @@ export const ru: Messages = {
   },
   preview: {
     button: "👀 Бесплатное превью",
-    choose: (name: string) =>
-      `👀 <b>Превью аватара «${name}»</b>\n\nНарисую вас по лучшему фото ещё до обучения. Выберите стиль:`,
+    paidButton: (price: number) => `👀 Превью · ${credits(price)}`,
+    choose: (name: string, price: string) =>
+      `👀 <b>Превью аватара «${name}»</b>\n\nНарисую вас по лучшему фото ещё до обучения.\n${price}\n\nВыберите стиль:`,
+    free: "🎁 Это бесплатно: первое превью каждого аватара ничего не стоит.",
+    noLongerFree: (price: number) =>
+      `Бесплатное превью этого аватара уже использовано, следующее стоит ${credits(price)}. Выберите стиль ещё раз.`,
+    priceChanged: (price: number) => `Цена превью изменилась: теперь ${credits(price)}. Выберите стиль ещё раз.`,
     starting: "⏳ Готовлю превью… это займёт около минуты.",
     caption: (name: string, preset: string) =>
       `👀 <b>Превью</b> аватара «${name}» · ${preset}\n<i>превью — после обучения сходство будет точнее</i>`,
@@ -321,6 +326,9 @@ export const ru: Messages = {
     trainingPrice: (price: number, available: number) => `💳 Обучение стоит ${credits(price)} · у вас ${available}.`,
     picturePrice: (each: number, count: number, available: number) =>
       `💳 Одно изображение стоит ${credits(each)}${count > 1 ? ` (${each * count} за ${countRu(count, "изображение", "изображения", "изображений")})` : ""} · у вас ${available}.`,
+    previewCosts: (price: number, available: number) => `Превью стоит ${credits(price)} · у вас ${available}`,
+    previewPrice: (price: number, available: number) =>
+      `💳 Превью стоит ${credits(price)} · у вас ${available}. Кредиты спишутся, только когда превью придёт.`,
     returned: (n: number) => `💳 ${credits(n)} ${back(n)} на ваш баланс.`,
     heldBackReturned: (n: number) =>
       `🙈 Не все изображения прошли проверку безопасности. За непоказанные ничего не списано: ${credits(n)} ${back(n)} на ваш баланс.`,
@@ -342,6 +350,9 @@ export const ru: Messages = {
       `+${n} — возврат: ${trainingOf(name)} ${{ failed: "не удалось", cancelled: "отменено", notStarted: "не началось" }[how]}`,
     returnedPictures: (n: number, name: string | null, how: "failed" | "heldBack") =>
       `+${n} — возврат: ${picturesOf(name)} ${{ failed: "не получились", heldBack: "не прошли проверку безопасности" }[how]}`,
+    preview: (n: number, name: string | null) => `−${n} — ${previewOf(name)}`,
+    returnedPreview: (n: number, name: string | null, how: "failed" | "heldBack") =>
+      `+${n} — возврат: ${previewOf(name)} ${{ failed: "не получилось", heldBack: "не прошло проверку безопасности" }[how]}`,
     grantUsage:
       "Как пользоваться: /grant &lt;id пользователя&gt; &lt;кредиты&gt;, например <code>/grant 123456789 300</code>. Кредиты — целое число от 1 до 1000000.",
     grantDone: (n: number, userId: number, balance: number) =>
@@ -515,4 +526,8 @@ function trainingOf(name: string | null): string {
 
 function picturesOf(name: string | null): string {
   return name === null ? "удалённые изображения" : `изображения аватара «${name}»`;
+}
+
+function previewOf(name: string | null): string {
+  return name === null ? "превью удалённого аватара" : `превью аватара «${name}»`;
 }
