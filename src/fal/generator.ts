@@ -47,38 +47,33 @@ export class FalGenerator {
     this.#timeoutMs = settings.avatar.FAL_API_TIMEOUT * 1000;
   }
 
-  async submit(request: GenerationRequest, webhookUrl: string): Promise<string> {
-    try {
-      const queued = await this.#fal.queue.submit(GENERATION_ENDPOINT, {
-        input: {
-          prompt: request.prompt,
-          loras: [{ path: request.loraUrl, scale: request.loraScale }],
-          image_size: IMAGE_SIZES[request.aspect],
-          num_images: request.count,
-          seed: request.seed,
-          enable_safety_checker: true,
-          output_format: "jpeg",
-        } as never,
-        webhookUrl,
-        abortSignal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      return queued.request_id;
-    } catch (error) {
-      throw asFalError(error);
-    }
+  submit(request: GenerationRequest, webhookUrl: string): Promise<string> {
+    return this.#queue(GENERATION_ENDPOINT, webhookUrl, {
+      prompt: request.prompt,
+      loras: [{ path: request.loraUrl, scale: request.loraScale }],
+      image_size: IMAGE_SIZES[request.aspect],
+      num_images: request.count,
+      seed: request.seed,
+      enable_safety_checker: true,
+      output_format: "jpeg",
+    });
   }
 
   /** fal-ai/flux-pulid through the queue: its output has flux-lora's shape (images[], has_nsfw_concepts[], seed). */
-  async submitPreview(request: PreviewRequest, webhookUrl: string): Promise<string> {
+  submitPreview(request: PreviewRequest, webhookUrl: string): Promise<string> {
+    return this.#queue(PREVIEW_ENDPOINT, webhookUrl, {
+      prompt: request.prompt,
+      reference_image_url: request.referenceImageUrl,
+      image_size: IMAGE_SIZES[request.aspect],
+      seed: request.seed,
+      enable_safety_checker: true,
+    });
+  }
+
+  async #queue(endpoint: string, webhookUrl: string, input: Record<string, unknown>): Promise<string> {
     try {
-      const queued = await this.#fal.queue.submit(PREVIEW_ENDPOINT, {
-        input: {
-          prompt: request.prompt,
-          reference_image_url: request.referenceImageUrl,
-          image_size: IMAGE_SIZES[request.aspect],
-          seed: request.seed,
-          enable_safety_checker: true,
-        } as never,
+      const queued = await this.#fal.queue.submit(endpoint, {
+        input: input as never,
         webhookUrl,
         abortSignal: AbortSignal.timeout(this.#timeoutMs),
       });

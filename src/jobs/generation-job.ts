@@ -268,25 +268,32 @@ export class GenerationJobs {
     });
     if (!claimed) return;
     const { options } = generation;
+    const webhook = `${settings.publicUrl}/fal/webhook?generation=${generation.id}`;
+    const request = {
+      prompt: generation.prompt,
+      loraUrl: avatar.finetuneId,
+      loraScale: 1,
+      aspect: options.aspect,
+      count: options.count,
+      seed: generation.seed ?? 1,
+    };
+    await this.#sent(generation, "generation_submitted", () => new FalGenerator(settings).submit(request, webhook));
+  }
+
+  /** Sends the claimed submission to fal and records its request id; a refusal ends it with its reason. */
+  async #sent(generation: Generation, event: string, send: () => Promise<string>): Promise<void> {
     let requestId: string;
     try {
-      requestId = await new FalGenerator(settings).submit(
-        {
-          prompt: generation.prompt,
-          loraUrl: avatar.finetuneId,
-          loraScale: 1,
-          aspect: options.aspect,
-          count: options.count,
-          seed: generation.seed ?? 1,
-        },
-        `${settings.publicUrl}/fal/webhook?generation=${generation.id}`,
-      );
+      requestId = await send();
     } catch (error) {
       const reason = error instanceof FalRequestError ? reasonForStatus(error.status) : "busy";
       return this.#fail(generation, "SUBMITTING", reason, error instanceof Error ? error.message : String(error));
     }
-    await repo.updateGenerationIf(generation.id, "SUBMITTING", { status: "RUNNING", falRequestId: requestId });
-    log("info", "generation_submitted", { avatarId: generation.avatarId, generationId: generation.id, requestId });
+    await this.room.repo.updateGenerationIf(generation.id, "SUBMITTING", {
+      status: "RUNNING",
+      falRequestId: requestId,
+    });
+    log("info", event, { avatarId: generation.avatarId, generationId: generation.id, requestId });
   }
 
   /** The preview's submission: the same intent-before-call guard as #submit, to fal-ai/flux-pulid. */
@@ -304,23 +311,14 @@ export class GenerationJobs {
       deadlineAt: generationDeadline("SUBMITTING", now, settings.generationTimeoutSeconds),
     });
     if (!claimed) return;
-    let requestId: string;
-    try {
-      requestId = await new FalGenerator(settings).submitPreview(
-        {
-          prompt: generation.prompt,
-          referenceImageUrl: `data:image/jpeg;base64,${toBase64(bytes)}`,
-          aspect: generation.options.aspect,
-          seed: generation.seed ?? 1,
-        },
-        `${settings.publicUrl}/fal/webhook?generation=${generation.id}`,
-      );
-    } catch (error) {
-      const reason = error instanceof FalRequestError ? reasonForStatus(error.status) : "busy";
-      return this.#fail(generation, "SUBMITTING", reason, error instanceof Error ? error.message : String(error));
-    }
-    await repo.updateGenerationIf(generation.id, "SUBMITTING", { status: "RUNNING", falRequestId: requestId });
-    log("info", "preview_submitted", { avatarId: generation.avatarId, generationId: generation.id, requestId });
+    const webhook = `${settings.publicUrl}/fal/webhook?generation=${generation.id}`;
+    const request = {
+      prompt: generation.prompt,
+      referenceImageUrl: `data:image/jpeg;base64,${toBase64(bytes)}`,
+      aspect: generation.options.aspect,
+      seed: generation.seed ?? 1,
+    };
+    await this.#sent(generation, "preview_submitted", () => new FalGenerator(settings).submitPreview(request, webhook));
   }
 
   /** fal has finished: a failure ends the generation, pictures move it to delivery. */
