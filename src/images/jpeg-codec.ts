@@ -9,7 +9,11 @@ import JPEG_CODEC from "./wasm/jpeg-codec.wasm";
  * a fresh WASM instance: its memory only grows, so it is used for one photo and dropped.
  */
 
-/** What libjpeg's coefficient buffers may take (a 4096² progressive 4:2:0 file needs about 50 MiB). */
+/**
+ * What libjpeg's coefficient buffers may take. A 4096² progressive 4:2:0 file needs about 50 MiB; past
+ * this (4:4:4 needs 100 MB) our patch keeps a nonzero mask per block and only the coefficients the
+ * decode's scale and region need (wasm/jpeg/compact-coef.patch), and refuses only what still does not fit.
+ */
 export const JPEG_MAX_MEMORY = 72 * 2 ** 20;
 /** Scans a progressive file may have: encoders write 6 to 12; each is a pass over every block. */
 export const JPEG_MAX_SCANS = 32;
@@ -87,12 +91,21 @@ export class JpegCodec {
     return result;
   }
 
-  /** Decodes at `scale`/8, the region only when given; the file must be `expected` in size. */
-  decode(bytes: Uint8Array, expected: Geometry, scale: number, region?: Region): Raster {
-    return this.take(this.decodeInside(bytes, expected, scale, region));
+  /**
+   * Decodes at `scale`/8, the region only when given; the file must be `expected` in size, and its
+   * coefficients fit in `maxMemory` bytes.
+   */
+  decode(bytes: Uint8Array, expected: Geometry, scale: number, region?: Region, maxMemory = JPEG_MAX_MEMORY): Raster {
+    return this.take(this.decodeInside(bytes, expected, scale, region, maxMemory));
   }
 
-  decodeInside(bytes: Uint8Array, expected: Geometry, scale: number, region?: Region): WasmRaster {
+  decodeInside(
+    bytes: Uint8Array,
+    expected: Geometry,
+    scale: number,
+    region?: Region,
+    maxMemory = JPEG_MAX_MEMORY,
+  ): WasmRaster {
     const input = this.copyIn(bytes);
     try {
       const r = region ?? { x: 0, y: 0, width: 0, height: 0 };
@@ -106,7 +119,7 @@ export class JpegCodec {
         Math.round(r.y),
         Math.round(r.width),
         Math.round(r.height),
-        JPEG_MAX_MEMORY,
+        maxMemory,
         JPEG_MAX_SCANS,
       );
       return this.result(status, "JPEG decoder");

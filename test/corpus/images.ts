@@ -50,7 +50,7 @@ function init(): Promise<unknown> {
 
 export async function jpeg(
   image: Raster,
-  options: { progressive?: boolean; quality?: number } = {},
+  options: { progressive?: boolean; quality?: number; chroma?: "4:2:0" | "4:4:4" } = {},
 ): Promise<Uint8Array> {
   await init();
   const progressive = options.progressive ?? false;
@@ -58,6 +58,8 @@ export async function jpeg(
     quality: options.quality ?? 85,
     progressive,
     baseline: !progressive,
+    // Without `chroma`, mozjpeg picks the subsampling itself (4:4:4 from quality 90 on).
+    ...(options.chroma ? { auto_subsample: false, chroma_subsample: options.chroma === "4:4:4" ? 1 : 2 } : {}),
   });
   return new Uint8Array(buffer);
 }

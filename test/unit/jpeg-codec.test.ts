@@ -21,6 +21,23 @@ function crop(image: Raster, x: number, y: number, width: number, height: number
   return { data, width, height };
 }
 
+/** Each factor × factor square of `image` averaged into one pixel. */
+function boxReduce(image: Raster, factor: number): Raster {
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < 4; c++) {
+        let sum = 0;
+        for (let dy = 0; dy < factor; dy++)
+          for (let dx = 0; dx < factor; dx++)
+            sum += image.data[((y * factor + dy) * image.width + x * factor + dx) * 4 + c] ?? 0;
+        data[(y * width + x) * 4 + c] = Math.round(sum / factor ** 2);
+      }
+  return { data, width, height };
+}
+
 describe("jpegScaleFor: the smallest DCT scale that keeps the pixels a crop needs", () => {
   it.each([
     [4096, 1024, 2],
@@ -83,6 +100,42 @@ describe("the libjpeg-turbo codec", () => {
     const encoded = new Uint8Array(codec.encode(image, 90));
     expect([encoded[0], encoded[1]]).toEqual([0xff, 0xd8]);
     expect(meanDifference(await decodeJpegReference(encoded), image)).toBeLessThan(4);
+  });
+
+  // A memory cap below what the file's full coefficient buffers need sends the decode through the patch's
+  // compact storage (a mask per block, only the coefficients the scale and region read): it must give
+  // exactly the pixels of the usual path, and still refuse what does not fit even so.
+  it.each(["4:2:0", "4:4:4"] as const)("decodes a progressive %s file compactly, pixel for pixel", async (chroma) => {
+    const bytes = await jpeg(picture(800, 600, 5), { quality: 90, progressive: true, chroma });
+    const codec = await JpegCodec.create();
+    const geometry = { width: 800, height: 600 };
+    const cap = chroma === "4:4:4" ? 1.4 * 2 ** 20 : 2 ** 20; // the full buffers take 2.8 / 1.4 MiB
+    const region = { x: 123, y: 77, width: 301, height: 250 };
+    for (const scale of [1, 2, 3]) {
+      const usual = codec.decode(bytes, geometry, scale);
+      expect(codec.decode(bytes, geometry, scale, undefined, cap).data).toEqual(usual.data);
+    }
+    for (const scale of [4, 8]) {
+      const usual = codec.decode(bytes, geometry, scale, region);
+      expect(codec.decode(bytes, geometry, scale, region, cap).data).toEqual(usual.data);
+    }
+    expect(() => codec.decode(bytes, geometry, 8, undefined, cap)).toThrow(
+      expect.objectContaining({ tooComplex: true }),
+    );
+  });
+
+  it("reads a 4096×4096 progressive 4:4:4 file: the whole at 2/8 and a face region at full detail", async () => {
+    const image = picture(4096, 4096, 9);
+    const bytes = await jpeg(image, { quality: 88, progressive: true, chroma: "4:4:4" });
+    const reference = await decodeJpegReference(bytes);
+    const geometry = { width: 4096, height: 4096 };
+    const whole = (await JpegCodec.create()).decode(bytes, geometry, 2);
+    expect([whole.width, whole.height]).toEqual([1024, 1024]);
+    const box = boxReduce(reference, 4);
+    expect(meanDifference(whole, box)).toBeLessThan(1.5);
+    const region = { x: 1500, y: 900, width: 1229, height: 1639 };
+    const face = (await JpegCodec.create()).decode(bytes, geometry, 8, region);
+    expect(meanDifference(face, crop(reference, 1500, 900, 1229, 1639))).toBeLessThan(1);
   });
 
   it("refuses bytes that are not a JPEG with its typed error", async () => {

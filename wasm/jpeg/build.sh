@@ -10,7 +10,14 @@ require_emscripten
 
 HERE="$WASM_DIR/jpeg"
 OUT="$WASM_DIR/../src/images/wasm"
-SOURCE="$(fetch_source libjpeg-turbo "$LIBJPEG_TURBO_VERSION")"
+UPSTREAM="$(fetch_source libjpeg-turbo "$LIBJPEG_TURBO_VERSION")"
+# Our one change to libjpeg-turbo (compact-coef.patch): a progressive file whose coefficients would not
+# fit in max_memory_to_use keeps a nonzero mask per block and only the coefficients the scaled IDCT reads,
+# for the blocks of the region asked for (jpeg_compact_region), instead of 128 bytes for every block.
+SOURCE="$WASM_DIR/.cache/src-jpeg"
+rm -rf "$SOURCE"
+cp -r "$UPSTREAM" "$SOURCE"
+patch -s -d "$SOURCE" -p1 < "$HERE/compact-coef.patch"
 # The build folder stays in this checkout even when WASM_CACHE points at shared sources.
 BUILD="$WASM_DIR/.cache/build-jpeg"
 # emcc runs acorn under node; Debian ships it as node-acorn in /usr/share/nodejs.

@@ -19,6 +19,10 @@
 
 #define EXPORT __attribute__((used, visibility("default")))
 
+/* Our patch to jdcoefct.c (wasm/jpeg/compact-coef.patch): the region, in full-size pixels, whose
+ * coefficients a progressive file too large for max_memory keeps (width 0: the whole picture). */
+extern int jpeg_compact_region[4];
+
 /* Statuses, as src/images/jpeg-codec.ts reads them. */
 enum { OK = 0, UNREADABLE = 1, TOO_COMPLEX = 2, WRONG_GEOMETRY = 3, NO_MEMORY = 4 };
 
@@ -154,6 +158,9 @@ EXPORT int decode_jpeg(const uint8_t *data, int size, int expect_width, int expe
   cinfo.scale_num = (unsigned)scale;
   cinfo.scale_denom = 8;
   cinfo.dct_method = JDCT_ISLOW;
+  jpeg_compact_region[0] = region_x, jpeg_compact_region[1] = region_y;
+  jpeg_compact_region[2] = region_width > 0 && region_height > 0 ? region_width : 0;
+  jpeg_compact_region[3] = region_height;
   jpeg_start_decompress(&cinfo);
 
   const int full_width = (int)cinfo.output_width, full_height = (int)cinfo.output_height;
