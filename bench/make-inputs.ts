@@ -13,6 +13,11 @@ for (let i = 0; i < image.data.length; i += 4) {
 }
 writeFileSync(`${dir}/${label}.jpg`, await jpeg(image, { quality: 88 }));
 writeFileSync(`${dir}/${label}.progressive.jpg`, await jpeg(image, { quality: 88, progressive: true }));
+// 4:4:4 chroma: a progressive file of it keeps twice the coefficients of 4:2:0 (compact-coef.patch's case).
+writeFileSync(
+  `${dir}/${label}.progressive444.jpg`,
+  await jpeg(image, { quality: 88, progressive: true, chroma: "4:4:4" }),
+);
 writeFileSync(`${dir}/${label}.png`, await png(image));
 writeFileSync(`${dir}/${label}.webp`, await webp(image));
 writeFileSync(`${dir}/${label}.lossless.webp`, await webp(image, true));

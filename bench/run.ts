@@ -23,6 +23,7 @@ const SIZES = [
 const FORMATS = [
   ["JPEG baseline", "jpg", "JPEG"],
   ["JPEG progressive", "progressive.jpg", "JPEG"],
+  ["JPEG progressive 4:4:4", "progressive444.jpg", "JPEG", ["12MP", "16MP"]],
   ["PNG", "png", "PNG"],
   ["WEBP", "webp", "WEBP"],
   ["WEBP lossless", "lossless.webp", "WEBP", ["16MP"]],
@@ -48,7 +49,7 @@ for (const entry of ["photo-worker", "make-inputs"]) {
   });
 }
 for (const [label, width, height] of SIZES) {
-  if (!existsSync(`${OUT}/${label}.alpha.webp`)) {
+  if (!existsSync(`${OUT}/${label}.alpha.webp`) || !existsSync(`${OUT}/${label}.progressive444.jpg`)) {
     execFileSync(process.execPath, [`${OUT}/make-inputs.mjs`, OUT, label, String(width), String(height)], {
       stdio: "inherit",
     });

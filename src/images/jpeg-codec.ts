@@ -10,9 +10,10 @@ import JPEG_CODEC from "./wasm/jpeg-codec.wasm";
  */
 
 /**
- * What libjpeg's coefficient buffers may take. A 4096² progressive 4:2:0 file needs about 50 MiB; past
- * this (4:4:4 needs 100 MB) our patch keeps a nonzero mask per block and only the coefficients the
- * decode's scale and region need (wasm/jpeg/compact-coef.patch), and refuses only what still does not fit.
+ * What libjpeg's coefficient buffers may take. When a progressive file's full buffers would take more
+ * than half of it (a 4096² file: 50 MB at 4:2:0, 100 MB at 4:4:4), our patch keeps a nonzero mask per
+ * block and only the coefficients the decode's scale and region need (wasm/jpeg/compact-coef.patch),
+ * and refuses only what still does not fit.
  */
 export const JPEG_MAX_MEMORY = 72 * 2 ** 20;
 /** Scans a progressive file may have: encoders write 6 to 12; each is a pass over every block. */
