@@ -30,6 +30,11 @@ const inputs: Array<[string, () => Promise<Uint8Array>]> = [
     async () => withExifOrientation(await jpeg(photo(4000, 3000), { progressive: true, quality: 88 }), 6),
   ],
   ["4096×1024 baseline panorama", () => jpeg(photo(4096, 1024), { quality: 88 })],
+  // 100 MB of coefficients in full: read through compact-coef.patch's compact storage.
+  [
+    "4096×4096 progressive 4:4:4 JPEG",
+    () => jpeg(photo(4096, 4096), { quality: 88, progressive: true, chroma: "4:4:4" }),
+  ],
   ["2304×1728 PNG", () => png(photo(2304, 1728))],
   // The upright picture (1500×1000) has too few pixels for the face crops, so each region is decoded again from the source.
   ...[3, 6, 8].map((orientation): [string, () => Promise<Uint8Array>] => [
