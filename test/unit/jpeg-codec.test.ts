@@ -21,6 +21,16 @@ function crop(image: Raster, x: number, y: number, width: number, height: number
   return { data, width, height };
 }
 
+/** The luma component's sampling factors, h × v, from the file's SOF marker (2 × 2 is 4:2:0, 1 × 1 is 4:4:4). */
+function lumaSampling(bytes: Uint8Array): string {
+  for (let i = 2; i + 11 < bytes.length; ) {
+    const marker = bytes[i + 1] ?? 0;
+    if (marker >= 0xc0 && marker <= 0xc2) return `${(bytes[i + 11] ?? 0) >> 4}×${(bytes[i + 11] ?? 0) & 15}`;
+    i += 2 + (bytes[i + 2] ?? 0) * 256 + (bytes[i + 3] ?? 0);
+  }
+  return "none";
+}
+
 /** Each factor × factor square of `image` averaged into one pixel. */
 function boxReduce(image: Raster, factor: number): Raster {
   const width = Math.floor(image.width / factor);
@@ -107,6 +117,7 @@ describe("the libjpeg-turbo codec", () => {
   // exactly the pixels of the usual path, and still refuse what does not fit even so.
   it.each(["4:2:0", "4:4:4"] as const)("decodes a progressive %s file compactly, pixel for pixel", async (chroma) => {
     const bytes = await jpeg(picture(800, 600, 5), { quality: 90, progressive: true, chroma });
+    expect(lumaSampling(bytes)).toBe(chroma === "4:4:4" ? "1×1" : "2×2");
     const codec = await JpegCodec.create();
     const geometry = { width: 800, height: 600 };
     const cap = chroma === "4:4:4" ? 1.4 * 2 ** 20 : 2 ** 20; // the full buffers take 2.8 / 1.4 MiB
@@ -127,6 +138,7 @@ describe("the libjpeg-turbo codec", () => {
   it("reads a 4096×4096 progressive 4:4:4 file: the whole at 2/8 and a face region at full detail", async () => {
     const image = picture(4096, 4096, 9);
     const bytes = await jpeg(image, { quality: 88, progressive: true, chroma: "4:4:4" });
+    expect(lumaSampling(bytes)).toBe("1×1");
     const reference = await decodeJpegReference(bytes);
     const geometry = { width: 4096, height: 4096 };
     const whole = (await JpegCodec.create()).decode(bytes, geometry, 2);
