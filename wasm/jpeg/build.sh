@@ -11,7 +11,7 @@ require_emscripten
 HERE="$WASM_DIR/jpeg"
 OUT="$WASM_DIR/../src/images/wasm"
 UPSTREAM="$(fetch_source libjpeg-turbo "$LIBJPEG_TURBO_VERSION")"
-# Our one change to libjpeg-turbo (compact-coef.patch): a progressive file whose coefficients would not
+# Our one change to libjpeg-turbo (compact-coef.patch): a progressive file whose coefficients would
 # take more than half of max_memory_to_use keeps a nonzero mask per block and only the coefficients the scaled IDCT reads,
 # for the blocks of the region asked for (jpeg_compact_region), instead of 128 bytes for every block.
 SOURCE="$WASM_DIR/.cache/src-jpeg"

@@ -20,7 +20,8 @@
 #define EXPORT __attribute__((used, visibility("default")))
 
 /* Our patch to jdcoefct.c (wasm/jpeg/compact-coef.patch): the region, in full-size pixels, whose
- * coefficients a progressive file too large for max_memory keeps (width 0: the whole picture). */
+ * coefficients a progressive file keeps once its full buffers would take over half of max_memory
+ * (width 0: the whole picture). */
 extern int jpeg_compact_region[4];
 
 /* Statuses, as src/images/jpeg-codec.ts reads them. */
