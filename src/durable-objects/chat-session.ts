@@ -20,7 +20,7 @@ import { type UserMemory, UserService } from "../services/user-service";
 import { telegramApi } from "../telegram/api";
 import { getBotInfo } from "../telegram/bot-info";
 import { createRepository, createStorage } from "../wiring";
-import { giveWayToHandOffs } from "./hand-offs";
+import { giveWayToHandOffs, inTurn } from "./hand-offs";
 
 const SESSION_KEY = "session";
 /** Telegram stops re-delivering an update after a day; its id is remembered a while longer. */
@@ -204,7 +204,8 @@ export class ChatSession extends DurableObject<Env> {
     // The inbox is read again only if something was accepted meanwhile: one query per update, not two.
     for (let seen = -1; seen !== this.#accepts; ) {
       seen = this.#accepts;
-      for (const row of this.#pending()) await this.#handle(row);
+      // One of the isolate's background turns per update; see hand-offs.ts.
+      for (const row of this.#pending()) await inTurn(() => this.#handle(row));
     }
     if (this.#strangerRefused && this.#pendingCount() === 0) await this.#forgetStranger();
   }

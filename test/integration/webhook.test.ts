@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { isAccepted, userExists } from "../support/db";
-import { deliver, installStandIns, newUser, say } from "../support/harness";
+import { deliver, handOff, installStandIns, newUser, say, settled } from "../support/harness";
 
 describe("POST /telegram/webhook", () => {
   let ANNA = newUser();
@@ -66,6 +66,28 @@ describe("POST /telegram/webhook", () => {
     expect(response.status).toBe(200);
     expect(telegram.calls.filter((c) => c.method !== "getMe")).toEqual([]);
   });
+
+  it("answers a burst of thirty chats at once, and handles each chat's updates once and in order", async () => {
+    const { telegram } = installStandIns();
+    const users = Array.from({ length: 30 }, () => newUser());
+    const updates = users.flatMap((user) => [telegram.textUpdate(user, "/start"), telegram.textUpdate(user, "/help")]);
+    // Everything is posted before anything is awaited: more chats than the isolate's background turns.
+    const responses = await Promise.all(updates.map((update) => handOff(update)));
+    expect(responses.map((r) => r.status)).toEqual(updates.map(() => 200));
+    await Promise.all(updates.map((update) => settled(update)));
+    for (const user of users) {
+      const replies = telegram.callsTo("sendMessage").filter((call) => call.params.chat_id === user.id);
+      expect(replies).toHaveLength(2);
+      const [toStart, toHelp] = replies.map((call) => String(call.params.text));
+      expect(toStart).not.toEqual(toHelp);
+      expect(await isAccepted(user.id, updates[users.indexOf(user) * 2 + 1]?.update_id as number)).toBe(true);
+    }
+    const welcome = telegram.callsTo("sendMessage").find((call) => call.params.chat_id === users[0]?.id);
+    for (const user of users) {
+      const [first] = telegram.callsTo("sendMessage").filter((call) => call.params.chat_id === user.id);
+      expect(first?.params.text).toEqual(welcome?.params.text);
+    }
+  }, 60_000);
 
   it("caches getMe: many updates, one call", async () => {
     const { telegram } = installStandIns();
