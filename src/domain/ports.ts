@@ -102,6 +102,9 @@ export interface PhotoImages {
   readHeader(bytes: Uint8Array): ImageHeader | null;
   /** Decodes within the memory budget and applies the orientation; throws ImageRefusal. */
   decodeUpright(bytes: Uint8Array, format: PhotoFormat, header: ImageHeader): Promise<UprightPhoto>;
-  /** The thumbnail, the training crop (face-centred when a face is known) and a quality score. */
-  prepare(upright: UprightPhoto, face: FaceBox | null): Promise<PreparedPhoto>;
+  /**
+   * The thumbnail, the training crop (face-centred when a face is known) and a quality score;
+   * `pause` is awaited between its steps (the region's decode, each resize, each encode).
+   */
+  prepare(upright: UprightPhoto, face: FaceBox | null, pause?: () => Promise<void>): Promise<PreparedPhoto>;
 }

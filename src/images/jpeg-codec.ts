@@ -81,13 +81,14 @@ export class JpegCodec {
   }
 
   /**
-   * Runs `work` on the kept instance (made when there is none). `work` is synchronous, so no other
-   * photo uses the instance in between; it is dropped after an error or when its memory grew too large.
+   * Runs `work` on the kept instance (made when there is none). The instance is taken out while
+   * `work` runs, so a photo checked meanwhile (when `work` pauses) gets one of its own; it is dropped
+   * after an error or when its memory grew too large.
    */
-  static async use<T>(work: (codec: JpegCodec) => T): Promise<T> {
+  static async use<T>(work: (codec: JpegCodec) => T | Promise<T>): Promise<T> {
     const codec = kept ?? (await JpegCodec.create());
     kept = undefined;
-    const result = work(codec);
+    const result = await work(codec);
     if (codec.wasm.HEAPU8.byteLength <= JPEG_KEEP_BYTES) kept = codec;
     return result;
   }

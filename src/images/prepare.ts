@@ -86,9 +86,15 @@ export async function decodeUpright(
  * The 256 px thumbnail, the training crop (face-centred when a face is known) and a quality score.
  * The crop's long side is min(1024, the region's long side in the source's pixels), and it is cut
  * from a decode with at least that many pixels over the region: from the upright picture when that
- * already has them, else decoded again from the source for the region alone.
+ * already has them, else decoded again from the source for the region alone. `pause` is awaited
+ * between the steps, each a few milliseconds of synchronous work, so a thread shared with a webhook
+ * can answer it in between.
  */
-export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null): Promise<PreparedPhoto> {
+export async function preparePhoto(
+  upright: UprightPhoto,
+  face: FaceBox | null,
+  pause: () => Promise<void> = async () => {},
+): Promise<PreparedPhoto> {
   const picture = upright.raster;
   const source = sources.get(upright);
   // The region in the source's upright pixels (the upright picture's, when its source is unknown).
@@ -97,16 +103,20 @@ export async function preparePhoto(upright: UprightPhoto, face: FaceBox | null):
   const processedSize = fitWithin(region.width, region.height, PROCESSED_SIDE);
   try {
     const pixels = await regionPixels(picture, source, region, Math.max(processedSize.width, processedSize.height));
+    await pause();
     // The resizes and encodes run inside the codec's memory; only the thumbnail's pixels come back to JS.
-    return await JpegCodec.use((codec) => {
+    return await JpegCodec.use(async (codec) => {
       const cut = codec.put(pixels);
       const processed = resizeInside(codec, cut, processedSize.width, processedSize.height);
+      await pause();
       // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
       const whole = face ? codec.put(picture) : processed;
       const thumbSize = fitWithin(whole.width, whole.height, THUMBNAIL_SIDE);
       const thumb = resizeInside(codec, whole, thumbSize.width, thumbSize.height);
+      const thumbnail = codec.encodeInside(thumb, 80);
+      await pause();
       const result = {
-        thumbnail: codec.encodeInside(thumb, 80),
+        thumbnail,
         processed: codec.encodeInside(processed, 90),
         processedWidth: processed.width,
         processedHeight: processed.height,

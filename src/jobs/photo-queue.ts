@@ -3,6 +3,7 @@ import { type BatchLine, renderUploadProgress } from "../bot/screens/upload-prog
 import type { Language } from "../domain/entities";
 import { coachedPhoto, photoAdvice } from "../domain/likeness-coach";
 import { PHOTO_CHECK } from "../domain/photo-check-lifecycle";
+import { pauseForHandOffs } from "../durable-objects/hand-offs";
 import { createFaceDetector } from "../fal/face-detector";
 import { createAttributesCheck } from "../fal/photo-attributes";
 import { photoImages } from "../images/prepare";
@@ -382,6 +383,7 @@ export class PhotoQueue {
         return current + 1;
       },
       scheduleCleanup: (keys) => this.#scheduleCleanup(keys),
+      pause: pauseForHandOffs,
     });
   }
 }

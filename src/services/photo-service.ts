@@ -72,6 +72,11 @@ export interface PhotoServiceDeps {
   nextSequence: () => Promise<number>;
   /** Called with keys that could not be deleted right away, to be retried later. */
   scheduleCleanup: (keys: string[]) => Promise<void>;
+  /**
+   * Called between the long synchronous steps of a check (decode, resizes, encodes), so that work
+   * sharing the thread (the webhook, under `wrangler dev`) gets in between them.
+   */
+  pause?: () => Promise<void>;
   now?: () => Date;
 }
 
@@ -123,8 +128,10 @@ export class PhotoService {
     const fileHash = await sha256Hex(original);
     if (await repo.findPhotoByHash(job.avatarId, fileHash)) return refused("duplicate");
 
+    const pause = this.deps.pause ?? (async () => {});
     let decoded: UprightPhoto;
     try {
+      await pause();
       decoded = await this.#decode(job, original, format, header);
     } catch (error) {
       return refused(this.#decodeFailure(job, error));
@@ -133,7 +140,8 @@ export class PhotoService {
     // Faces are looked for on the upright, resized picture; boxes come back normalised.
     let probe: PreparedPhoto;
     try {
-      probe = await images.prepare(decoded, null);
+      await pause();
+      probe = await images.prepare(decoded, null, pause);
     } catch (error) {
       return refused(this.#decodeFailure(job, error));
     }
@@ -149,7 +157,7 @@ export class PhotoService {
       log("info", "face_check_skipped", { avatarId: job.avatarId, jobId: job.id, why: "no FAL_KEY" });
     if (faces.kind === "failed")
       log("warn", "face_check_failed", { avatarId: job.avatarId, jobId: job.id, error: faces.error });
-    const prepared = face ? await images.prepare(decoded, face) : probe;
+    const prepared = face ? await images.prepare(decoded, face, pause) : probe;
 
     const sequence = await this.deps.nextSequence();
     const keys = photoKeys(job.userId, job.avatarId, sequence, PHOTO_EXTENSIONS[format]);
