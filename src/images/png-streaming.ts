@@ -1,9 +1,10 @@
+import { createInflate } from "node:zlib";
 import type { Raster } from "./codecs";
 import { DecodeBudget, DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 import type { Region } from "./jpeg-codec";
 
 /**
- * A PNG decoder that never holds the full image: IDAT is inflated as a stream (the platform's zlib), each
+ * A PNG decoder that never holds the full image: IDAT is inflated as a stream (node:zlib), each
  * scanline is unfiltered against the previous one and added into box-filter bins of the output
  * size. Handles every colour type, bit depths 1–16, palettes and Adam7 interlacing; transparent
  * pixels are composited over white.
@@ -20,8 +21,9 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-/** IDAT goes into zlib this much at a time. */
+/** IDAT goes into zlib this much at a time, and comes out in pieces of at most this much. */
 const INFLATE_SLICE = 64 * 1024;
+const INFLATED_PIECE = 256 * 1024;
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** The bit depths each colour type allows (PNG spec, table 11.1). */
@@ -254,35 +256,53 @@ function average(sums: Float32Array, data: Uint8ClampedArray, at: number): void 
 }
 
 /**
- * Inflates the zlib stream split over `parts` with the platform's zlib (DecompressionStream), handing
- * each inflated piece to `take` as it comes. The input goes in slices and is read as it inflates, so
- * only a few pieces are ever held; when `take` throws, inflating stops there.
+ * Inflates the zlib stream split over `parts` with the platform's zlib (node:zlib, native in workerd
+ * and Node), handing each inflated piece to `take` as it comes; when `take` throws, inflating stops
+ * there. The stream must end exactly where the data does.
  */
 async function inflate(parts: Uint8Array[], take: (piece: Uint8Array) => void): Promise<void> {
-  const stream = new DecompressionStream("deflate");
-  const writer = stream.writable.getWriter();
-  const reader = stream.readable.getReader();
-  const written = (async () => {
-    for (const part of parts) {
-      for (let at = 0; at < part.length; at += INFLATE_SLICE) await writer.write(part.subarray(at, at + INFLATE_SLICE));
-    }
-    await writer.close();
-  })();
-  // A failed write fails the read too, which is where it is reported.
-  written.catch(() => {});
+  const zlib = createInflate({ chunkSize: INFLATED_PIECE });
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    zlib.destroy();
+  };
+  const settled = new Promise<void>((resolve) => {
+    zlib.on("data", (piece: Uint8Array) => {
+      if (failure) return;
+      try {
+        take(piece);
+      } catch (error) {
+        fail(error);
+        resolve();
+      }
+    });
+    zlib.on("error", (error: Error) => {
+      failure ??= { error };
+      resolve();
+    });
+    zlib.on("end", () => resolve());
+    zlib.on("close", () => resolve());
+  });
+  let written = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      take(value);
+    // workerd inflates each write at once, so a failure is seen between slices; Node queues them.
+    for (const part of parts) {
+      for (let at = 0; at < part.length && !failure; at += INFLATE_SLICE) {
+        const slice = part.subarray(at, at + INFLATE_SLICE);
+        written += slice.length;
+        zlib.write(slice);
+      }
     }
-    await written;
+    if (!failure) zlib.end();
   } catch (error) {
-    await reader.cancel().catch(() => {});
-    await writer.abort().catch(() => {});
-    if (error instanceof DecoderError) throw error;
-    throw new PngError(`corrupt image data: ${zlibReason(error)}`);
+    fail(error);
   }
+  await settled;
+  if (!failure && zlib.bytesWritten !== written) failure = { error: new Error("data after the end of the stream") };
+  if (!failure) return;
+  if (failure.error instanceof DecoderError) throw failure.error;
+  throw new PngError(`corrupt image data: ${zlibReason(failure.error)}`);
 }
 
 /** zlib's own words for corrupt, cut-short or trailing data; Node puts them in the error's cause. */
