@@ -361,6 +361,21 @@ function addRow8(
 
 /** `addRow8` at factor 1, straight into the output; a composited value is rounded to float32 as a sum would be. */
 function copyRow8(line: Uint8Array, channels: number, data: Uint8ClampedArray, at: number, rx: number, rw: number) {
+  if (channels === 4) {
+    // RGBA is the output's own layout: copied whole, then only pixels that are not opaque are composited.
+    data.set(line.subarray(1 + rx * 4, 1 + (rx + rw) * 4), at);
+    for (let o = at + 3, end = at + rw * 4; o < end; o += 4) {
+      const a = data[o] as number;
+      if (a === 255) continue;
+      const alpha = a / 255;
+      const white = 255 - a;
+      data[o - 3] = Math.fround((data[o - 3] as number) * alpha + white);
+      data[o - 2] = Math.fround((data[o - 2] as number) * alpha + white);
+      data[o - 1] = Math.fround((data[o - 1] as number) * alpha + white);
+      data[o] = 255;
+    }
+    return;
+  }
   for (let p = 1 + rx * channels, o = at, end = at + rw * 4; o < end; p += channels, o += 4) {
     const r = line[p] as number;
     let g = r;
