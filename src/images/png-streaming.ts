@@ -376,15 +376,15 @@ function copyRow8(line: Uint8Array, channels: number, data: Uint8ClampedArray, a
     }
     return;
   }
+  // Grey, grey with alpha and RGB spread out to RGBA.
   for (let p = 1 + rx * channels, o = at, end = at + rw * 4; o < end; p += channels, o += 4) {
     const r = line[p] as number;
     let g = r;
     let b = r;
     let a = 255;
-    if (channels >= 3) {
+    if (channels === 3) {
       g = line[p + 1] as number;
       b = line[p + 2] as number;
-      if (channels === 4) a = line[p + 3] as number;
     } else if (channels === 2) a = line[p + 1] as number;
     if (a === 255) {
       data[o] = r;
