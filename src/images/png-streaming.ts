@@ -21,7 +21,7 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-/** IDAT goes into zlib this much at a time, and comes out in pieces of at most this much. */
+/** IDAT goes into zlib this much at a time, and comes out in pieces of at most this much (fewer, larger pieces cost less). */
 const INFLATE_SLICE = 64 * 1024;
 const INFLATED_PIECE = 256 * 1024;
 
@@ -286,7 +286,8 @@ async function inflate(parts: Uint8Array[], take: (piece: Uint8Array) => void): 
   });
   let written = 0;
   try {
-    // workerd inflates each write at once, so a failure is seen between slices; Node queues them.
+    // The slices are queued (views of the file, not copies); zlib works through them one output piece
+    // at a time, in workerd as in Node, so destroying the stream stops it at the next piece.
     for (const part of parts) {
       for (let at = 0; at < part.length && !failure; at += INFLATE_SLICE) {
         const slice = part.subarray(at, at + INFLATE_SLICE);
