@@ -39,6 +39,22 @@ describe("the streaming PNG decoder", () => {
     expect(Array.from(paletted.data.subarray(0, 8))).toEqual([10, 20, 30, 255, 200, 100, 50, 255]);
   });
 
+  it("composites RGBA over white alike at full size and shrunk", async () => {
+    const bytes = rawPng(32, 16, {
+      colorType: 6,
+      depth: 8,
+      pixel: (x) => (x < 16 ? [200, 100, 0, 128] : [10, 20, 30, 255]),
+    });
+    const full = await decodePngScaled(bytes, 32);
+    const half = await decodePngScaled(bytes, 16);
+    expect([full.width, half.width]).toEqual([32, 16]);
+    // 200 × 128/255 + 127 = 227.4, 100 × 128/255 + 127 = 177.2, 0 + 127.
+    expect(Array.from(full.data.subarray(0, 4))).toEqual([227, 177, 127, 255]);
+    expect(Array.from(full.data.subarray(16 * 4, 17 * 4))).toEqual([10, 20, 30, 255]);
+    expect(Array.from(half.data.subarray(0, 4))).toEqual([227, 177, 127, 255]);
+    expect(Array.from(half.data.subarray(8 * 4, 9 * 4))).toEqual([10, 20, 30, 255]);
+  });
+
   it("refuses truncated data", async () => {
     const bytes = await png(picture(300, 200));
     await expect(decodePngScaled(bytes.subarray(0, bytes.length - 40), 100)).rejects.toThrow(/truncated|corrupt/);
