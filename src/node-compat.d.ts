@@ -9,3 +9,16 @@ declare module "node:events" {
     listenerCount(event: string): number;
   }
 }
+declare module "node:zlib" {
+  interface Inflate {
+    /** The compressed bytes zlib has consumed. */
+    readonly bytesWritten: number;
+    on(event: "data", listener: (chunk: Uint8Array) => void): this;
+    on(event: "error", listener: (error: Error) => void): this;
+    on(event: "end" | "close", listener: () => void): this;
+    write(chunk: Uint8Array): boolean;
+    end(): void;
+    destroy(): void;
+  }
+  export function createInflate(options?: { chunkSize?: number }): Inflate;
+}

@@ -1,10 +1,10 @@
-import { Unzlib } from "fflate";
+import { createInflate } from "node:zlib";
 import type { Raster } from "./codecs";
 import { DecodeBudget, DecoderError, expectGeometry, type Geometry } from "./decode-limits";
 import type { Region } from "./jpeg-codec";
 
 /**
- * A PNG decoder that never holds the full image: IDAT is inflated as a stream (fflate), each
+ * A PNG decoder that never holds the full image: IDAT is inflated as a stream (node:zlib), each
  * scanline is unfiltered against the previous one and added into box-filter bins of the output
  * size. Handles every colour type, bit depths 1–16, palettes and Adam7 interlacing; transparent
  * pixels are composited over white.
@@ -21,7 +21,9 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-const INFLATE_SLICE = 4096;
+/** IDAT goes into zlib this much at a time, and comes out in pieces of at most this much (fewer, larger pieces cost less). */
+const INFLATE_SLICE = 64 * 1024;
+const INFLATED_PIECE = 256 * 1024;
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** The bit depths each colour type allows (PNG spec, table 11.1). */
@@ -90,7 +92,12 @@ export function readPngStructure(bytes: Uint8Array, expected?: Geometry): PngStr
  * keeps its long side at least `minLongSide`. `expected` is the geometry the header checks accepted;
  * the inflated data must be exactly what that geometry holds, never more.
  */
-export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected?: Geometry, region?: Region): Raster {
+export async function decodePngScaled(
+  bytes: Uint8Array,
+  minLongSide: number,
+  expected?: Geometry,
+  region?: Region,
+): Promise<Raster> {
   const { width, height, depth, colorType, interlaced, palette, transparency, idat } = readPngStructure(
     bytes,
     expected,
@@ -103,10 +110,16 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
   const factor = Math.max(1, Math.floor(Math.max(rw, rh) / minLongSide));
   const outW = Math.ceil(rw / factor);
   const outH = Math.ceil(rh / factor);
-  const sums = new Float32Array(outW * outH * 4);
+  const data = new Uint8ClampedArray(outW * outH * 4);
+  // Rows come in order unless interlaced, so one output row of sums is enough: it is averaged into
+  // `data` as soon as its last source row is in. Adam7 passes revisit every output row, so they keep all.
+  const sums = new Float32Array((interlaced ? outH : 1) * outW * 4);
   const bitsPerPixel = channels * depth;
   const bpp = Math.max(1, bitsPerPixel >> 3);
   const maxValue = (1 << depth) - 1;
+  const eightBit = depth === 8 && colorType !== 3;
+  // At full size (factor 1) each source pixel of an in-order row is one output pixel: no sums needed.
+  const direct = eightBit && factor === 1 && !interlaced;
 
   const passes = interlaced
     ? ADAM7.map(([x0, y0, dx, dy]) => ({
@@ -122,8 +135,8 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
   let passIndex = 0;
   let row = 0;
   let rowBytes = Math.ceil(((passes[0]?.w ?? 0) * bitsPerPixel) / 8);
-  let current = new Uint8Array(rowBytes + 1);
-  let previous = new Uint8Array(rowBytes + 1);
+  let current = rowBuffer(rowBytes);
+  let previous = rowBuffer(rowBytes);
   let filled = 0;
 
   const sampleAt = (line: Uint8Array, i: number, channel: number): number => {
@@ -148,34 +161,6 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
     }
     return table;
   };
-  /** The common case, 8-bit grey or RGB with or without alpha, without the general path's per-sample calls. */
-  const addRow8 = (line: Uint8Array, cols: Int32Array, rowBase: number) => {
-    for (let i = 0, p = 1; i < cols.length; i++, p += channels) {
-      const col = cols[i] ?? -1;
-      if (col < 0) continue;
-      let r = line[p] ?? 0;
-      let g = r;
-      let b = r;
-      let a = 255;
-      if (channels >= 3) {
-        g = line[p + 1] ?? 0;
-        b = line[p + 2] ?? 0;
-        if (channels === 4) a = line[p + 3] ?? 0;
-      } else if (channels === 2) a = line[p + 1] ?? 0;
-      if (a !== 255) {
-        const alpha = a / 255;
-        const white = 255 - a;
-        r = r * alpha + white;
-        g = g * alpha + white;
-        b = b * alpha + white;
-      }
-      const o = rowBase + col;
-      sums[o] = (sums[o] ?? 0) + r;
-      sums[o + 1] = (sums[o + 1] ?? 0) + g;
-      sums[o + 2] = (sums[o + 2] ?? 0) + b;
-      sums[o + 3] = (sums[o + 3] ?? 0) + 1;
-    }
-  };
 
   const emitRow = () => {
     const pass = passes[passIndex];
@@ -184,8 +169,13 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
     const y = pass.y0 + row * pass.dy;
     const oy = Math.floor((y - ry) / factor);
     const inside = y >= ry && y < ry + rh;
-    if (inside && depth === 8 && colorType !== 3) addRow8(current, columns(pass), oy * outW * 4);
-    for (let i = 0; inside && !(depth === 8 && colorType !== 3) && i < pass.w; i++) {
+    const rowBase = interlaced ? oy * outW * 4 : 0;
+    if (inside && direct) copyRow8(current, channels, data, oy * outW * 4, rx, rw);
+    else if (inside && eightBit) {
+      if (interlaced) addSparseRow8(current, channels, columns(pass), sums, rowBase);
+      else addRow8(current, channels, sums, rowBase, rx, rw, factor);
+    }
+    for (let i = 0; inside && !eightBit && i < pass.w; i++) {
       const x = pass.x0 + i * pass.dx;
       if (x < rx || x >= rx + rw) continue;
       let r: number;
@@ -208,11 +198,15 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
         if (channels === 4) a = to8(sampleAt(current, i, 3));
       }
       const alpha = a / 255;
-      const o = (oy * outW + Math.floor((x - rx) / factor)) * 4;
+      const o = rowBase + Math.floor((x - rx) / factor) * 4;
       sums[o] = (sums[o] ?? 0) + r * alpha + 255 * (1 - alpha);
       sums[o + 1] = (sums[o + 1] ?? 0) + g * alpha + 255 * (1 - alpha);
       sums[o + 2] = (sums[o + 2] ?? 0) + b * alpha + 255 * (1 - alpha);
       sums[o + 3] = (sums[o + 3] ?? 0) + 1;
+    }
+    if (inside && !interlaced && !direct && (y - ry + 1 === rh || (y - ry + 1) % factor === 0)) {
+      average(sums, data, oy * outW * 4);
+      sums.fill(0);
     }
     [previous, current] = [current, previous];
     row += 1;
@@ -220,8 +214,8 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
       passIndex += 1;
       row = 0;
       rowBytes = Math.ceil(((passes[passIndex]?.w ?? 0) * bitsPerPixel) / 8);
-      current = new Uint8Array(rowBytes + 1);
-      previous = new Uint8Array(rowBytes + 1);
+      current = rowBuffer(rowBytes);
+      previous = rowBuffer(rowBytes);
     }
   };
 
@@ -229,7 +223,7 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
     passes.reduce((n, p) => n + p.h * (Math.ceil((p.w * bitsPerPixel) / 8) + 1), 0),
     "the PNG",
   );
-  const inflate = new Unzlib((chunk) => {
+  await inflate(idat, (chunk) => {
     // Inflating past the geometry's bytes is refused at the first byte too many, before any more is inflated.
     budget.spend(chunk.length);
     let offset = 0;
@@ -244,59 +238,250 @@ export function decodePngScaled(bytes: Uint8Array, minLongSide: number, expected
       }
     }
   });
-  try {
-    // Small slices keep each inflated piece small: fflate emits everything a push decodes at once.
-    idat.forEach((chunk, i) => {
-      for (let at = 0; at < chunk.length; at += INFLATE_SLICE) {
-        const end = Math.min(at + INFLATE_SLICE, chunk.length);
-        inflate.push(chunk.subarray(at, end), i === idat.length - 1 && end === chunk.length);
-      }
-    });
-  } catch (error) {
-    if (error instanceof DecoderError) throw error;
-    throw new PngError(`corrupt image data: ${error instanceof Error ? error.message : String(error)}`);
-  }
   if (passIndex < passes.length) throw new PngError("truncated PNG: the image data ends early");
 
-  const data = new Uint8ClampedArray(outW * outH * 4);
-  for (let i = 0; i < outW * outH; i++) {
-    const count = sums[i * 4 + 3] || 1;
-    data[i * 4] = (sums[i * 4] ?? 0) / count;
-    data[i * 4 + 1] = (sums[i * 4 + 1] ?? 0) / count;
-    data[i * 4 + 2] = (sums[i * 4 + 2] ?? 0) / count;
-    data[i * 4 + 3] = 255;
-  }
+  if (interlaced) average(sums, data, 0);
   return { data, width: outW, height: outH };
 }
 
+/** Each pixel's sums divided by its count, written opaque into `data` from `at`. */
+function average(sums: Float32Array, data: Uint8ClampedArray, at: number): void {
+  for (let o = 0; o < sums.length; o += 4) {
+    const count = (sums[o + 3] as number) || 1;
+    data[at + o] = (sums[o] as number) / count;
+    data[at + o + 1] = (sums[o + 1] as number) / count;
+    data[at + o + 2] = (sums[o + 2] as number) / count;
+    data[at + o + 3] = 255;
+  }
+}
+
+/**
+ * Inflates the zlib stream split over `parts` with the platform's zlib (node:zlib, native in workerd
+ * and Node), handing each inflated piece to `take` as it comes; when `take` throws, inflating stops
+ * there. The stream must end exactly where the data does.
+ */
+async function inflate(parts: Uint8Array[], take: (piece: Uint8Array) => void): Promise<void> {
+  const zlib = createInflate({ chunkSize: INFLATED_PIECE });
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    zlib.destroy();
+  };
+  const settled = new Promise<void>((resolve) => {
+    zlib.on("data", (piece: Uint8Array) => {
+      if (failure) return;
+      try {
+        take(piece);
+      } catch (error) {
+        fail(error);
+        resolve();
+      }
+    });
+    zlib.on("error", (error: Error) => {
+      failure ??= { error };
+      resolve();
+    });
+    zlib.on("end", () => resolve());
+    zlib.on("close", () => resolve());
+  });
+  let written = 0;
+  try {
+    // The slices are queued (views of the file, not copies); zlib works through them one output piece
+    // at a time, in workerd as in Node, so destroying the stream stops it at the next piece.
+    for (const part of parts) {
+      for (let at = 0; at < part.length && !failure; at += INFLATE_SLICE) {
+        const slice = part.subarray(at, at + INFLATE_SLICE);
+        written += slice.length;
+        zlib.write(slice);
+      }
+    }
+    if (!failure) zlib.end();
+  } catch (error) {
+    fail(error);
+  }
+  await settled;
+  if (!failure && zlib.bytesWritten !== written) failure = { error: new Error("data after the end of the stream") };
+  if (!failure) return;
+  if (failure.error instanceof DecoderError) throw failure.error;
+  throw new PngError(`corrupt image data: ${zlibReason(failure.error)}`);
+}
+
+/** zlib's own words for corrupt, cut-short or trailing data; Node puts them in the error's cause. */
+function zlibReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  return error.cause instanceof Error && error.cause.message ? error.cause.message : String(error);
+}
+
+/**
+ * Adds one 8-bit grey or RGB row, with or without alpha, of a non-interlaced picture into the sums,
+ * one output pixel at a time; each sum is rounded to float32 at every step, as a Float32Array holds it.
+ */
+function addRow8(
+  line: Uint8Array,
+  channels: number,
+  sums: Float32Array,
+  rowBase: number,
+  rx: number,
+  rw: number,
+  factor: number,
+): void {
+  const end = rx + rw;
+  for (let x = rx, o = rowBase; x < end; o += 4) {
+    const stop = Math.min(x + factor, end);
+    let r = sums[o] as number;
+    let g = sums[o + 1] as number;
+    let b = sums[o + 2] as number;
+    sums[o + 3] = (sums[o + 3] as number) + (stop - x);
+    for (let p = 1 + x * channels; x < stop; x++, p += channels) {
+      let vr = line[p] as number;
+      let vg = vr;
+      let vb = vr;
+      let a = 255;
+      if (channels >= 3) {
+        vg = line[p + 1] as number;
+        vb = line[p + 2] as number;
+        if (channels === 4) a = line[p + 3] as number;
+      } else if (channels === 2) a = line[p + 1] as number;
+      if (a !== 255) {
+        const alpha = a / 255;
+        const white = 255 - a;
+        vr = vr * alpha + white;
+        vg = vg * alpha + white;
+        vb = vb * alpha + white;
+      }
+      r = Math.fround(r + vr);
+      g = Math.fround(g + vg);
+      b = Math.fround(b + vb);
+    }
+    sums[o] = r;
+    sums[o + 1] = g;
+    sums[o + 2] = b;
+  }
+}
+
+/** `addRow8` at factor 1, straight into the output; a composited value is rounded to float32 as a sum would be. */
+function copyRow8(line: Uint8Array, channels: number, data: Uint8ClampedArray, at: number, rx: number, rw: number) {
+  if (channels === 4) {
+    // RGBA is the output's own layout: copied whole, then only pixels that are not opaque are composited.
+    data.set(line.subarray(1 + rx * 4, 1 + (rx + rw) * 4), at);
+    for (let o = at + 3, end = at + rw * 4; o < end; o += 4) {
+      const a = data[o] as number;
+      if (a === 255) continue;
+      const alpha = a / 255;
+      const white = 255 - a;
+      data[o - 3] = Math.fround((data[o - 3] as number) * alpha + white);
+      data[o - 2] = Math.fround((data[o - 2] as number) * alpha + white);
+      data[o - 1] = Math.fround((data[o - 1] as number) * alpha + white);
+      data[o] = 255;
+    }
+    return;
+  }
+  // Grey, grey with alpha and RGB spread out to RGBA.
+  for (let p = 1 + rx * channels, o = at, end = at + rw * 4; o < end; p += channels, o += 4) {
+    const r = line[p] as number;
+    let g = r;
+    let b = r;
+    let a = 255;
+    if (channels === 3) {
+      g = line[p + 1] as number;
+      b = line[p + 2] as number;
+    } else if (channels === 2) a = line[p + 1] as number;
+    if (a === 255) {
+      data[o] = r;
+      data[o + 1] = g;
+      data[o + 2] = b;
+    } else {
+      const alpha = a / 255;
+      const white = 255 - a;
+      data[o] = Math.fround(r * alpha + white);
+      data[o + 1] = Math.fround(g * alpha + white);
+      data[o + 2] = Math.fround(b * alpha + white);
+    }
+    data[o + 3] = 255;
+  }
+}
+
+/** `addRow8` for an Adam7 pass's row, whose samples land in the output columns of `cols` (×4, -1 outside). */
+function addSparseRow8(line: Uint8Array, channels: number, cols: Int32Array, sums: Float32Array, rowBase: number) {
+  for (let i = 0, p = 1; i < cols.length; i++, p += channels) {
+    const col = cols[i] as number;
+    if (col < 0) continue;
+    let r = line[p] as number;
+    let g = r;
+    let b = r;
+    let a = 255;
+    if (channels >= 3) {
+      g = line[p + 1] as number;
+      b = line[p + 2] as number;
+      if (channels === 4) a = line[p + 3] as number;
+    } else if (channels === 2) a = line[p + 1] as number;
+    if (a !== 255) {
+      const alpha = a / 255;
+      const white = 255 - a;
+      r = r * alpha + white;
+      g = g * alpha + white;
+      b = b * alpha + white;
+    }
+    const o = rowBase + col;
+    sums[o] = (sums[o] as number) + r;
+    sums[o + 1] = (sums[o + 1] as number) + g;
+    sums[o + 2] = (sums[o + 2] as number) + b;
+    sums[o + 3] = (sums[o + 3] as number) + 1;
+  }
+}
+
+/** A row's filter byte and `rowBytes` samples, placed so that the samples start on a 4-byte boundary. */
+function rowBuffer(rowBytes: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(rowBytes + 4), 3, rowBytes + 1);
+}
+
+/** The four bytes of `a` and `b` added pairwise modulo 256, with no carry from one byte into the next. */
+function addBytes(a: number, b: number): number {
+  return (((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080)) >>> 0;
+}
+
+/** Undoes the row's PNG filter in place; the bytes left of the first pixel and above the first row are 0. */
 function unfilter(line: Uint8Array, prior: Uint8Array, bpp: number): void {
   const filter = line[0];
   const n = line.length;
+  const head = Math.min(n, 1 + bpp);
+  // Whole 32-bit words of the row (its samples start word-aligned, see rowBuffer), for Sub at 4 bytes a pixel and Up.
+  const words = (filter === 1 && bpp === 4) || filter === 2 ? (n - 1) >> 2 : 0;
   switch (filter) {
     case 0:
       return;
     case 1:
-      for (let i = 1 + bpp; i < n; i++) line[i] = (line[i] ?? 0) + (line[i - bpp] ?? 0);
+      if (words > 0) {
+        const w = new Uint32Array(line.buffer, line.byteOffset + 1, words);
+        for (let i = 1, left = w[0] as number; i < words; i++) left = w[i] = addBytes(w[i] as number, left);
+      }
+      for (let i = Math.max(head, 1 + words * 4); i < n; i++) line[i] = (line[i] as number) + (line[i - bpp] as number);
       return;
     case 2:
-      for (let i = 1; i < n; i++) line[i] = (line[i] ?? 0) + (prior[i] ?? 0);
+      if (words > 0) {
+        const w = new Uint32Array(line.buffer, line.byteOffset + 1, words);
+        const up = new Uint32Array(prior.buffer, prior.byteOffset + 1, words);
+        for (let i = 0; i < words; i++) w[i] = addBytes(w[i] as number, up[i] as number);
+      }
+      for (let i = 1 + words * 4; i < n; i++) line[i] = (line[i] as number) + (prior[i] as number);
       return;
     case 3:
-      for (let i = 1; i < n; i++) {
-        const left = i > bpp ? (line[i - bpp] ?? 0) : 0;
-        line[i] = (line[i] ?? 0) + ((left + (prior[i] ?? 0)) >> 1);
-      }
+      for (let i = 1; i < head; i++) line[i] = (line[i] as number) + ((prior[i] as number) >> 1);
+      for (let i = head; i < n; i++)
+        line[i] = (line[i] as number) + (((line[i - bpp] as number) + (prior[i] as number)) >> 1);
       return;
     case 4:
-      for (let i = 1; i < n; i++) {
-        const left = i > bpp ? (line[i - bpp] ?? 0) : 0;
-        const up = prior[i] ?? 0;
-        const upLeft = i > bpp ? (prior[i - bpp] ?? 0) : 0;
-        const p = left + up - upLeft;
-        const pa = Math.abs(p - left);
-        const pb = Math.abs(p - up);
-        const pc = Math.abs(p - upLeft);
-        line[i] = (line[i] ?? 0) + (pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft);
+      // With no left neighbours the predictor is the byte above.
+      for (let i = 1; i < head; i++) line[i] = (line[i] as number) + (prior[i] as number);
+      for (let i = head; i < n; i++) {
+        const left = line[i - bpp] as number;
+        const up = prior[i] as number;
+        const upLeft = prior[i - bpp] as number;
+        const pa = Math.abs(up - upLeft);
+        const pb = Math.abs(left - upLeft);
+        const pc = Math.abs(left + up - 2 * upLeft);
+        line[i] = (line[i] as number) + (pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft);
       }
       return;
     default:

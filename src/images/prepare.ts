@@ -64,7 +64,7 @@ export async function decodeUpright(
     } else if (format === "PNG") {
       // Ours at every size: libpng-style decoders stop reading at the last row, so they cannot tell
       // a file whose IDAT inflates past its geometry; ours counts every byte it inflates.
-      raster = decodePngScaled(bytes, PROCESSED_SIDE, geometry);
+      raster = await decodePngScaled(bytes, PROCESSED_SIDE, geometry);
       decoder = "png-streaming";
     } else {
       // Our libwebp build, scaled while decoding: the whole picture at the crop's size, never at full size.
@@ -163,7 +163,7 @@ async function regionPixels(
     const scale = jpegScaleFor(Math.max(stored.width, stored.height), longSide);
     raster = await JpegCodec.use((codec) => codec.decode(source.bytes, geometry, scale, stored));
   } else if (source.format === "PNG") {
-    raster = decodePngScaled(source.bytes, longSide, geometry, stored);
+    raster = await decodePngScaled(source.bytes, longSide, geometry, stored);
   } else {
     raster = await decodeWebp(source.bytes, geometry, fitWithin(stored.width, stored.height, longSide), stored);
   }

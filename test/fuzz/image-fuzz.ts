@@ -163,7 +163,7 @@ for (let index = 0; index < CASES; index++) {
     try {
       if (format === "JPEG")
         (await JpegCodec.create()).decode(bytes, geometry, jpegScaleFor(region.height, 64), region);
-      else if (format === "PNG") decodePngScaled(bytes, 64, geometry, region);
+      else if (format === "PNG") await decodePngScaled(bytes, 64, geometry, region);
       else await decodeWebp(bytes, geometry, { width: 64, height: 64 }, region);
     } catch (error) {
       if (!(error instanceof DecoderError)) {
