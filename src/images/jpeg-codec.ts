@@ -48,6 +48,22 @@ export function jpegScaleFor(side: number, want: number): number {
   return 8;
 }
 
+/** The sums a photo's quality score and difference hash are made of (see `JpegCodec.photoStats`). */
+export interface PhotoStats {
+  pixels: number;
+  lumaSum: number;
+  clipped: number;
+  /** The sum of squared deviations of luma from its mean. */
+  deviations: number;
+  laplacianSum: number;
+  laplacianSquares: number;
+  laplacianCount: number;
+  /** The mean grey of each of the difference hash's 9 × 8 cells, row by row. */
+  cells: Float64Array;
+}
+
+const STATS_CELLS = 9 * 8;
+
 /** Pixels inside a codec's WASM memory: what passes between its steps without a copy into JS. */
 export interface WasmRaster {
   readonly pointer: number;
@@ -160,6 +176,33 @@ export class JpegCodec {
     const out = this.wasm.HEAPU8.slice(result, result + this.wasm._codec_result_size()).buffer;
     this.wasm._codec_free(result);
     return out;
+  }
+
+  /**
+   * A picture's luma statistics and the difference hash's cell means, read inside the codec: compiled
+   * code from the first photo of an isolate on, where the same loops in JS ran mostly interpreted.
+   */
+  photoStats(image: WasmRaster): PhotoStats {
+    const out = this.wasm._codec_alloc((6 + STATS_CELLS) * 8);
+    if (out === 0) throw new JpegCodecError("no memory for the photo's statistics", true);
+    try {
+      this.check(this.wasm._photo_stats(image.pointer, image.width, image.height, out), "statistics");
+      const values = new Float64Array(this.wasm.HEAPU8.buffer.slice(out, out + (6 + STATS_CELLS) * 8));
+      const [lumaSum = 0, clipped = 0, deviations = 0, laplacianSum = 0, laplacianSquares = 0, laplacianCount = 0] =
+        values;
+      return {
+        pixels: image.width * image.height,
+        lumaSum,
+        clipped,
+        deviations,
+        laplacianSum,
+        laplacianSquares,
+        laplacianCount,
+        cells: values.subarray(6),
+      };
+    } finally {
+      this.wasm._codec_free(out);
+    }
   }
 
   /** A copy of a JS raster inside; free it with `free`. */

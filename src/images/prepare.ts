@@ -121,13 +121,13 @@ export async function preparePhoto(
         processedWidth: processed.width,
         processedHeight: processed.height,
       };
-      const thumbRaster = codec.take(thumb);
-      for (const image of new Set([cut, processed, whole])) if (image !== thumb) codec.free(image);
+      const stats = codec.photoStats(thumb);
+      for (const image of new Set([cut, processed, whole, thumb])) codec.free(image);
       return {
         ...result,
-        quality: qualityScore(thumbRaster),
+        quality: qualityScore(stats),
         decoder: upright.decoder,
-        perceptualHash: differenceHash(thumbRaster),
+        perceptualHash: differenceHash(stats),
       };
     });
   } catch (error) {

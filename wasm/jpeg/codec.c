@@ -404,3 +404,62 @@ EXPORT int encode_jpeg(const uint8_t *rgba, int width, int height, int quality) 
   result_height = height;
   return OK;
 }
+
+/*
+ * What src/images/quality.ts and dhash.ts need from a photo's RGBA thumbnail, in the arithmetic they
+ * used when they read the pixels in JS (luma in doubles, kept as floats for the variance and the
+ * Laplacian; cell sums in doubles, row by row), so scores and hashes are what they were:
+ * out[0] luma sum, out[1] clipped pixels (luma under 5 or over 250), out[2] the sum of squared
+ * deviations from the mean, out[3] and out[4] the Laplacian's sum and sum of squares, out[5] its
+ * count, out[6 + cell] the mean grey of each of the 9×8 cells of the difference hash.
+ * Returns a status; NO_MEMORY when the luma plane cannot be had.
+ */
+#define HASH_COLUMNS 9
+#define HASH_ROWS 8
+EXPORT int photo_stats(const uint8_t *rgba, int width, int height, double *out) {
+  const int count = width * height;
+  float *luma = malloc((size_t)(count > 0 ? count : 1) * sizeof(float));
+  if (!luma) return NO_MEMORY;
+  double sum = 0, clipped = 0;
+  for (int i = 0; i < count; i++) {
+    const uint8_t *p = rgba + (size_t)i * 4;
+    const double y = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+    luma[i] = (float)y;
+    sum += y;
+    if (y < 5 || y > 250) clipped += 1;
+  }
+  const double mean = sum / count;
+  double variance = 0;
+  for (int i = 0; i < count; i++) {
+    const double d = (double)luma[i] - mean;
+    variance += d * d;
+  }
+  double lap_sum = 0, lap_sq = 0, n = 0;
+  for (int y = 1; y < height - 1; y++) {
+    for (int i = y * width + 1, end = y * width + width - 1; i < end; i++) {
+      const double lap = 4 * (double)luma[i] - (double)luma[i - 1] - (double)luma[i + 1] - (double)luma[i - width] -
+                         (double)luma[i + width];
+      lap_sum += lap;
+      lap_sq += lap * lap;
+      n += 1;
+    }
+  }
+  free(luma);
+  double cells[HASH_COLUMNS * HASH_ROWS] = {0};
+  int counts[HASH_COLUMNS * HASH_ROWS] = {0};
+  for (int y = 0; y < height; y++) {
+    int row = (int)(((int64_t)y * HASH_ROWS) / height);
+    if (row > HASH_ROWS - 1) row = HASH_ROWS - 1;
+    for (int x = 0; x < width; x++) {
+      int column = (int)(((int64_t)x * HASH_COLUMNS) / width);
+      if (column > HASH_COLUMNS - 1) column = HASH_COLUMNS - 1;
+      const int cell = row * HASH_COLUMNS + column;
+      const uint8_t *p = rgba + ((size_t)y * width + x) * 4;
+      cells[cell] = cells[cell] + 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+      counts[cell] += 1;
+    }
+  }
+  out[0] = sum, out[1] = clipped, out[2] = variance, out[3] = lap_sum, out[4] = lap_sq, out[5] = n;
+  for (int cell = 0; cell < HASH_COLUMNS * HASH_ROWS; cell++) out[6 + cell] = cells[cell] / (counts[cell] > 0 ? counts[cell] : 1);
+  return OK;
+}

@@ -16,6 +16,7 @@ export interface JpegCodecModule {
   ): number;
   _resize_rgba(data: number, width: number, height: number, outWidth: number, outHeight: number): number;
   _encode_jpeg(data: number, width: number, height: number, quality: number): number;
+  _photo_stats(data: number, width: number, height: number, out: number): number;
   _codec_message(): number;
   _codec_result(): number;
   _codec_result_size(): number;
