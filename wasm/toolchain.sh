@@ -18,7 +18,7 @@ require_emscripten() {
     exit 1
   fi
   local found
-  found="$(emcc --version | head -1 | sed -E 's/.* ([0-9]+\.[0-9]+\.[0-9]+).*/\1/')"
+  found="$(emcc --version | sed -n 1p | sed -E 's/.* ([0-9]+\.[0-9]+\.[0-9]+).*/\1/')"
   if [ "$found" != "$EMSCRIPTEN_VERSION" ]; then
     echo "emcc $found found, the codecs are pinned to $EMSCRIPTEN_VERSION" >&2
     exit 1
