@@ -268,8 +268,16 @@ static inline v128_t weight_pair(const int16_t *w) {
   return wasm_i32x4_splat((int32_t)(((uint32_t)(uint16_t)w[1] << 16) | (uint16_t)w[0]));
 }
 
+/*
+ * The two passes stay functions of one row each, not inlined into resize_rgba (noinline here, and
+ * wasm-opt's one-caller inlining limited in build.sh): V8 runs a WASM function's first calls in its
+ * baseline tier and uses the optimised code only for later calls, so a resize that was one long call
+ * ran all its rows unoptimised in a cold isolate.
+ */
+
 /* One output row of the horizontal pass: each RGBA pixel is one i32x4 of sums, two taps per dot product. */
-static void resize_row(const uint8_t *in, uint8_t *out, const struct taps *taps, int out_width) {
+__attribute__((noinline)) static void resize_row(const uint8_t *in, uint8_t *out, const struct taps *taps,
+                                                 int out_width) {
   /* [r0 g0 b0 a0 r1 g1 b1 a1] -> i16 [r0 r1 g0 g1 b0 b1 a0 a1] (index 16 is a zero byte). */
   const v128_t pairs = wasm_i8x16_make(0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 3, 16, 7, 16);
   for (int x = 0; x < out_width; x++) {
@@ -292,7 +300,8 @@ static void resize_row(const uint8_t *in, uint8_t *out, const struct taps *taps,
 }
 
 /* The vertical pass over one output row, 16 bytes at a time, two rows per dot product. */
-static void resize_column(uint8_t *const *rows, const int16_t *weights, int count, uint8_t *out, int bytes) {
+__attribute__((noinline)) static void resize_column(uint8_t *const *rows, const int16_t *weights, int count,
+                                                    uint8_t *out, int bytes) {
   int i = 0;
   for (; i + 16 <= bytes; i += 16) {
     v128_t s0 = wasm_i32x4_splat(8192), s1 = s0, s2 = s0, s3 = s0;
