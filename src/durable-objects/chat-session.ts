@@ -38,17 +38,22 @@ interface InboxRow extends Record<string, SqlStorageValue> {
   attempts: number;
 }
 
-/** The chat's inbox of updates, made on first use (tests that stage a restart make it the same way). */
+/**
+ * The chat's inbox of updates, made on first use (tests that stage a restart make it the same way).
+ * One statement, as cheap as it can be: it runs inside the webhook's answer to a new chat, a hundred
+ * at once in a burst. `seq` is the rowid: a new row's is above every row still there, so pending
+ * updates keep their arrival order without AUTOINCREMENT (a second table); an inbox is small enough to
+ * read in full, so it has no index of its own. Objects made before keep both, which works the same.
+ */
 export function createInbox(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     update_id INTEGER NOT NULL UNIQUE,
     body TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     received_at INTEGER NOT NULL,
     done_at INTEGER
   )`);
-  sql.exec("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, seq)");
 }
 
 /**
