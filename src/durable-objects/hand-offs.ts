@@ -18,11 +18,11 @@ let inFlight = 0;
 let lastEndedAt = 0;
 
 /** How long one piece of background work gives way at most, so a steady stream of webhooks cannot starve it. */
-export const GIVE_WAY_LIMIT_MS = 1_000;
+export const GIVE_WAY_LIMIT_MS = 3_000;
 /** After the last hand-off ends, the time its answer is given to leave before background work goes on. */
-export const ANSWER_GRACE_MS = 10;
+export const ANSWER_GRACE_MS = 20;
 /** How often a piece of work that gives way looks again. */
-const GIVE_WAY_POLL_MS = 2;
+const GIVE_WAY_POLL_MS = 10;
 /** Updates handled at once in one isolate. */
 export const BACKGROUND_TURNS = 8;
 /**
@@ -31,7 +31,7 @@ export const BACKGROUND_TURNS = 8;
  */
 export const TURN_LEASE_MS = 30_000;
 /** The first in line looks for a free turn this often; the n-th, n times less often (up to 100 ms). */
-const TURN_POLL_MS = 3;
+const TURN_POLL_MS = 5;
 const TURN_POLL_MAX_MS = 100;
 /** A waiter that has not looked for this long is gone (its object reset) and leaves the line. */
 const WAITER_GONE_MS = 2_000;
