@@ -183,8 +183,7 @@ export class JpegCodec {
    * code from the first photo of an isolate on, where the same loops in JS ran mostly interpreted.
    */
   photoStats(image: WasmRaster): PhotoStats {
-    const out = this.wasm._codec_alloc((6 + STATS_CELLS) * 8);
-    if (out === 0) throw new JpegCodecError("no memory for the photo's statistics", true);
+    const out = this.alloc((6 + STATS_CELLS) * 8);
     try {
       this.check(this.wasm._photo_stats(image.pointer, image.width, image.height, out), "statistics");
       const values = new Float64Array(this.wasm.HEAPU8.buffer.slice(out, out + (6 + STATS_CELLS) * 8));
@@ -223,9 +222,14 @@ export class JpegCodec {
   }
 
   private copyIn(bytes: Uint8Array | Uint8ClampedArray): number {
-    const pointer = this.wasm._codec_alloc(bytes.length);
-    if (pointer === 0) throw new JpegCodecError(`no memory for ${bytes.length} bytes`, true);
+    const pointer = this.alloc(bytes.length);
     this.wasm.HEAPU8.set(bytes, pointer);
+    return pointer;
+  }
+
+  private alloc(size: number): number {
+    const pointer = this.wasm._codec_alloc(size);
+    if (pointer === 0) throw new JpegCodecError(`no memory for ${size} bytes`, true);
     return pointer;
   }
 

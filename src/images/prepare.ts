@@ -104,7 +104,7 @@ export async function preparePhoto(
   try {
     const pixels = await regionPixels(picture, source, region, Math.max(processedSize.width, processedSize.height));
     await pause();
-    // The resizes and encodes run inside the codec's memory; only the thumbnail's pixels come back to JS.
+    // The resizes, encodes and the thumbnail's statistics run inside the codec's memory; no pixels come back to JS.
     return await JpegCodec.use(async (codec) => {
       const cut = codec.put(pixels);
       const processed = resizeInside(codec, cut, processedSize.width, processedSize.height);
