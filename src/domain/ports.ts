@@ -100,11 +100,19 @@ export interface PhotoImages {
   sniff(bytes: Uint8Array): string;
   /** Dimensions and EXIF orientation from the header alone; null when there is no readable header. */
   readHeader(bytes: Uint8Array): ImageHeader | null;
-  /** Decodes within the memory budget and applies the orientation; throws ImageRefusal. */
-  decodeUpright(bytes: Uint8Array, format: PhotoFormat, header: ImageHeader): Promise<UprightPhoto>;
+  /**
+   * Decodes within the memory budget and applies the orientation; throws ImageRefusal. `pause` is
+   * awaited between the decode's steps (bands of rows).
+   */
+  decodeUpright(
+    bytes: Uint8Array,
+    format: PhotoFormat,
+    header: ImageHeader,
+    pause?: () => Promise<void>,
+  ): Promise<UprightPhoto>;
   /**
    * The thumbnail, the training crop (face-centred when a face is known) and a quality score;
-   * `pause` is awaited between its steps (the region's decode, each resize, each encode).
+   * `pause` is awaited between its steps (bands of rows of the region's decode, each resize, each encode).
    */
   prepare(upright: UprightPhoto, face: FaceBox | null, pause?: () => Promise<void>): Promise<PreparedPhoto>;
 }

@@ -11,7 +11,15 @@ import {
 } from "../domain/ports";
 import { DecoderError } from "./decode-limits";
 import { differenceHash } from "./dhash";
-import { JpegCodec, JpegCodecError, jpegScaleFor, type Region, type WasmRaster } from "./jpeg-codec";
+import {
+  finishPausing,
+  JpegCodec,
+  JpegCodecError,
+  jpegScaleFor,
+  type Region,
+  type Steps,
+  type WasmRaster,
+} from "./jpeg-codec";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
@@ -42,14 +50,19 @@ interface Source {
 }
 const sources = new WeakMap<UprightPhoto, Source>();
 
+type Pause = () => Promise<void>;
+const noPause: Pause = async () => {};
+
 /**
  * Decodes within the memory budget and applies the EXIF orientation: the picture as the user sees it,
  * at the least resolution that still gives a 1024 px crop of the whole (the source's own size when smaller).
+ * A JPEG is decoded in bands of rows with `pause` awaited between them.
  */
 export async function decodeUpright(
   bytes: Uint8Array,
   format: PhotoFormat,
   header: ImageHeader,
+  pause: Pause = noPause,
 ): Promise<UprightPhoto> {
   const geometry = { width: header.width, height: header.height };
   try {
@@ -59,7 +72,9 @@ export async function decodeUpright(
       // libjpeg-turbo at the smallest DCT scale that still gives a 1024 px crop of the whole; every
       // warning about the data is a refusal (src/images/jpeg-codec.ts), so corrupt data is not painted over.
       const scale = jpegScaleFor(Math.max(header.width, header.height), PROCESSED_SIDE);
-      raster = await JpegCodec.use((codec) => codec.decode(bytes, geometry, scale));
+      raster = await JpegCodec.use(async (codec) =>
+        codec.take(await finishPausing(codec.decodeSteps(bytes, geometry, scale), pause)),
+      );
       decoder = "libjpeg-turbo";
     } else if (format === "PNG") {
       // Ours at every size: libpng-style decoders stop reading at the last row, so they cannot tell
@@ -87,13 +102,13 @@ export async function decodeUpright(
  * The crop's long side is min(1024, the region's long side in the source's pixels), and it is cut
  * from a decode with at least that many pixels over the region: from the upright picture when that
  * already has them, else decoded again from the source for the region alone. `pause` is awaited
- * between the steps, each a few milliseconds of synchronous work, so a thread shared with a webhook
- * can answer it in between.
+ * between the steps (the codec's bands of rows, a few milliseconds each), so that a thread shared with
+ * a webhook can answer it in between.
  */
 export async function preparePhoto(
   upright: UprightPhoto,
   face: FaceBox | null,
-  pause: () => Promise<void> = async () => {},
+  pause: Pause = noPause,
 ): Promise<PreparedPhoto> {
   const picture = upright.raster;
   const source = sources.get(upright);
@@ -102,22 +117,28 @@ export async function preparePhoto(
   const region = face ? faceSquare(full, face) : { x: 0, y: 0, ...full };
   const processedSize = fitWithin(region.width, region.height, PROCESSED_SIDE);
   try {
-    const pixels = await regionPixels(picture, source, region, Math.max(processedSize.width, processedSize.height));
+    const pixels = await regionPixels(
+      picture,
+      source,
+      region,
+      Math.max(processedSize.width, processedSize.height),
+      pause,
+    );
     await pause();
     // The resizes, encodes and the thumbnail's statistics run inside the codec's memory; no pixels come back to JS.
     return await JpegCodec.use(async (codec) => {
+      const inside = <T>(steps: Steps<T>) => finishPausing(steps, pause);
       const cut = codec.put(pixels);
-      const processed = resizeInside(codec, cut, processedSize.width, processedSize.height);
+      const processed = await resizeInside(codec, cut, processedSize, pause);
       await pause();
       // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
       const whole = face ? codec.put(picture) : processed;
-      const thumbSize = fitWithin(whole.width, whole.height, THUMBNAIL_SIDE);
-      const thumb = resizeInside(codec, whole, thumbSize.width, thumbSize.height);
-      const thumbnail = codec.encodeInside(thumb, 80);
+      const thumb = await resizeInside(codec, whole, fitWithin(whole.width, whole.height, THUMBNAIL_SIDE), pause);
+      const thumbnail = await inside(codec.encodeSteps(thumb, 80));
       await pause();
       const result = {
         thumbnail,
-        processed: codec.encodeInside(processed, 90),
+        processed: await inside(codec.encodeSteps(processed, 90)),
         processedWidth: processed.width,
         processedHeight: processed.height,
       };
@@ -140,9 +161,15 @@ export async function preparePhoto(
   }
 }
 
-/** The picture at width × height inside the codec: itself when it already is that size. */
-function resizeInside(codec: JpegCodec, image: WasmRaster, width: number, height: number): WasmRaster {
-  return image.width === width && image.height === height ? image : codec.resizeInside(image, width, height);
+/** The picture at `size` inside the codec: itself when it already is that size. */
+async function resizeInside(
+  codec: JpegCodec,
+  image: WasmRaster,
+  size: { width: number; height: number },
+  pause: Pause,
+): Promise<WasmRaster> {
+  if (image.width === size.width && image.height === size.height) return image;
+  return finishPausing(codec.resizeSteps(image, size.width, size.height), pause);
 }
 
 /** A region of the upright source with at least `longSide` pixels on its long side, where the source has them. */
@@ -151,6 +178,7 @@ async function regionPixels(
   source: Source | undefined,
   region: Region,
   longSide: number,
+  pause: Pause,
 ): Promise<Raster> {
   const scale = source?.scale ?? 1;
   if (!source || Math.max(region.width, region.height) * scale >= longSide - 0.5) {
@@ -161,7 +189,9 @@ async function regionPixels(
   let raster: Raster;
   if (source.format === "JPEG") {
     const scale = jpegScaleFor(Math.max(stored.width, stored.height), longSide);
-    raster = await JpegCodec.use((codec) => codec.decode(source.bytes, geometry, scale, stored));
+    raster = await JpegCodec.use(async (codec) =>
+      codec.take(await finishPausing(codec.decodeSteps(source.bytes, geometry, scale, stored), pause)),
+    );
   } else if (source.format === "PNG") {
     raster = await decodePngScaled(source.bytes, longSide, geometry, stored);
   } else {

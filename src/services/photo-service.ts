@@ -298,18 +298,19 @@ export class PhotoService {
 
   async #decode(job: PhotoJob, original: Uint8Array, format: PhotoFormat, header: ImageHeader): Promise<UprightPhoto> {
     const { images } = this.deps;
+    const pause = this.deps.pause;
     if (job.preview && job.preview.fileId !== job.fileId) {
       // Telegram already made a smaller JPEG of this photo: decoding it costs a fraction of the original.
       try {
         const preview = await this.deps.download(job.preview.fileId, TELEGRAM_DOWNLOAD_LIMIT);
         const previewHeader = images.readHeader(preview);
         if (previewHeader && images.sniff(preview) === "JPEG")
-          return await images.decodeUpright(preview, "JPEG", previewHeader);
+          return await images.decodeUpright(preview, "JPEG", previewHeader, pause);
       } catch (error) {
         log("warn", "photo_preview_unusable", { jobId: job.id, ...errorFields(error) });
       }
     }
-    return images.decodeUpright(original, format, header);
+    return images.decodeUpright(original, format, header, pause);
   }
 
   /** Puts every object or none: on a failure the ones already stored are removed again. */

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Raster } from "../../src/images/codecs";
-import { JpegCodec, JpegCodecError, jpegScaleFor } from "../../src/images/jpeg-codec";
+import {
+  finishNow,
+  finishPausing,
+  JpegCodec,
+  JpegCodecError,
+  jpegScaleFor,
+  STEP_PIXELS,
+  type Steps,
+} from "../../src/images/jpeg-codec";
 import { orient } from "../../src/images/prepare";
 import { decodeJpegReference, jpeg, picture } from "../corpus/images";
 
@@ -153,6 +161,81 @@ describe("the libjpeg-turbo codec", () => {
   it("refuses bytes that are not a JPEG with its typed error", async () => {
     const codec = await JpegCodec.create();
     expect(() => codec.decode(new Uint8Array([1, 2, 3, 4]), { width: 1, height: 1 }, 8)).toThrow(JpegCodecError);
+  });
+});
+
+describe("the codec's work in steps", () => {
+  /** Runs `steps`, counting them. */
+  const counted = <T>(steps: Steps<T>) => {
+    let count = 0;
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return { value: step.value, count };
+      count += 1;
+    }
+  };
+
+  it("decodes, resizes and encodes in bands of at most STEP_PIXELS, with the bytes of one go", async () => {
+    const bytes = await jpeg(picture(1280, 960, 5), { quality: 90 });
+    const geometry = { width: 1280, height: 960 };
+    const codec = await JpegCodec.create();
+    const whole = codec.decode(bytes, geometry, 8);
+    const band = Math.floor(STEP_PIXELS / 1280);
+    const decoded = counted(codec.decodeSteps(bytes, geometry, 8));
+    expect(decoded.count).toBe(Math.ceil(960 / band));
+    expect(codec.take(decoded.value).data).toEqual(whole.data);
+
+    const inside = codec.put(whole);
+    const resized = counted(codec.resizeSteps(inside, 1024, 768));
+    expect(resized.count).toBeGreaterThanOrEqual(4);
+    const small = codec.take(resized.value);
+    expect(small.data).toEqual(codec.resize(whole, 1024, 768).data);
+
+    const encoded = counted(codec.encodeSteps(inside, 90));
+    // The bands of rows, then the Huffman pass over the picture's 60 rows of 16 × 16 blocks, as many per step.
+    expect(encoded.count).toBe(Math.ceil(960 / band) + Math.ceil(960 / 16 / Math.floor(band / 16)));
+    expect(new Uint8Array(encoded.value)).toEqual(new Uint8Array(codec.encode(whole, 90)));
+    codec.free(inside);
+  });
+
+  it("drops work abandoned part-way, and the same instance then works as before", async () => {
+    const bytes = await jpeg(picture(1280, 960, 6), { quality: 85 });
+    const geometry = { width: 1280, height: 960 };
+    const codec = await JpegCodec.create();
+    const expected = codec.decode(bytes, geometry, 8);
+    const stop = new Error("stop");
+    let pauses = 0;
+    const stopAtThird = async () => {
+      pauses += 1;
+      if (pauses === 3) throw stop;
+    };
+    await expect(finishPausing(codec.decodeSteps(bytes, geometry, 8), stopAtThird)).rejects.toBe(stop);
+    const inside = codec.put(expected);
+    pauses = 0;
+    await expect(finishPausing(codec.resizeSteps(inside, 640, 480), stopAtThird)).rejects.toBe(stop);
+    pauses = 0;
+    await expect(finishPausing(codec.encodeSteps(inside, 90), stopAtThird)).rejects.toBe(stop);
+    // Another decode begun over an unfinished one replaces it.
+    codec.decodeSteps(bytes, geometry, 8).next();
+    expect(finishNow(codec.decodeSteps(bytes, geometry, 8))).toBeDefined();
+    expect(codec.decode(bytes, geometry, 8).data).toEqual(expected.data);
+    expect(codec.resize(expected, 640, 480).width).toBe(640);
+    const again = new Uint8Array(codec.encode(expected, 90));
+    expect(again.subarray(0, 2)).toEqual(new Uint8Array([0xff, 0xd8]));
+    codec.free(inside);
+  });
+
+  it("refuses corrupt entropy data in a later band, as the whole decode does", async () => {
+    const bytes = await jpeg(picture(1280, 960, 7), { quality: 90 });
+    const broken = bytes.slice(0, Math.floor(bytes.length * 0.7));
+    const codec = await JpegCodec.create();
+    const steps = codec.decodeSteps(broken, { width: 1280, height: 960 }, 8);
+    let bands = 0;
+    expect(() => {
+      for (let step = steps.next(); !step.done; step = steps.next()) bands += 1;
+    }).toThrow(JpegCodecError);
+    expect(bands).toBeGreaterThan(2);
+    expect(codec.decode(bytes, { width: 1280, height: 960 }, 8).width).toBe(1280);
   });
 });
 

@@ -51,7 +51,7 @@ emcc $CFLAGS "$HERE/codec.c" -I"$SOURCE" -I"$BUILD" "$BUILD/libjpeg.a" -o "$OUT/
   -s MODULARIZE=1 -s EXPORT_ES6=1 -s EXPORT_NAME=createJpegCodec -s ENVIRONMENT=web \
   -s FILESYSTEM=0 -s DYNAMIC_EXECUTION=0 -s ALLOW_MEMORY_GROWTH=1 \
   -s INITIAL_MEMORY=1MB -s MAXIMUM_MEMORY=88MB -s TOTAL_STACK=256KB -s MALLOC=emmalloc \
-  -s EXPORTED_FUNCTIONS=_decode_jpeg,_resize_rgba,_encode_jpeg,_photo_stats,_codec_message,_codec_result,_codec_result_size,_codec_width,_codec_height,_codec_alloc,_codec_free \
+  -s EXPORTED_FUNCTIONS=_decode_begin,_decode_rows,_decode_cancel,_resize_begin,_resize_rows,_resize_cancel,_encode_begin,_encode_rows,_encode_cancel,_photo_stats,_codec_message,_codec_result,_codec_result_size,_codec_width,_codec_height,_codec_alloc,_codec_free \
   -s EXPORTED_RUNTIME_METHODS=[] -s SUPPORT_LONGJMP=1 -s ASSERTIONS=0 \
   -s BINARYEN_EXTRA_PASSES=--one-caller-inline-max-function-size=20
 ls -l "$OUT"/jpeg-codec.*

@@ -1,7 +1,12 @@
 /*
  * Avatar Studio's JPEG codec over libjpeg-turbo: a bounded, scaled, cropping decode to RGBA, a lanczos3
  * resize of RGBA, and a baseline encode of RGBA. Built by wasm/jpeg/build.sh; called from
- * src/images/jpeg-codec.ts, which makes a fresh instance per photo (a WASM memory never shrinks).
+ * src/images/jpeg-codec.ts.
+ *
+ * Each of the three runs in steps: a `_begin` call sets the work up, and each `_rows` call does a band of
+ * rows and answers MORE until the work is done, so that the caller can let other work run in between
+ * (a webhook answer on the same thread). One of each may be under way at a time; a `_begin` drops any
+ * earlier one left unfinished, and `_cancel` drops it at once.
  *
  * Every libjpeg error, and every libjpeg warning but the harmless ones, ends the call through longjmp
  * with a status the caller turns into a typed refusal: libjpeg would otherwise paint over corrupt or
@@ -14,6 +19,8 @@
 #include <string.h>
 #include <wasm_simd128.h>
 
+/* The encode's last pass is driven here in steps, as jpeg_finish_compress drives it in one go: that needs libjpeg's internals. */
+#define JPEG_INTERNALS
 #include "jpeglib.h"
 #include "jerror.h"
 
@@ -25,7 +32,7 @@
 extern int jpeg_compact_region[4];
 
 /* Statuses, as src/images/jpeg-codec.ts reads them. */
-enum { OK = 0, UNREADABLE = 1, TOO_COMPLEX = 2, WRONG_GEOMETRY = 3, NO_MEMORY = 4 };
+enum { OK = 0, UNREADABLE = 1, TOO_COMPLEX = 2, WRONG_GEOMETRY = 3, NO_MEMORY = 4, MORE = 5 };
 
 static char message[JMSG_LENGTH_MAX + 64];
 static int status_of_error;
@@ -112,59 +119,76 @@ static void cmyk_to_rgba(const uint8_t *in, uint8_t *out, int width, int inverte
   }
 }
 
-/*
- * Decodes `size` bytes at scale `scale`/8 into RGBA, only the region (x, y, width, height) of the
- * stored picture at full scale (width 0: all of it). The header must say expect_width × expect_height;
- * libjpeg's coefficient buffers may take max_memory bytes, and a file may have `scans` scans.
- * Returns a status; on OK, codec_result() holds codec_width() × codec_height() RGBA pixels.
- */
-EXPORT int decode_jpeg(const uint8_t *data, int size, int expect_width, int expect_height, int scale, int region_x,
-                       int region_y, int region_width, int region_height, int max_memory, int scans) {
+/* The decode under way: libjpeg's state, and the rows read so far into `out`. */
+static struct {
+  int active;
   struct jpeg_decompress_struct cinfo;
   struct failure failure;
   struct jpeg_progress_mgr progress;
-  uint8_t *volatile row = NULL;
+  uint8_t *row, *out;
+  int width, height, skip, cmyk, whole, y;
+} dec;
+
+static void decode_release(void) {
+  if (dec.active) jpeg_destroy_decompress(&dec.cinfo);
+  free(dec.row);
+  free(dec.out);
+  dec.row = dec.out = NULL;
+  dec.active = 0;
+}
+
+EXPORT void decode_cancel(void) { decode_release(); }
+
+/*
+ * Begins decoding `size` bytes at scale `scale`/8 into RGBA, only the region (x, y, width, height) of the
+ * stored picture at full scale (width 0: all of it). The header must say expect_width × expect_height;
+ * libjpeg's coefficient buffers may take max_memory bytes, and a file may have `scans` scans (a
+ * progressive file's scans are all read here). `data` must stay in place until the decode ends.
+ * Returns MORE, or a refusal; decode_rows reads the rows.
+ */
+EXPORT int decode_begin(const uint8_t *data, int size, int expect_width, int expect_height, int scale, int region_x,
+                        int region_y, int region_width, int region_height, int max_memory, int scans) {
+  decode_release();
   result = NULL;
   result_size = 0;
   message[0] = 0;
   max_scans = scans;
-  cinfo.err = jpeg_std_error(&failure.pub);
-  failure.pub.error_exit = on_error;
-  failure.pub.emit_message = on_message;
-  if (setjmp(failure.jump)) {
-    jpeg_destroy_decompress(&cinfo);
-    free(row);
-    free(result);
-    result = NULL;
+  dec.cinfo.err = jpeg_std_error(&dec.failure.pub);
+  dec.failure.pub.error_exit = on_error;
+  dec.failure.pub.emit_message = on_message;
+  if (setjmp(dec.failure.jump)) {
+    decode_release();
     return status_of_error;
   }
-  jpeg_create_decompress(&cinfo);
-  cinfo.mem->max_memory_to_use = max_memory;
-  progress.progress_monitor = on_progress;
-  cinfo.progress = &progress;
-  jpeg_mem_src(&cinfo, data, (unsigned long)size);
-  jpeg_read_header(&cinfo, TRUE);
-  if ((int)cinfo.image_width != expect_width || (int)cinfo.image_height != expect_height) {
-    snprintf(message, sizeof message, "the frame says %u×%u, the header checks read %d×%d", cinfo.image_width,
-             cinfo.image_height, expect_width, expect_height);
+  jpeg_create_decompress(&dec.cinfo);
+  dec.active = 1;
+  j_decompress_ptr cinfo = &dec.cinfo;
+  cinfo->mem->max_memory_to_use = max_memory;
+  dec.progress.progress_monitor = on_progress;
+  cinfo->progress = &dec.progress;
+  jpeg_mem_src(cinfo, data, (unsigned long)size);
+  jpeg_read_header(cinfo, TRUE);
+  if ((int)cinfo->image_width != expect_width || (int)cinfo->image_height != expect_height) {
+    snprintf(message, sizeof message, "the frame says %u×%u, the header checks read %d×%d", cinfo->image_width,
+             cinfo->image_height, expect_width, expect_height);
     status_of_error = WRONG_GEOMETRY;
-    longjmp(failure.jump, 1);
+    longjmp(dec.failure.jump, 1);
   }
-  if (cinfo.num_components > 4) fail_with(&failure, UNREADABLE, "more than 4 components");
-  if (scale < 1 || scale > 8) fail_with(&failure, UNREADABLE, "scale out of range");
-  const int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
-  if (!cmyk && cinfo.num_components != 1 && cinfo.num_components != 3)
-    fail_with(&failure, UNREADABLE, "an unknown colour space");
-  cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGBA;
-  cinfo.scale_num = (unsigned)scale;
-  cinfo.scale_denom = 8;
-  cinfo.dct_method = JDCT_ISLOW;
+  if (cinfo->num_components > 4) fail_with(&dec.failure, UNREADABLE, "more than 4 components");
+  if (scale < 1 || scale > 8) fail_with(&dec.failure, UNREADABLE, "scale out of range");
+  dec.cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+  if (!dec.cmyk && cinfo->num_components != 1 && cinfo->num_components != 3)
+    fail_with(&dec.failure, UNREADABLE, "an unknown colour space");
+  cinfo->out_color_space = dec.cmyk ? JCS_CMYK : JCS_EXT_RGBA;
+  cinfo->scale_num = (unsigned)scale;
+  cinfo->scale_denom = 8;
+  cinfo->dct_method = JDCT_ISLOW;
   jpeg_compact_region[0] = region_x, jpeg_compact_region[1] = region_y;
   jpeg_compact_region[2] = region_width > 0 && region_height > 0 ? region_width : 0;
   jpeg_compact_region[3] = region_height;
-  jpeg_start_decompress(&cinfo);
+  jpeg_start_decompress(cinfo);
 
-  const int full_width = (int)cinfo.output_width, full_height = (int)cinfo.output_height;
+  const int full_width = (int)cinfo->output_width, full_height = (int)cinfo->output_height;
   int x0 = 0, y0 = 0, width = full_width, height = full_height;
   if (region_width > 0 && region_height > 0) {
     /* The region at this scale, rounded outwards, inside the scaled picture. */
@@ -174,38 +198,60 @@ EXPORT int decode_jpeg(const uint8_t *data, int size, int expect_width, int expe
     int y1 = (int)(((int64_t)(region_y + region_height) * scale + 7) / 8);
     if (x1 > full_width) x1 = full_width;
     if (y1 > full_height) y1 = full_height;
-    if (x0 >= x1 || y0 >= y1) fail_with(&failure, UNREADABLE, "the region is outside the picture");
+    if (x0 >= x1 || y0 >= y1) fail_with(&dec.failure, UNREADABLE, "the region is outside the picture");
     width = x1 - x0;
     height = y1 - y0;
   }
   /* libjpeg widens a horizontal crop to whole iMCUs; the rows are cut to the region when copied out. */
   JDIMENSION crop_x = (JDIMENSION)x0, crop_width = (JDIMENSION)width;
-  if (width != full_width) jpeg_crop_scanline(&cinfo, &crop_x, &crop_width);
-  const int skip = x0 - (int)crop_x;
-  result = malloc((size_t)width * height * 4);
-  row = malloc((size_t)crop_width * 4);
-  if (!result || !row) fail_with(&failure, NO_MEMORY, "out of memory for the picture");
-  if (y0 > 0 && (int)jpeg_skip_scanlines(&cinfo, (JDIMENSION)y0) != y0)
-    fail_with(&failure, UNREADABLE, "rows missing");
-  for (int y = 0; y < height; y++) {
-    JSAMPROW rows[1] = {row};
-    if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) fail_with(&failure, UNREADABLE, "rows missing");
-    uint8_t *out = result + (size_t)y * width * 4;
-    if (cmyk)
-      cmyk_to_rgba(row + skip * 4, out, width, cinfo.saw_Adobe_marker);
-    else
-      memcpy(out, row + skip * 4, (size_t)width * 4);
-  }
+  if (width != full_width) jpeg_crop_scanline(cinfo, &crop_x, &crop_width);
+  dec.skip = x0 - (int)crop_x;
+  dec.out = malloc((size_t)width * height * 4);
+  dec.row = malloc((size_t)crop_width * 4);
+  if (!dec.out || !dec.row) fail_with(&dec.failure, NO_MEMORY, "out of memory for the picture");
+  if (y0 > 0 && (int)jpeg_skip_scanlines(cinfo, (JDIMENSION)y0) != y0)
+    fail_with(&dec.failure, UNREADABLE, "rows missing");
+  dec.width = width;
+  dec.height = height;
+  dec.y = 0;
   /* A whole picture is read to its end, so that data missing after the last row is found too. */
-  if (y0 == 0 && height == full_height)
-    jpeg_finish_decompress(&cinfo);
+  dec.whole = y0 == 0 && height == full_height;
+  return MORE;
+}
+
+/*
+ * Reads up to `rows` more rows of the decode under way. Returns MORE while rows are left, a refusal (the
+ * decode is then dropped), or OK: codec_result() then holds codec_width() × codec_height() RGBA pixels.
+ */
+EXPORT int decode_rows(int rows) {
+  if (!dec.active) {
+    snprintf(message, sizeof message, "no decode under way");
+    return UNREADABLE;
+  }
+  if (setjmp(dec.failure.jump)) {
+    decode_release();
+    return status_of_error;
+  }
+  for (int n = 0; n < rows && dec.y < dec.height; n++, dec.y++) {
+    JSAMPROW row[1] = {dec.row};
+    if (jpeg_read_scanlines(&dec.cinfo, row, 1) != 1) fail_with(&dec.failure, UNREADABLE, "rows missing");
+    uint8_t *out = dec.out + (size_t)dec.y * dec.width * 4;
+    if (dec.cmyk)
+      cmyk_to_rgba(dec.row + dec.skip * 4, out, dec.width, dec.cinfo.saw_Adobe_marker);
+    else
+      memcpy(out, dec.row + dec.skip * 4, (size_t)dec.width * 4);
+  }
+  if (dec.y < dec.height) return MORE;
+  if (dec.whole)
+    jpeg_finish_decompress(&dec.cinfo);
   else
-    jpeg_abort_decompress(&cinfo);
-  jpeg_destroy_decompress(&cinfo);
-  free(row);
-  result_width = width;
-  result_height = height;
-  result_size = (unsigned long)width * height * 4;
+    jpeg_abort_decompress(&dec.cinfo);
+  result = dec.out;
+  dec.out = NULL;
+  result_width = dec.width;
+  result_height = dec.height;
+  result_size = (unsigned long)dec.width * dec.height * 4;
+  decode_release();
   return OK;
 }
 
@@ -338,79 +384,193 @@ __attribute__((noinline)) static void resize_column(uint8_t *const *rows, const 
 }
 
 /*
- * Lanczos3 of an RGBA picture to out_width × out_height, separable: each needed source row is resized
- * horizontally once, into a ring of rows, and the vertical pass reads the ring. sRGB values, alpha
- * not premultiplied, as libvips does by default.
+ * The resize under way. Lanczos3 of an RGBA picture, separable: each needed source row is resized
+ * horizontally once, into a ring of rows, and the vertical pass reads the ring. sRGB values, alpha not
+ * premultiplied, as libvips does by default.
  */
-EXPORT int resize_rgba(const uint8_t *in, int in_width, int in_height, int out_width, int out_height) {
+static struct {
+  int active;
+  struct taps *h, *v;
+  int16_t *h_store, *v_store;
+  uint8_t *ring, **rows, *out;
+  const uint8_t *in;
+  int in_width, out_width, out_height, ring_size;
+  int next; /* the next source row to resize horizontally */
+  int y;    /* the next output row */
+} rsz;
+
+static void resize_release(void) {
+  free(rsz.h), free(rsz.v), free(rsz.h_store), free(rsz.v_store), free(rsz.ring), free(rsz.rows), free(rsz.out);
+  memset(&rsz, 0, sizeof rsz);
+}
+
+EXPORT void resize_cancel(void) { resize_release(); }
+
+/* Begins a resize of `in` (which must stay in place until it ends) to out_width × out_height; MORE or NO_MEMORY. */
+EXPORT int resize_begin(const uint8_t *in, int in_width, int in_height, int out_width, int out_height) {
+  resize_release();
   result = NULL;
-  int16_t *h_store = NULL, *v_store = NULL;
-  struct taps *h = lanczos_taps(in_width, out_width, &h_store);
-  struct taps *v = lanczos_taps(in_height, out_height, &v_store);
+  rsz.h = lanczos_taps(in_width, out_width, &rsz.h_store);
+  rsz.v = lanczos_taps(in_height, out_height, &rsz.v_store);
   int ring_size = 0;
-  for (int y = 0; v && y < out_height; y++)
-    if (v[y].count > ring_size) ring_size = v[y].count;
+  for (int y = 0; rsz.v && y < out_height; y++)
+    if (rsz.v[y].count > ring_size) ring_size = rsz.v[y].count;
   ring_size += 1;
   const size_t row_bytes = (size_t)out_width * 4;
-  uint8_t *ring = malloc(row_bytes * ring_size);
-  uint8_t **rows = malloc(sizeof(uint8_t *) * ring_size);
-  uint8_t *out = malloc(row_bytes * out_height);
-  if (!h || !v || !ring || !rows || !out) {
-    free(h), free(v), free(h_store), free(v_store), free(ring), free(rows), free(out);
+  rsz.ring = malloc(row_bytes * ring_size);
+  rsz.rows = malloc(sizeof(uint8_t *) * ring_size);
+  rsz.out = malloc(row_bytes * out_height);
+  if (!rsz.h || !rsz.v || !rsz.ring || !rsz.rows || !rsz.out) {
+    resize_release();
     snprintf(message, sizeof message, "out of memory for the resize");
     return NO_MEMORY;
   }
-  int next = 0; /* the next source row to resize horizontally */
-  for (int y = 0; y < out_height; y++) {
-    const struct taps *t = &v[y];
-    for (; next < t->first + t->count; next++)
-      resize_row(in + (size_t)next * in_width * 4, ring + (size_t)(next % ring_size) * row_bytes, h, out_width);
-    for (int k = 0; k < t->count; k++) rows[k] = ring + (size_t)((t->first + k) % ring_size) * row_bytes;
-    resize_column(rows, t->weights, t->count, out + (size_t)y * row_bytes, (int)row_bytes);
+  rsz.active = 1;
+  rsz.in = in;
+  rsz.in_width = in_width;
+  rsz.out_width = out_width;
+  rsz.out_height = out_height;
+  rsz.ring_size = ring_size;
+  return MORE;
+}
+
+/* Makes up to `rows` more output rows; MORE while some are left, else OK with the picture in codec_result(). */
+EXPORT int resize_rows(int rows) {
+  if (!rsz.active) {
+    snprintf(message, sizeof message, "no resize under way");
+    return UNREADABLE;
   }
-  free(h), free(v), free(h_store), free(v_store), free(ring), free(rows);
-  result = out;
-  result_width = out_width;
-  result_height = out_height;
-  result_size = row_bytes * out_height;
+  const size_t row_bytes = (size_t)rsz.out_width * 4;
+  for (int n = 0; n < rows && rsz.y < rsz.out_height; n++, rsz.y++) {
+    const struct taps *t = &rsz.v[rsz.y];
+    for (; rsz.next < t->first + t->count; rsz.next++)
+      resize_row(rsz.in + (size_t)rsz.next * rsz.in_width * 4, rsz.ring + (size_t)(rsz.next % rsz.ring_size) * row_bytes,
+                 rsz.h, rsz.out_width);
+    for (int k = 0; k < t->count; k++) rsz.rows[k] = rsz.ring + (size_t)((t->first + k) % rsz.ring_size) * row_bytes;
+    resize_column(rsz.rows, t->weights, t->count, rsz.out + (size_t)rsz.y * row_bytes, (int)row_bytes);
+  }
+  if (rsz.y < rsz.out_height) return MORE;
+  result = rsz.out;
+  result_width = rsz.out_width;
+  result_height = rsz.out_height;
+  result_size = row_bytes * rsz.out_height;
+  rsz.out = NULL;
+  resize_release();
   return OK;
 }
 
-/* A baseline JPEG of an RGBA picture, 4:2:0, with optimised Huffman tables; no trellis. */
-EXPORT int encode_jpeg(const uint8_t *rgba, int width, int height, int quality) {
+/* The encode under way: a baseline JPEG of an RGBA picture, 4:2:0, with optimised Huffman tables; no trellis. */
+static struct {
+  int active;
   struct jpeg_compress_struct cinfo;
   struct failure failure;
-  unsigned char *volatile buffer = NULL;
-  unsigned long size = 0;
+  unsigned char *buffer;
+  unsigned long size;
+  const uint8_t *rgba;
+  int width;
+  /* After the last row: whether the first pass has been ended, a later pass is under way, and its next iMCU row. */
+  int finishing, in_pass;
+  JDIMENSION imcu_row;
+} enc;
+
+/*
+ * `unfinished`: the encode stopped part-way. libjpeg's memory destination moves its output to a bigger
+ * buffer as it grows and says where only when it ends, so it is ended first: `enc.buffer` may be gone.
+ */
+static void encode_release(int unfinished) {
+  if (enc.active) {
+    if (unfinished && enc.cinfo.dest) (*enc.cinfo.dest->term_destination)((j_compress_ptr)&enc.cinfo);
+    jpeg_destroy_compress(&enc.cinfo);
+  }
+  free(enc.buffer);
+  enc.buffer = NULL;
+  enc.size = 0;
+  enc.active = 0;
+}
+
+EXPORT void encode_cancel(void) { encode_release(1); }
+
+/* Begins encoding `rgba` (which must stay in place until it ends) at `quality`; MORE, or a refusal. */
+EXPORT int encode_begin(const uint8_t *rgba, int width, int height, int quality) {
+  encode_release(1);
   result = NULL;
-  cinfo.err = jpeg_std_error(&failure.pub);
-  failure.pub.error_exit = on_error;
-  if (setjmp(failure.jump)) {
-    jpeg_destroy_compress(&cinfo);
-    free(buffer);
+  enc.cinfo.err = jpeg_std_error(&enc.failure.pub);
+  enc.failure.pub.error_exit = on_error;
+  if (setjmp(enc.failure.jump)) {
+    encode_release(1);
     return status_of_error;
   }
-  jpeg_create_compress(&cinfo);
-  jpeg_mem_dest(&cinfo, (unsigned char **)&buffer, &size);
-  cinfo.image_width = (JDIMENSION)width;
-  cinfo.image_height = (JDIMENSION)height;
-  cinfo.input_components = 4;
-  cinfo.in_color_space = JCS_EXT_RGBA;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, quality, TRUE);
-  cinfo.optimize_coding = TRUE;
-  cinfo.dct_method = JDCT_ISLOW;
-  jpeg_start_compress(&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = (JSAMPROW)(rgba + (size_t)cinfo.next_scanline * width * 4);
-    jpeg_write_scanlines(&cinfo, &row, 1);
+  jpeg_create_compress(&enc.cinfo);
+  enc.active = 1;
+  jpeg_mem_dest(&enc.cinfo, &enc.buffer, &enc.size);
+  enc.cinfo.image_width = (JDIMENSION)width;
+  enc.cinfo.image_height = (JDIMENSION)height;
+  enc.cinfo.input_components = 4;
+  enc.cinfo.in_color_space = JCS_EXT_RGBA;
+  jpeg_set_defaults(&enc.cinfo);
+  jpeg_set_quality(&enc.cinfo, quality, TRUE);
+  enc.cinfo.optimize_coding = TRUE;
+  enc.cinfo.dct_method = JDCT_ISLOW;
+  jpeg_start_compress(&enc.cinfo, TRUE);
+  enc.rgba = rgba;
+  enc.width = width;
+  enc.finishing = enc.in_pass = 0;
+  enc.imcu_row = 0;
+  return MORE;
+}
+
+/*
+ * Compresses up to `rows` more rows; once all are in, the later calls write the file (the Huffman pass
+ * over the stored coefficients), about `rows` rows' worth of iMCU rows each, as jpeg_finish_compress
+ * (jcapimin.c) would in one call. MORE until then; OK with the file in codec_result() and codec_result_size().
+ */
+EXPORT int encode_rows(int rows) {
+  if (!enc.active) {
+    snprintf(message, sizeof message, "no encode under way");
+    return UNREADABLE;
   }
-  jpeg_finish_compress(&cinfo);
-  jpeg_destroy_compress(&cinfo);
-  result = buffer;
-  result_size = size;
-  result_width = width;
-  result_height = height;
+  if (setjmp(enc.failure.jump)) {
+    encode_release(1);
+    return status_of_error;
+  }
+  j_compress_ptr cinfo = &enc.cinfo;
+  if (cinfo->next_scanline < cinfo->image_height) {
+    for (int n = 0; n < rows && cinfo->next_scanline < cinfo->image_height; n++) {
+      JSAMPROW row = (JSAMPROW)(enc.rgba + (size_t)cinfo->next_scanline * enc.width * 4);
+      jpeg_write_scanlines(cinfo, &row, 1);
+    }
+    return MORE;
+  }
+  if (!enc.finishing) {
+    if (cinfo->global_state != CSTATE_SCANNING) ERREXIT1(cinfo, JERR_BAD_STATE, cinfo->global_state);
+    (*cinfo->master->finish_pass)(cinfo);
+    enc.finishing = 1;
+  }
+  const int imcu_height = cinfo->max_v_samp_factor * DCTSIZE;
+  const int imcu_rows = rows / imcu_height > 0 ? rows / imcu_height : 1;
+  if (enc.in_pass || !cinfo->master->is_last_pass) {
+    if (!enc.in_pass) {
+      (*cinfo->master->prepare_for_pass)(cinfo);
+      enc.in_pass = 1;
+      enc.imcu_row = 0;
+    }
+    /* The coefficient controller is called directly: all the work is done from its buffer. */
+    for (int n = 0; n < imcu_rows && enc.imcu_row < cinfo->total_iMCU_rows; n++, enc.imcu_row++)
+      if (!(*cinfo->coef->compress_data)(cinfo, (JSAMPIMAGE)NULL)) ERREXIT(cinfo, JERR_CANT_SUSPEND);
+    if (enc.imcu_row < cinfo->total_iMCU_rows) return MORE;
+    (*cinfo->master->finish_pass)(cinfo);
+    enc.in_pass = 0;
+    if (!cinfo->master->is_last_pass) return MORE;
+  }
+  (*cinfo->marker->write_file_trailer)(cinfo);
+  (*cinfo->dest->term_destination)(cinfo);
+  jpeg_abort((j_common_ptr)cinfo);
+  result = enc.buffer;
+  result_size = enc.size;
+  result_width = (int)cinfo->image_width;
+  result_height = (int)cinfo->image_height;
+  enc.buffer = NULL;
+  encode_release(0);
   return OK;
 }
 

@@ -1,7 +1,7 @@
 // The emscripten factory that wasm/jpeg/build.sh writes next to this file (jpeg-codec.js).
 export interface JpegCodecModule {
   HEAPU8: Uint8Array;
-  _decode_jpeg(
+  _decode_begin(
     data: number,
     size: number,
     expectWidth: number,
@@ -14,8 +14,14 @@ export interface JpegCodecModule {
     maxMemory: number,
     maxScans: number,
   ): number;
-  _resize_rgba(data: number, width: number, height: number, outWidth: number, outHeight: number): number;
-  _encode_jpeg(data: number, width: number, height: number, quality: number): number;
+  _decode_rows(rows: number): number;
+  _decode_cancel(): void;
+  _resize_begin(data: number, width: number, height: number, outWidth: number, outHeight: number): number;
+  _resize_rows(rows: number): number;
+  _resize_cancel(): void;
+  _encode_begin(data: number, width: number, height: number, quality: number): number;
+  _encode_rows(rows: number): number;
+  _encode_cancel(): void;
   _photo_stats(data: number, width: number, height: number, out: number): number;
   _codec_message(): number;
   _codec_result(): number;
