@@ -225,6 +225,22 @@ describe("the codec's work in steps", () => {
     codec.free(inside);
   });
 
+  it("reads a progressive file's scans a chunk of input at a time, to the same pixels", async () => {
+    const bytes = await jpeg(picture(1600, 1200, 8), { quality: 95, progressive: true });
+    const geometry = { width: 1600, height: 1200 };
+    const codec = await JpegCodec.create();
+    const whole = codec.decode(bytes, geometry, 4);
+    const band = Math.floor(STEP_PIXELS / 800);
+    const decoded = counted(codec.decodeSteps(bytes, geometry, 4));
+    // The rows' bands, and a step per 16 KB of the scans before them (the header's bytes aside).
+    expect(decoded.count).toBeGreaterThanOrEqual(Math.ceil(600 / band) + Math.floor(bytes.length / 16384) - 1);
+    expect(codec.take(decoded.value).data).toEqual(whole.data);
+    // Cut short inside its scans: refused while they are read, as a whole decode refuses it.
+    const short = bytes.slice(0, Math.floor(bytes.length / 2));
+    expect(() => finishNow(codec.decodeSteps(short, geometry, 4))).toThrow(JpegCodecError);
+    expect(codec.decode(bytes, geometry, 4).data).toEqual(whole.data);
+  });
+
   it("refuses corrupt entropy data in a later band, as the whole decode does", async () => {
     const bytes = await jpeg(picture(1280, 960, 7), { quality: 90 });
     const broken = bytes.slice(0, Math.floor(bytes.length * 0.7));

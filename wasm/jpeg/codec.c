@@ -119,12 +119,58 @@ static void cmyk_to_rgba(const uint8_t *in, uint8_t *out, int width, int inverte
   }
 }
 
+/*
+ * A progressive file's scans are all read before its first row, by jpeg_start_decompress: in one call,
+ * that is hundreds of milliseconds for a large file. So the decode shows libjpeg its input a chunk at a
+ * time until then, as a suspending source: libjpeg stops where the chunk ends, keeps its place, and
+ * the next step shows it the next chunk. The rows are then read with the whole file in sight.
+ */
+#define SOURCE_CHUNK 16384
+
+struct stepped_source {
+  struct jpeg_source_mgr pub;
+  const uint8_t *data;
+  size_t size, shown; /* the file, and how much of it libjpeg may read so far */
+};
+
+static void source_show(struct stepped_source *src, size_t shown) {
+  src->shown = shown < src->size ? shown : src->size;
+  src->pub.bytes_in_buffer = (size_t)(src->data + src->shown - src->pub.next_input_byte);
+}
+
+static void source_init(j_decompress_ptr cinfo) { (void)cinfo; }
+static void source_term(j_decompress_ptr cinfo) { (void)cinfo; }
+
+/* Past what is shown: suspend until the next step shows more. Past the file's end: as jpeg_mem_src does, a warning (a refusal here) and a fake EOI. */
+static boolean source_fill(j_decompress_ptr cinfo) {
+  static const JOCTET eoi[2] = {(JOCTET)0xFF, (JOCTET)JPEG_EOI};
+  struct stepped_source *src = (struct stepped_source *)cinfo->src;
+  if (src->shown < src->size) return FALSE;
+  WARNMS(cinfo, JWRN_JPEG_EOF);
+  src->pub.next_input_byte = eoi;
+  src->pub.bytes_in_buffer = 2;
+  return TRUE;
+}
+
+/* A skipped marker is in memory already: skipping shows the bytes up to its end (never past the file's). */
+static void source_skip(j_decompress_ptr cinfo, long count) {
+  struct stepped_source *src = (struct stepped_source *)cinfo->src;
+  if (count <= 0) return;
+  const size_t at = (size_t)(src->pub.next_input_byte - src->data);
+  const size_t to = (size_t)count > src->size - at ? src->size : at + (size_t)count;
+  src->pub.next_input_byte = src->data + to;
+  source_show(src, to > src->shown ? to : src->shown);
+}
+
 /* The decode under way: libjpeg's state, and the rows read so far into `out`. */
 static struct {
   int active;
   struct jpeg_decompress_struct cinfo;
   struct failure failure;
   struct jpeg_progress_mgr progress;
+  struct stepped_source source;
+  /* Still in jpeg_start_decompress (a progressive file's scans), and what the rows are then cut to. */
+  int starting, scale, region_x, region_y, region_width, region_height;
   uint8_t *row, *out;
   int width, height, skip, cmyk, whole, y;
 } dec;
@@ -140,54 +186,17 @@ static void decode_release(void) {
 EXPORT void decode_cancel(void) { decode_release(); }
 
 /*
- * Begins decoding `size` bytes at scale `scale`/8 into RGBA, only the region (x, y, width, height) of the
- * stored picture at full scale (width 0: all of it). The header must say expect_width × expect_height;
- * libjpeg's coefficient buffers may take max_memory bytes, and a file may have `scans` scans (a
- * progressive file's scans are all read here). `data` must stay in place until the decode ends.
- * Returns MORE, or a refusal; decode_rows reads the rows.
+ * Goes on with jpeg_start_decompress, a chunk of input further; once it is done, shows the whole file and
+ * sets up the rows: the region at this scale, the crop, the buffers, the rows skipped above the region.
+ * MORE either way (longjmps on a refusal).
  */
-EXPORT int decode_begin(const uint8_t *data, int size, int expect_width, int expect_height, int scale, int region_x,
-                        int region_y, int region_width, int region_height, int max_memory, int scans) {
-  decode_release();
-  result = NULL;
-  result_size = 0;
-  message[0] = 0;
-  max_scans = scans;
-  dec.cinfo.err = jpeg_std_error(&dec.failure.pub);
-  dec.failure.pub.error_exit = on_error;
-  dec.failure.pub.emit_message = on_message;
-  if (setjmp(dec.failure.jump)) {
-    decode_release();
-    return status_of_error;
-  }
-  jpeg_create_decompress(&dec.cinfo);
-  dec.active = 1;
+static int decode_start(void) {
   j_decompress_ptr cinfo = &dec.cinfo;
-  cinfo->mem->max_memory_to_use = max_memory;
-  dec.progress.progress_monitor = on_progress;
-  cinfo->progress = &dec.progress;
-  jpeg_mem_src(cinfo, data, (unsigned long)size);
-  jpeg_read_header(cinfo, TRUE);
-  if ((int)cinfo->image_width != expect_width || (int)cinfo->image_height != expect_height) {
-    snprintf(message, sizeof message, "the frame says %u×%u, the header checks read %d×%d", cinfo->image_width,
-             cinfo->image_height, expect_width, expect_height);
-    status_of_error = WRONG_GEOMETRY;
-    longjmp(dec.failure.jump, 1);
-  }
-  if (cinfo->num_components > 4) fail_with(&dec.failure, UNREADABLE, "more than 4 components");
-  if (scale < 1 || scale > 8) fail_with(&dec.failure, UNREADABLE, "scale out of range");
-  dec.cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
-  if (!dec.cmyk && cinfo->num_components != 1 && cinfo->num_components != 3)
-    fail_with(&dec.failure, UNREADABLE, "an unknown colour space");
-  cinfo->out_color_space = dec.cmyk ? JCS_CMYK : JCS_EXT_RGBA;
-  cinfo->scale_num = (unsigned)scale;
-  cinfo->scale_denom = 8;
-  cinfo->dct_method = JDCT_ISLOW;
-  jpeg_compact_region[0] = region_x, jpeg_compact_region[1] = region_y;
-  jpeg_compact_region[2] = region_width > 0 && region_height > 0 ? region_width : 0;
-  jpeg_compact_region[3] = region_height;
-  jpeg_start_decompress(cinfo);
-
+  if (!jpeg_start_decompress(cinfo)) return MORE;
+  dec.starting = 0;
+  source_show(&dec.source, dec.source.size);
+  const int scale = dec.scale, region_x = dec.region_x, region_y = dec.region_y;
+  const int region_width = dec.region_width, region_height = dec.region_height;
   const int full_width = (int)cinfo->output_width, full_height = (int)cinfo->output_height;
   int x0 = 0, y0 = 0, width = full_width, height = full_height;
   if (region_width > 0 && region_height > 0) {
@@ -220,8 +229,73 @@ EXPORT int decode_begin(const uint8_t *data, int size, int expect_width, int exp
 }
 
 /*
- * Reads up to `rows` more rows of the decode under way. Returns MORE while rows are left, a refusal (the
- * decode is then dropped), or OK: codec_result() then holds codec_width() × codec_height() RGBA pixels.
+ * Begins decoding `size` bytes at scale `scale`/8 into RGBA, only the region (x, y, width, height) of the
+ * stored picture at full scale (width 0: all of it). The header must say expect_width × expect_height;
+ * libjpeg's coefficient buffers may take max_memory bytes, and a file may have `scans` scans.
+ * `data` must stay in place until the decode ends. Reads the header, and the first chunk of a
+ * progressive file's scans. Returns MORE, or a refusal; decode_rows reads on.
+ */
+EXPORT int decode_begin(const uint8_t *data, int size, int expect_width, int expect_height, int scale, int region_x,
+                        int region_y, int region_width, int region_height, int max_memory, int scans) {
+  decode_release();
+  result = NULL;
+  result_size = 0;
+  message[0] = 0;
+  max_scans = scans;
+  dec.cinfo.err = jpeg_std_error(&dec.failure.pub);
+  dec.failure.pub.error_exit = on_error;
+  dec.failure.pub.emit_message = on_message;
+  if (setjmp(dec.failure.jump)) {
+    decode_release();
+    return status_of_error;
+  }
+  jpeg_create_decompress(&dec.cinfo);
+  dec.active = 1;
+  j_decompress_ptr cinfo = &dec.cinfo;
+  cinfo->mem->max_memory_to_use = max_memory;
+  dec.progress.progress_monitor = on_progress;
+  cinfo->progress = &dec.progress;
+  /* The header is read with the whole file in sight: its markers (EXIF, ICC) may be longer than a chunk. */
+  dec.source.pub.init_source = source_init;
+  dec.source.pub.fill_input_buffer = source_fill;
+  dec.source.pub.skip_input_data = source_skip;
+  dec.source.pub.resync_to_restart = jpeg_resync_to_restart;
+  dec.source.pub.term_source = source_term;
+  dec.source.data = data;
+  dec.source.size = (size_t)size;
+  dec.source.pub.next_input_byte = data;
+  source_show(&dec.source, (size_t)size);
+  cinfo->src = &dec.source.pub;
+  jpeg_read_header(cinfo, TRUE);
+  if ((int)cinfo->image_width != expect_width || (int)cinfo->image_height != expect_height) {
+    snprintf(message, sizeof message, "the frame says %u×%u, the header checks read %d×%d", cinfo->image_width,
+             cinfo->image_height, expect_width, expect_height);
+    status_of_error = WRONG_GEOMETRY;
+    longjmp(dec.failure.jump, 1);
+  }
+  if (cinfo->num_components > 4) fail_with(&dec.failure, UNREADABLE, "more than 4 components");
+  if (scale < 1 || scale > 8) fail_with(&dec.failure, UNREADABLE, "scale out of range");
+  dec.cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
+  if (!dec.cmyk && cinfo->num_components != 1 && cinfo->num_components != 3)
+    fail_with(&dec.failure, UNREADABLE, "an unknown colour space");
+  cinfo->out_color_space = dec.cmyk ? JCS_CMYK : JCS_EXT_RGBA;
+  cinfo->scale_num = (unsigned)scale;
+  cinfo->scale_denom = 8;
+  cinfo->dct_method = JDCT_ISLOW;
+  jpeg_compact_region[0] = region_x, jpeg_compact_region[1] = region_y;
+  jpeg_compact_region[2] = region_width > 0 && region_height > 0 ? region_width : 0;
+  jpeg_compact_region[3] = region_height;
+  dec.scale = scale;
+  dec.region_x = region_x, dec.region_y = region_y, dec.region_width = region_width, dec.region_height = region_height;
+  dec.starting = 1;
+  source_show(&dec.source, (size_t)(dec.source.pub.next_input_byte - data) + SOURCE_CHUNK);
+  return decode_start();
+}
+
+/*
+ * Reads the next chunk of a progressive file's scans, or else up to `rows` more rows of the decode under
+ * way. Returns MORE while anything is left, a refusal (the decode is then dropped), or OK:
+ * codec_result() then holds codec_width() × codec_height() RGBA pixels.
  */
 EXPORT int decode_rows(int rows) {
   if (!dec.active) {
@@ -231,6 +305,10 @@ EXPORT int decode_rows(int rows) {
   if (setjmp(dec.failure.jump)) {
     decode_release();
     return status_of_error;
+  }
+  if (dec.starting) {
+    source_show(&dec.source, dec.source.shown + SOURCE_CHUNK);
+    return decode_start();
   }
   for (int n = 0; n < rows && dec.y < dec.height; n++, dec.y++) {
     JSAMPROW row[1] = {dec.row};
