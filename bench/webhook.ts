@@ -38,7 +38,11 @@ const PHOTO_INTERVAL_MS = 100;
 const WIZARD_USERS = 100;
 const FIRST_REPLY_USERS = 30;
 const TARGET_RATIO = 1.5;
-/** Rounds of each scenario, bot and floor alternating; the verdict is on the median round. */
+/**
+ * Rounds of each scenario, bot and floor alternating. The verdict is on every round's answers together:
+ * a round of the photo scenario has 60, so its own p99 is its maximum, one answer the machine may have
+ * stalled (the floor's alone ranged 18–92 ms between rounds of one run); 180 give a p99 that is not the maximum.
+ */
 const ROUNDS = 3;
 /** Bounds: one webhook answer, one wait for the bot's reply, the photo checks, the whole bench. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -503,8 +507,8 @@ async function main(): Promise<void> {
     );
     await waitHealthy(floorUrl, floor, LOGS.floor);
 
-    // Rounds alternate bot and floor, so a slow spell of the machine hits both; the verdict is on the
-    // median round. Each round has its own users (a fresh avatar for its 60 photos).
+    // Rounds alternate bot and floor, so a slow spell of the machine hits both; the verdict is on all
+    // rounds' answers together. Each round has its own users (a fresh avatar for its 60 photos).
     const rounds: Array<{ bot: Figures; floor: Figures }> = [];
     let checked: Checked | null = null;
     let wizardMs = 0;
@@ -627,20 +631,31 @@ function report(
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   const verdicts: string[] = [];
   for (const [label, key] of rows) {
-    const ratios: number[] = [];
+    const roundRatios: number[] = [];
     for (const [i, { bot, floor }] of rounds.entries()) {
       const b = figures(bot[key]);
       const f = figures(floor[key]);
-      ratios.push(b.p99 / f.p99);
+      roundRatios.push(b.p99 / f.p99);
       console.log(
         `| ${label} | ${i + 1} | ${bot[key].length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${(b.p99 / f.p99).toFixed(2)}× |`,
       );
     }
-    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)] ?? 0;
-    verdicts.push(`${key} ${median <= TARGET_RATIO ? "pass" : "FAIL"} (median ${median.toFixed(2)}×)`);
+    const botAll = rounds.flatMap((round) => round.bot[key]);
+    const b = figures(botAll);
+    const f = figures(rounds.flatMap((round) => round.floor[key]));
+    const ratio = b.p99 / f.p99;
+    console.log(
+      `| ${label} | all | ${botAll.length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${ratio.toFixed(2)}× |`,
+    );
+    const median = [...roundRatios].sort((x, y) => x - y)[Math.floor(roundRatios.length / 2)] ?? 0;
+    verdicts.push(
+      `${key} ${ratio <= TARGET_RATIO ? "pass" : "FAIL"} (${ratio.toFixed(2)}×; the median round's ${median.toFixed(2)}×)`,
+    );
   }
   console.log("");
-  console.log(`Target, webhook p99 within ${TARGET_RATIO}× of the floor's: ${verdicts.join(", ")}. Informational.`);
+  console.log(
+    `Target, webhook p99 within ${TARGET_RATIO}× of the floor's, over all ${rounds.length} rounds' answers: ${verdicts.join(", ")}. Informational.`,
+  );
   console.log(
     "Under wrangler dev the Worker and all its Durable Objects share one workerd process: a photo being checked holds up the webhook's answers too.",
   );
