@@ -163,7 +163,7 @@ export class JpegCodec {
     return finishNow(this.decodeSteps(bytes, expected, scale, region, maxMemory));
   }
 
-  /** `decodeInside` in steps: the header and (for a progressive file) every scan first, then bands of rows. */
+  /** `decodeInside` in steps: the header, a progressive file's scans 16 KB of input a step, then bands of rows. */
   *decodeSteps(
     bytes: Uint8Array,
     expected: Geometry,
@@ -244,7 +244,7 @@ export class JpegCodec {
     return finishNow(this.encodeSteps(image, quality));
   }
 
-  /** `encodeInside` in bands of rows, then one step that writes the file; `image` must not be freed before the last. */
+  /** `encodeInside` in bands of rows, then the Huffman pass that writes the file, as many steps; `image` must not be freed before the last. */
   *encodeSteps(image: WasmRaster, quality: number): Steps<ArrayBuffer> {
     const begun = this.wasm._encode_begin(image.pointer, image.width, image.height, quality);
     const rows = rowsPerStep(image.width);
