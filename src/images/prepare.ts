@@ -11,15 +11,7 @@ import {
 } from "../domain/ports";
 import { DecoderError } from "./decode-limits";
 import { differenceHash } from "./dhash";
-import {
-  finishPausing,
-  JpegCodec,
-  JpegCodecError,
-  jpegScaleFor,
-  type Region,
-  type Steps,
-  type WasmRaster,
-} from "./jpeg-codec";
+import { finishPausing, JpegCodec, JpegCodecError, jpegScaleFor, type Region, type WasmRaster } from "./jpeg-codec";
 import { decodePngScaled } from "./png-streaming";
 import { qualityScore } from "./quality";
 import { sniffFormat } from "./sniff";
@@ -72,9 +64,7 @@ export async function decodeUpright(
       // libjpeg-turbo at the smallest DCT scale that still gives a 1024 px crop of the whole; every
       // warning about the data is a refusal (src/images/jpeg-codec.ts), so corrupt data is not painted over.
       const scale = jpegScaleFor(Math.max(header.width, header.height), PROCESSED_SIDE);
-      raster = await JpegCodec.use(async (codec) =>
-        codec.take(await finishPausing(codec.decodeSteps(bytes, geometry, scale), pause)),
-      );
+      raster = await decodeJpeg(bytes, geometry, scale, pause);
       decoder = "libjpeg-turbo";
     } else if (format === "PNG") {
       // Ours at every size: libpng-style decoders stop reading at the last row, so they cannot tell
@@ -127,18 +117,17 @@ export async function preparePhoto(
     await pause();
     // The resizes, encodes and the thumbnail's statistics run inside the codec's memory; no pixels come back to JS.
     return await JpegCodec.use(async (codec) => {
-      const inside = <T>(steps: Steps<T>) => finishPausing(steps, pause);
       const cut = codec.put(pixels);
       const processed = await resizeInside(codec, cut, processedSize, pause);
       await pause();
       // Without a face the crop is the whole picture at up to 1024 px: the thumbnail is made from it, a quarter of the work.
       const whole = face ? codec.put(picture) : processed;
       const thumb = await resizeInside(codec, whole, fitWithin(whole.width, whole.height, THUMBNAIL_SIDE), pause);
-      const thumbnail = await inside(codec.encodeSteps(thumb, 80));
+      const thumbnail = await finishPausing(codec.encodeSteps(thumb, 80), pause);
       await pause();
       const result = {
         thumbnail,
-        processed: await inside(codec.encodeSteps(processed, 90)),
+        processed: await finishPausing(codec.encodeSteps(processed, 90), pause),
         processedWidth: processed.width,
         processedHeight: processed.height,
       };
@@ -159,6 +148,19 @@ export async function preparePhoto(
     if (error instanceof DecoderError) throw new ImageRefusal("unreadable", error.message);
     throw error;
   }
+}
+
+/** A JPEG decoded at `scale`/8 (the region only, when given) in bands of rows, `pause` awaited between them. */
+async function decodeJpeg(
+  bytes: Uint8Array,
+  geometry: { width: number; height: number },
+  scale: number,
+  pause: Pause,
+  region?: Region,
+): Promise<Raster> {
+  return JpegCodec.use(async (codec) =>
+    codec.take(await finishPausing(codec.decodeSteps(bytes, geometry, scale, region), pause)),
+  );
 }
 
 /** The picture at `size` inside the codec: itself when it already is that size. */
@@ -189,9 +191,7 @@ async function regionPixels(
   let raster: Raster;
   if (source.format === "JPEG") {
     const scale = jpegScaleFor(Math.max(stored.width, stored.height), longSide);
-    raster = await JpegCodec.use(async (codec) =>
-      codec.take(await finishPausing(codec.decodeSteps(source.bytes, geometry, scale, stored), pause)),
-    );
+    raster = await decodeJpeg(source.bytes, geometry, scale, pause, stored);
   } else if (source.format === "PNG") {
     raster = await decodePngScaled(source.bytes, longSide, geometry, stored);
   } else {
