@@ -630,22 +630,22 @@ function report(
   );
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   const verdicts: string[] = [];
-  for (const [label, key] of rows) {
-    const roundRatios: number[] = [];
-    for (const [i, { bot, floor }] of rounds.entries()) {
-      const b = figures(bot[key]);
-      const f = figures(floor[key]);
-      roundRatios.push(b.p99 / f.p99);
-      console.log(
-        `| ${label} | ${i + 1} | ${bot[key].length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${(b.p99 / f.p99).toFixed(2)}× |`,
-      );
-    }
-    const botAll = rounds.flatMap((round) => round.bot[key]);
-    const b = figures(botAll);
-    const f = figures(rounds.flatMap((round) => round.floor[key]));
-    const ratio = b.p99 / f.p99;
+  /** Prints one row of the table; returns its p99 ratio. */
+  const row = (label: string, round: string, bot: number[], floor: number[]) => {
+    const b = figures(bot);
+    const f = figures(floor);
     console.log(
-      `| ${label} | all | ${botAll.length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${ratio.toFixed(2)}× |`,
+      `| ${label} | ${round} | ${bot.length} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(b.max)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.max)} | ${(b.p99 / f.p99).toFixed(2)}× |`,
+    );
+    return b.p99 / f.p99;
+  };
+  for (const [label, key] of rows) {
+    const roundRatios = rounds.map(({ bot, floor }, i) => row(label, String(i + 1), bot[key], floor[key]));
+    const ratio = row(
+      label,
+      "all",
+      rounds.flatMap((round) => round.bot[key]),
+      rounds.flatMap((round) => round.floor[key]),
     );
     const median = [...roundRatios].sort((x, y) => x - y)[Math.floor(roundRatios.length / 2)] ?? 0;
     verdicts.push(
