@@ -9,7 +9,7 @@ import {
   type Raster,
   type UprightPhoto,
 } from "../domain/ports";
-import { DecoderError } from "./decode-limits";
+import { DecoderError, type Geometry } from "./decode-limits";
 import { differenceHash } from "./dhash";
 import { finishPausing, JpegCodec, JpegCodecError, jpegScaleFor, type Region, type WasmRaster } from "./jpeg-codec";
 import { decodePngScaled } from "./png-streaming";
@@ -153,7 +153,7 @@ export async function preparePhoto(
 /** A JPEG decoded at `scale`/8 (the region only, when given) in bands of rows, `pause` awaited between them. */
 async function decodeJpeg(
   bytes: Uint8Array,
-  geometry: { width: number; height: number },
+  geometry: Geometry,
   scale: number,
   pause: Pause,
   region?: Region,
